@@ -1,0 +1,160 @@
+"""Component models: pure, vectorised functions returning transfer matrices.
+
+Conventions (DESIGN.md section 2), fixed here once and pinned by tests:
+
+* Fields are complex amplitudes, power is ``|a|**2``; ``y = T @ x`` with
+  ``T[out, in]``.
+* A 2x2 element acts on a mode pair ``(m, m+1)`` in that order: row/column 0 is
+  mode ``m`` (the lower-numbered mode), row/column 1 is mode ``m+1``. Phase
+  shifters of an MZI sit on the arm of mode ``m`` (row 0), which DESIGN calls
+  the "upper arm" of the matrix notation.
+* Directional coupler of power coupling ``kappa`` (0.5 ideal)::
+
+      C(kappa) = [[sqrt(1-kappa), 1j*sqrt(kappa)],
+                  [1j*sqrt(kappa), sqrt(1-kappa)]]
+
+* Phase shifter on row 0: ``P(phi) = diag(exp(1j*phi), 1)``.
+* MZI, internal phase ``theta`` and external (input-side) phase ``phi``, both
+  in rad: ``T = C(kappa2) @ P(theta) @ C(kappa1) @ P(phi)``. Its mirror image
+  (same elements, reverse order) is ``T.T``.
+
+Every function is keyword-only, takes scalars or numpy arrays (broadcast
+together) and returns an array of shape ``broadcast_shape + (2, 2)`` for
+two-mode elements or ``broadcast_shape`` for single-mode transmissions. No
+state, no randomness.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "coupler",
+    "phase_screen",
+    "phase_shifter",
+    "mzi",
+    "waveguide",
+    "attenuator",
+    "terminator",
+]
+
+
+def coupler(*, kappa=0.5, loss_db=0.0) -> np.ndarray:
+    """Directional coupler 2x2 matrix.
+
+    Args:
+        kappa: power coupling ratio in [0, 1] (0.5 is a 50:50 splitter).
+        loss_db: excess insertion loss in dB (applied to both outputs).
+    """
+    kappa = np.asarray(kappa, dtype=float)
+    t = np.sqrt(1.0 - kappa)
+    k = 1j * np.sqrt(kappa)
+    out = np.empty(kappa.shape + (2, 2), dtype=complex)
+    out[..., 0, 0] = t
+    out[..., 1, 1] = t
+    out[..., 0, 1] = k
+    out[..., 1, 0] = k
+    if np.any(loss_db):
+        out *= _amplitude(loss_db)[..., None, None]
+    return out
+
+
+def phase_shifter(*, phi=0.0, loss_db=0.0) -> np.ndarray:
+    """Single-mode phase shifter: transmission ``exp(1j*phi)`` (phi in rad)."""
+    return _amplitude(loss_db) * np.exp(1j * np.asarray(phi, dtype=float))
+
+
+def phase_screen(*, phi) -> np.ndarray:
+    """The 2x2 matrix ``P(phi) = diag(exp(1j*phi), 1)`` of DESIGN section 2."""
+    phi = np.asarray(phi, dtype=float)
+    out = np.zeros(phi.shape + (2, 2), dtype=complex)
+    out[..., 0, 0] = np.exp(1j * phi)
+    out[..., 1, 1] = 1.0
+    return out
+
+
+def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False) -> np.ndarray:
+    """Mach-Zehnder interferometer ``C(kappa2) P(theta) C(kappa1) P(phi)``.
+
+    Args:
+        theta: internal phase (rad), between the two couplers, on row 0.
+        phi: external phase (rad), at the input, on row 0.
+        kappa1, kappa2: power coupling of the input and output couplers.
+        loss_db: insertion loss of the whole MZI in dB.
+        mirror: if true, the mirror image (elements in reverse order), whose
+            matrix is exactly the transpose.
+
+    Written out for kappa1 = kappa2 = 1/2::
+
+        T = 1/2 [[e^{i phi}(e^{i theta} - 1),  i(e^{i theta} + 1)],
+                 [i e^{i phi}(e^{i theta} + 1), 1 - e^{i theta}]]
+          = i e^{i theta/2} [[e^{i phi} sin(theta/2),  cos(theta/2)],
+                             [e^{i phi} cos(theta/2), -sin(theta/2)]]
+    """
+    theta, phi, kappa1, kappa2, loss_db, mirror = np.broadcast_arrays(
+        np.asarray(theta, float), np.asarray(phi, float), np.asarray(kappa1, float),
+        np.asarray(kappa2, float), np.asarray(loss_db, float), np.asarray(mirror, bool),
+    )
+    t1, k1 = np.sqrt(1.0 - kappa1), np.sqrt(kappa1)
+    t2, k2 = np.sqrt(1.0 - kappa2), np.sqrt(kappa2)
+    et = np.exp(1j * theta)
+    ep = np.exp(1j * phi)
+    # C2 @ P(theta) @ C1, then the input phase multiplies column 0.
+    a00 = t2 * et * t1 - k2 * k1
+    a01 = 1j * (t2 * et * k1 + k2 * t1)
+    a10 = 1j * (k2 * et * t1 + t2 * k1)
+    a11 = -k2 * et * k1 + t2 * t1
+    out = np.empty(theta.shape + (2, 2), dtype=complex)
+    out[..., 0, 0] = a00 * ep
+    out[..., 1, 0] = a10 * ep
+    out[..., 0, 1] = a01
+    out[..., 1, 1] = a11
+    if np.any(mirror):
+        out = np.where(mirror[..., None, None], np.swapaxes(out, -1, -2), out)
+    if np.any(loss_db):
+        out = out * _amplitude(loss_db)[..., None, None]
+    return out
+
+
+def waveguide(*, length_um=10.0, neff=2.4, loss_db_per_cm=2.0, wavelength_um=1.55) -> np.ndarray:
+    """Straight waveguide transmission ``10**(-loss/20) * exp(1j 2 pi neff L / lambda)``.
+
+    Args:
+        length_um: length in um.
+        neff: effective index (dimensionless).
+        loss_db_per_cm: propagation loss in dB/cm.
+        wavelength_um: vacuum wavelength in um.
+    """
+    length_um = np.asarray(length_um, dtype=float)
+    phase = 2.0 * np.pi * np.asarray(neff, float) * length_um / np.asarray(wavelength_um, float)
+    loss_db = np.asarray(loss_db_per_cm, float) * length_um * 1e-4
+    return _amplitude(loss_db) * np.exp(1j * phase)
+
+
+def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0) -> np.ndarray:
+    """Variable attenuator with phase: an MZI used between its row-0 ports.
+
+    Light enters the MZI on row 0 and leaves on row 0 (bar path); the other
+    input is unused and the other output is dumped. A phase shifter ``psi``
+    (rad) follows. Transmission::
+
+        t = T_mzi(theta, 0)[0, 0] * exp(1j*psi)
+          = i e^{i theta/2} sin(theta/2) e^{i psi}   (kappa1 = kappa2 = 1/2)
+
+    so ``|t| = |sin(theta/2)|``: theta = pi passes everything, theta = 0 blocks.
+    """
+    theta = np.asarray(theta, dtype=float)
+    kappa1 = np.asarray(kappa1, float)
+    kappa2 = np.asarray(kappa2, float)
+    bar = np.sqrt(1 - kappa2) * np.exp(1j * theta) * np.sqrt(1 - kappa1) - np.sqrt(kappa2) * np.sqrt(kappa1)
+    return _amplitude(loss_db) * bar * np.exp(1j * np.asarray(psi, float))
+
+
+def terminator() -> np.ndarray:
+    """Absorbing termination: reflection 0 (one port, nothing comes back)."""
+    return np.zeros((1, 1), dtype=complex)
+
+
+def _amplitude(loss_db) -> np.ndarray:
+    """Field amplitude factor of a power loss given in dB."""
+    return 10.0 ** (-np.asarray(loss_db, dtype=float) / 20.0)
