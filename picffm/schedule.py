@@ -1,0 +1,260 @@
+"""Compile a netlist to a schedule: columns of 2x2 blocks and diagonal elements.
+
+The circuit is analysed **once** (DESIGN section 6, sax's "analyse once,
+evaluate many times"): the netlist becomes a networkx graph, the graph a list
+of stages, each a set of elements of one component on disjoint modes. Element
+settings live in per-component arrays ordered stage by stage, so evaluating a
+new set of phases is a handful of vectorised numpy calls per column.
+
+A netlist compiles to a schedule when it is feed-forward: every connection
+joins an output port to an input port, the graph has no cycle, there are no
+terminators and as many inputs as outputs. Anything else goes through the
+general S-matrix route (:mod:`picffm.smatrix`).
+
+Mode bookkeeping: the k-th input port (file order) feeds mode k. A two-mode
+element keeps the mode of ``o1`` on ``o4`` and the mode of ``o2`` on ``o3``;
+a single-mode element keeps its mode. The k-th output port reads the mode
+``output_modes[k]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import networkx as nx
+import numpy as np
+
+from .components import COMPONENTS
+from .errors import CompileError, ParamsError
+from .netlist import Netlist
+
+__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "Settings"]
+
+#: Settings of a compiled circuit: component -> setting -> array over that
+#: component's elements, in :attr:`Schedule.names` order.
+Settings = dict[str, dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One column step: elements of one component on disjoint modes.
+
+    Attributes:
+        component: component name (all elements of the stage share it).
+        start, stop: slice of the component's setting arrays.
+        modes: ``(k,)`` mode of each single-mode element, or ``(k, 2)`` modes
+            of rows 0 and 1 of each two-mode element.
+        column: the column (longest-path depth) the stage belongs to.
+        offset: if not ``None``, the elements sit on the contiguous modes
+            ``offset, offset+1, ...`` (pairs ``(offset+2j, offset+2j+1)``),
+            which allows a reshape instead of a gather.
+    """
+
+    component: str
+    start: int
+    stop: int
+    modes: np.ndarray
+    column: int
+    offset: int | None
+
+    @property
+    def n_modes(self) -> int:
+        return COMPONENTS[self.component].n_modes
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True, eq=False)
+class Schedule:
+    """The compiled, feed-forward form of a netlist.
+
+    Attributes:
+        netlist: the source netlist.
+        n_modes: number of modes N (inputs = outputs = N).
+        input_ports, output_ports: external port names; input k feeds mode k.
+        output_modes: mode read by each output port.
+        stages: stages in propagation order.
+        names: component -> instance names, in setting-array order.
+        index: instance name -> (component, position in that component's arrays).
+        defaults: settings taken from the netlist (the ``Settings`` layout).
+    """
+
+    netlist: Netlist
+    n_modes: int
+    input_ports: tuple[str, ...]
+    output_ports: tuple[str, ...]
+    output_modes: np.ndarray
+    stages: tuple[Stage, ...]
+    names: Mapping[str, tuple[str, ...]]
+    index: Mapping[str, tuple[str, int]]
+    defaults: Mapping[str, Mapping[str, np.ndarray]]
+
+    @property
+    def n_columns(self) -> int:
+        return 1 + max(s.column for s in self.stages)
+
+    def settings(self, params: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
+        """Settings arrays: the netlist's values, overridden by ``params``.
+
+        ``params`` maps instance name -> {setting: value} (the parameter file
+        form). Unknown instances or settings raise :class:`ParamsError`.
+        """
+        out = {c: {k: v.copy() for k, v in d.items()} for c, d in self.defaults.items()}
+        for name, values in (params or {}).items():
+            if name not in self.index:
+                raise ParamsError(
+                    f"parameter for unknown instance {name!r}; the netlist has {len(self.index)} instances "
+                    f"such as {', '.join(list(self.index)[:4])}"
+                )
+            comp, i = self.index[name]
+            for key, value in values.items():
+                if key not in out[comp]:
+                    raise ParamsError(
+                        f"instance {name!r} ({comp}) has no setting {key!r}; valid: {', '.join(out[comp])}"
+                    )
+                spec = COMPONENTS[comp].setting(key)
+                if spec.type is bool:
+                    if not isinstance(value, (bool, np.bool_)):
+                        raise ParamsError(f"instance {name!r}: setting {key!r} must be true or false")
+                else:
+                    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                        raise ParamsError(f"instance {name!r}: setting {key!r} must be a number, got {value!r}")
+                    if not np.isfinite(value) or not spec.low <= value <= spec.high:
+                        raise ParamsError(
+                            f"instance {name!r}: setting {key!r} = {value!r} out of range; valid: {spec.describe()}"
+                        )
+                out[comp][key][i] = value
+        return out
+
+    def to_params(self, settings: Settings, keys: Mapping[str, tuple[str, ...]] | None = None) -> dict:
+        """Parameter-file form {instance: {setting: value}} of a settings set.
+
+        Args:
+            keys: component -> settings to include (default: every setting).
+        """
+        out: dict[str, dict] = {}
+        for comp, names in self.names.items():
+            wanted = keys.get(comp, ()) if keys is not None else tuple(settings[comp])
+            for i, name in enumerate(names):
+                out[name] = {k: _py(settings[comp][k][i]) for k in wanted}
+        return out
+
+
+def _py(v):
+    return bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+
+
+def circuit_graph(netlist: Netlist) -> nx.DiGraph:
+    """Directed graph of instances: an edge for every output -> input connection.
+
+    Edge attributes ``src_port`` and ``dst_port``. Raises :class:`CompileError`
+    for connections that join two outputs or two inputs (reflections).
+    """
+    g = nx.DiGraph()
+    g.add_nodes_from((n, {"component": i.component}) for n, i in netlist.instances.items())
+    for a, b in netlist.connections.items():
+        (ia, pa), (ib, pb) = a.split(","), b.split(",")
+        ca, cb = COMPONENTS[netlist.instances[ia].component], COMPONENTS[netlist.instances[ib].component]
+        if pa in ca.outputs and pb in cb.inputs:
+            g.add_edge(ia, ib, src_port=pa, dst_port=pb)
+        elif pb in cb.outputs and pa in ca.inputs:
+            g.add_edge(ib, ia, src_port=pb, dst_port=pa)
+        else:
+            raise CompileError(
+                f"connection {a!r} -> {b!r} joins two {'outputs' if pa in ca.outputs else 'inputs'}: "
+                "not feed-forward (light would be reflected)"
+            )
+    return g
+
+
+def compile_netlist(netlist: Netlist) -> Schedule:
+    """Compile a feed-forward netlist to a :class:`Schedule` (raises CompileError otherwise)."""
+    where = f"{netlist.source}: " if netlist.source else ""
+    terms = [n for n, i in netlist.instances.items() if i.component == "terminator"]
+    if terms:
+        raise CompileError(where + f"instance {terms[0]!r} is a terminator: not a feed-forward mesh")
+    try:
+        g = circuit_graph(netlist)
+    except CompileError as exc:
+        raise CompileError(where + str(exc)) from None
+    if not nx.is_directed_acyclic_graph(g):
+        cycle = nx.find_cycle(g)
+        raise CompileError(where + f"the circuit has a loop through {', '.join(e[0] for e in cycle)}")
+    inputs, outputs = netlist.input_ports, netlist.output_ports
+    if len(inputs) != len(outputs) or not inputs:
+        raise CompileError(where + f"{len(inputs)} input ports but {len(outputs)} output ports: not a square mesh")
+
+    # port (inst, port) -> mode, for every instance input port
+    mode_at: dict[tuple[str, str], int] = {}
+    for k, p in enumerate(inputs):
+        inst, port = netlist.ports[p].split(",")
+        mode_at[(inst, port)] = k
+    column: dict[str, int] = {}
+    order = list(nx.topological_sort(g))
+    for inst in order:
+        comp = COMPONENTS[netlist.instances[inst].component]
+        preds = list(g.predecessors(inst))
+        column[inst] = 1 + max((column[p] for p in preds), default=-1)
+        try:
+            in_modes = [mode_at[(inst, p)] for p in comp.inputs]
+        except KeyError:
+            raise CompileError(where + f"instance {inst!r}: an input is fed by no path from an input port") from None
+        for port, mode in zip(comp.outputs, in_modes):
+            for succ in g.successors(inst):
+                d = g.edges[inst, succ]
+                if d["src_port"] == port:
+                    mode_at[(succ, d["dst_port"])] = mode
+            mode_at[(inst, port)] = mode
+    output_modes = np.array([mode_at[tuple(netlist.ports[p].split(","))] for p in outputs], dtype=int)
+
+    # group instances by (column, component), then order by first mode
+    buckets: dict[tuple[int, str], list[tuple[int, str, tuple[int, ...]]]] = {}
+    for inst in order:
+        comp = COMPONENTS[netlist.instances[inst].component]
+        modes = tuple(mode_at[(inst, p)] for p in comp.inputs)
+        buckets.setdefault((column[inst], comp.name), []).append((modes[0], inst, modes))
+    names: dict[str, list[str]] = {}
+    stages: list[Stage] = []
+    for (col, comp_name) in sorted(buckets):
+        items = sorted(buckets[(col, comp_name)])
+        lst = names.setdefault(comp_name, [])
+        start = len(lst)
+        lst.extend(i[1] for i in items)
+        modes = np.array([i[2] for i in items], dtype=int)
+        if modes.shape[1] == 1:
+            modes = modes[:, 0]
+        stages.append(Stage(comp_name, start, len(lst), modes, col, _offset(modes)))
+
+    index = {n: (c, i) for c, lst in names.items() for i, n in enumerate(lst)}
+    defaults: dict[str, dict[str, np.ndarray]] = {}
+    for comp_name, lst in names.items():
+        comp = COMPONENTS[comp_name]
+        cols = {}
+        for s in comp.settings:
+            dtype = bool if s.type is bool else float
+            cols[s.name] = np.array(
+                [netlist.instances[n].settings.get(s.name, s.default) for n in lst], dtype=dtype
+            )
+        defaults[comp_name] = cols
+    return Schedule(
+        netlist=netlist,
+        n_modes=len(inputs),
+        input_ports=inputs,
+        output_ports=outputs,
+        output_modes=output_modes,
+        stages=tuple(stages),
+        names=MappingProxyType({c: tuple(v) for c, v in names.items()}),
+        index=MappingProxyType(index),
+        defaults=MappingProxyType(defaults),
+    )
+
+
+def _offset(modes: np.ndarray) -> int | None:
+    """First mode if the elements cover consecutive modes in order, else None."""
+    flat = modes.reshape(-1)
+    if np.array_equal(flat, np.arange(flat[0], flat[0] + flat.size)):
+        return int(flat[0])
+    return None
