@@ -1,0 +1,82 @@
+"""The ideal model behind the chip interface: the netlist with no imperfections."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParamsError
+from ..netlist import Netlist
+from ..schedule import Settings
+from ..simulation import Circuit, Taps
+from .interface import PROGRAMMABLE
+
+__all__ = ["IdealChip"]
+
+
+class IdealChip:
+    """Exact, noiseless, drift-free chip: what in-silico training sees.
+
+    It implements :class:`~picffm.chip.interface.Chip`; on top of the protocol
+    it also offers :meth:`matrix` (an ideal model can be read exactly).
+    """
+
+    has_monitors = True
+
+    def __init__(self, netlist: Netlist):
+        self.netlist = netlist
+        self.circuit = Circuit.from_netlist(netlist)
+        self.schedule = self.circuit.schedule
+        self.n_modes = self.schedule.n_modes
+        self._settings = self.schedule.settings()
+        self._passes = 0
+        self._time = 0.0
+
+    def program(self, settings: Settings) -> None:
+        for comp, values in settings.items():
+            allowed = PROGRAMMABLE.get(comp, ())
+            if comp not in self._settings:
+                raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(self._settings)}")
+            for k, v in values.items():
+                if k not in allowed:
+                    raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
+                v = np.asarray(v, dtype=float)
+                if v.shape != self._settings[comp][k].shape:
+                    raise ParamsError(f"{comp}.{k}: expected {self._settings[comp][k].shape[0]} values, got {v.shape}")
+                if not np.all(np.isfinite(v)):
+                    raise ParamsError(f"{comp}.{k}: values must be finite")
+                self._settings[comp][k] = v.copy()
+
+    def settings(self) -> Settings:
+        """Current settings (a copy). The ideal model has nothing to hide."""
+        return {c: {k: v.copy() for k, v in d.items()} for c, d in self._settings.items()}
+
+    def matrix(self) -> np.ndarray:
+        return self.circuit.matrix(self._settings)
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        self._count(x)
+        return self.circuit.propagate(x, self._settings)
+
+    def intensities(self, x: np.ndarray) -> np.ndarray:
+        return np.abs(self.run(x)) ** 2
+
+    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
+        self._count(x)
+        return self.circuit.taps(x, self._settings)
+
+    def advance(self, dt_s: float) -> None:
+        if not dt_s >= 0:
+            raise ParamsError(f"time step must be >= 0 s, got {dt_s}")
+        self._time += float(dt_s)
+
+    @property
+    def passes(self) -> int:
+        return self._passes
+
+    @property
+    def time_s(self) -> float:
+        return self._time
+
+    def _count(self, x) -> None:
+        x = np.asarray(x)
+        self._passes += 1 if x.ndim == 1 else x.shape[1]

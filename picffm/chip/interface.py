@@ -1,0 +1,83 @@
+"""The chip protocol (DESIGN section 5): a measurement-only interface.
+
+A trainer can, and can only:
+
+* read the chip's *design* (``netlist``, ``schedule``: what was drawn, not
+  what was fabricated) and its size ``n_modes``;
+* ``program(settings)``: set the programmable settings (heater phases and
+  attenuators, see :data:`PROGRAMMABLE`);
+* ``run(x)``: send a batch of input fields and read the output fields by
+  coherent detection (complex amplitudes against the laser as phase
+  reference, with the chip's detector noise); ``intensities(x)`` reads
+  ``|y|**2`` with direct detection instead;
+* ``monitors(x)``: same as ``run`` but also read the monitor taps at every MZI
+  phase shifter (:class:`picffm.simulation.Taps`), if ``has_monitors``;
+* ``advance(dt_s)``: let time pass (drift);
+* read ``passes`` (input vectors sent so far; one vector through the chip is
+  one optical pass, whatever the call) and ``time_s``.
+
+Nothing else: a chip never exposes its true couplers, phase errors or drift
+state. A real instrument driver could implement the same protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..netlist import Netlist
+from ..schedule import Schedule, Settings
+from ..simulation import Taps
+
+__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings"]
+
+#: Settings a user can program on a chip, per component (phases in rad).
+#: Everything else (coupling ratios, losses, mirror flags) is fabrication.
+PROGRAMMABLE: Mapping[str, tuple[str, ...]] = {
+    "mzi": ("theta", "phi"),
+    "phase_shifter": ("phi",),
+    "attenuator": ("theta", "psi"),
+}
+
+
+def programmable_settings(schedule: Schedule, settings: Settings) -> Settings:
+    """The programmable part of a settings set (copies)."""
+    return {
+        comp: {k: np.array(settings[comp][k], dtype=float) for k in PROGRAMMABLE[comp]}
+        for comp in schedule.names
+        if comp in PROGRAMMABLE
+    }
+
+
+@runtime_checkable
+class Chip(Protocol):
+    """What a trainer may touch. See the module docstring."""
+
+    netlist: Netlist
+    schedule: Schedule
+    n_modes: int
+    has_monitors: bool
+
+    def program(self, settings: Settings) -> None:
+        """Set programmable settings: component -> setting -> array (rad)."""
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Output fields (N, B) measured by coherent detection for inputs (N, B)."""
+
+    def intensities(self, x: np.ndarray) -> np.ndarray:
+        """Output powers |y|^2 (N, B) by direct detection."""
+
+    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
+        """Output fields and monitor-tap fields at every MZI phase shifter."""
+
+    def advance(self, dt_s: float) -> None:
+        """Let ``dt_s`` seconds pass (drift evolves)."""
+
+    @property
+    def passes(self) -> int:
+        """Input vectors sent through the chip so far."""
+
+    @property
+    def time_s(self) -> float:
+        """Chip clock in seconds."""
