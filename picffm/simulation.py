@@ -33,13 +33,17 @@ class Taps:
     Arrays have shape ``(n_mzi, B)`` in ``schedule.names['mzi']`` order:
     ``theta_before``/``theta_after`` just before/after the internal shifter,
     ``phi_before``/``phi_after`` likewise for the external shifter. An MZI's
-    loss is applied at its output, after the taps.
+    loss is applied at its output, after the taps. ``single_in`` maps each
+    single-mode component (attenuator, phase_shifter, waveguide) to the
+    ``(n, B)`` fields just before each of its elements (the field ``f`` of
+    DESIGN section 4 for the attenuator column D).
     """
 
     theta_before: np.ndarray
     theta_after: np.ndarray
     phi_before: np.ndarray
     phi_after: np.ndarray
+    single_in: dict
 
 
 class Circuit:
@@ -147,8 +151,12 @@ class Circuit:
         shape = (n_mzi, xb.shape[1])
         tb, ta, pb, pa = (np.empty(shape, complex) for _ in range(4))
         state = xb
+        single_in = {c: np.empty((len(sched.names[c]), xb.shape[1]), complex)
+                     for c in sched.names if COMPONENTS[c].n_modes == 1}
         for st in sched.stages:
             if st.component != "mzi":
+                if st.component in single_in:
+                    single_in[st.component][st.start:st.stop] = state[st.modes]
                 _apply(st, mats[st.component][st.start:st.stop], state)
                 continue
             s = {k: v[st.start:st.stop, None] for k, v in settings["mzi"].items()}
@@ -177,7 +185,7 @@ class Circuit:
             state[a] = amp * np.where(mir, m_y0, f_y0)
             state[b] = amp * np.where(mir, m_u1, f_y1)
         y = state if self._identity_perm else state[self._perm]
-        return y, Taps(tb, ta, pb, pa)
+        return y, Taps(tb, ta, pb, pa, single_in)
 
     def _check_input(self, x) -> np.ndarray:
         x = np.asarray(x)
