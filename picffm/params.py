@@ -1,0 +1,177 @@
+"""Parameter files: settings (phases, couplings, ...) keyed by instance name.
+
+The netlist holds the structure of a circuit; trained phases and chip state
+live in a separate parameter file (DESIGN section 6). YAML (``*.yml``,
+``*.yaml``, ``*.pic.yml``) or JSON (``*.json``), chosen by extension::
+
+    params:                      # required: instance -> {setting: value}
+      mzi_c0_m0: {theta: 1.5707963267948966, phi: 0.0}
+      ps_m0: {phi: 3.141592653589793}
+    info:                        # optional: free-form metadata
+      kind: symmetric
+      scale: 1.7
+      target: weights.npy
+
+Units are those of the component settings (phases in rad, loss in dB, ...).
+This module checks only the *form* of the file (keys, identifiers, plain
+numbers or booleans); whether the instances and settings exist in a given
+netlist, and whether values are in range, is checked by
+:meth:`picffm.schedule.Schedule.settings` (raises :class:`ParamsError`). Use
+:meth:`ParamFile.settings` to get that check with the file name in the
+message.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+import numpy as np
+
+from .errors import NetlistError, ParamsError
+from .netlist import atomic_write_text, dump_document, read_document
+
+__all__ = ["ParamFile", "load_params", "save_params", "validate_params", "PARAM_KEYS"]
+
+#: top-level keys of a parameter file
+PARAM_KEYS = ("params", "info")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class ParamFile:
+    """A parameter file: ``params`` {instance: {setting: value}} and ``info``.
+
+    Attributes:
+        params: read-only mapping instance name -> read-only {setting: value}
+            (floats, ints or bools, in the settings' units).
+        info: read-only free-form metadata (e.g. ``scale``, ``kind``, ``target``).
+        source: the file it was read from, if any (used in error messages).
+    """
+
+    params: Mapping[str, Mapping[str, Any]]
+    info: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    source: str | None = None
+
+    def settings(self, target: Any):
+        """``target.settings(self.params)`` with errors prefixed by the file name.
+
+        ``target`` is anything with a ``settings(params)`` method, e.g. a
+        :class:`picffm.schedule.Schedule` or :class:`picffm.simulation.Circuit`.
+        """
+        try:
+            return target.settings(self.params)
+        except ParamsError as exc:
+            raise ParamsError(_where(self.source) + str(exc)) from None
+
+    def to_dict(self) -> dict:
+        """Plain-data form (what :func:`save_params` writes)."""
+        out: dict[str, Any] = {"params": {k: dict(v) for k, v in self.params.items()}}
+        if self.info:
+            out["info"] = _plain(self.info)
+        return out
+
+
+def _where(source: str | None) -> str:
+    return f"{source}: " if source else ""
+
+
+def validate_params(doc: Any, source: str | None = None) -> ParamFile:
+    """Check the form of a parameter document and build a :class:`ParamFile`.
+
+    Raises :class:`ParamsError` naming ``source``, the key, instance or setting
+    at fault and what is valid.
+    """
+    w = _where(source)
+    if doc is None or (isinstance(doc, Mapping) and not doc):
+        raise ParamsError(w + "empty parameter file: expected a mapping with 'params' (and optionally 'info')")
+    if not isinstance(doc, Mapping):
+        raise ParamsError(w + f"a parameter file must be a mapping, got {type(doc).__name__}")
+    unknown = [k for k in doc if k not in PARAM_KEYS]
+    if unknown:
+        raise ParamsError(w + f"unknown top-level key {unknown[0]!r}; valid keys: {', '.join(PARAM_KEYS)}")
+    if "params" not in doc:
+        raise ParamsError(w + "missing 'params' (a mapping instance -> {setting: value})")
+    raw = doc["params"] if doc["params"] is not None else {}
+    if not isinstance(raw, Mapping):
+        raise ParamsError(w + f"'params' must be a mapping instance -> {{setting: value}}, got {type(raw).__name__}")
+    params: dict[str, Mapping[str, Any]] = {}
+    for name, values in raw.items():
+        if not isinstance(name, str) or not _IDENT.match(name):
+            raise ParamsError(w + f"params: instance name {name!r} is not an identifier (letters, digits, _)")
+        if values is None:
+            values = {}
+        if not isinstance(values, Mapping):
+            raise ParamsError(w + f"params of {name!r} must be a mapping {{setting: value}}, "
+                              f"got {type(values).__name__}")
+        checked = {}
+        for key, value in values.items():
+            if not isinstance(key, str) or not _IDENT.match(key):
+                raise ParamsError(w + f"params of {name!r}: setting name {key!r} is not an identifier")
+            value = _scalar(value)
+            if not isinstance(value, (bool, int, float)):
+                raise ParamsError(w + f"instance {name!r}: setting {key!r} must be a number or true/false, "
+                                  f"got {value!r}")
+            if not isinstance(value, bool) and not math.isfinite(value):
+                raise ParamsError(w + f"instance {name!r}: setting {key!r} must be finite, got {value!r}")
+            checked[key] = value
+        params[name] = MappingProxyType(checked)
+    info = doc.get("info")
+    if info is None:
+        info = {}
+    if not isinstance(info, Mapping):
+        raise ParamsError(w + f"'info' must be a mapping, got {type(info).__name__}")
+    return ParamFile(MappingProxyType(params), MappingProxyType(dict(_plain(info))), source)
+
+
+def load_params(path: str | os.PathLike) -> ParamFile:
+    """Read and check a parameter file (YAML or JSON by extension)."""
+    try:
+        doc = read_document(path, what="parameter")
+    except NetlistError as exc:  # unreadable / unparsable file: same message, params error
+        raise ParamsError(str(exc)) from None
+    return validate_params(doc, source=str(path))
+
+
+def save_params(path: str | os.PathLike, params: Mapping[str, Mapping[str, Any]],
+                info: Mapping[str, Any] | None = None) -> ParamFile:
+    """Write a parameter file atomically (YAML or JSON by extension).
+
+    ``params`` values may be Python or numpy scalars; they are written as
+    plain floats/ints/bools, so loading the file gives the same values back
+    exactly. Returns the :class:`ParamFile` written.
+    """
+    doc: dict[str, Any] = {"params": {str(k): {str(s): _scalar(v) for s, v in vals.items()}
+                                      for k, vals in params.items()}}
+    if info:
+        doc["info"] = _plain(info)
+    pf = validate_params(doc, source=str(path))
+    try:
+        text = dump_document(pf.to_dict(), path)
+    except NetlistError as exc:
+        raise ParamsError(str(exc)) from None
+    atomic_write_text(path, text)
+    return pf
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return v.item()
+    return v
+
+
+def _plain(obj: Any) -> Any:
+    """Plain Python data (mappings, lists, scalars) for YAML/JSON output."""
+    if isinstance(obj, Mapping):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    return _scalar(obj)
