@@ -295,8 +295,14 @@ def _plain(obj: Any) -> Any:
 # ------------------------------------------------------------------------- I/O
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that rejects duplicate mapping keys (a port listed twice)."""
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """A YAML loader that rejects duplicate mapping keys (a port listed twice).
+
+    Uses libyaml's C parser when PyYAML was built with it (about 10x faster on
+    a 2016-instance mesh), the pure-Python SafeLoader otherwise. Floats written
+    with an exponent but no dot (``1e-3``) are read as numbers, as in YAML 1.2
+    and JSON, not as strings.
+    """
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -306,10 +312,15 @@ def _construct_mapping(loader, node, deep=False):
         if key in seen:
             raise NetlistError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
         seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
 
 
 _UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
 
 
 def _json_unique(pairs):
