@@ -30,7 +30,7 @@ from .components import COMPONENTS
 from .errors import CompileError, ParamsError
 from .netlist import Netlist
 
-__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "Settings"]
+__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "Settings", "apply_params"]
 
 #: Settings of a compiled circuit: component -> setting -> array over that
 #: component's elements, in :attr:`Schedule.names` order.
@@ -102,32 +102,7 @@ class Schedule:
         ``params`` maps instance name -> {setting: value} (the parameter file
         form). Unknown instances or settings raise :class:`ParamsError`.
         """
-        out = {c: {k: v.copy() for k, v in d.items()} for c, d in self.defaults.items()}
-        for name, values in (params or {}).items():
-            if name not in self.index:
-                raise ParamsError(
-                    f"parameter for unknown instance {name!r}; the netlist has {len(self.index)} instances "
-                    f"such as {', '.join(list(self.index)[:4])}"
-                )
-            comp, i = self.index[name]
-            for key, value in values.items():
-                if key not in out[comp]:
-                    raise ParamsError(
-                        f"instance {name!r} ({comp}) has no setting {key!r}; valid: {', '.join(out[comp])}"
-                    )
-                spec = COMPONENTS[comp].setting(key)
-                if spec.type is bool:
-                    if not isinstance(value, (bool, np.bool_)):
-                        raise ParamsError(f"instance {name!r}: setting {key!r} must be true or false")
-                else:
-                    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                        raise ParamsError(f"instance {name!r}: setting {key!r} must be a number, got {value!r}")
-                    if not np.isfinite(value) or not spec.low <= value <= spec.high:
-                        raise ParamsError(
-                            f"instance {name!r}: setting {key!r} = {value!r} out of range; valid: {spec.describe()}"
-                        )
-                out[comp][key][i] = value
-        return out
+        return apply_params(self.defaults, self.index, params)
 
     def to_params(self, settings: Settings, keys: Mapping[str, tuple[str, ...]] | None = None) -> dict:
         """Parameter-file form {instance: {setting: value}} of a settings set.
@@ -141,6 +116,42 @@ class Schedule:
             for i, name in enumerate(names):
                 out[name] = {k: _py(settings[comp][k][i]) for k in wanted}
         return out
+
+
+def apply_params(defaults: Mapping[str, Mapping[str, np.ndarray]], index: Mapping[str, tuple[str, int]],
+                 params: Mapping[str, Mapping[str, Any]] | None) -> Settings:
+    """Copy ``defaults`` (the :data:`Settings` layout) and override from ``params``.
+
+    ``index`` maps instance name -> (component, position in that component's
+    arrays). Unknown instances or settings, ill-typed or out-of-range values
+    raise :class:`ParamsError`. Shared by the schedule and the general route.
+    """
+    out = {c: {k: v.copy() for k, v in d.items()} for c, d in defaults.items()}
+    for name, values in (params or {}).items():
+        if name not in index:
+            raise ParamsError(
+                f"parameter for unknown instance {name!r}; the netlist has {len(index)} instances "
+                f"such as {', '.join(list(index)[:4])}"
+            )
+        comp, i = index[name]
+        for key, value in values.items():
+            if key not in out[comp]:
+                raise ParamsError(
+                    f"instance {name!r} ({comp}) has no setting {key!r}; valid: {', '.join(out[comp])}"
+                )
+            spec = COMPONENTS[comp].setting(key)
+            if spec.type is bool:
+                if not isinstance(value, (bool, np.bool_)):
+                    raise ParamsError(f"instance {name!r}: setting {key!r} must be true or false")
+            else:
+                if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+                    raise ParamsError(f"instance {name!r}: setting {key!r} must be a number, got {value!r}")
+                if not np.isfinite(value) or not spec.low <= value <= spec.high:
+                    raise ParamsError(
+                        f"instance {name!r}: setting {key!r} = {value!r} out of range; valid: {spec.describe()}"
+                    )
+            out[comp][key][i] = value
+    return out
 
 
 def _py(v):
