@@ -1,0 +1,90 @@
+"""Read and write complex matrices as ``.npy`` or ``.csv`` (chosen by extension).
+
+* ``.npy``: numpy's binary format (``np.load(path)`` reads it back exactly).
+* ``.csv``: one matrix row per line, entries separated by commas, each entry
+  a Python/numpy complex literal with full precision, e.g.
+  ``0.7071067811865476+0j,-0.5-0.5j``. Lines starting with ``#`` are comments.
+  Read it back with ``np.loadtxt(path, delimiter=",", dtype=complex)`` (exact
+  round trip) or with :func:`load_matrix`.
+
+Writes are atomic (temporary file, then rename).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PicffmError
+from .netlist import atomic_write_bytes, atomic_write_text
+
+__all__ = ["MATRIX_SUFFIXES", "MatrixFileError", "save_matrix", "load_matrix", "check_matrix_path"]
+
+MATRIX_SUFFIXES = (".npy", ".csv")
+
+
+class MatrixFileError(PicffmError):
+    """A matrix file has an unknown type or cannot be read."""
+
+
+def check_matrix_path(path: str | os.PathLike) -> str:
+    """Return the suffix of a matrix file path, or raise with the valid choices."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in MATRIX_SUFFIXES:
+        raise MatrixFileError(
+            f"{path}: unknown matrix file type {suffix or '(none)'!r}; use {' or '.join(MATRIX_SUFFIXES)}"
+        )
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise MatrixFileError(f"{path}: directory {str(parent)!r} does not exist")
+    return suffix
+
+
+def _entry(z: complex) -> str:
+    re, im = float(z.real), float(z.imag)
+    sign = "" if repr(im).startswith("-") else "+"
+    return f"{re!r}{sign}{im!r}j"
+
+
+def save_matrix(path: str | os.PathLike, matrix: np.ndarray, comment: str | None = None) -> None:
+    """Write a 2-D complex matrix to ``.npy`` or ``.csv`` (exact round trip).
+
+    Args:
+        comment: for ``.csv``, written first as ``# comment`` lines.
+    """
+    suffix = check_matrix_path(path)
+    m = np.asarray(matrix, dtype=complex)
+    if m.ndim != 2:
+        raise MatrixFileError(f"{path}: expected a 2-D matrix, got shape {m.shape}")
+    if suffix == ".npy":
+        buf = io.BytesIO()
+        np.save(buf, m, allow_pickle=False)
+        atomic_write_bytes(path, buf.getvalue())
+        return
+    lines = [f"# {c}" for c in (comment or "").splitlines()]
+    lines += [",".join(_entry(z) for z in row) for row in m]
+    atomic_write_text(path, "\n".join(lines) + "\n")
+
+
+def load_matrix(path: str | os.PathLike) -> np.ndarray:
+    """Read a complex (or real) 2-D matrix from ``.npy`` or ``.csv``."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in MATRIX_SUFFIXES:
+        raise MatrixFileError(
+            f"{path}: unknown matrix file type {suffix or '(none)'!r}; use {' or '.join(MATRIX_SUFFIXES)}"
+        )
+    if not Path(path).is_file():
+        raise MatrixFileError(f"{path}: no such file")
+    try:
+        if suffix == ".npy":
+            m = np.load(path, allow_pickle=False)
+        else:
+            m = np.loadtxt(path, delimiter=",", dtype=complex, ndmin=2)
+    except (ValueError, OSError, EOFError) as exc:
+        raise MatrixFileError(f"{path}: cannot read a matrix: {' '.join(str(exc).split())}") from None
+    if m.ndim != 2 or not np.issubdtype(m.dtype, np.number):
+        raise MatrixFileError(f"{path}: expected a 2-D numeric matrix, got shape {m.shape} of {m.dtype}")
+    return m
