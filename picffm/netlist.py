@@ -363,13 +363,34 @@ def load_netlist(path: str | os.PathLike) -> Netlist:
     return Netlist.from_dict(read_document(path), source=str(path))
 
 
+class _Dumper(yaml.SafeDumper):
+    """Block style, one connection or port per line (readable diffs); mappings
+    and lists of numbers (an instance's settings) stay on one line."""
+
+
+def _numbers(values) -> bool:
+    return bool(values) and all(isinstance(v, (int, float)) for v in values)  # bools are ints
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=_numbers(data.values()))
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list):
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_numbers(data))
+
+
+_Dumper.add_representer(dict, _represent_dict)
+_Dumper.add_representer(list, _represent_list)
+
+
 def dump_document(doc: Any, path: str | os.PathLike) -> str:
     """Serialise plain data as YAML or JSON according to the file extension."""
     suffix = Path(path).suffix.lower()
     if suffix in JSON_SUFFIXES:
         return json.dumps(doc, indent=1) + "\n"
     if suffix in YAML_SUFFIXES:
-        return yaml.safe_dump(doc, sort_keys=False, default_flow_style=None, width=120)
+        return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120)
     raise NetlistError(f"{path}: unknown file type {suffix or '(none)'!r}; use .pic.yml, .yml, .yaml or .json")
 
 
