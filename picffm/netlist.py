@@ -411,6 +411,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+            # mkstemp makes 0600 files; give the usual permissions (existing mode, else 0666 & ~umask)
+            try:
+                mode = path.stat().st_mode & 0o7777
+            except OSError:
+                mode = 0o666 & ~_umask()
+            os.fchmod(fh.fileno(), mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -418,6 +424,12 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def netlist_json_schema() -> dict:
