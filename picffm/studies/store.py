@@ -1,0 +1,95 @@
+"""The study directory: a manifest and one atomically written file per finished point.
+
+Layout::
+
+    <dir>/study.json              what study this is and its fixed settings
+    <dir>/points/<key>.json       one finished sweep point: point, seed, result
+    <dir>/results.json, *.csv, *.png   written by the report at the end
+
+Every point file is written via a temporary file and a rename, the moment the
+point finishes: an interrupted study (Ctrl-C, killed job, lost worker) keeps
+every finished point, never a half file. ``resume=True`` reuses them; a
+directory that already holds points is refused without it, and a resumed
+study must have the same fixed settings (swept values may change: new points
+run, old ones are reused).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..errors import ConfigError
+from ..netlist import atomic_write_text
+
+__all__ = ["PointStore"]
+
+MANIFEST = "study.json"
+POINTS = "points"
+
+
+class PointStore:
+    """Finished points of one study in ``directory`` (see module docstring)."""
+
+    def __init__(self, directory: str | os.PathLike, manifest: Mapping[str, Any], *, resume: bool = False):
+        self.directory = Path(directory)
+        self.manifest = json.loads(json.dumps(dict(manifest)))
+        if self.directory.exists() and not self.directory.is_dir():
+            raise ConfigError(f"{self.directory}: exists and is not a directory; choose another --out")
+        self.points_dir = self.directory / POINTS
+        found = self.finished_keys()
+        mpath = self.directory / MANIFEST
+        if found and not resume:
+            raise ConfigError(
+                f"{self.directory}: already holds {len(found)} finished point(s); "
+                "pass --resume to continue that study, or choose another --out"
+            )
+        if resume and mpath.exists():
+            old = self._read(mpath)
+            if not isinstance(old, dict):
+                raise ConfigError(f"{mpath}: not a study manifest; choose another --out")
+            _check_same(mpath, old, self.manifest)
+        self.points_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(mpath, json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+
+    def finished_keys(self) -> list[str]:
+        """Keys of the point files present (sorted)."""
+        if not self.points_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.points_dir.glob("*.json"))
+
+    def get(self, key: str) -> dict | None:
+        """The saved result of point ``key``, or ``None`` if it has not finished."""
+        path = self.points_dir / f"{key}.json"
+        if not path.exists():
+            return None
+        doc = self._read(path)
+        if not isinstance(doc, dict) or doc.get("key") != key or "result" not in doc:
+            return None  # not ours or damaged by hand: run the point again
+        return doc["result"]
+
+    def put(self, key: str, point: Mapping[str, Any], seed: int, result: Mapping[str, Any]) -> None:
+        """Save one finished point atomically."""
+        doc = {"key": key, "point": dict(point), "seed": int(seed), "result": result}
+        atomic_write_text(self.points_dir / f"{key}.json", json.dumps(doc, sort_keys=True) + "\n")
+
+    @staticmethod
+    def _read(path: Path) -> Any:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+
+
+def _check_same(path: Path, old: dict, new: dict) -> None:
+    if old.get("study") != new.get("study"):
+        raise ConfigError(f"{path}: this directory holds a {old.get('study')!r} study, "
+                          f"not {new.get('study')!r}; choose another --out")
+    a, b = old.get("fixed", {}), new.get("fixed", {})
+    diff = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if diff:
+        what = ", ".join(f"{k}: was {a.get(k)!r}, now {b.get(k)!r}" for k in diff[:6])
+        raise ConfigError(f"{path}: cannot resume with different settings ({what}); "
+                          "use the original settings or choose another --out")

@@ -1,0 +1,196 @@
+"""Sweep definitions of the two studies, from command-line options or a TOML file.
+
+A sweep file holds one table per study, so one file can describe both::
+
+    [drift]
+    drift_rates = [0.0, 0.01, 0.03]     # rad/sqrt(s), see DriftSweep
+    methods = ["insilico", "recal", "ffm"]
+    seeds = 2
+
+    [asymmetry]
+    asymmetries = [0.0, 0.5, 1.0]
+
+Keys are validated at the boundary (pydantic, unknown keys rejected); a bad
+value gives one line naming the file (or the option), the key, the value and
+the valid range. Command-line options override the file's values.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..errors import ConfigError
+
+__all__ = ["DriftSweep", "AsymmetrySweep", "SWEEPS", "load_sweep", "parse_list"]
+
+DRIFT_METHODS = ("insilico", "recal", "ffm")
+ASYMMETRY_METHODS = ("ideal", "insilico", "ffm")
+
+NonNegFloat = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
+UnitFloat = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class _Sweep(BaseModel):
+    """Settings shared by both studies."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="study seed (integer >= 0); every point's seeds derive from it")
+    seeds: int = Field(2, ge=1, le=1000, description="replicate chips per point (1 .. 1000)")
+    preset: str = Field("typical", min_length=1, description="chip preset name (picffm chip presets)")
+    size: int = Field(4, ge=2, le=32, description="modes of each symmetric core (2 .. 32)")
+    epochs: int = Field(60, ge=1, le=10000, description="training epochs before the study starts (1 .. 10000)")
+
+    @classmethod
+    def valid_keys(cls) -> list[str]:
+        return list(cls.model_fields)
+
+    def fixed(self) -> dict[str, Any]:
+        """Settings that define the study (everything but the swept lists)."""
+        swept = {"drift_rates", "methods", "seeds", "asymmetries"}
+        return {k: v for k, v in self.model_dump().items() if k not in swept}
+
+
+class DriftSweep(_Sweep):
+    """``picffm study drift``: drift rate x method x seed.
+
+    Time runs from 0 to ``duration_s`` in steps of ``step_s``; test accuracy
+    is recorded after every step. ``recal`` re-measures the chip and
+    reprograms every ``recal_interval_s``; ``ffm`` runs ``ffm_steps`` online
+    training steps on the chip in every step.
+    """
+
+    drift_rates: list[NonNegFloat] = Field(
+        [0.0, 0.02, 0.05], min_length=1, max_length=50,
+        description="phase drift rates in rad/sqrt(s) (random-walk std after 1 s), each in [0, 10]")
+    methods: list[Literal["insilico", "recal", "ffm"]] = Field(
+        list(DRIFT_METHODS), min_length=1, description=f"methods, any of {', '.join(DRIFT_METHODS)}")
+    duration_s: float = Field(60.0, gt=0.0, le=1e7, allow_inf_nan=False, description="time span in s, (0, 1e7]")
+    step_s: float = Field(5.0, gt=0.0, le=1e7, allow_inf_nan=False,
+                          description="time between accuracy checks in s, (0, duration_s]")
+    recal_interval_s: float = Field(15.0, gt=0.0, le=1e7, allow_inf_nan=False,
+                                    description="recalibration interval of 'recal' in s, >= step_s")
+    ffm_steps: int = Field(5, ge=1, le=1000, description="FFM training steps per time step (1 .. 1000)")
+    threshold: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False,
+                             description="accuracy threshold for the survival time, (0, 1]")
+
+    @field_validator("drift_rates", "methods")
+    @classmethod
+    def _unique(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("values must be distinct")
+        return v
+
+    @model_validator(mode="after")
+    def _times(self):
+        if self.step_s > self.duration_s:
+            raise ValueError(f"step_s ({self.step_s}) must not exceed duration_s ({self.duration_s})")
+        if self.duration_s / self.step_s > 2000:
+            raise ValueError(f"duration_s / step_s = {self.duration_s / self.step_s:.0f} time steps; at most 2000")
+        if "recal" in self.methods and self.recal_interval_s < self.step_s:
+            raise ValueError(f"recal_interval_s ({self.recal_interval_s}) must be >= step_s ({self.step_s})")
+        return self
+
+
+class AsymmetrySweep(_Sweep):
+    """``picffm study asymmetry``: mirror asymmetry x method x seed.
+
+    Asymmetry 0 = the mirror half of every symmetric core has exactly the
+    first half's fabrication errors; 1 = independent errors (DESIGN section 5).
+    """
+
+    asymmetries: list[UnitFloat] = Field(
+        [0.0, 0.25, 0.5, 0.75, 1.0], min_length=1, max_length=50,
+        description="mirror asymmetries, each in [0, 1]")
+    methods: list[Literal["ideal", "insilico", "ffm"]] = Field(
+        list(ASYMMETRY_METHODS), min_length=1, description=f"methods, any of {', '.join(ASYMMETRY_METHODS)}")
+    gradient_batches: int = Field(4, ge=1, le=1000,
+                                  description="batches on which the FFM gradient error is measured (1 .. 1000)")
+
+    @field_validator("asymmetries", "methods")
+    @classmethod
+    def _unique(cls, v):
+        if len(set(v)) != len(v):
+            raise ValueError("values must be distinct")
+        return v
+
+
+SWEEPS: dict[str, type[_Sweep]] = {"drift": DriftSweep, "asymmetry": AsymmetrySweep}
+
+
+def parse_list(text: str, option: str, kind=float) -> list:
+    """Parse a comma-separated option value (``"0,0.01,0.1"``) with a clear error."""
+    items = [s.strip() for s in str(text).split(",") if s.strip()]
+    if not items:
+        raise ConfigError(f"{option}: expected a comma-separated list, got {text!r}")
+    out = []
+    for s in items:
+        try:
+            out.append(kind(s))
+        except ValueError:
+            raise ConfigError(f"{option}: {s!r} is not a {kind.__name__}; expected e.g. {option} 0,0.01,0.1") from None
+    return out
+
+
+def load_sweep(study: str, path: str | os.PathLike | None = None,
+               options: Mapping[str, Any] | None = None) -> _Sweep:
+    """Validated sweep of ``study`` from the TOML file ``path`` (table ``[study]``)
+    overridden by ``options`` (keys as in the file; ``None`` values ignored)."""
+    if study not in SWEEPS:
+        raise ConfigError(f"unknown study {study!r}; valid: {', '.join(SWEEPS)}")
+    model = SWEEPS[study]
+    values: dict[str, Any] = {}
+    where = "command line"
+    if path is not None:
+        values = dict(_read_table(Path(path), study))
+        where = str(path)
+    opts = {k: v for k, v in (options or {}).items() if v is not None}
+    values.update(opts)
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc, model, study, where, set(opts))) from None
+
+
+def _read_table(path: Path, study: str) -> Mapping[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such sweep file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a sweep file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    unknown = [k for k in doc if k not in SWEEPS]
+    if unknown:
+        raise ConfigError(f"{path}: unknown table or key {unknown[0]!r}; a sweep file holds the tables "
+                          f"{', '.join('[' + s + ']' for s in SWEEPS)}")
+    if study not in doc:
+        raise ConfigError(f"{path}: no [{study}] table (found: {', '.join('[' + k + ']' for k in doc) or 'none'})")
+    if not isinstance(doc[study], dict):
+        raise ConfigError(f"{path}: {study} must be a table [{study}], not a value")
+    return doc[study]
+
+
+def _explain(exc: ValidationError, model: type[_Sweep], study: str, where: str, from_options: set[str]) -> str:
+    err = exc.errors(include_url=False)[0]
+    loc = [str(p) for p in err["loc"]]
+    key = loc[0] if loc else ""
+    src = f"option --{key.replace('_', '-')}" if key in from_options else where
+    dotted = f"{study}." + "".join(p if i == 0 else f"[{p}]" for i, p in enumerate(loc)) if loc else study
+    if err["type"] == "extra_forbidden":
+        return f"{src}: unknown key {dotted!r}; valid keys: {', '.join(model.valid_keys())}"
+    msg = err["msg"].removeprefix("Value error, ")
+    if not loc:  # cross-field check
+        return f"{src}: [{study}]: {msg}"
+    field = model.model_fields.get(key)
+    valid = f"; valid: {field.description}" if field is not None and field.description else ""
+    return f"{src}: {dotted} = {err.get('input')!r}: {msg}{valid}"
