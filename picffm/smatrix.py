@@ -212,7 +212,10 @@ def compile_any(netlist: Netlist) -> CompiledNetlist:
     try:
         schedule = compile_netlist(netlist)
     except CompileError as exc:
-        return CompiledNetlist(netlist, "general", GeneralCircuit(netlist), reason=str(exc))
+        reason = str(exc)
+        if netlist.source and reason.startswith(f"{netlist.source}: "):
+            reason = reason[len(netlist.source) + 2:]
+        return CompiledNetlist(netlist, "general", GeneralCircuit(netlist), reason=reason)
     return CompiledNetlist(netlist, "feed-forward", Circuit(schedule))
 
 

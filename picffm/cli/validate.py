@@ -57,7 +57,7 @@ def run(args) -> int:
     size = f"N = {s['n']}" if s["n"] is not None else "not square"
     print(f"ports: {s['inputs']} inputs, {s['outputs']} outputs ({size})")
     if s["route"] == "feed-forward":
-        print(f"route: feed-forward schedule, {s['columns']} columns")
+        print(f"route: feed-forward schedule, {s['columns']} column{'s' if s['columns'] != 1 else ''}")
     else:
         print(f"route: general S-matrix solve ({s['reason']})")
     return 0
