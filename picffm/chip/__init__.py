@@ -1,10 +1,29 @@
 """Chips: what a trainer may touch (program, send light, read detectors, wait).
 
 :class:`~picffm.chip.interface.Chip` is the protocol; :class:`IdealChip` is the
-ideal model behind it.
+ideal model behind it; :class:`SimulatedChip` is a fabricated chip with hidden
+imperfections described by a :class:`ChipSpec` (presets: :data:`PRESETS`).
+``SimulatedChip.reveal()`` is an evaluation-only oracle: trainers must not
+call it.
 """
 
 from .interface import PROGRAMMABLE, Chip, programmable_settings
 from .ideal import IdealChip
+from .spec import ChipSpec, load_spec, save_spec, spec_from_dict
+from .presets import PRESETS, preset
+from .simulated import SimulatedChip, TrueState
 
-__all__ = ["Chip", "IdealChip", "PROGRAMMABLE", "programmable_settings"]
+__all__ = [
+    "Chip",
+    "IdealChip",
+    "PROGRAMMABLE",
+    "programmable_settings",
+    "ChipSpec",
+    "load_spec",
+    "save_spec",
+    "spec_from_dict",
+    "PRESETS",
+    "preset",
+    "SimulatedChip",
+    "TrueState",
+]

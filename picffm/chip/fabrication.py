@@ -1,0 +1,87 @@
+"""Fabrication draw: the hidden, static truth of one simulated chip.
+
+:func:`draw_fabrication` draws every static imperfection of a chip from a
+generator, always in the same order and always the same number of standard
+normals whatever the spec's values (a std of 0 just scales them away), so the
+same seed gives the same chip and sweeping one std keeps the others' pattern.
+
+For every element with a mirror twin (``ut_X`` of ``u_X``) the twin's draw is
+``rho * z_source + sqrt(1 - rho**2) * z_own`` with ``rho = 1 -
+mirror_asymmetry`` (:func:`picffm.chip.drift.mix_twins`): the same marginal
+law, identical twins at ``mirror_asymmetry = 0``.
+
+Drawn values (design value from the netlist plus error):
+
+* couplers: ``kappa = clip(kappa_design + kappa_std * z, 0, 1)`` for both
+  couplers of every MZI and attenuator and every lone coupler;
+* loss: ``loss_db = loss_design + max(0, mean + std * z)`` per MZI, attenuator
+  and lone phase shifter;
+* heaters: static offset ``offset_std_rad * z`` (rad) and efficiency factor
+  ``max(0, 1 + efficiency_std * z)`` per heater.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..schedule import Schedule
+from .drift import mix_twins
+from .heaters import HeaterLayout, mirror_pairs
+from .spec import ChipSpec
+
+__all__ = ["Fabrication", "draw_fabrication"]
+
+_KAPPAS = {"mzi": ("kappa1", "kappa2"), "attenuator": ("kappa1", "kappa2"), "coupler": ("kappa",)}
+_LOSSY = {"mzi": "mzi", "attenuator": "mzi", "phase_shifter": "phase_shifter"}
+
+
+@dataclass(frozen=True, eq=False)
+class Fabrication:
+    """Static truth: component -> setting -> true value array, and heater factors.
+
+    Attributes:
+        elements: component -> {setting: array} for the fabrication settings
+            (kappa*, loss_db) with the drawn errors applied.
+        offset_rad: ``(H,)`` static phase offset per heater.
+        efficiency: ``(H,)`` efficiency factor per heater.
+    """
+
+    elements: dict
+    offset_rad: np.ndarray
+    efficiency: np.ndarray
+
+
+def draw_fabrication(schedule: Schedule, layout: HeaterLayout, spec: ChipSpec,
+                     rng: np.random.Generator) -> Fabrication:
+    """Draw a chip's static imperfections (see module docstring)."""
+    rho = 1.0 - spec.mirror_asymmetry
+    pairs = mirror_pairs(schedule)
+    elements: dict[str, dict[str, np.ndarray]] = {}
+    for comp in sorted(schedule.names):
+        n = len(schedule.names[comp])
+        src, dst = pairs.get(comp, (np.zeros(0, int), np.zeros(0, int)))
+        design = schedule.defaults[comp]
+        vals = {}
+        for key in _KAPPAS.get(comp, ()):
+            z = mix_twins(rng.standard_normal(n), src, dst, rho)
+            vals[key] = np.clip(design[key] + spec.coupler.kappa_std * z, 0.0, 1.0)
+        if comp in _LOSSY:
+            z = mix_twins(rng.standard_normal(n), src, dst, rho)
+            if _LOSSY[comp] == "mzi":
+                mean, std = spec.loss.mzi_db, spec.loss.mzi_db_std
+            else:
+                mean, std = spec.loss.phase_shifter_db, spec.loss.phase_shifter_db_std
+            vals["loss_db"] = design["loss_db"] + np.maximum(0.0, mean + std * z)
+        if vals:
+            elements[comp] = vals
+    h = layout.n
+    tw = (layout.twin_src, layout.twin_dst)
+    z_off = mix_twins(rng.standard_normal(h), *tw, rho)
+    z_eff = mix_twins(rng.standard_normal(h), *tw, rho)
+    return Fabrication(
+        elements=elements,
+        offset_rad=spec.phase.offset_std_rad * z_off,
+        efficiency=np.maximum(0.0, 1.0 + spec.heater.efficiency_std * z_eff),
+    )

@@ -1,0 +1,229 @@
+"""A simulated chip: the netlist as fabricated, behind the measurement-only protocol.
+
+:class:`SimulatedChip` implements :class:`picffm.chip.interface.Chip`. It
+holds a hidden truth drawn from a :class:`~picffm.chip.spec.ChipSpec` and a
+``numpy.random.Generator``, split into three independent child streams
+(``rng.spawn(3)``): **fabrication** (drawn once, at construction: couplers,
+losses, heater offsets and efficiencies; :mod:`picffm.chip.fabrication`),
+**drift** (used by :meth:`advance`; :mod:`picffm.chip.drift`) and **noise**
+(used by every detector read; :mod:`picffm.chip.detector`). The same seed
+gives the same chip, and reading detectors never changes the fabrication or
+the drift.
+
+**What the chip applies.** The realised circuit is the design's schedule
+evaluated with true settings. For every heater (every programmable phase,
+flat index ``i``, :mod:`picffm.chip.heaters`), programmed phase ``p_i``:
+
+1. drive ``q_i``: ``p_i`` wrapped into ``[0, range_rad)`` and rounded to the
+   DAC step ``range_rad / 2**dac_bits`` (the heater can only add phase; with
+   no heater imperfection at all - efficiency, crosstalk and DAC ideal -
+   ``q_i = p_i`` unwrapped);
+2. true phase ``efficiency_i * (q_i + sum_j X[i, j] q_j) + offset_i +
+   drift_i(t)``, ``X`` the sparse thermal crosstalk matrix.
+
+Couplers and losses take their fabricated values; the mirror flags are the
+design's. Everything is vectorised over heaters and elements.
+
+**Evaluation-only oracle.** :meth:`SimulatedChip.reveal` returns the true
+circuit and settings (:class:`TrueState`). It is *not* part of the chip
+protocol and **trainers must never call it**: a real chip has no such
+method. It exists for tests and reports (the chip's true gradient, the true
+noiseless accuracy, programming fidelity). Nothing else on the object
+exposes the truth: every hidden value lives in private attributes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParamsError
+from ..netlist import Netlist
+from ..schedule import Settings
+from ..simulation import Circuit, Taps
+from . import detector
+from .drift import DriftProcess
+from .fabrication import draw_fabrication
+from .heaters import crosstalk_matrix, heater_layout
+from .interface import PROGRAMMABLE
+from .spec import ChipSpec
+
+__all__ = ["SimulatedChip", "TrueState"]
+
+
+@dataclass(frozen=True, eq=False)
+class TrueState:
+    """The chip's truth at one moment (evaluation only: never for trainers).
+
+    Attributes:
+        circuit: the compiled circuit (same schedule as the design).
+        settings: the true settings (couplers, losses, phases as applied).
+        time_s: chip clock when revealed.
+    """
+
+    circuit: Circuit
+    settings: Settings
+    time_s: float
+
+    def matrix(self) -> np.ndarray:
+        """Noiseless realised transfer matrix ``T[out, in]``."""
+        return self.circuit.matrix(self.settings)
+
+
+class SimulatedChip:
+    """A fabricated chip with hidden imperfections (see module docstring).
+
+    Args:
+        netlist: the design.
+        spec: imperfections (default: the ideal chip, identical to
+            :class:`~picffm.chip.ideal.IdealChip`).
+        rng: the only source of randomness; ``None`` means
+            ``numpy.random.default_rng(0)``.
+    """
+
+    has_monitors = True
+
+    def __init__(self, netlist: Netlist, spec: ChipSpec | None = None, rng: np.random.Generator | None = None):
+        if spec is None:
+            spec = ChipSpec(name="ideal")
+        if not isinstance(spec, ChipSpec):
+            raise ParamsError(f"spec must be a ChipSpec (see picffm.chip.preset), got {type(spec).__name__}")
+        if rng is None:
+            rng = np.random.default_rng(0)
+        self.netlist = netlist
+        self.spec = spec
+        self._circuit = Circuit.from_netlist(netlist)
+        self.schedule = self._circuit.schedule
+        self.n_modes = self.schedule.n_modes
+        fab_rng, drift_rng, noise_rng = rng.spawn(3)
+        self._noise_rng = noise_rng
+        self._layout = heater_layout(self.schedule)
+        self._fab = draw_fabrication(self.schedule, self._layout, spec, fab_rng)
+        h = spec.heater
+        self._xtalk = crosstalk_matrix(self._layout, h.crosstalk_same_column, h.crosstalk_next_column)
+        self._has_xtalk = self._xtalk.nnz > 0
+        self._heater_ideal = h.efficiency_std == 0 and not self._has_xtalk and h.dac_bits == 0
+        self._drift = DriftProcess(spec.drift, self._layout.n, (self._layout.twin_src, self._layout.twin_dst),
+                                   1.0 - spec.mirror_asymmetry, drift_rng)
+        self._settings = self.schedule.settings()
+        self._passes = 0
+        self._time = 0.0
+        self._true: Settings | None = None
+
+    # ------------------------------------------------------------ protocol
+    def program(self, settings: Settings) -> None:
+        """Set programmable settings (component -> setting -> array, rad)."""
+        checked = {}
+        for comp, values in settings.items():
+            allowed = PROGRAMMABLE.get(comp, ())
+            if comp not in self._settings:
+                raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(self._settings)}")
+            for k, v in values.items():
+                if k not in allowed:
+                    raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
+                v = np.asarray(v, dtype=float)
+                if v.shape != self._settings[comp][k].shape:
+                    raise ParamsError(f"{comp}.{k}: expected {self._settings[comp][k].shape[0]} values, got {v.shape}")
+                if not np.all(np.isfinite(v)):
+                    raise ParamsError(f"{comp}.{k}: values must be finite")
+                checked[(comp, k)] = v.copy()
+        for (comp, k), v in checked.items():
+            self._settings[comp][k] = v
+        self._true = None
+
+    def settings(self) -> Settings:
+        """The programmed (nominal) settings, a copy: what the user asked for, not the truth."""
+        return {c: {k: v.copy() for k, v in d.items()} for c, d in self._settings.items()}
+
+    def run(self, x: np.ndarray) -> np.ndarray:
+        """Output fields by coherent detection (noisy), shape like ``x``."""
+        y = self._propagate(x)
+        return detector.coherent(y, self.spec.detector, self._noise_rng)
+
+    def intensities(self, x: np.ndarray) -> np.ndarray:
+        """Output powers by direct detection (noisy)."""
+        y = self._propagate(x)
+        return detector.direct(y, self.spec.detector, self._noise_rng)
+
+    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
+        """Output fields and monitor-tap fields, all by coherent detection (noisy)."""
+        y, taps = self._circuit.taps(x, self._true_settings())
+        self._count(x)
+        det, rng = self.spec.detector, self._noise_rng
+        y = detector.coherent(y, det, rng)
+        taps = Taps(
+            detector.coherent(taps.theta_before, det, rng),
+            detector.coherent(taps.theta_after, det, rng),
+            detector.coherent(taps.phi_before, det, rng),
+            detector.coherent(taps.phi_after, det, rng),
+            {c: detector.coherent(v, det, rng) for c, v in taps.single_in.items()},
+        )
+        return y, taps
+
+    def advance(self, dt_s: float) -> None:
+        """Let ``dt_s`` seconds pass: the phase offsets drift."""
+        if self._drift.advance(dt_s):
+            self._true = None
+        self._time += float(dt_s)
+
+    @property
+    def passes(self) -> int:
+        return self._passes
+
+    @property
+    def time_s(self) -> float:
+        return self._time
+
+    # ------------------------------------------------ evaluation-only oracle
+    def reveal(self) -> TrueState:
+        """The true circuit and settings now. EVALUATION ONLY: trainers must not call it.
+
+        A real chip cannot do this. Use it in tests and reports (true
+        gradients, true noiseless accuracy, programming fidelity); it counts
+        no pass and draws no noise.
+        """
+        true = self._true_settings()
+        return TrueState(self._circuit, {c: {k: v.copy() for k, v in d.items()} for c, d in true.items()},
+                         self._time)
+
+    def realised_matrix(self) -> np.ndarray:
+        """Noiseless realised matrix ``reveal().matrix()``. EVALUATION ONLY."""
+        return self._circuit.matrix(self._true_settings())
+
+    # ------------------------------------------------------------- internals
+    def _propagate(self, x) -> np.ndarray:
+        y = self._circuit.propagate(x, self._true_settings())
+        self._count(x)
+        return y
+
+    def _count(self, x) -> None:
+        x = np.asarray(x)
+        self._passes += 1 if x.ndim == 1 else x.shape[1]
+
+    def _true_settings(self) -> Settings:
+        if self._true is not None:
+            return self._true
+        true = {c: dict(d) for c, d in self._settings.items()}
+        for comp, vals in self._fab.elements.items():
+            true[comp].update(vals)
+        layout = self._layout
+        if layout.n:
+            p = layout.gather(self._settings)
+            h = self.spec.heater
+            if self._heater_ideal:
+                phase = p
+            else:
+                q = np.mod(p, h.range_rad)
+                if h.dac_bits:
+                    step = h.range_rad / 2 ** h.dac_bits
+                    q = np.mod(np.round(q / step) * step, h.range_rad)
+                if self._has_xtalk:
+                    q = q + self._xtalk @ q
+                phase = self._fab.efficiency * q
+            phase = phase + self._fab.offset_rad
+            if self._drift.active:
+                phase = phase + self._drift.state
+            layout.scatter(phase, true)
+        self._true = true
+        return true
