@@ -8,7 +8,7 @@ single vector ``(N,)`` is accepted too). ``y = T @ x`` with ``T[out, in]``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -36,7 +36,9 @@ class Taps:
     loss is applied at its output, after the taps. ``single_in`` maps each
     single-mode component (attenuator, phase_shifter, waveguide) to the
     ``(n, B)`` fields just before each of its elements (the field ``f`` of
-    DESIGN section 4 for the attenuator column D).
+    DESIGN section 4 for the attenuator column D). ``single_out`` likewise
+    holds the fields just after each of them (a monitor after the
+    attenuator's output phase shifter: ``d_k * f_k``).
     """
 
     theta_before: np.ndarray
@@ -44,6 +46,7 @@ class Taps:
     phi_before: np.ndarray
     phi_after: np.ndarray
     single_in: dict
+    single_out: dict = field(default_factory=dict)
 
 
 class Circuit:
@@ -153,11 +156,14 @@ class Circuit:
         state = xb
         single_in = {c: np.empty((len(sched.names[c]), xb.shape[1]), complex)
                      for c in sched.names if COMPONENTS[c].n_modes == 1}
+        single_out = {c: np.empty_like(v) for c, v in single_in.items()}
         for st in sched.stages:
             if st.component != "mzi":
                 if st.component in single_in:
                     single_in[st.component][st.start:st.stop] = state[st.modes]
                 _apply(st, mats[st.component][st.start:st.stop], state)
+                if st.component in single_out:
+                    single_out[st.component][st.start:st.stop] = state[st.modes]
                 continue
             s = {k: v[st.start:st.stop, None] for k, v in settings["mzi"].items()}
             a, b = st.modes[:, 0], st.modes[:, 1]
@@ -185,7 +191,7 @@ class Circuit:
             state[a] = amp * np.where(mir, m_y0, f_y0)
             state[b] = amp * np.where(mir, m_u1, f_y1)
         y = state if self._identity_perm else state[self._perm]
-        return y, Taps(tb, ta, pb, pa, single_in)
+        return y, Taps(tb, ta, pb, pa, single_in, single_out)
 
     def _check_input(self, x) -> np.ndarray:
         x = np.asarray(x)
