@@ -42,7 +42,8 @@ class _Sweep(BaseModel):
 
     seed: int = Field(0, ge=0, le=2**63 - 1, description="study seed (integer >= 0); every point's seeds derive from it")
     seeds: int = Field(2, ge=1, le=1000, description="replicate chips per point (1 .. 1000)")
-    preset: str = Field("typical", min_length=1, description="chip preset name (picffm chip presets)")
+    chip: str = Field("typical", min_length=1,
+                      description="chip preset name (ideal, mild, typical, harsh) or chip spec file (.toml/.json)")
     size: int = Field(4, ge=2, le=32, description="modes of each symmetric core (2 .. 32)")
     epochs: int = Field(60, ge=1, le=10000, description="training epochs before the study starts (1 .. 10000)")
 

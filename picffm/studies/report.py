@@ -1,0 +1,97 @@
+"""Study outputs: CSV tables, ``results.json`` and PNG plots (matplotlib, Agg).
+
+Every file is written atomically (temporary file + rename) and
+deterministically: the same results give the same CSV and JSON bytes. Plots
+use the non-interactive Agg backend, so studies run on headless machines and
+cluster nodes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from ..netlist import atomic_write_bytes, atomic_write_text
+
+__all__ = ["write_csv", "write_json", "plot_panels", "mean_band"]
+
+
+def write_csv(path: str | os.PathLike, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Write a CSV table (floats by ``repr``, ``None`` as empty) atomically."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow(["" if v is None else (repr(float(v)) if isinstance(v, float) else v) for v in row])
+    atomic_write_text(path, buf.getvalue())
+
+
+def write_json(path: str | os.PathLike, doc: Any) -> None:
+    """Write ``doc`` as indented JSON (sorted keys; NaN written as null) atomically."""
+    atomic_write_text(path, json.dumps(_nan_to_none(doc), indent=1, sort_keys=True) + "\n")
+
+
+def _nan_to_none(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, Mapping):
+        return {str(k): _nan_to_none(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nan_to_none(v) for v in obj]
+    return obj
+
+
+def mean_band(series: Sequence[Sequence[float]]) -> tuple[list[float], list[float], list[float]]:
+    """Mean, min and max over replicate series of equal length (element-wise)."""
+    cols = list(zip(*series))
+    return ([sum(c) / len(c) for c in cols], [min(c) for c in cols], [max(c) for c in cols])
+
+
+def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *, suptitle: str = "",
+                ncols: int | None = None) -> None:
+    """Draw line panels side by side and save a PNG atomically.
+
+    Each panel: ``title``, ``xlabel``, ``ylabel``, optional ``ylim``,
+    ``hline`` (value, label), ``xscale``, and ``lines``: a list of dicts with
+    ``x``, ``y``, ``label`` and optional ``lo``/``hi`` (a shaded band, e.g.
+    min..max over seeds), ``style`` (matplotlib format string).
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib.figure import Figure
+
+    n = max(1, len(panels))
+    ncols = ncols or min(n, 3)
+    nrows = math.ceil(n / ncols)
+    fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows), dpi=110, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
+    for ax, panel in zip(axes, panels):
+        for line in panel["lines"]:
+            (h,) = ax.plot(line["x"], line["y"], line.get("style", "-"), label=line["label"], lw=1.6, ms=4)
+            if line.get("lo") is not None:
+                ax.fill_between(line["x"], line["lo"], line["hi"], color=h.get_color(), alpha=0.18, lw=0)
+        if panel.get("hline") is not None:
+            value, label = panel["hline"]
+            ax.axhline(value, color="0.4", ls=":", lw=1, label=label)
+        if panel.get("xscale"):
+            ax.set_xscale(panel["xscale"])
+        if panel.get("ylim"):
+            ax.set_ylim(*panel["ylim"])
+        ax.set_title(panel.get("title", ""), fontsize=10)
+        ax.set_xlabel(panel.get("xlabel", ""))
+        ax.set_ylabel(panel.get("ylabel", ""))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc=panel.get("legend", "best"))
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=11)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    atomic_write_bytes(Path(path), buf.getvalue())

@@ -1,0 +1,79 @@
+"""Sweep definitions: TOML tables, option overrides, clear errors for bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from picffm.errors import ConfigError
+from picffm.studies.sweep import AsymmetrySweep, DriftSweep, load_sweep, parse_list
+
+
+def _write(tmp_path, text, name="sweep.toml"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_defaults_file_and_options_merge(tmp_path):
+    assert load_sweep("drift") == DriftSweep()
+    assert load_sweep("asymmetry") == AsymmetrySweep()
+    path = _write(tmp_path, """
+[drift]
+drift_rates = [0, 0.01]      # integers are fine where floats are expected
+methods = ["ffm", "insilico"]
+seeds = 3
+
+[asymmetry]
+asymmetries = [0.0, 1.0]
+""")
+    d = load_sweep("drift", path, {"seeds": 1, "threshold": None})
+    assert d.drift_rates == [0.0, 0.01] and d.methods == ["ffm", "insilico"]
+    assert d.seeds == 1  # the option wins; None means "not given"
+    assert d.threshold == DriftSweep().threshold
+    assert load_sweep("asymmetry", path).asymmetries == [0.0, 1.0]
+    assert "drift_rates" not in d.fixed() and d.fixed()["duration_s"] == d.duration_s
+
+
+@pytest.mark.parametrize("text, pattern", [
+    ("[drift]\ndrift_ratez = [0.0]\n", r"sweep.toml: unknown key 'drift.drift_ratez'; valid keys: .*drift_rates"),
+    ("[drift]\ndrift_rates = [0.0, -0.1]\n",
+     r"sweep.toml: drift.drift_rates\[1\] = -0.1: .*greater than or equal to 0; valid: .*rad/sqrt\(s\).*\[0, 10\]"),
+    ("[drift]\nmethods = ['ffm', 'backprop']\n", r"drift.methods\[1\] = 'backprop'.*insilico, recal, ffm"),
+    ("[drift]\nseeds = '2'\n", r"drift.seeds = '2': Input should be a valid integer"),
+    ("[drift]\nseeds = 0\n", r"drift.seeds = 0: .*valid: replicate chips per point \(1 .. 1000\)"),
+    ("[drift]\nthreshold = 1.5\n", r"drift.threshold = 1.5"),
+    ("[drift]\nstep_s = 10\nduration_s = 5\n", r"sweep.toml: \[drift\]: step_s \(10.0\) must not exceed duration_s"),
+    ("[drift]\nduration_s = 1000\nstep_s = 0.1\n", r"10000 time steps; at most 2000"),
+    ("[drift]\nrecal_interval_s = 1\nstep_s = 5\n", r"recal_interval_s \(1.0\) must be >= step_s"),
+    ("[drift]\ndrift_rates = [0.1, 0.1]\n", r"drift.drift_rates = \[0.1, 0.1\]: values must be distinct"),
+    ("[drift]\ndrift_rates = []\n", r"drift.drift_rates = \[\]: .*at least 1"),
+    ("[asymmetry]\nasymmetries = [0.5, 1.2]\n", r"sweep.toml: no \[drift\] table \(found: \[asymmetry\]\)"),
+    ("[drfit]\n", r"unknown table or key 'drfit'; a sweep file holds the tables \[drift\], \[asymmetry\]"),
+    ("drift = 3\n", r"drift must be a table"),
+    ("[drift\n", r"sweep.toml: invalid TOML"),
+])
+def test_bad_sweep_files_fail_clearly(tmp_path, text, pattern):
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError, match=pattern):
+        load_sweep("drift", path)
+
+
+def test_asymmetry_range_and_option_errors(tmp_path):
+    path = _write(tmp_path, "[asymmetry]\nasymmetries = [0.5, 1.2]\n")
+    with pytest.raises(ConfigError, match=r"asymmetry.asymmetries\[1\] = 1.2: .*valid: mirror asymmetries, each in \[0, 1\]"):
+        load_sweep("asymmetry", path)
+    with pytest.raises(ConfigError, match=r"option --epochs: asymmetry.epochs = 0"):
+        load_sweep("asymmetry", path, {"epochs": 0, "asymmetries": [0.5]})
+    with pytest.raises(ConfigError, match="no such sweep file"):
+        load_sweep("drift", tmp_path / "missing.toml")
+    with pytest.raises(ConfigError, match="unknown study 'noise'; valid: drift, asymmetry"):
+        load_sweep("noise")
+
+
+def test_parse_list():
+    assert parse_list("0, 1e-3,0.5", "--drift-rates") == [0.0, 1e-3, 0.5]
+    assert parse_list("ffm,recal", "--methods", str) == ["ffm", "recal"]
+    with pytest.raises(ConfigError, match=r"--drift-rates: 'x' is not a float"):
+        parse_list("0,x", "--drift-rates")
+    with pytest.raises(ConfigError, match="comma-separated list"):
+        parse_list(" , ", "--drift-rates")
