@@ -105,7 +105,7 @@ class SimulatedChip:
         self._has_xtalk = self._xtalk.nnz > 0
         self._heater_ideal = h.efficiency_std == 0 and not self._has_xtalk and h.dac_bits == 0
         self._drift = DriftProcess(spec.drift, self._layout.n, (self._layout.twin_src, self._layout.twin_dst),
-                                   1.0 - spec.mirror_asymmetry, drift_rng)
+                                   spec.mirror_asymmetry, drift_rng)
         self._settings = self.schedule.settings()
         self._passes = 0
         self._time = 0.0
@@ -158,6 +158,7 @@ class SimulatedChip:
             detector.coherent(taps.phi_before, det, rng),
             detector.coherent(taps.phi_after, det, rng),
             {c: detector.coherent(v, det, rng) for c, v in taps.single_in.items()},
+            {c: detector.coherent(v, det, rng) for c, v in taps.single_out.items()},
         )
         return y, taps
 
