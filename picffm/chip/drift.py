@@ -13,9 +13,9 @@ does not depend on how a time span is cut into steps:
 * ``none``: no drift.
 
 ``z`` are independent standard normals, except for mirror twins: the twin's
-``z`` is ``rho * z_source + sqrt(1 - rho**2) * z_own`` (``rho = 1 -
+``z`` is ``sqrt(1 - a**2) * z_source + a * z_own`` (``a =
 mirror_asymmetry``), so the twin's drift has the same law and is identical to
-its source's at ``rho = 1``.
+its source's at ``a = 0``.
 """
 
 from __future__ import annotations
@@ -28,17 +28,20 @@ from .spec import DriftSpec
 __all__ = ["DriftProcess", "mix_twins"]
 
 
-def mix_twins(z: np.ndarray, src: np.ndarray, dst: np.ndarray, rho: float) -> np.ndarray:
-    """Correlate twin draws in place: ``z[dst] = rho z[src] + sqrt(1-rho^2) z[dst]``.
+def mix_twins(z: np.ndarray, src: np.ndarray, dst: np.ndarray, asymmetry: float) -> np.ndarray:
+    """Correlate twin draws in place: ``z[dst] = sqrt(1 - a^2) z[src] + a z[dst]``.
 
-    Works along the first axis. With ``rho = 1`` the twins are copies (exactly);
-    the marginal law of standard normals is preserved for any ``rho`` in [0, 1].
+    Works along the first axis. ``a = asymmetry`` in [0, 1] is the weight of
+    the twin's own, independent part: at 0 the twins are exact copies, at 1
+    independent; the marginal law of standard normals is preserved for any
+    ``a``, and for small ``a`` the twin mismatch ``z[dst] - z[src]`` has std
+    close to ``a``.
     """
     if src.size:
-        if rho == 1.0:
+        if asymmetry == 0.0:
             z[dst] = z[src]
-        elif rho != 0.0:
-            z[dst] = rho * z[src] + np.sqrt(1.0 - rho * rho) * z[dst]
+        elif asymmetry != 1.0:
+            z[dst] = np.sqrt(1.0 - asymmetry * asymmetry) * z[src] + asymmetry * z[dst]
     return z
 
 
@@ -49,16 +52,16 @@ class DriftProcess:
         spec: the drift model and its rates.
         n: number of heaters.
         twins: ``(src, dst)`` flat index arrays of mirror-twin heaters.
-        rho: twin correlation, ``1 - mirror_asymmetry``.
+        asymmetry: the spec's ``mirror_asymmetry`` (see :func:`mix_twins`).
         rng: generator used for every increment (the chip's drift stream).
     """
 
-    def __init__(self, spec: DriftSpec, n: int, twins: tuple[np.ndarray, np.ndarray], rho: float,
+    def __init__(self, spec: DriftSpec, n: int, twins: tuple[np.ndarray, np.ndarray], asymmetry: float,
                  rng: np.random.Generator):
         self.spec = spec
         self._x = np.zeros(n)
         self._src, self._dst = twins
-        self._rho = float(rho)
+        self._asym = float(asymmetry)
         self._rng = rng
 
     @property
@@ -77,7 +80,7 @@ class DriftProcess:
             raise ParamsError(f"time step must be a finite number >= 0 s, got {dt_s}")
         if dt_s == 0 or not self.active or self._x.size == 0:
             return False
-        z = mix_twins(self._rng.standard_normal(self._x.size), self._src, self._dst, self._rho)
+        z = mix_twins(self._rng.standard_normal(self._x.size), self._src, self._dst, self._asym)
         s = self.spec
         if s.model == "random_walk":
             self._x += s.rate_rad_per_sqrt_s * np.sqrt(dt_s) * z

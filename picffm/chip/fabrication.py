@@ -6,9 +6,9 @@ normals whatever the spec's values (a std of 0 just scales them away), so the
 same seed gives the same chip and sweeping one std keeps the others' pattern.
 
 For every element with a mirror twin (``ut_X`` of ``u_X``) the twin's draw is
-``rho * z_source + sqrt(1 - rho**2) * z_own`` with ``rho = 1 -
-mirror_asymmetry`` (:func:`picffm.chip.drift.mix_twins`): the same marginal
-law, identical twins at ``mirror_asymmetry = 0``.
+``sqrt(1 - a**2) * z_source + a * z_own`` with ``a = mirror_asymmetry``
+(:func:`picffm.chip.drift.mix_twins`): the same marginal law, identical twins
+at ``a = 0``, independent at ``a = 1``.
 
 Drawn values (design value from the netlist plus error):
 
@@ -56,7 +56,7 @@ class Fabrication:
 def draw_fabrication(schedule: Schedule, layout: HeaterLayout, spec: ChipSpec,
                      rng: np.random.Generator) -> Fabrication:
     """Draw a chip's static imperfections (see module docstring)."""
-    rho = 1.0 - spec.mirror_asymmetry
+    a = spec.mirror_asymmetry
     pairs = mirror_pairs(schedule)
     elements: dict[str, dict[str, np.ndarray]] = {}
     for comp in sorted(schedule.names):
@@ -65,10 +65,10 @@ def draw_fabrication(schedule: Schedule, layout: HeaterLayout, spec: ChipSpec,
         design = schedule.defaults[comp]
         vals = {}
         for key in _KAPPAS.get(comp, ()):
-            z = mix_twins(rng.standard_normal(n), src, dst, rho)
+            z = mix_twins(rng.standard_normal(n), src, dst, a)
             vals[key] = np.clip(design[key] + spec.coupler.kappa_std * z, 0.0, 1.0)
         if comp in _LOSSY:
-            z = mix_twins(rng.standard_normal(n), src, dst, rho)
+            z = mix_twins(rng.standard_normal(n), src, dst, a)
             if _LOSSY[comp] == "mzi":
                 mean, std = spec.loss.mzi_db, spec.loss.mzi_db_std
             else:
@@ -78,8 +78,8 @@ def draw_fabrication(schedule: Schedule, layout: HeaterLayout, spec: ChipSpec,
             elements[comp] = vals
     h = layout.n
     tw = (layout.twin_src, layout.twin_dst)
-    z_off = mix_twins(rng.standard_normal(h), *tw, rho)
-    z_eff = mix_twins(rng.standard_normal(h), *tw, rho)
+    z_off = mix_twins(rng.standard_normal(h), *tw, a)
+    z_eff = mix_twins(rng.standard_normal(h), *tw, a)
     return Fabrication(
         elements=elements,
         offset_rad=spec.phase.offset_std_rad * z_off,

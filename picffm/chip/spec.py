@@ -186,10 +186,11 @@ class ChipSpec:
         coupler, phase, heater, loss, drift, detector: one spec per effect.
         mirror_asymmetry: in [0, 1]. Every fabrication error and drift of a
             mirror-twin element (``ut_X`` of ``u_X`` in a symmetric core) is
-            ``rho * e_u + sqrt(1 - rho**2) * e_independent`` with
-            ``rho = 1 - mirror_asymmetry``: the marginal distribution is
-            unchanged, 0 makes the twins identical (the realised matrix is
-            exactly symmetric), 1 makes them independent.
+            ``sqrt(1 - a**2) * e_u + a * e_independent`` with
+            ``a = mirror_asymmetry``: the marginal distribution is unchanged,
+            0 makes the twins identical (the realised matrix is exactly
+            symmetric), 1 makes them independent; for small ``a`` the twin
+            mismatch is about ``a`` times the error's std.
         name: preset name or file it came from (informative only).
     """
 

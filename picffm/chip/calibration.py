@@ -1,0 +1,126 @@
+"""Calibration: measure a chip's transfer matrix, compare realised and target matrices.
+
+* :func:`measure_matrix` probes any :class:`~picffm.chip.interface.Chip` with
+  the N unit vectors in one batch (N optical passes per repeat) and reads the
+  outputs by coherent detection: column ``k`` of the result is the measured
+  response to input ``k``. A trainer may use it to build a calibrated digital
+  twin; it goes through the protocol only, noise included.
+* :func:`fidelity` and :func:`relative_error` compare a realised matrix with
+  its target; :func:`relative_symmetry_error` says how far a matrix is from
+  symmetric.
+* :func:`random_tied_settings` draws random phases for a symmetric core with
+  every mirror twin set equal to its source, so the ideal model realises a
+  symmetric matrix: a way to program "random symmetric matrices" without a
+  decomposition.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ParamsError
+from ..schedule import Schedule, Settings
+from .heaters import mirror_pairs
+from .interface import PROGRAMMABLE
+
+__all__ = [
+    "measure_matrix",
+    "fidelity",
+    "relative_error",
+    "relative_symmetry_error",
+    "insertion_loss_db",
+    "random_tied_settings",
+]
+
+
+def measure_matrix(chip, repeats: int = 1) -> np.ndarray:
+    """The chip's transfer matrix ``T[out, in]`` measured by probing (``N * repeats`` passes).
+
+    Each repeat sends the N unit vectors as one batch and reads the complex
+    outputs (coherent detection, with the chip's detector noise); repeats are
+    averaged, which divides the noise variance by ``repeats``.
+    """
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ParamsError(f"repeats must be an integer >= 1, got {repeats!r}")
+    n = chip.n_modes
+    probe = np.eye(n, dtype=complex)
+    total = np.zeros((n, n), dtype=complex)
+    for _ in range(int(repeats)):
+        total += chip.run(probe)
+    return total / repeats
+
+
+def fidelity(realised: np.ndarray, target: np.ndarray) -> float:
+    """Programming fidelity ``|Tr(A^H B)|^2 / (||A||_F^2 ||B||_F^2)`` in [0, 1].
+
+    ``A`` realised, ``B`` target. 1 means equal up to a global complex factor
+    (overall loss and phase do not count: they go to the electronic gain);
+    it is the squared cosine of the angle between the matrices seen as vectors.
+    """
+    a, b = np.asarray(realised), np.asarray(target)
+    _same_shape(a, b)
+    na, nb = np.vdot(a, a).real, np.vdot(b, b).real
+    if na == 0 or nb == 0:
+        return 0.0
+    return float(abs(np.vdot(a, b)) ** 2 / (na * nb))
+
+
+def relative_error(realised: np.ndarray, target: np.ndarray) -> float:
+    """Relative Frobenius error ``||A - B||_F / ||B||_F`` (loss and phase count)."""
+    a, b = np.asarray(realised), np.asarray(target)
+    _same_shape(a, b)
+    nb = np.linalg.norm(b)
+    if nb == 0:
+        raise ParamsError("target matrix is zero: relative error undefined")
+    return float(np.linalg.norm(a - b) / nb)
+
+
+def relative_symmetry_error(m: np.ndarray) -> float:
+    """``||M - M^T||_F / ||M||_F``: 0 for an exactly symmetric matrix."""
+    m = np.asarray(m)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ParamsError(f"symmetry needs a square matrix, got shape {m.shape}")
+    nm = np.linalg.norm(m)
+    return float(np.linalg.norm(m - m.T) / nm) if nm else 0.0
+
+
+def insertion_loss_db(realised: np.ndarray, reference: np.ndarray) -> float:
+    """Excess insertion loss ``-10 log10(||A||_F^2 / ||B||_F^2)`` in dB of A against B.
+
+    With a lossless reference this is the chip's average insertion loss over
+    all input ports.
+    """
+    a, b = np.asarray(realised), np.asarray(reference)
+    _same_shape(a, b)
+    return float(-10.0 * np.log10(np.vdot(a, a).real / np.vdot(b, b).real))
+
+
+def random_tied_settings(schedule: Schedule, rng: np.random.Generator, *,
+                         full_transmission: bool = False) -> Settings:
+    """Random programmable settings with mirror twins tied (a symmetric matrix on the ideal model).
+
+    Every phase is uniform in [0, 2 pi); the twin of each element (``ut_X`` of
+    ``u_X``, see :func:`picffm.chip.heaters.mirror_pairs`) gets its source's
+    values. Attenuator ``theta`` is uniform too (a random amplitude
+    ``|sin(theta/2)|``) unless ``full_transmission``, which sets it to pi.
+    """
+    out: Settings = {}
+    pairs = mirror_pairs(schedule)
+    for comp in schedule.names:
+        if comp not in PROGRAMMABLE:
+            continue
+        n = len(schedule.names[comp])
+        vals = {k: rng.uniform(0.0, 2 * np.pi, n) for k in PROGRAMMABLE[comp]}
+        if comp == "attenuator" and full_transmission:
+            vals["theta"] = np.full(n, np.pi)
+        if comp in pairs:
+            src, dst = pairs[comp]
+            for v in vals.values():
+                v[dst] = v[src]
+        out[comp] = vals
+    return out
+
+
+def _same_shape(a: np.ndarray, b: np.ndarray) -> None:
+    if a.shape != b.shape:
+        raise ParamsError(f"matrices differ in shape: {a.shape} vs {b.shape}")

@@ -1,0 +1,214 @@
+"""Chip statistics: drift of programmed matrix elements, programming fidelity.
+
+:func:`drift_statistics` reports drift in the form of Xue et al. (Nature 632,
+280 (2024), Fig. 5): program a matrix, let time pass in equal steps over a
+window, read the matrix at every step, and give the relative standard
+deviation over time of the programmed elements, in %::
+
+    rel_std[i, j] = 100 * std_t(M_ij(t)) / |mean_t M_ij(t)|
+
+with the std of a complex series ``sqrt(mean_t |M_ij(t) - mean_t M_ij|^2)``
+(``rel_std_abs`` uses ``|M_ij(t)|`` instead: amplitude only). By default the
+matrix is read noiselessly through the evaluation-only oracle
+(``method="true"``: drift alone); ``method="measured"`` probes it through the
+protocol with :func:`~picffm.chip.calibration.measure_matrix` (detector noise
+included, ``repeats`` averages per time).
+
+:func:`inspect_chip` gathers what ``picffm chip inspect`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParamsError
+from ..meshes import symmetric_core
+from .calibration import (
+    fidelity,
+    insertion_loss_db,
+    measure_matrix,
+    random_tied_settings,
+    relative_error,
+    relative_symmetry_error,
+)
+from .ideal import IdealChip
+from .simulated import SimulatedChip
+from .spec import ChipSpec
+
+__all__ = ["DriftStatistics", "drift_statistics", "ChipReport", "inspect_chip"]
+
+
+@dataclass(frozen=True)
+class DriftStatistics:
+    """Result of :func:`drift_statistics`.
+
+    Attributes:
+        times_s: chip time of every read, shape (T,).
+        elements: ``(K, 2)`` (row, column) of the elements followed.
+        rel_std_pct: ``(K,)`` relative std over time of each complex element, %.
+        rel_std_abs_pct: ``(K,)`` the same for the amplitude ``|M_ij|``, %.
+        method: "true" (noiseless oracle) or "measured" (through the protocol).
+    """
+
+    times_s: np.ndarray
+    elements: np.ndarray
+    rel_std_pct: np.ndarray
+    rel_std_abs_pct: np.ndarray
+    method: str
+
+    @property
+    def mean_pct(self) -> float:
+        return float(np.mean(self.rel_std_pct))
+
+    @property
+    def max_pct(self) -> float:
+        return float(np.max(self.rel_std_pct))
+
+    def summary(self) -> dict:
+        return {
+            "method": self.method,
+            "window_s": float(self.times_s[-1] - self.times_s[0]),
+            "n_samples": int(self.times_s.size),
+            "n_elements": int(self.elements.shape[0]),
+            "rel_std_pct_mean": self.mean_pct,
+            "rel_std_pct_median": float(np.median(self.rel_std_pct)),
+            "rel_std_pct_max": self.max_pct,
+            "rel_std_abs_pct_mean": float(np.mean(self.rel_std_abs_pct)),
+        }
+
+
+def drift_statistics(chip, window_s: float, n_samples: int, *, elements=None, method: str = "true",
+                     repeats: int = 1, min_fraction: float = 0.1) -> DriftStatistics:
+    """Relative std over time of programmed matrix elements (see module docstring).
+
+    The chip's current programming is kept; its clock advances by
+    ``window_s`` (``n_samples - 1`` equal steps; the first read is now).
+
+    Args:
+        chip: a :class:`SimulatedChip` for ``method="true"``; any chip for
+            ``method="measured"``.
+        window_s: time window in s (> 0).
+        n_samples: number of reads (>= 2).
+        elements: ``(row, column)`` pairs to follow; default every element
+            whose magnitude at the first read is at least ``min_fraction`` of
+            the largest (tiny elements have meaningless relative std).
+        method: "true" or "measured".
+        repeats: averages per read for ``method="measured"``.
+    """
+    if method not in ("true", "measured"):
+        raise ParamsError(f"unknown drift statistics method {method!r}; valid: true, measured")
+    if not (np.isfinite(window_s) and window_s > 0):
+        raise ParamsError(f"window must be > 0 s, got {window_s}")
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 2:
+        raise ParamsError(f"n_samples must be an integer >= 2, got {n_samples!r}")
+    if method == "true" and not hasattr(chip, "reveal"):
+        raise ParamsError("method 'true' needs a simulated chip (reveal()); use method 'measured'")
+    read = (lambda: chip.realised_matrix()) if method == "true" else (lambda: measure_matrix(chip, repeats))
+    dt = window_s / (n_samples - 1)
+    times, mats = [], []
+    for k in range(n_samples):
+        if k:
+            chip.advance(dt)
+        times.append(chip.time_s)
+        mats.append(read())
+    stack = np.array(mats)  # (T, N, N)
+    if elements is None:
+        mag = np.abs(stack[0])
+        elements = np.argwhere(mag >= min_fraction * mag.max())
+    elements = np.asarray(elements, dtype=int).reshape(-1, 2)
+    n = stack.shape[1]
+    if elements.size == 0 or elements.min() < 0 or elements.max() >= n:
+        raise ParamsError(f"elements must be (row, column) pairs in 0..{n - 1}")
+    series = stack[:, elements[:, 0], elements[:, 1]]  # (T, K)
+    mean = series.mean(axis=0)
+    std = np.sqrt(np.mean(np.abs(series - mean) ** 2, axis=0))
+    amp = np.abs(series)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = 100.0 * std / np.abs(mean)
+        rel_abs = 100.0 * amp.std(axis=0) / amp.mean(axis=0)
+    return DriftStatistics(np.array(times), elements, rel, rel_abs, method)
+
+
+@dataclass(frozen=True)
+class ChipReport:
+    """What ``picffm chip inspect`` reports for one spec (see :func:`inspect_chip`).
+
+    Fidelities and errors compare the chip's realised matrix with the ideal
+    model's at the same settings (``fidelity``, ``rel_error``), and the matrix
+    measured through the protocol with the realised one (``measured_rel_error``:
+    detector noise). Arrays hold one value per sample.
+    """
+
+    spec: str
+    n: int
+    samples: int
+    seed: int
+    fidelity: np.ndarray
+    rel_error: np.ndarray
+    insertion_loss_db: np.ndarray
+    symmetry_error: np.ndarray
+    ideal_symmetry_error: np.ndarray
+    measured_rel_error: np.ndarray
+    drift: DriftStatistics
+    passes: int
+
+    def summary(self) -> dict:
+        def ms(v):
+            v = np.asarray(v, dtype=float)
+            return {"mean": float(v.mean()), "std": float(v.std()), "min": float(v.min()), "max": float(v.max())}
+
+        return {
+            "spec": self.spec,
+            "n": self.n,
+            "samples": self.samples,
+            "seed": self.seed,
+            "fidelity": ms(self.fidelity),
+            "infidelity": ms(1.0 - self.fidelity),
+            "rel_error": ms(self.rel_error),
+            "insertion_loss_db": ms(self.insertion_loss_db),
+            "symmetry_error": ms(self.symmetry_error),
+            "ideal_symmetry_error": ms(self.ideal_symmetry_error),
+            "measured_rel_error": ms(self.measured_rel_error),
+            "drift": self.drift.summary(),
+            "passes": self.passes,
+        }
+
+
+def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
+                 window_s: float = 600.0, n_times: int = 21, program=None) -> ChipReport:
+    """Program random symmetric matrices onto an N-mode symmetric core with ``spec``.
+
+    One chip is fabricated from ``numpy.random.default_rng(seed)``; each
+    sample programs random tied phases (:func:`random_tied_settings`, or
+    ``program(schedule, rng)`` returning settings if given) and records the
+    programming fidelity and relative error against the ideal model,
+    insertion loss against the ideal model, the relative symmetry error of
+    the realised matrix, and the matrix measured through the protocol. Drift
+    statistics follow the last programmed matrix over ``window_s``.
+    """
+    if isinstance(samples, bool) or not isinstance(samples, (int, np.integer)) or samples < 1:
+        raise ParamsError(f"samples must be an integer >= 1, got {samples!r}")
+    net = symmetric_core(n)
+    rng = np.random.default_rng(seed)
+    chip_rng, prog_rng = rng.spawn(2)
+    chip = SimulatedChip(net, spec, chip_rng)
+    ideal = IdealChip(net)
+    draw = program or (lambda schedule, r: random_tied_settings(schedule, r))
+    fid, err, loss, sym, isym, merr = ([] for _ in range(6))
+    for _ in range(samples):
+        settings = draw(chip.schedule, prog_rng)
+        chip.program(settings)
+        ideal.program(settings)
+        real, target = chip.realised_matrix(), ideal.matrix()
+        fid.append(fidelity(real, target))
+        err.append(relative_error(real, target))
+        loss.append(insertion_loss_db(real, target))
+        sym.append(relative_symmetry_error(real))
+        isym.append(relative_symmetry_error(target))
+        merr.append(relative_error(measure_matrix(chip), real))
+    drift = drift_statistics(chip, window_s, n_times)
+    return ChipReport(spec.name, n, samples, seed, np.array(fid), np.array(err), np.array(loss), np.array(sym),
+                      np.array(isym), np.array(merr), drift, chip.passes)
+
