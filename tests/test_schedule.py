@@ -1,0 +1,133 @@
+"""The feed-forward compiler: stages, names, settings layout, refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from picffm.errors import CompileError, ParamsError
+from picffm.meshes import clements, clements_layout, mzi_netlist, reck, symmetric_core
+from picffm.netlist import Netlist
+from picffm.schedule import circuit_graph, compile_netlist
+
+
+@pytest.mark.parametrize("gen, n", [(clements, 2), (clements, 5), (clements, 8), (reck, 5), (reck, 6),
+                                    (symmetric_core, 4), (symmetric_core, 5)])
+def test_every_instance_once_and_stages_disjoint(gen, n):
+    net = gen(n)
+    sched = compile_netlist(net)
+    assert sched.n_modes == n
+    assert sorted(sched.index) == sorted(net.instances)
+    for comp, names in sched.names.items():
+        assert all(net.instances[x].component == comp for x in names)
+        assert [sched.index[x] for x in names] == [(comp, i) for i in range(len(names))]
+    covered = {c: 0 for c in sched.names}
+    cols = [st.column for st in sched.stages]
+    assert cols == sorted(cols)
+    for st in sched.stages:
+        modes = st.modes.reshape(-1)
+        assert len(set(modes.tolist())) == modes.size  # disjoint
+        assert st.start == covered[st.component]
+        covered[st.component] = st.stop
+        if st.offset is not None:
+            np.testing.assert_array_equal(modes, np.arange(st.offset, st.offset + modes.size))
+    assert covered == {c: len(v) for c, v in sched.names.items()}
+    np.testing.assert_array_equal(np.sort(sched.output_modes), np.arange(n))
+
+
+def test_clements_columns_and_modes():
+    n = 6
+    sched = compile_netlist(clements(n))
+    assert sched.n_columns == n + 1  # N MZI columns, then the phase screen
+    mzi_stages = [st for st in sched.stages if st.component == "mzi"]
+    assert [st.column for st in mzi_stages] == list(range(n))
+    for c, st in enumerate(mzi_stages):
+        expected = [(m, m + 1) for cc, m in clements_layout(n) if cc == c]
+        assert st.modes.tolist() == [list(p) for p in expected]
+        assert st.offset == c % 2
+    # stages are scheduled as soon as possible: the screen's edge modes join the last MZI column
+    ps = [st for st in sched.stages if st.component == "phase_shifter"]
+    assert sorted(np.concatenate([st.modes for st in ps]).tolist()) == list(range(n))
+    assert [st.column for st in ps] == [n - 1, n] and ps[0].modes.tolist() == [0, n - 1]
+    assert sched.input_ports == tuple(f"in{k}" for k in range(n))
+    assert sched.output_ports == tuple(f"out{k}" for k in range(n))
+    np.testing.assert_array_equal(sched.output_modes, np.arange(n))
+
+
+def test_symmetric_core_structure():
+    sched = compile_netlist(symmetric_core(4))
+    att = [st for st in sched.stages if st.component == "attenuator"]
+    assert sorted(np.concatenate([st.modes for st in att]).tolist()) == [0, 1, 2, 3]
+    assert all(st.column <= 4 for st in att)
+    assert sched.defaults["mzi"]["mirror"].sum() == 6
+    assert [n for n in sched.names["mzi"] if sched.defaults["mzi"]["mirror"][sched.index[n][1]]] == \
+        [n for n in sched.names["mzi"] if n.startswith("ut_")]
+
+
+def test_settings_and_to_params_round_trip():
+    sched = compile_netlist(reck(4))
+    rng = np.random.default_rng(0)
+    params = {name: {"theta": float(rng.uniform(0, 6)), "phi": float(rng.uniform(0, 6))} for name in sched.names["mzi"]}
+    s = sched.settings(params)
+    back = sched.settings(sched.to_params(s))
+    for comp in s:
+        for key in s[comp]:
+            np.testing.assert_array_equal(back[comp][key], s[comp][key])
+    assert sched.to_params(s, keys={"mzi": ("theta",)})[sched.names["mzi"][0]] == \
+        {"theta": params[sched.names["mzi"][0]]["theta"]}
+    # defaults are not modified by settings()
+    assert np.all(sched.defaults["mzi"]["theta"] == 0.0)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"nope": {"theta": 1.0}}, "parameter for unknown instance 'nope'"),
+    ({"mzi_c0_m0": {"psi": 1.0}}, "has no setting 'psi'; valid: theta, phi, kappa1, kappa2, loss_db, mirror"),
+    ({"mzi_c0_m0": {"theta": "1"}}, "must be a number"),
+    ({"mzi_c0_m0": {"theta": np.inf}}, "out of range"),
+    ({"mzi_c0_m0": {"kappa1": 1.01}}, "out of range; valid: kappa1"),
+    ({"mzi_c0_m0": {"mirror": "yes"}}, "must be true or false"),
+])
+def test_bad_params(params, message):
+    with pytest.raises(ParamsError, match=message.replace("(", r"\(")):
+        compile_netlist(clements(3)).settings(params)
+
+
+def _net(instances, connections, ports):
+    return Netlist.from_dict({"instances": instances, "connections": connections, "ports": ports})
+
+
+def test_refuses_reflection_loop_terminator_and_non_square():
+    mzi = {"component": "mzi"}
+    refl = _net({"a": mzi, "b": mzi}, {"a,o4": "b,o4", "a,o3": "b,o3"},
+                {"i0": "a,o1", "i1": "a,o2", "j0": "b,o1", "j1": "b,o2"})
+    with pytest.raises(CompileError, match="joins two outputs"):
+        compile_netlist(refl)
+    with pytest.raises(CompileError, match="joins two outputs"):
+        circuit_graph(refl)
+    loop = _net({"a": mzi, "w": {"component": "waveguide"}}, {"a,o3": "w,o1", "w,o2": "a,o2"},
+                {"i0": "a,o1", "o0": "a,o4"})
+    with pytest.raises(CompileError, match="loop through"):
+        compile_netlist(loop)
+    term = _net({"a": mzi, "t": {"component": "terminator"}}, {"a,o3": "t,o1"},
+                {"i0": "a,o1", "i1": "a,o2", "o0": "a,o4"})
+    with pytest.raises(CompileError, match="instance 't' is a terminator"):
+        compile_netlist(term)
+
+
+def test_compile_error_names_the_file(tmp_path):
+    from picffm.netlist import load_netlist, save_netlist
+
+    loop = _net({"a": {"component": "mzi"}, "w": {"component": "waveguide"}}, {"a,o3": "w,o1", "w,o2": "a,o2"},
+                {"i0": "a,o1", "o0": "a,o4"})
+    save_netlist(loop, tmp_path / "loop.pic.yml")
+    with pytest.raises(CompileError, match=f"^{tmp_path / 'loop.pic.yml'}: the circuit has a loop"):
+        compile_netlist(load_netlist(tmp_path / "loop.pic.yml"))
+
+
+def test_crossed_outputs_permute_modes():
+    """Outputs listed in another order than the modes: output_modes records it."""
+    net = mzi_netlist().to_dict()
+    net["ports"] = {"in0": net["ports"]["in0"], "in1": net["ports"]["in1"],
+                    "out0": net["ports"]["out1"], "out1": net["ports"]["out0"]}
+    sched = compile_netlist(Netlist.from_dict(net))
+    np.testing.assert_array_equal(sched.output_modes, [1, 0])

@@ -1,0 +1,217 @@
+"""Simulation of compiled schedules: matrices, propagation, fields and taps."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _core_reference import mesh_matrix, random_mesh_params, tie_mirror
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from picffm import models
+from picffm.components import COMPONENTS
+from picffm.errors import ParamsError
+from picffm.meshes import clements, reck, symmetric_core
+from picffm.netlist import Netlist
+from picffm.simulation import Circuit
+
+GENERATORS = {"clements": clements, "reck": reck, "symmetric": symmetric_core}
+SIZES = [2, 3, 4, 5, 8, 9, 16, 17, 33, 64]
+
+
+def compiled(kind: str, n: int) -> Circuit:
+    return Circuit.from_netlist(GENERATORS[kind](n))
+
+
+@settings(max_examples=14, deadline=None)
+@given(kind=st.sampled_from(["clements", "reck"]), n=st.sampled_from(SIZES), seed=st.integers(0, 2**32 - 1))
+def test_lossless_meshes_are_unitary(kind, n, seed):
+    circ = compiled(kind, n)
+    params = random_mesh_params(circ.schedule.names, np.random.default_rng(seed), kappa_std=0.05)
+    u = circ.matrix(params)
+    np.testing.assert_allclose(u @ u.conj().T, np.eye(n), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(kind=st.sampled_from(sorted(GENERATORS)), n=st.sampled_from([2, 3, 4, 5, 8, 9]),
+       seed=st.integers(0, 2**32 - 1), kappa_std=st.sampled_from([0.0, 0.05]),
+       loss=st.sampled_from([0.0, 0.3]))
+def test_matrix_matches_naive_per_mzi_product(kind, n, seed, kappa_std, loss):
+    circ = compiled(kind, n)
+    params = random_mesh_params(circ.schedule.names, np.random.default_rng(seed), kappa_std=kappa_std, loss_db=loss)
+    np.testing.assert_allclose(circ.matrix(params), mesh_matrix(kind, n, params), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(n=st.sampled_from([2, 3, 4, 5, 8, 9, 16]), seed=st.integers(0, 2**32 - 1),
+       kappa_std=st.sampled_from([0.0, 0.02, 0.1]), loss=st.sampled_from([0.0, 0.5]))
+def test_symmetric_core_is_symmetric_for_tied_settings(n, seed, kappa_std, loss):
+    circ = compiled("symmetric", n)
+    params = tie_mirror(random_mesh_params(circ.schedule.names, np.random.default_rng(seed),
+                                           kappa_std=kappa_std, loss_db=loss))
+    m = circ.matrix(params)
+    np.testing.assert_allclose(m, m.T, rtol=0, atol=1e-12)
+
+
+def test_untied_mirror_breaks_symmetry():
+    circ = compiled("symmetric", 4)
+    rng = np.random.default_rng(5)
+    params = tie_mirror(random_mesh_params(circ.schedule.names, rng, kappa_std=0.05))
+    params["ut_c1_m1"] = dict(params["ut_c1_m1"], kappa1=0.4)
+    m = circ.matrix(params)
+    assert np.linalg.norm(m - m.T) > 1e-3
+
+
+# --------------------------------------------------------------- mirror image
+
+_SWAP = {2: {"o1": "o4", "o2": "o3", "o3": "o2", "o4": "o1"}, 1: {"o1": "o2", "o2": "o1"}}
+
+
+def mirror_image(net: Netlist) -> Netlist:
+    """The circuit traversed backwards: every element mirrored, inputs and outputs swapped."""
+    doc = net.to_dict()
+    swap = {name: _SWAP[COMPONENTS[inst["component"]].n_modes] for name, inst in doc["instances"].items()}
+    for inst in doc["instances"].values():
+        if inst["component"] == "mzi":
+            inst["settings"]["mirror"] = not inst["settings"].get("mirror", False)
+
+    def flip(ref: str) -> str:
+        i, p = ref.split(",")
+        return f"{i},{swap[i][p]}"
+
+    conns = {flip(b): flip(a) for a, b in doc["connections"].items()}
+    ports = {}
+    for name, ref in doc["ports"].items():
+        new = ("out" + name[2:]) if name.startswith("in") else ("in" + name[3:])
+        ports[new] = flip(ref)
+    ports = {k: ports[k] for k in sorted(ports, key=lambda s: (s.startswith("out"), int(s.lstrip("inout"))))}
+    return Netlist.from_dict({"instances": doc["instances"], "connections": conns, "ports": ports})
+
+
+@settings(max_examples=10, deadline=None)
+@given(kind=st.sampled_from(sorted(GENERATORS)), n=st.sampled_from([2, 3, 4, 5, 8]),
+       seed=st.integers(0, 2**32 - 1), loss=st.sampled_from([0.0, 0.4]))
+def test_mirror_image_compiles_to_the_transpose(kind, n, seed, loss):
+    net = GENERATORS[kind](n)
+    circ = Circuit.from_netlist(net)
+    params = random_mesh_params(circ.schedule.names, np.random.default_rng(seed), kappa_std=0.05, loss_db=loss)
+    net = net.with_settings(params)
+    t = Circuit.from_netlist(net).matrix()
+    tm = Circuit.from_netlist(mirror_image(net)).matrix()
+    np.testing.assert_allclose(tm, t.T, rtol=0, atol=1e-12)
+
+
+# ------------------------------------------------- propagate, fields and taps
+
+@pytest.fixture(params=[("clements", 5), ("reck", 4), ("symmetric", 4), ("symmetric", 3)])
+def lossy_case(request):
+    kind, n = request.param
+    circ = compiled(kind, n)
+    rng = np.random.default_rng(11)
+    params = random_mesh_params(circ.schedule.names, rng, kappa_std=0.05, loss_db=0.3)
+    return circ, params, rng
+
+
+def _cplx(rng, *shape):
+    return rng.normal(size=shape) + 1j * rng.normal(size=shape)
+
+
+@pytest.mark.parametrize("batch", [None, 1, 2, 7])
+def test_propagate_and_transpose_match_the_matrix(lossy_case, batch):
+    circ, params, rng = lossy_case
+    n = circ.n
+    x = _cplx(rng, n) if batch is None else _cplx(rng, n, batch)
+    m = circ.matrix(params)
+    np.testing.assert_allclose(circ.propagate(x, params), m @ x, atol=1e-13)
+    np.testing.assert_allclose(circ.propagate(x, params, transpose=True), m.T @ x, atol=1e-13)
+    assert circ.propagate(x, params).shape == x.shape
+    x0 = x.copy()
+    circ.propagate(x, params)
+    np.testing.assert_array_equal(x, x0)  # input untouched
+
+
+def test_fields_are_consistent_with_the_matrix(lossy_case):
+    circ, params, rng = lossy_case
+    x = _cplx(rng, circ.n, 3)
+    allf = circ.fields(x, params)
+    stages = circ.schedule.stages
+    assert len(allf) == len(stages) + 1
+    np.testing.assert_array_equal(allf[0], x)
+    np.testing.assert_allclose(allf[-1][circ.schedule.output_modes], circ.matrix(params) @ x, atol=1e-13)
+    picked = circ.fields(x, params, after=[2, -1, 0])
+    for got, i in zip(picked, [2, -1, 0]):
+        np.testing.assert_array_equal(got, allf[i + 1])
+    # each stage only touches its own modes, elementwise by its 2x2 (or 1x1) matrices
+    for i, st in enumerate(stages):
+        before, after = allf[i], allf[i + 1]
+        touched = np.unique(st.modes)
+        untouched = np.setdiff1d(np.arange(circ.n), touched)
+        np.testing.assert_array_equal(after[untouched], before[untouched])
+    single = circ.fields(x[:, 0], params, after=[len(stages) - 1])[0]
+    np.testing.assert_allclose(single, allf[-1][:, 0], atol=1e-14)
+    with pytest.raises(ParamsError, match="monitor stage index"):
+        circ.fields(x, params, after=[len(stages)])
+
+
+def test_taps_are_consistent_with_fields(lossy_case):
+    circ, params, rng = lossy_case
+    sched = circ.schedule
+    x = _cplx(rng, circ.n, 4)
+    y, taps = circ.taps(x, params)
+    np.testing.assert_allclose(y, circ.matrix(params) @ x, atol=1e-13)
+    allf = circ.fields(x, params)
+    settings_ = circ.settings(params)
+    for i, st in enumerate(sched.stages):
+        sl = slice(st.start, st.stop)
+        if st.component == "mzi":
+            s = {k: v[sl, None] for k, v in settings_["mzi"].items()}
+            a, b = st.modes[:, 0], st.modes[:, 1]
+            fin = allf[i]
+            # field entering the MZI on each arm, and the one leaving
+            mir = s["mirror"]
+            np.testing.assert_allclose(taps.phi_after[sl], np.exp(1j * s["phi"]) * taps.phi_before[sl], atol=1e-14)
+            np.testing.assert_allclose(taps.theta_after[sl], np.exp(1j * s["theta"]) * taps.theta_before[sl],
+                                       atol=1e-14)
+            fwd_in = np.where(mir, np.nan, fin[a])
+            np.testing.assert_allclose(taps.phi_before[sl][~mir[:, 0]], fwd_in[~mir[:, 0]], atol=1e-14)
+            # mirrored: the external shifter is the last element, its output leaves on row 0
+            amp = 10 ** (-s["loss_db"] / 20)
+            np.testing.assert_allclose((amp * taps.phi_after[sl])[mir[:, 0]], allf[i + 1][a][mir[:, 0]], atol=1e-13)
+            # forward: theta_before = row 0 of C(k1) P(phi) x
+            c1 = models.coupler(kappa=s["kappa1"][:, 0])
+            v0 = c1[:, 0, 0, None] * np.exp(1j * s["phi"]) * fin[a] + c1[:, 0, 1, None] * fin[b]
+            np.testing.assert_allclose(taps.theta_before[sl][~mir[:, 0]], v0[~mir[:, 0]], atol=1e-13)
+        elif st.component in taps.single_in:
+            np.testing.assert_allclose(taps.single_in[st.component][sl], allf[i][st.modes], atol=1e-14)
+
+
+def test_taps_of_mirror_mzi_by_hand():
+    net = Netlist.from_dict({"instances": {"m": {"component": "mzi", "settings": {
+        "theta": 0.7, "phi": 1.9, "kappa1": 0.45, "kappa2": 0.55, "mirror": True}}},
+        "ports": {"i0": "m,o1", "i1": "m,o2", "o0": "m,o4", "o1": "m,o3"}})
+    circ = Circuit.from_netlist(net)
+    x = np.array([0.3 + 0.2j, -0.8j])
+    y, taps = circ.taps(x)
+    c1, c2 = models.coupler(kappa=0.45), models.coupler(kappa=0.55)
+    v = c2 @ x  # mirror order: C(k2), P(theta), C(k1), P(phi)
+    w = np.diag([np.exp(0.7j), 1]) @ v
+    u = c1 @ w
+    np.testing.assert_allclose(taps.theta_before[0, 0], v[0])
+    np.testing.assert_allclose(taps.theta_after[0, 0], w[0])
+    np.testing.assert_allclose(taps.phi_before[0, 0], u[0])
+    np.testing.assert_allclose(taps.phi_after[0, 0], np.exp(1.9j) * u[0])
+    np.testing.assert_allclose(y[:, 0], models.mzi(theta=0.7, phi=1.9, kappa1=0.45, kappa2=0.55).T @ x)
+
+
+def test_settings_forms_are_equivalent():
+    circ = compiled("clements", 4)
+    params = random_mesh_params(circ.schedule.names, np.random.default_rng(2))
+    s = circ.schedule.settings(params)
+    np.testing.assert_array_equal(circ.matrix(params), circ.matrix(s))
+    assert np.array_equal(circ.matrix(), circ.matrix(None))
+
+
+def test_bad_input_shape():
+    circ = compiled("clements", 3)
+    with pytest.raises(ParamsError, match=r"shape \(3,\) or \(3, B\)"):
+        circ.propagate(np.ones(4))
