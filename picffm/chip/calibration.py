@@ -92,7 +92,7 @@ def insertion_loss_db(realised: np.ndarray, reference: np.ndarray) -> float:
     """
     a, b = np.asarray(realised), np.asarray(reference)
     _same_shape(a, b)
-    return float(-10.0 * np.log10(np.vdot(a, a).real / np.vdot(b, b).real))
+    return float(-10.0 * np.log10(np.vdot(a, a).real / np.vdot(b, b).real)) + 0.0  # no -0.0
 
 
 def random_tied_settings(schedule: Schedule, rng: np.random.Generator, *,

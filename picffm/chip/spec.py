@@ -120,7 +120,7 @@ class HeaterSpec(_Section):
                                       "fraction of a heater's phase induced on the nearest heater above and "
                                       "below it in the same column")
     crosstalk_next_column: float = _f(0.0, 0.0, 0.5, "fraction",
-                                      "fraction induced on heaters of the adjacent heater slots (previous/next) "
+                                      "fraction induced on heaters up to 3/4 column before or after it, "
                                       "on the same or an adjacent mode")
     dac_bits: int = _f(0, 0, 24, "bits", "DAC resolution of the heater drive over range_rad (0: continuous)",
                        kind=int)
@@ -296,7 +296,7 @@ def spec_from_dict(doc: Any, source: str | None = None, name: str | None = None)
         vals = {}
         for k, v in value.items():
             if k not in fields:
-                raise SpecError(w + f"unknown key {key}.{k!r}; valid keys in [{key}]: {', '.join(fields)}")
+                raise SpecError(w + f"unknown key '{key}.{k}'; valid keys in [{key}]: {', '.join(fields)}")
             vals[k] = _check_value(f"{key}.{k}", v, fields[k].metadata, w)
         kwargs[key] = cls(**vals)
     return ChipSpec(**kwargs, name=name or (str(source) if source else "custom"))

@@ -1,0 +1,140 @@
+"""``picffm chip {inspect,presets,spec}``: look at simulated chips and their specs.
+
+* ``picffm chip inspect [--spec PRESET|FILE] [-n N] [--samples K] [--seed S]``
+  fabricates one chip of that spec (symmetric core, N modes), programs K
+  random symmetric matrices and prints programming fidelity, relative error,
+  insertion loss, symmetry error, calibration error and drift statistics.
+* ``picffm chip presets [--fields]`` lists the presets' values (or every key
+  with unit, range and meaning).
+* ``picffm chip spec PRESET -o FILE`` writes a preset as an editable TOML or
+  JSON spec file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..chip.presets import PRESETS, preset
+from ..chip.spec import SECTIONS, SPEC_SUFFIXES, ChipSpec, describe_fields, load_spec, save_spec
+from ..chip.stats import inspect_chip
+from .common import CLIError, emit_json, table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("chip", help="inspect simulated chips and their imperfection specs",
+                              description="Simulated chips: inspect a spec, list presets, write spec files.")
+    sub = p.add_subparsers(dest="chip_command", metavar="SUBCOMMAND")
+    sub.required = True
+
+    q = sub.add_parser("inspect", help="program random symmetric matrices on a chip and report fidelity and drift",
+                       description="Fabricate one simulated chip (an N-mode symmetric core) from a spec, program "
+                       "random symmetric matrices (random phases with every mirror twin tied) and report the "
+                       "programming fidelity against the ideal model, insertion loss, symmetry error of the "
+                       "realised matrix, the error of the matrix measured by probing, and drift statistics.")
+    q.add_argument("--spec", default="typical", metavar="PRESET|FILE",
+                   help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default typical")
+    q.add_argument("-n", "--modes", dest="n", type=int, default=8, metavar="N", help="number of modes (default 8)")
+    q.add_argument("--samples", type=int, default=8, metavar="K", help="random matrices to program (default 8)")
+    q.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (chip and matrices; default 0)")
+    q.add_argument("--window", type=float, default=600.0, metavar="SECONDS",
+                   help="drift window in s (default 600)")
+    q.add_argument("--times", type=int, default=21, metavar="T", help="matrix reads over the window (default 21)")
+    q.add_argument("--json", action="store_true", help="print machine-readable output")
+    q.set_defaults(func=run_inspect)
+
+    r = sub.add_parser("presets", help="list the chip presets and their values",
+                       description="List the chip presets side by side, or with --fields every spec key with "
+                       "its unit, valid range and meaning.")
+    r.add_argument("--fields", action="store_true", help="describe every spec key instead")
+    r.add_argument("--json", action="store_true", help="print machine-readable output")
+    r.set_defaults(func=run_presets)
+
+    s = sub.add_parser("spec", help="write a preset as an editable spec file (.toml or .json)",
+                       description="Write a preset (or a spec file, normalised) as a TOML or JSON chip spec "
+                       "that --spec accepts after editing.")
+    s.add_argument("spec", metavar="PRESET|FILE", help="preset name or spec file")
+    s.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write (.toml or .json)")
+    s.set_defaults(func=run_spec)
+
+
+def resolve_spec(value: str) -> ChipSpec:
+    """A preset name or a spec file path -> ChipSpec (errors name both kinds)."""
+    if value in PRESETS:
+        return preset(value)
+    if Path(value).suffix.lower() in SPEC_SUFFIXES:
+        return load_spec(value)
+    raise CLIError(f"--spec {value!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")
+
+
+def _check(name: str, value, low):
+    if value < low:
+        raise CLIError(f"{name} must be >= {low}, got {value}")
+
+
+def run_inspect(args) -> int:
+    _check("-n", args.n, 2)
+    _check("--samples", args.samples, 1)
+    _check("--times", args.times, 2)
+    if not args.window > 0:
+        raise CLIError(f"--window must be > 0 s, got {args.window}")
+    spec = resolve_spec(args.spec)
+    report = inspect_chip(spec, n=args.n, samples=args.samples, seed=args.seed, window_s=args.window,
+                          n_times=args.times)
+    s = report.summary()
+    if args.json:
+        emit_json(s)
+        return 0
+    print(f"chip {s['spec']}: symmetric core, N = {s['n']}, seed {s['seed']}; "
+          f"{s['samples']} random symmetric programs (random phases, mirror twins tied)")
+    rows = []
+    for key, label in (("fidelity", "programming fidelity"), ("infidelity", "1 - fidelity"),
+                       ("rel_error", "relative error ||M-M0||/||M0||"),
+                       ("insertion_loss_db", "insertion loss vs ideal (dB)"),
+                       ("symmetry_error", "symmetry error ||M-M^T||/||M||"),
+                       ("measured_rel_error", "probe error (N passes, noise)")):
+        v = s[key]
+        rows.append([label, v["mean"], v["std"], v["min"], v["max"]])
+    print(table(rows, ["quantity", "mean", "std", "min", "max"]))
+    d = s["drift"]
+    print(f"drift over {d['window_s']:g} s ({d['n_samples']} reads, {d['n_elements']} elements >= 10 % of max): "
+          f"relative std {d['rel_std_pct_mean']:.4f} % mean, {d['rel_std_pct_median']:.4f} % median, "
+          f"{d['rel_std_pct_max']:.4f} % max; amplitude only {d['rel_std_abs_pct_mean']:.4f} % mean")
+    print(f"optical passes: {s['passes']}")
+    return 0
+
+
+def run_presets(args) -> int:
+    if args.fields:
+        rows = describe_fields()
+        if args.json:
+            emit_json([{k: (v.__name__ if isinstance(v, type) else v) for k, v in r.items()} for r in rows])
+            return 0
+        out = []
+        for r in rows:
+            rng = ", ".join(r["choices"]) if r["choices"] else f"[{r['low']:g}, {r['high']:g}]"
+            out.append([r["key"], r["unit"], rng, r["doc"]])
+        print(table(out, ["key", "unit", "range", "meaning"]))
+        return 0
+    docs = {name: spec.to_dict() for name, spec in PRESETS.items()}
+    if args.json:
+        emit_json(docs)
+        return 0
+    units = {r["key"]: r["unit"] for r in describe_fields()}
+    rows = [["mirror_asymmetry", ""] + [d["mirror_asymmetry"] for d in docs.values()]]
+    for sec in SECTIONS:
+        for key in docs["ideal"][sec]:
+            rows.append([f"{sec}.{key}", units[f"{sec}.{key}"]] + [d[sec][key] for d in docs.values()])
+    print(table(rows, ["key", "unit"] + list(docs)))
+    return 0
+
+
+def run_spec(args) -> int:
+    spec = resolve_spec(args.spec)
+    out = Path(args.output)
+    if out.suffix.lower() not in SPEC_SUFFIXES:
+        raise CLIError(f"{out}: unknown chip spec file type {out.suffix or '(none)'!r}; use .toml or .json")
+    if not out.parent.is_dir():
+        raise CLIError(f"{out}: directory {str(out.parent)!r} does not exist")
+    save_spec(spec, out)
+    print(f"wrote {out}: chip spec {spec.name}")
+    return 0
