@@ -1,0 +1,60 @@
+"""Validation of target matrices at the programming boundary.
+
+Every check raises :class:`picffm.errors.ProgrammingError` with a one-line
+message naming what is wrong (shape against the netlist's N, the first
+non-finite entry, how far from unitary or symmetric the target is).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ProgrammingError
+
+__all__ = ["as_target", "unitarity_error", "symmetry_error", "check_unitary", "UNITARY_TOL"]
+
+#: default tolerance on ||U U^H - I||_F for targets of unitary meshes
+UNITARY_TOL = 1e-8
+
+
+def as_target(target, n: int, what: str = "target") -> np.ndarray:
+    """``target`` as a complex N x N array, or a ProgrammingError saying why not."""
+    try:
+        arr = np.asarray(target)
+    except Exception as exc:  # ragged nested lists and the like
+        raise ProgrammingError(f"{what} is not a matrix: {exc}") from None
+    if arr.dtype.kind not in "biufc":
+        raise ProgrammingError(f"{what} must be a numeric (real or complex) matrix, got dtype {arr.dtype}")
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
+        raise ProgrammingError(f"{what} must be a square matrix, got shape {arr.shape}; the netlist needs {n}x{n}")
+    if arr.shape[0] != n:
+        raise ProgrammingError(
+            f"{what} is {arr.shape[0]}x{arr.shape[1]} but the netlist has N = {n} modes: expected {n}x{n}"
+        )
+    arr = arr.astype(complex, copy=False)
+    if not np.all(np.isfinite(arr)):
+        i, j = np.argwhere(~np.isfinite(arr))[0]
+        raise ProgrammingError(f"{what} has a non-finite entry {arr[i, j]} at row {i}, column {j}")
+    return arr
+
+
+def unitarity_error(u: np.ndarray) -> float:
+    """``||U U^H - I||_F``."""
+    return float(np.linalg.norm(u @ u.conj().T - np.eye(u.shape[0])))
+
+
+def symmetry_error(w: np.ndarray) -> float:
+    """Relative asymmetry ``||W - W^T||_F / ||W||_F`` (0 for the zero matrix)."""
+    nrm = np.linalg.norm(w)
+    return float(np.linalg.norm(w - w.T) / nrm) if nrm > 0 else 0.0
+
+
+def check_unitary(u: np.ndarray, tol: float = UNITARY_TOL, mesh: str = "unitary") -> float:
+    """Raise unless ``||U U^H - I||_F <= tol``; returns that distance."""
+    err = unitarity_error(u)
+    if not err <= tol:
+        raise ProgrammingError(
+            f"target is not unitary: ||U U^H - I||_F = {err:.3g} > {tol:g}; a {mesh} mesh implements unitary "
+            "matrices only (program a symmetric matrix on a symmetric core, or a general one on an SVD mesh)"
+        )
+    return err

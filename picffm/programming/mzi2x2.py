@@ -1,0 +1,66 @@
+"""2x2 algebra shared by the mesh decompositions (ideal 50:50 MZIs).
+
+With 50:50 couplers the MZI of :func:`picffm.models.mzi` is::
+
+    T(theta, phi) = i e^{i theta/2} [[e^{i phi} sin(theta/2),  cos(theta/2)],
+                                     [e^{i phi} cos(theta/2), -sin(theta/2)]]
+
+Every 2x2 unitary ``X`` can be written ``X = diag(e^{i alpha}, e^{i beta}) @
+T(theta, phi)`` (:func:`split_dt`), which is how a nulling step applied from
+the output side becomes a real MZI once the diagonal is pushed to the output
+phase screen (Clements et al., Optica 3, 1460 (2016)).
+
+Phases come out in [0, 2 pi) (thermo-optic heaters only add phase), internal
+phases theta in [0, pi].
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["wrap", "mzi_matrix", "split_dt", "TWO_PI"]
+
+TWO_PI = 2.0 * np.pi
+
+
+def wrap(x):
+    """Phase(s) wrapped to [0, 2 pi) (rad)."""
+    return np.mod(x, TWO_PI)
+
+
+def mzi_matrix(theta, phi) -> np.ndarray:
+    """Ideal MZI matrices ``(..., 2, 2)`` (same as ``models.mzi`` at kappa = 0.5)."""
+    theta = np.asarray(theta, float)
+    phi = np.asarray(phi, float)
+    g = 1j * np.exp(0.5j * theta)
+    s, c, e = np.sin(theta / 2), np.cos(theta / 2), np.exp(1j * phi)
+    out = np.empty(np.broadcast(theta, phi).shape + (2, 2), complex)
+    out[..., 0, 0] = g * e * s
+    out[..., 0, 1] = g * c
+    out[..., 1, 0] = g * e * c
+    out[..., 1, 1] = -g * s
+    return out
+
+
+def split_dt(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Write 2x2 unitaries as ``diag(e^{i alpha}, e^{i beta}) @ T(theta, phi)``.
+
+    Args:
+        x: array ``(K, 2, 2)`` of unitary matrices.
+
+    Returns:
+        ``(theta, phi, alpha, beta)``, each of shape ``(K,)``, theta in [0, pi]
+        and the others unwrapped (rad). Degenerate cases (theta = 0 or pi, where
+        phi is redundant) choose phi = 0; the formulas never divide by a
+        vanishing entry.
+    """
+    x00, x01, x10, x11 = x[:, 0, 0], x[:, 0, 1], x[:, 1, 0], x[:, 1, 1]
+    theta = 2.0 * np.arctan2(np.abs(x00), np.abs(x01))
+    phi = np.angle(x00 * np.conj(x01))
+    ephi = np.exp(-1j * phi)
+    half = 0.5 * theta + 0.5 * np.pi
+    # X01 + X00 e^{-i phi} = i e^{i theta/2} e^{i alpha} (c + s): never zero
+    alpha = np.angle(x01 + x00 * ephi) - half
+    # X10 e^{-i phi} - X11 = i e^{i theta/2} e^{i beta} (c + s)
+    beta = np.angle(x10 * ephi - x11) - half
+    return theta, phi, alpha, beta

@@ -1,0 +1,75 @@
+"""General (non-unitary) matrices: SVD onto two Clements meshes and an attenuator column.
+
+``svd_mesh(N)`` builds (light travels left to right)::
+
+    vh_* (Clements, no screen) -> s_m* (attenuators) -> u_* (Clements) -> ps_m* (phase screen)
+
+so its matrix is ``M = Phi_u L_u S' L_v``. For ``A = U diag(s) V^H`` (numpy
+SVD) with ``V^H = Phi_v L_v`` and ``U = Phi_u L_u`` (Clements decompositions),
+``M = A / scale`` when ``S' = diag(s) Phi_v / scale`` and ``scale = s_max =
+||A||_2``: attenuator k gets ``theta = 2 arcsin(s_k / scale)`` and ``psi =
+screen_v[k] - pi/2 - theta/2``. The mesh generators of :mod:`picffm.meshes`
+have no SVD mesh, so it is built here, with the same naming conventions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import NetlistError, ProgrammingError
+from ..meshes import _assemble, _diag, _mesh
+from ..netlist import Netlist
+from ..schedule import Schedule, Settings
+from .checks import as_target
+from .clements import clements_cells, decompose_clements
+from .mzi2x2 import wrap
+from .plans import as_schedule, mesh_plan
+
+__all__ = ["svd_mesh", "program_svd"]
+
+
+def svd_mesh(n: int) -> Netlist:
+    """N-mode SVD mesh: Clements ``vh_*``, attenuators ``s_m*`` (full transmission),
+    Clements ``u_*``, output phase screen ``ps_m*``; ``info.kind = 'svd'``."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise NetlistError(f"mesh size N must be an integer >= 2, got {n!r}")
+    cells = clements_cells(n)
+    return _assemble(
+        n,
+        [_mesh(cells, n, "vh"), _diag(n, "s", "attenuator", {"theta": float(np.pi), "psi": 0.0}),
+         _mesh(cells, n, "u"), _diag(n, "ps", "phase_shifter", {"phi": 0.0})],
+        {"kind": "svd", "n": n, "mesh": "clements"},
+    )
+
+
+def program_svd(schedule: Schedule | Netlist, a) -> tuple[Settings, float]:
+    """Settings and scale that make an SVD mesh implement ``a / scale``.
+
+    Args:
+        schedule: compiled :func:`svd_mesh` (or its netlist).
+        a: any N x N matrix (real or complex).
+
+    Returns:
+        ``(settings, scale)`` with ``scale = ||a||_2`` (0 for a zero matrix,
+        then every attenuator blocks); phases in rad.
+    """
+    schedule = as_schedule(schedule)
+    plan = mesh_plan(schedule)
+    if plan.kind != "svd":
+        raise ProgrammingError(f"program_svd needs an SVD mesh (svd_mesh); this netlist is a {plan.kind} mesh")
+    a = as_target(a, plan.n)
+    u, s, vh = np.linalg.svd(a)
+    th_v, ph_v, scr_v = decompose_clements(vh)
+    th_u, ph_u, scr_u = decompose_clements(u)
+    scale = float(s[0])
+    r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
+    att_theta = 2.0 * np.arcsin(r)
+    settings = schedule.settings()
+    mzi = settings["mzi"]
+    for prefix, th, ph in (("vh", th_v, ph_v), ("u", th_u, ph_u)):
+        mzi["theta"][plan.mzi[prefix]] = th
+        mzi["phi"][plan.mzi[prefix]] = ph
+    settings["attenuator"]["theta"][plan.atten] = att_theta
+    settings["attenuator"]["psi"][plan.atten] = wrap(scr_v - 0.5 * np.pi - 0.5 * att_theta)
+    settings["phase_shifter"]["phi"][plan.screen] = scr_u
+    return settings, scale

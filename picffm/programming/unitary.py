@@ -1,0 +1,54 @@
+"""Program a unitary onto a Clements or Reck mesh: :func:`program_unitary`."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ProgrammingError
+from ..netlist import Netlist
+from ..schedule import Schedule, Settings
+from .checks import UNITARY_TOL, as_target, check_unitary
+from .clements import decompose_clements
+from .plans import as_schedule, mesh_plan
+from .reck import decompose_reck
+
+__all__ = ["program_unitary", "DECOMPOSE"]
+
+#: mesh kind -> decomposition ``U -> (theta, phi, screen)``
+DECOMPOSE = {"clements": decompose_clements, "reck": decompose_reck}
+
+
+def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL) -> Settings:
+    """Settings that make a Clements or Reck mesh implement the unitary ``u``.
+
+    Args:
+        schedule: compiled mesh (or its netlist) from :func:`picffm.meshes.clements`
+            or :func:`picffm.meshes.reck`; the kind comes from ``info['kind']``
+            or, failing that, from the instance names.
+        u: N x N unitary (array-like, real or complex).
+        tol: largest accepted ``||U U^H - I||_F``.
+
+    Returns:
+        Full :data:`picffm.schedule.Settings` (the netlist's own values, with
+        every MZI ``theta``/``phi`` and phase-screen ``phi`` replaced; rad).
+        Exact for ideal 50:50 couplers and no loss.
+
+    Raises:
+        ProgrammingError: not a Clements/Reck mesh, wrong shape, non-finite or
+            non-unitary target.
+    """
+    schedule = as_schedule(schedule)
+    plan = mesh_plan(schedule)
+    if plan.kind not in DECOMPOSE:
+        hint = "program_symmetric" if plan.kind == "symmetric" else "program_matrix"
+        raise ProgrammingError(f"program_unitary needs a clements or reck mesh; this netlist is a {plan.kind} "
+                               f"mesh: use {hint}")
+    u = as_target(u, plan.n)
+    check_unitary(u, tol, plan.kind)
+    theta, phi, screen = DECOMPOSE[plan.kind](u)
+    settings = schedule.settings()
+    idx = plan.mzi["mzi"]
+    settings["mzi"]["theta"][idx] = theta
+    settings["mzi"]["phi"][idx] = phi
+    settings["phase_shifter"]["phi"][plan.screen] = screen
+    return settings
