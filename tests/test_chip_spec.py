@@ -116,10 +116,12 @@ def test_cli_inspect_every_preset(capsys, name):
     assert out["spec"] == name and out["n"] == 6 and out["samples"] == 3
     assert out["passes"] == 3 * 6  # one probe (N passes) per sample; drift read through the oracle
     if name == "ideal":
-        assert out["fidelity"]["mean"] == 1.0 and out["symmetry_error"]["max"] < 1e-13
+        assert out["fidelity"]["min"] > 1 - 1e-12 and out["rel_error"]["max"] < 1e-12
+        assert out["symmetry_error"]["max"] < 1e-13 and out["measured_rel_error"]["max"] < 1e-12
         assert out["drift"]["rel_std_pct_max"] < 1e-10
     else:
         assert 0 < out["fidelity"]["mean"] < 1 and out["insertion_loss_db"]["mean"] > 0
+        assert out["ideal_rel_error"]["max"] < 1e-12 and out["measured_rel_error"]["mean"] > 0
         assert out["drift"]["rel_std_pct_mean"] > 0
 
 

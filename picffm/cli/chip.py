@@ -28,9 +28,10 @@ def register(subparsers) -> None:
 
     q = sub.add_parser("inspect", help="program random symmetric matrices on a chip and report fidelity and drift",
                        description="Fabricate one simulated chip (an N-mode symmetric core) from a spec, program "
-                       "random symmetric matrices (random phases with every mirror twin tied) and report the "
-                       "programming fidelity against the ideal model, insertion loss, symmetry error of the "
-                       "realised matrix, the error of the matrix measured by probing, and drift statistics.")
+                       "random complex symmetric matrices W (Takagi + Clements decomposition, target W' = "
+                       "W / ||W||_2) and report the programming fidelity, relative error and insertion loss of the "
+                       "realised matrix against W', its symmetry error, the error of the matrix measured by "
+                       "probing (N passes, detector noise), and drift statistics over a time window.")
     q.add_argument("--spec", default="typical", metavar="PRESET|FILE",
                    help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default typical")
     q.add_argument("-n", "--modes", dest="n", type=int, default=8, metavar="N", help="number of modes (default 8)")
@@ -85,11 +86,12 @@ def run_inspect(args) -> int:
         emit_json(s)
         return 0
     print(f"chip {s['spec']}: symmetric core, N = {s['n']}, seed {s['seed']}; "
-          f"{s['samples']} random symmetric programs (random phases, mirror twins tied)")
+          f"{s['samples']} random complex symmetric matrices W programmed as W / ||W||_2")
     rows = []
     for key, label in (("fidelity", "programming fidelity"), ("infidelity", "1 - fidelity"),
-                       ("rel_error", "relative error ||M-M0||/||M0||"),
-                       ("insertion_loss_db", "insertion loss vs ideal (dB)"),
+                       ("rel_error", "relative error ||M-W'||/||W'||"),
+                       ("ideal_rel_error", "ideal model error"),
+                       ("insertion_loss_db", "insertion loss vs W' (dB)"),
                        ("symmetry_error", "symmetry error ||M-M^T||/||M||"),
                        ("measured_rel_error", "probe error (N passes, noise)")):
         v = s[key]
