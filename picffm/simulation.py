@@ -80,10 +80,8 @@ class Circuit:
     # ------------------------------------------------------------ evaluation
     def matrix(self, params: Any = None) -> np.ndarray:
         """Full transfer matrix ``T[out, in]``, shape (N, N)."""
-        state = np.eye(self.n, dtype=complex)
         mats = element_matrices(self.schedule, self.settings(params))
-        for st in self.schedule.stages:
-            _apply(st, mats[st.component][st.start:st.stop], state)
+        state = _run(self.schedule.stages, mats, np.eye(self.n, dtype=complex))
         return state if self._identity_perm else state[self._perm]
 
     def propagate(self, x: np.ndarray, params: Any = None, *, transpose: bool = False) -> np.ndarray:
@@ -106,9 +104,7 @@ class Circuit:
             for st in reversed(self.schedule.stages):
                 _apply(st, _transposed(mats[st.component][st.start:st.stop]), state)
         else:
-            state = xb.astype(complex, copy=True)
-            for st in self.schedule.stages:
-                _apply(st, mats[st.component][st.start:st.stop], state)
+            state = _run(self.schedule.stages, mats, xb.astype(complex, copy=True))
             state = state if self._identity_perm else state[self._perm]
         return state[:, 0] if vec else state
 
@@ -211,6 +207,34 @@ def _is_settings(params: Any, schedule: Schedule) -> bool:
 
 def _transposed(m: np.ndarray) -> np.ndarray:
     return np.swapaxes(m, -1, -2) if m.ndim == 3 else m
+
+
+def _run(stages, mats: dict[str, np.ndarray], state: np.ndarray) -> np.ndarray:
+    """Apply every stage to ``state`` (N, B); may return a different buffer.
+
+    Same arithmetic as :func:`_apply` stage by stage (bit-identical results),
+    but contiguous two-mode stages write their matmul straight into a second
+    buffer (ping-pong) instead of computing a temporary and copying it back.
+    """
+    spare = None
+    n = state.shape[0]
+    for st in stages:
+        m = mats[st.component][st.start:st.stop]
+        off = st.offset
+        if m.ndim == 1 or off is None:
+            _apply(st, m, state)
+            continue
+        if spare is None:
+            spare = np.empty_like(state)
+        k = m.shape[0]
+        end = off + 2 * k
+        np.matmul(m, state[off:end].reshape(k, 2, -1), out=spare[off:end].reshape(k, 2, -1))
+        if off:
+            spare[:off] = state[:off]
+        if end < n:
+            spare[end:] = state[end:]
+        state, spare = spare, state
+    return state
 
 
 def _apply(stage, m: np.ndarray, state: np.ndarray) -> None:
