@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Core speed: Clements matrices and batch propagation, netlist load + compile.
+
+For Clements meshes of N = 16, 64, 128 it times, from new random phases,
+building the full N x N matrix and propagating a batch of 1024 vectors, beside
+two baselines measured in the same run: a naive Python loop over the MZIs
+(each 2x2 applied to its two rows) and one N x N complex matmul. Then it times
+loading and compiling ``netlists/clements_64.pic.yml`` (2016 instances), with
+the pure-Python YAML parser as a baseline. Every figure is the minimum over
+repeated runs (the machine is shared). Targets are for a 2-core machine.
+
+    python scripts/bench_core.py      (or: python scripts/bench.py core)
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from picffm import models  # noqa: E402
+from picffm.meshes import clements  # noqa: E402
+from picffm.netlist import load_netlist  # noqa: E402
+from picffm.schedule import compile_netlist  # noqa: E402
+from picffm.simulation import Circuit  # noqa: E402
+
+TARGETS_MS = {("matrix", 64): 1.0, ("matrix", 128): 6.0, ("batch", 64): 3.0}
+LOAD_TARGET_S = 1.0
+BATCH = 1024
+
+
+def best(fn, *, repeat: int = 7, min_time: float = 0.05) -> float:
+    """Minimum time per call (s) over ``repeat`` rounds of enough calls to last ``min_time``."""
+    fn()
+    t0 = time.perf_counter()
+    fn()
+    once = max(time.perf_counter() - t0, 1e-7)
+    number = max(1, int(min_time / once))
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        times.append((time.perf_counter() - t0) / number)
+    return min(times)
+
+
+def naive_loop(circ: Circuit, settings: dict, state: np.ndarray) -> np.ndarray:
+    """Baseline: one Python iteration per element, a 2x2 (or scalar) on its rows."""
+    state = state.astype(complex, copy=True)
+    sched = circ.schedule
+    s = settings["mzi"]
+    for st in sched.stages:
+        for j, i in enumerate(range(st.start, st.stop)):
+            if st.component == "mzi":
+                t = models.mzi(theta=s["theta"][i], phi=s["phi"][i], kappa1=s["kappa1"][i], kappa2=s["kappa2"][i])
+                a, b = st.modes[j]
+                state[[a, b]] = t @ state[[a, b]]
+            else:
+                state[st.modes[j]] *= np.exp(1j * settings["phase_shifter"]["phi"][i])
+    return state
+
+
+def new_phases(circ: Circuit, rng: np.random.Generator, k: int = 8) -> list[dict]:
+    out = []
+    for _ in range(k):
+        s = circ.settings()
+        s["mzi"]["theta"][:] = rng.uniform(0, 2 * np.pi, s["mzi"]["theta"].size)
+        s["mzi"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["mzi"]["phi"].size)
+        s["phase_shifter"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["phase_shifter"]["phi"].size)
+        out.append(s)
+    return out
+
+
+def cycle(items):
+    it = [0]
+
+    def nxt():
+        it[0] = (it[0] + 1) % len(items)
+        return items[it[0]]
+    return nxt
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    rows = []
+    for n in (16, 64, 128):
+        circ = Circuit.from_netlist(clements(n))
+        sets = cycle(new_phases(circ, rng))
+        x = rng.normal(size=(n, BATCH)) + 1j * rng.normal(size=(n, BATCH))
+        a = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+        eye = np.eye(n, dtype=complex)
+        # correctness of the baseline against picffm, once
+        s0 = sets()
+        assert np.allclose(naive_loop(circ, s0, eye), circ.matrix(s0), atol=1e-12)
+        t_mat = best(lambda: circ.matrix(sets()))
+        t_naive = best(lambda: naive_loop(circ, sets(), eye), repeat=3)
+        t_mm = best(lambda: a @ a)
+        t_batch = best(lambda: circ.propagate(x, sets()))
+        t_naive_b = best(lambda: naive_loop(circ, sets(), x), repeat=3)
+        t_mmb = best(lambda: a @ x)
+        rows.append((f"matrix N={n}", t_mat, t_naive, t_mm, TARGETS_MS.get(("matrix", n))))
+        rows.append((f"batch 1024 N={n}", t_batch, t_naive_b, t_mmb, TARGETS_MS.get(("batch", n))))
+
+    print(f"{'task':<18} {'picffm':>10} {'naive loop':>11} {'1 matmul':>10} {'target':>8}  (ms, min of runs)")
+    for name, t, tn, tm, target in rows:
+        tgt = f"{target:g}" if target else "-"
+        ok = "" if not target else ("  ok" if t * 1e3 <= target else "  MISSED")
+        print(f"{name:<18} {t * 1e3:>10.3f} {tn * 1e3:>11.2f} {tm * 1e3:>10.3f} {tgt:>8}{ok}")
+
+    path = ROOT / "netlists" / "clements_64.pic.yml"
+    text = path.read_text()
+    t_load = best(lambda: load_netlist(path), repeat=3, min_time=0)
+    net = load_netlist(path)
+    t_compile = best(lambda: compile_netlist(net), repeat=3, min_time=0)
+    t_pyyaml = best(lambda: yaml.load(text, Loader=yaml.SafeLoader), repeat=2, min_time=0)
+    total = t_load + t_compile
+    print(f"\nclements_64.pic.yml ({len(net.instances)} instances): load {t_load:.3f} s + compile "
+          f"{t_compile:.3f} s = {total:.3f} s (target {LOAD_TARGET_S:g} s{', ok' if total <= LOAD_TARGET_S else ', MISSED'}); "
+          f"baseline pure-Python yaml.SafeLoader parse alone {t_pyyaml:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
