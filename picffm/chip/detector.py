@@ -30,9 +30,20 @@ __all__ = ["coherent", "direct", "quantise"]
 def _noisy(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
     if spec.shot == 0 and spec.thermal == 0:
         return y
-    var = spec.thermal ** 2 + spec.shot ** 2 * (y.real ** 2 + y.imag ** 2)
-    n = rng.standard_normal(y.shape + (2,))
-    return y + np.sqrt(var / 2.0) * (n[..., 0] + 1j * n[..., 1])
+    # circular complex standard normal: E|z|^2 = 1 (two real normals viewed as one complex)
+    z = rng.standard_normal(y.shape + (2,)).view(complex)[..., 0]
+    if spec.shot:
+        std = np.abs(y)
+        std *= std
+        std *= spec.shot ** 2
+        std += spec.thermal ** 2
+        np.sqrt(std, out=std)
+        z *= std
+    else:
+        z *= spec.thermal
+    z *= np.sqrt(0.5)
+    z += y
+    return z
 
 
 def quantise(v: np.ndarray, full_scale: float, bits: int) -> np.ndarray:
