@@ -18,8 +18,9 @@ phase screen (:func:`picffm.programming.mzi2x2.split_dt`).
 Speed: the N(N-1)/2 nulling steps form one dependency chain (each reads what
 the previous one wrote), so they run in a Python loop, but each step skips
 the part of its two rows/columns that is already zero, as one small matrix
-product. Pushing D through the rotations is
-vectorised over each mesh column. The whole run is O(N^3 / 3) flops.
+product. Pushing D through the rotations is affine in D's phases, so the
+2x2 splits are computed for all rotations in one vectorised call and only
+phase additions remain in the loop. O(N^3) flops in all.
 """
 
 from __future__ import annotations
@@ -43,10 +44,10 @@ def clements_cells(n: int) -> list[tuple[int, int]]:
 
 @lru_cache(maxsize=32)
 def _plan(n: int):
-    """Nulling sequence and the grouping of output-side rotations by mesh column."""
+    """Nulling sequence, and the MZI (layout index, lower mode) of each output-side rotation."""
     index = {cm: p for p, cm in enumerate(clements_cells(n))}
-    ops = []  # (is_right, layout index, first col/row, read row/col)
-    left = []  # (mesh column, layout index, lower mode, position in the left list)
+    ops = []  # (is_right, layout index or rotation number, first col/row, read row/col)
+    left_pos, left_mode = [], []
     for i in range(n - 1):
         if i % 2 == 0:
             for j in range(i + 1):
@@ -55,14 +56,11 @@ def _plan(n: int):
         else:
             for k in range(i + 1):
                 b = n - 2 - i + k
-                left.append((n - 1 - k, index[(n - 1 - k, b)], b, len(left)))
-                ops.append((False, len(left) - 1, b, k))
-    groups = []
-    for c in sorted({c for c, *_ in left}):
-        sel = [t for t in left if t[0] == c]
-        groups.append((np.array([t[3] for t in sel]), np.array([t[1] for t in sel]),
-                       np.array([t[2] for t in sel])))
-    return tuple(ops), len(left), tuple(groups)
+                ops.append((False, len(left_pos), b, k))
+                left_pos.append(index[(n - 1 - k, b)])
+                left_mode.append(b)
+    push = tuple(zip(range(len(left_pos) - 1, -1, -1), reversed(left_pos), reversed(left_mode)))
+    return tuple(ops), np.array(left_pos, dtype=int), push
 
 
 def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,15 +79,15 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """
     a = np.array(u, dtype=complex, order="C")
     n = a.shape[0]
-    ops, n_left, groups = _plan(n)
+    ops, left_pos, push = _plan(n)
     n_mzi = n * (n - 1) // 2
     theta = np.zeros(n_mzi)
-    phi = np.zeros(n_mzi)
-    gh = np.empty((n_left, 2, 2), complex)  # G^H of each output-side rotation
+    phi = [0.0] * n_mzi
+    gh = []  # G^H of each output-side rotation, flattened
     atan2, hypot, phase, cexp, pi = math.atan2, math.hypot, cmath.phase, cmath.exp, math.pi
-    item = a.item
+    item, array = a.item, np.array
     for right, p, q, rk in ops:
-        if right:  # U <- U T^-1 on columns (q, q+1), nulls U[rk, q]
+        if right:  # U <- U T^-1 on columns (q, q+1), nulls U[rk, q]; rows > rk are already 0 there
             x, y = item(rk, q), item(rk, q + 1)
             ax, ay = abs(x), abs(y)
             nrm = hypot(ax, ay)
@@ -97,12 +95,10 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
             ph = phase(x) - phase(y) - pi
             theta[p] = 2.0 * atan2(ay, ax)
             phi[p] = ph
-            e = cexp(-1j * ph)
             g = -s - 1j * c  # -i e^{-i theta/2}
-            ge = g * e
-            m = np.array(((ge * s, ge * c), (g * c, -g * s)))
-            a[:rk + 1, q:q + 2] = a[:rk + 1, q:q + 2] @ m
-        else:  # U <- G U on rows (q, q+1), nulls U[q+1, rk]
+            ge = g * cexp(-1j * ph)
+            a[:rk + 1, q:q + 2] = a[:rk + 1, q:q + 2] @ array(((ge * s, ge * c), (g * c, -g * s)))
+        else:  # U <- G U on rows (q, q+1), nulls U[q+1, rk]; columns < rk are already 0 there
             x, y = item(q, rk), item(q + 1, rk)
             nrm = hypot(abs(x), abs(y))
             if nrm > 0.0:
@@ -110,17 +106,18 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
             else:
                 x, y = 1.0 + 0j, 0j
             xc, yc = x.conjugate(), y.conjugate()
-            gh[p] = ((x, -yc), (y, xc))
-            a[q:q + 2, rk:] = np.array(((xc, yc), (-y, x))) @ a[q:q + 2, rk:]
-    d = a.diagonal().copy()
-    # G_1^H ... G_K^H D: push D to the output, innermost rotations (low columns) first
-    for sel, pos, b in groups:
-        x = gh[sel].copy()
-        x[:, :, 0] *= d[b, None]
-        x[:, :, 1] *= d[b + 1, None]
-        th, ph, al, be = split_dt(x)
-        theta[pos] = th
-        phi[pos] = ph
-        d[b] = np.exp(1j * al)
-        d[b + 1] = np.exp(1j * be)
-    return theta, wrap(phi), wrap(np.angle(d))
+            gh.append((x, -yc, y, xc))
+            a[q:q + 2, rk:] = array(((xc, yc), (-y, x))) @ a[q:q + 2, rk:]
+    delta = np.angle(a.diagonal()).tolist()
+    if gh:
+        # G_1^H ... G_K^H D = D' T_1 ... T_K. split_dt is affine in the phases of D:
+        # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
+        th, ph0, al, be = split_dt(np.array(gh).reshape(-1, 2, 2))
+        theta[left_pos] = th
+        ph0, al, be = ph0.tolist(), al.tolist(), be.tolist()
+        for k, pos, b in push:  # innermost rotation first
+            d0, d1 = delta[b], delta[b + 1]
+            phi[pos] = ph0[k] + d0 - d1
+            delta[b] = d1 + al[k]
+            delta[b + 1] = d1 + be[k]
+    return theta, wrap(np.array(phi)), wrap(np.array(delta))

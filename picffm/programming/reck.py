@@ -12,7 +12,8 @@ in one vectorised step (2N-3 steps instead of N(N-1)/2); reading the columns
 from the output (c = 2N-4) to the input reproduces the diagonal-by-diagonal
 order on every pair of rows. What is left is a diagonal D; ``G^-1 @ D =
 D' @ T(theta, phi)`` turns each rotation into an MZI while D moves to the
-output phase screen, again one mesh column at a time.
+output phase screen: one vectorised 2x2 split for all rotations, then phase
+additions one mesh column at a time.
 """
 
 from __future__ import annotations
@@ -70,15 +71,13 @@ def decompose_reck(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         g[:, 0, 0], g[:, 0, 1] = np.conj(y), x
         g[:, 1, 0], g[:, 1, 1] = -np.conj(x), y
         gh[pos] = g
-    d = a.diagonal().copy()
-    theta = np.empty(n_mzi)
+    # G_1^H ... G_K^H D = D' T_1 ... T_K, affine in the phases of D (see clements.py)
+    theta, ph0, al, be = split_dt(gh)
     phi = np.empty(n_mzi)
+    delta = np.angle(a.diagonal())
     for pos, m, _ in plan:  # innermost (input-side) columns first
-        x = gh[pos]
-        x[:, :, 0] *= d[m, None]
-        x[:, :, 1] *= d[m + 1, None]
-        th, ph, al, be = split_dt(x)
-        theta[pos], phi[pos] = th, ph
-        d[m] = np.exp(1j * al)
-        d[m + 1] = np.exp(1j * be)
-    return theta, wrap(phi), wrap(np.angle(d))
+        d0, d1 = delta[m], delta[m + 1]
+        phi[pos] = ph0[pos] + d0 - d1
+        delta[m] = d1 + al[pos]
+        delta[m + 1] = d1 + be[pos]
+    return theta, wrap(phi), wrap(delta)
