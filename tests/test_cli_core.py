@@ -131,7 +131,7 @@ def test_compile_general_route_and_non_square(tmp_path, capsys):
     doc["connections"][doc["ports"].pop("out1")] = "t,o1"
     (tmp_path / "term.json").write_text(json.dumps(doc))
     code, out, _ = run(capsys, "compile", tmp_path / "term.json", "-o", tmp_path / "t.npy")
-    assert code == 0 and "matrix: 1 outputs x 2 inputs (not square)" in out
+    assert code == 0 and "matrix: 1 output x 2 inputs (not square)" in out
     assert "symmetry error ||T - T^T||_F: n/a (not square)" in out
     np.testing.assert_allclose(np.load(tmp_path / "t.npy"), models.mzi(theta=1.0)[:1], atol=1e-15)
 

@@ -85,7 +85,8 @@ def run(args) -> int:
     print(f"netlist: {report['netlist']}" + (f" with params {args.params}" if args.params else ""))
     route = report["route"] + (f" ({report['reason']})" if report["reason"] else "")
     print(f"route: {route}")
-    print(f"matrix: {report['outputs']} outputs x {report['inputs']} inputs ({size})")
+    print(f"matrix: {report['outputs']} output{'s' * (report['outputs'] != 1)} x "
+          f"{report['inputs']} input{'s' * (report['inputs'] != 1)} ({size})")
     print(f"unitarity error ||T T^H - I||_F: {report['unitarity_error_fro']:.3e}")
     sym = report["symmetry_error_fro"]
     print(f"symmetry error ||T - T^T||_F: {'n/a (not square)' if sym is None else f'{sym:.3e}'}")

@@ -46,6 +46,10 @@ def summarise(path: str) -> dict:
     return out
 
 
+def _count(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
 def run(args) -> int:
     s = summarise(args.netlist)
     if args.json:
@@ -55,7 +59,7 @@ def run(args) -> int:
     print(f"{s['netlist']}: valid")
     print(f"instances: {s['instances']} ({parts}), connections: {s['connections']}")
     size = f"N = {s['n']}" if s["n"] is not None else "not square"
-    print(f"ports: {s['inputs']} inputs, {s['outputs']} outputs ({size})")
+    print(f"ports: {_count(s['inputs'], 'input')}, {_count(s['outputs'], 'output')} ({size})")
     if s["route"] == "feed-forward":
         print(f"route: feed-forward schedule, {s['columns']} column{'s' if s['columns'] != 1 else ''}")
     else:
