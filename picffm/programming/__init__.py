@@ -20,6 +20,7 @@ from .reck import decompose_reck
 from .svd import program_svd, svd_mesh
 from .symmetric import program_symmetric, symmetric_phases
 from .takagi import takagi
+from .target import TARGET_SUFFIXES, load_target
 from .unitary import program_unitary
 
 __all__ = [
@@ -42,4 +43,6 @@ __all__ = [
     "symmetry_error",
     "unitarity_error",
     "relative_error",
+    "load_target",
+    "TARGET_SUFFIXES",
 ]

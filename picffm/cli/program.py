@@ -1,0 +1,82 @@
+"""``picffm program NETLIST TARGET -o PARAMS``: phases that make a mesh implement a matrix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ParamsError, ProgrammingError
+from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
+from ..params import save_params
+from ..programming import load_target, program_matrix, symmetry_error
+from .common import emit_json
+
+ERROR_DEFINITION = "||M - target/scale||_F / ||target/scale||_F (M: ideal compiled mesh)"
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "program",
+        help="find the phases that make a mesh implement a target matrix",
+        description="Program TARGET onto the mesh NETLIST and write the phases as a parameter file "
+        "keyed by instance name (use it with 'picffm compile NETLIST --params PARAMS'). Clements and "
+        "Reck meshes take unitary targets; a symmetric core takes a complex symmetric target and "
+        "implements target/scale with scale = spectral norm ||target||_2 (the electronic gain); an "
+        "SVD mesh takes any matrix (same scale). Prints the relative reconstruction error "
+        "||M - target/scale||_F / ||target/scale||_F of the ideal compiled mesh (scale = 1 for "
+        "unitary meshes). TARGET is .npy or .csv: one row per line, entries separated by commas "
+        "(or spaces), real (0.5) or complex (0.5-0.25j, or (5e-01-2.5e-01j) as np.savetxt writes).",
+    )
+    p.add_argument("netlist", metavar="NETLIST", help="mesh netlist (.pic.yml/.yml/.yaml or .json)")
+    p.add_argument("target", metavar="TARGET", help="target matrix (.npy or .csv), N x N")
+    p.add_argument("-o", "--output", metavar="PARAMS", required=True,
+                   help="parameter file to write (.yml/.yaml or .json)")
+    p.add_argument("--symmetrize", action="store_true",
+                   help="symmetric core: program (T + T^T)/2 of a non-symmetric target instead of failing")
+    p.add_argument("--json", action="store_true", help="print machine-readable results")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() not in YAML_SUFFIXES + JSON_SUFFIXES:  # fail before the work
+        raise ParamsError(f"{out}: unknown parameter file type {out.suffix or '(none)'!r}; "
+                          "use .yml, .yaml or .json")
+    if not (out.parent if str(out.parent) else Path(".")).is_dir():
+        raise ParamsError(f"{out}: directory {str(out.parent)!r} does not exist")
+    net = load_netlist(args.netlist)
+    target = load_target(args.target)
+    try:
+        res = program_matrix(net, target, symmetrize=args.symmetrize)
+    except ProgrammingError as exc:  # name the file for problems with the target itself
+        msg = str(exc)
+        raise ProgrammingError(f"{args.target}: {msg}" if msg.startswith("target") else msg) from None
+    symmetrized = bool(args.symmetrize and res.kind == "symmetric")
+    n = res.schedule.n_modes
+    info = {
+        "kind": res.kind,
+        "n": n,
+        "scale": res.scale,
+        "relative_error": res.error,
+        "netlist": str(args.netlist),
+        "target": str(args.target),
+        "symmetrized": symmetrized,
+    }
+    if symmetrized:
+        info["target_asymmetry"] = symmetry_error(target)
+    params = res.params()
+    save_params(out, params, info=info)
+    if args.json:
+        emit_json({**info, "params": str(out), "instances": len(params), "error_definition": ERROR_DEFINITION})
+        return 0
+    print(f"programmed {args.target} onto {args.netlist} ({res.kind} mesh, N = {n}): "
+          f"{len(params)} instances -> {out}")
+    if res.kind in ("symmetric", "svd"):
+        print(f"scale (spectral norm ||target||_2; the chip implements target/scale): {res.scale:.6g}")
+        if symmetrized:
+            print(f"target asymmetry ||T - T^T||_F / ||T||_F = {info['target_asymmetry']:.3g}: "
+                  "programmed its symmetric part (T + T^T)/2 = target below")
+        print(f"relative error ||M - target/scale||_F / ||target/scale||_F: {res.error:.3g}")
+    else:
+        print("scale: 1 (unitary mesh)")
+        print(f"relative error ||M - target||_F / ||target||_F: {res.error:.3g}")
+    return 0
