@@ -9,7 +9,7 @@ from picffm.chip import PRESETS, Chip, ChipSpec, IdealChip, SimulatedChip, prese
 from picffm.chip.calibration import measure_matrix, random_tied_settings, relative_symmetry_error
 from picffm.chip.heaters import crosstalk_matrix, heater_layout, mirror_pairs
 from picffm.chip.stats import drift_statistics
-from picffm.errors import ParamsError
+from picffm.errors import ParamsError, SpecError
 from picffm.meshes import clements, symmetric_core
 
 Z = ChipSpec()
@@ -57,6 +57,9 @@ def test_ideal_preset_equals_ideal_chip_exactly(net):
 def test_default_spec_is_ideal_and_protocol():
     chip = SimulatedChip(symmetric_core(4))
     assert chip.spec.is_ideal and isinstance(chip, Chip)
+    assert SimulatedChip(symmetric_core(4), "mild").spec == preset("mild")
+    with pytest.raises(SpecError, match="valid presets"):
+        SimulatedChip(symmetric_core(4), "medium")
     assert PRESETS["ideal"].is_ideal and not PRESETS["typical"].is_ideal
 
 

@@ -12,6 +12,8 @@ from .ideal import IdealChip
 from .spec import ChipSpec, load_spec, save_spec, spec_from_dict
 from .presets import PRESETS, preset
 from .simulated import SimulatedChip, TrueState
+from .calibration import fidelity, measure_matrix, relative_error, relative_symmetry_error
+from .stats import drift_statistics, inspect_chip
 
 __all__ = [
     "Chip",
@@ -26,4 +28,10 @@ __all__ = [
     "preset",
     "SimulatedChip",
     "TrueState",
+    "measure_matrix",
+    "fidelity",
+    "relative_error",
+    "relative_symmetry_error",
+    "drift_statistics",
+    "inspect_chip",
 ]

@@ -76,17 +76,22 @@ class SimulatedChip:
 
     Args:
         netlist: the design.
-        spec: imperfections (default: the ideal chip, identical to
-            :class:`~picffm.chip.ideal.IdealChip`).
+        spec: imperfections, or a preset name (default: the ideal chip,
+            identical to :class:`~picffm.chip.ideal.IdealChip`).
         rng: the only source of randomness; ``None`` means
             ``numpy.random.default_rng(0)``.
     """
 
     has_monitors = True
 
-    def __init__(self, netlist: Netlist, spec: ChipSpec | None = None, rng: np.random.Generator | None = None):
+    def __init__(self, netlist: Netlist, spec: ChipSpec | str | None = None,
+                 rng: np.random.Generator | None = None):
         if spec is None:
             spec = ChipSpec(name="ideal")
+        if isinstance(spec, str):
+            from .presets import preset
+
+            spec = preset(spec)
         if not isinstance(spec, ChipSpec):
             raise ParamsError(f"spec must be a ChipSpec (see picffm.chip.preset), got {type(spec).__name__}")
         if rng is None:
