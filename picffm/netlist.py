@@ -276,7 +276,10 @@ def _setting(name: str, comp: Component, key: Any, value: Any, w: str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise NetlistError(w + f"instance {name!r}: setting {key!r} must be a number ({spec.unit or 'no unit'}), got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond float range
+        value = math.inf if value > 0 else -math.inf
     if not math.isfinite(value) or not (spec.low <= value <= spec.high):
         raise NetlistError(
             w + f"instance {name!r}: setting {key!r} = {value!r} is out of range; valid: {spec.describe()}"
