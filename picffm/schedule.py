@@ -146,6 +146,8 @@ def apply_params(defaults: Mapping[str, Mapping[str, np.ndarray]], index: Mappin
             else:
                 if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
                     raise ParamsError(f"instance {name!r}: setting {key!r} must be a number, got {value!r}")
+                if isinstance(value, int) and abs(value) > 1e300:  # would overflow np.isfinite
+                    value = float("inf")
                 if not np.isfinite(value) or not spec.low <= value <= spec.high:
                     raise ParamsError(
                         f"instance {name!r}: setting {key!r} = {value!r} out of range; valid: {spec.describe()}"
