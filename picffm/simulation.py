@@ -120,6 +120,8 @@ class Circuit:
         bad = [i for i in want if not -1 <= i < len(stages)]
         if bad:
             raise ParamsError(f"monitor stage index {bad[0]} out of range; valid: -1..{len(stages) - 1}")
+        if not want:
+            return []
         mats = element_matrices(self.schedule, self.settings(params))
         state = x.astype(complex, copy=True)
         got = {}
