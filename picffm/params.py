@@ -113,6 +113,13 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
             if not isinstance(key, str) or not _IDENT.match(key):
                 raise ParamsError(w + f"params of {name!r}: setting name {key!r} is not an identifier")
             value = _scalar(value)
+            if isinstance(value, int) and not isinstance(value, bool):
+                try:
+                    float(value)
+                except OverflowError:
+                    raise ParamsError(
+                        w + f"instance {name!r}: setting {key!r} is an integer beyond float range"
+                    ) from None
             if not isinstance(value, (bool, int, float)):
                 raise ParamsError(w + f"instance {name!r}: setting {key!r} must be a number or true/false, "
                                   f"got {value!r}")

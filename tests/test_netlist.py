@@ -249,3 +249,11 @@ def test_every_committed_netlist_validates_against_the_schema():
 def test_schema_rejects_what_the_loader_rejects(name):
     schema = netlist_json_schema()
     assert _check(read_document(BAD / name), schema) != []
+
+
+def test_integer_beyond_float_range_is_out_of_range(tmp_path):
+    (tmp_path / "big.pic.yml").write_text(
+        "instances:\n  a: {component: phase_shifter, settings: {phi: " + "9" * 400 + "}}\n"
+        "ports: {i: 'a,o1', o: 'a,o2'}\n")
+    with pytest.raises(NetlistError, match="setting 'phi' = inf is out of range"):
+        load_netlist(tmp_path / "big.pic.yml")

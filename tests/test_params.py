@@ -119,3 +119,12 @@ def test_settings_apply_to_circuit(tmp_path):
     pf = load_params(path)
     np.testing.assert_array_equal(circ.matrix(pf.settings(circ)), circ.matrix(params))
     np.testing.assert_array_equal(circ.matrix(pf.settings(circ.schedule)), circ.matrix(params))
+
+
+def test_integer_beyond_float_range(tmp_path):
+    path = tmp_path / "p.yml"
+    path.write_text("params:\n  ps_m0: {phi: " + "9" * 400 + "}\n")
+    with pytest.raises(ParamsError, match=f"^{path}: .*setting 'phi' is an integer beyond float range"):
+        load_params(path)
+    with pytest.raises(ParamsError, match="out of range"):
+        compile_netlist(clements(3)).settings({"ps_m0": {"phi": 10**400}})

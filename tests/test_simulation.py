@@ -218,3 +218,7 @@ def test_bad_input_shape():
     circ = compiled("clements", 3)
     with pytest.raises(ParamsError, match=r"shape \(3,\) or \(3, B\)"):
         circ.propagate(np.ones(4))
+
+
+def test_fields_with_no_monitor_is_empty():
+    assert compiled("clements", 3).fields(np.ones(3), after=[]) == []
