@@ -222,6 +222,14 @@ def _validate(doc: Any, source: str | None) -> Netlist:
         bad = [k for k in raw if k not in PLACEMENT_KEYS]
         if bad:
             raise NetlistError(w + f"placements of {name!r}: unknown key {bad[0]!r}; valid: {', '.join(PLACEMENT_KEYS)}")
+        for key, value in raw.items():
+            if key == "mirror":
+                ok = isinstance(value, bool)
+            else:
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if not ok:
+                want = "true or false" if key == "mirror" else "a finite number (" + ("deg" if key == "rotation" else "um") + ")"
+                raise NetlistError(w + f"placements of {name!r}: {key!r} must be {want}, got {value!r}")
         placements[name] = dict(raw)
     info = _mapping(doc.get("info", {}) or {}, "info", w)
     return Netlist(
