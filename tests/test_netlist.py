@@ -51,6 +51,7 @@ BAD_CASES = {
     "no_instances.pic.yml": "'instances' is empty: a netlist needs at least one instance",
     "invalid_yaml.pic.yml": "invalid YAML at line 3, column 6: did not find expected ',' or '}'",
     "invalid_json.json": "invalid JSON at line 2, column 26: Expecting property name enclosed in double quotes",
+    "ill_typed_placement.pic.yml": "placements of 'a': 'x' must be a finite number (um), got 'left'",
     "wrong_extension.txt": "unknown netlist file type '.txt'; use .pic.yml, .yml, .yaml or .json",
 }
 
