@@ -154,3 +154,11 @@ def test_compile_errors(tmp_path, capsys):
                    "unknown top-level key 'phases'; valid keys: params, info")
     one_line_error(*run(capsys, "compile", tmp_path / "nope.pic.yml"), "no such file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yml"]
+
+
+def test_compile_refuses_a_circuit_without_ports(tmp_path, capsys):
+    (tmp_path / "closed.pic.yml").write_text("instances:\n  wg: {component: waveguide}\nconnections:\n  wg,o2: wg,o1\n")
+    code, out, _ = run(capsys, "validate", tmp_path / "closed.pic.yml")
+    assert code == 0 and "ports: 0 inputs, 0 outputs" in out
+    one_line_error(*run(capsys, "compile", tmp_path / "closed.pic.yml"),
+                   "0 input and 0 output ports: no transfer matrix to compute")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import CompileError
 from ..matrix_io import MATRIX_SUFFIXES, check_matrix_path, save_matrix
 from ..matrix_metrics import insertion_loss_db, symmetry_error, unitarity_error
 from ..netlist import load_netlist
@@ -33,6 +34,9 @@ def register(subparsers) -> None:
 def analyse(netlist_path: str, params_path: str | None = None) -> tuple[dict, np.ndarray]:
     """Compile a netlist (with optional parameter file); return (report, matrix)."""
     net = load_netlist(netlist_path)
+    if not net.input_ports or not net.output_ports:
+        raise CompileError(f"{netlist_path}: {len(net.input_ports)} input and {len(net.output_ports)} output "
+                           "ports: no transfer matrix to compute (list external ports under 'ports')")
     compiled = compile_any(net)
     settings = load_params(params_path).settings(compiled) if params_path else None
     t = compiled.matrix(settings)
