@@ -29,6 +29,7 @@ from picffm.meshes import clements  # noqa: E402
 from picffm.netlist import load_netlist  # noqa: E402
 from picffm.schedule import compile_netlist  # noqa: E402
 from picffm.simulation import Circuit  # noqa: E402
+from picffm.smatrix import GeneralCircuit  # noqa: E402
 
 TARGETS_MS = {("matrix", 64): 1.0, ("matrix", 128): 6.0, ("batch", 64): 3.0}
 LOAD_TARGET_S = 1.0
@@ -108,6 +109,8 @@ def main() -> None:
         rows.append((f"matrix N={n}", t_mat, t_naive, t_mm, TARGETS_MS.get(("matrix", n))))
         rows.append((f"batch 1024 N={n}", t_batch, t_naive_b, t_mmb, TARGETS_MS.get(("batch", n))))
 
+    print("(BLAS matmuls -- the baseline, and picffm's batch = matrix then matmul -- slow down badly when\n"
+          " OpenBLAS threads share the 2 cores with other jobs; OPENBLAS_NUM_THREADS=1 gives stable figures)")
     print(f"{'task':<18} {'picffm':>10} {'naive loop':>11} {'1 matmul':>10} {'target':>8}  (ms, min of runs)")
     for name, t, tn, tm, target in rows:
         tgt = f"{target:g}" if target else "-"
@@ -124,6 +127,11 @@ def main() -> None:
     print(f"\nclements_64.pic.yml ({len(net.instances)} instances): load {t_load:.3f} s + compile "
           f"{t_compile:.3f} s = {total:.3f} s (target {LOAD_TARGET_S:g} s{', ok' if total <= LOAD_TARGET_S else ', MISSED'}); "
           f"baseline pure-Python yaml.SafeLoader parse alone {t_pyyaml:.3f} s")
+    gc = GeneralCircuit(net)
+    t_general = best(lambda: gc.matrix(), repeat=3, min_time=0)
+    t_sched = best(lambda: Circuit(compile_netlist(net)).matrix(), repeat=3, min_time=0)
+    print(f"clements_64 matrix by the general route (sparse S-matrix solve): {t_general * 1e3:.1f} ms; "
+          f"by the schedule (compile + evaluate) {t_sched * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
