@@ -258,3 +258,12 @@ def test_integer_beyond_float_range_is_out_of_range(tmp_path):
         "ports: {i: 'a,o1', o: 'a,o2'}\n")
     with pytest.raises(NetlistError, match="setting 'phi' = inf is out of range"):
         load_netlist(tmp_path / "big.pic.yml")
+
+
+@pytest.mark.parametrize("suffix", [".pic.yml", ".json"])
+def test_strings_that_look_like_numbers_survive_a_round_trip(tmp_path, suffix):
+    doc = mzi_netlist().to_dict()
+    doc["info"].update(version="1e3", dot="1.5", word="x1e3", number=1e-3, flag=True, nothing=None)
+    net = Netlist.from_dict(doc)
+    save_netlist(net, tmp_path / f"n{suffix}")
+    assert dict(load_netlist(tmp_path / f"n{suffix}").info) == dict(net.info)
