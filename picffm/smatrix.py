@@ -163,7 +163,8 @@ class GeneralCircuit:
         except RuntimeError as exc:
             where = f"{self.netlist.source}: " if self.netlist.source else ""
             raise CompileError(
-                where + f"the connection equations are singular ({exc}): a closed lossless loop on resonance has no unique solution"
+                where + f"the connection equations are singular ({exc}): "
+                "a closed lossless loop on resonance has no unique solution"
             ) from None
         b = lu.solve(rhs)
         return b[self._ext]

@@ -27,7 +27,8 @@ def register(subparsers) -> None:
 def run(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in YAML_SUFFIXES + JSON_SUFFIXES:
-        raise CLIError(f"{out}: unknown netlist file type {out.suffix or '(none)'!r}; use .pic.yml, .yml, .yaml or .json")
+        raise CLIError(f"{out}: unknown netlist file type {out.suffix or '(none)'!r}; "
+                       "use .pic.yml, .yml, .yaml or .json")
     if not out.parent.is_dir():
         raise CLIError(f"{out}: directory {str(out.parent)!r} does not exist")
     net = mesh_netlist(args.kind, args.n)
