@@ -1,0 +1,127 @@
+"""``picffm train iris``: FFM on the simulated chip vs in-silico training vs the ideal model.
+
+Thin wrapper over :func:`picffm.training.run.run_experiment`: parses the
+options, runs, prints the table (or ``--json``). See ``docs/training.md``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from ..chip.presets import PRESETS
+from ..training.config import METHODS, TrainConfig
+from ..training.optim import OPTIMIZERS
+from ..training.run import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec, run_experiment
+from .common import EXIT_INTERRUPTED, CLIError, emit_json
+
+
+def _split(values: list[str] | None) -> list[str]:
+    out: list[str] = []
+    for v in values or []:
+        out += [p.strip() for p in v.split(",") if p.strip()]
+    return out
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("train", help="train optical networks on simulated chips (FFM, in silico, ideal)",
+                              description="Train optical neural networks of symmetric cores.")
+    sub = p.add_subparsers(dest="train_command", metavar="TASK")
+    sub.required = True
+    q = sub.add_parser(
+        "iris", help="the on-chip Iris classifier: FFM vs in-silico vs ideal over chip presets",
+        description="Train a network of 16-port symmetric cores on the Iris data (shipped, no download) on "
+        "simulated chips, with fully forward mode (FFM, matrix and phase level) and, for comparison, on the "
+        "ideal model (ideal) and deployed from it (insilico). Prints test accuracy per chip configuration and "
+        "method, gradient errors against the chip's true gradient and optical passes per update, and writes a "
+        "run directory (config.json, metrics.json, history.csv, params/, PNG plots). Ctrl-C stops cleanly; "
+        "--resume continues.")
+    q.add_argument("--method", action="append", metavar="M[,M...]",
+                   help=f"methods to train (repeatable or comma list) from {', '.join(METHODS)}; "
+                   f"default {','.join(DEFAULT_METHODS)}")
+    q.add_argument("--spec", action="append", metavar="PRESET|FILE",
+                   help=f"chip configurations (repeatable or comma list): presets {', '.join(PRESETS)} or "
+                   f".toml/.json spec files; default {','.join(DEFAULT_SPECS)}")
+    q.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 100)")
+    q.add_argument("--seeds", default="3", metavar="N|S,S,...",
+                   help="number of seeds (0..N-1) or a comma list of seeds (default 3)")
+    q.add_argument("--lr", type=float, default=None, metavar="LR",
+                   help="learning rate (default: 0.02 with adam, 0.002 with sgd)")
+    q.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default adam)")
+    q.add_argument("--layers", type=int, default=None, metavar="L", help="network layers = chips (default 2)")
+    q.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 35)")
+    q.add_argument("--out", default=None, metavar="DIR",
+                   help="run directory (default runs/iris-YYYYmmdd-HHMMSS)")
+    q.add_argument("--resume", default=None, metavar="DIR",
+                   help="continue an interrupted run in DIR (its options are reused)")
+    q.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
+    q.add_argument("--quiet", action="store_true", help="no progress bar")
+    q.set_defaults(func=run_iris)
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        if "," not in text:
+            n = int(text)
+            if n < 1:
+                raise ValueError
+            return tuple(range(n))
+        seeds = tuple(int(s) for s in text.split(",") if s.strip())
+    except ValueError:
+        raise CLIError(f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0") from None
+    if not seeds or any(s < 0 for s in seeds):
+        raise CLIError(f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0")
+    return seeds
+
+
+def _experiment(args) -> Experiment:
+    methods = _split(args.method) or list(DEFAULT_METHODS)
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise CLIError(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
+    methods = list(dict.fromkeys(methods))
+    chips = [resolve_spec(s) for s in (_split(args.spec) or list(DEFAULT_SPECS))]
+    overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
+                                   ("batch_size", args.batch_size)) if v is not None}
+    if "epochs" in overrides and overrides["epochs"] <= 0:
+        raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
+    config = TrainConfig(optimizer=args.optimizer, **overrides)
+    return Experiment(config, tuple(methods), tuple(chips), _seeds(args.seeds))
+
+
+def run_iris(args) -> int:
+    if args.resume:
+        given = [o for o, v in (("--method", args.method), ("--spec", args.spec), ("--epochs", args.epochs),
+                                ("--lr", args.lr), ("--layers", args.layers), ("--batch-size", args.batch_size),
+                                ("--out", args.out)) if v is not None]
+        if given:
+            raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")
+        exp, out, resume = None, Path(args.resume), True
+    else:
+        exp = _experiment(args)
+        out = Path(args.out or f"runs/iris-{time.strftime('%Y%m%d-%H%M%S')}")
+        resume = False
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - declared dependency
+        threadpool_limits = None
+    try:
+        if threadpool_limits is not None:
+            # the matrices are 16 x 16: BLAS threads only contend (10x slower on a busy 2-core machine)
+            with threadpool_limits(1):
+                summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None)
+        else:  # pragma: no cover
+            summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None)
+    except KeyboardInterrupt:
+        print(f"picffm: interrupted; finished units and reports are in {out}; continue with "
+              f"'picffm train iris --resume {out}'", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if args.json:
+        emit_json({**summary, "run_dir": str(out)})
+    else:
+        from ..training.report import format_table
+
+        print(format_table(summary))
+        print(f"\nrun directory: {out} ({summary['elapsed_s']:.1f} s)")
+    return 0

@@ -1,0 +1,84 @@
+"""The Iris data set shipped with picffm, and a seeded stratified split.
+
+``picffm/data/iris.csv`` holds the 150 samples of R. A. Fisher, "The use of
+multiple measurements in taxonomic problems", Annals of Eugenics 7, 179-188
+(1936), as distributed by the UCI Machine Learning Repository ("Iris",
+doi:10.24432/C56C76, CC BY 4.0). The values follow Fisher's paper: samples 35
+and 38 carry the two known corrections to the UCI file (the same values as
+scikit-learn's copy). Features are in cm: sepal length, sepal width, petal
+length, petal width. Classes: 0 setosa, 1 versicolor, 2 virginica (50 each).
+
+Nothing is downloaded: the file is package data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from ..errors import ConfigError
+
+__all__ = ["IrisData", "load_iris", "stratified_split", "FEATURES", "CLASSES"]
+
+FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
+CLASSES = ("setosa", "versicolor", "virginica")
+
+
+@dataclass(frozen=True, eq=False)
+class IrisData:
+    """The Iris samples.
+
+    Attributes:
+        features: ``(150, 4)`` float, cm, columns :data:`FEATURES`.
+        labels: ``(150,)`` int class index into :data:`CLASSES`.
+    """
+
+    features: np.ndarray
+    labels: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.labels.size)
+
+
+@lru_cache(maxsize=1)
+def _read() -> tuple[np.ndarray, np.ndarray]:
+    text = resources.files("picffm").joinpath("data/iris.csv").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.startswith("#")]
+    header = tuple(lines[0].split(","))
+    if header != FEATURES + ("species",):  # pragma: no cover - guards the shipped file
+        raise RuntimeError(f"picffm/data/iris.csv: unexpected header {header}")
+    rows = [ln.split(",") for ln in lines[1:]]
+    features = np.array([[float(v) for v in r[:4]] for r in rows])
+    labels = np.array([CLASSES.index(r[4]) for r in rows], dtype=int)
+    features.setflags(write=False)
+    labels.setflags(write=False)
+    return features, labels
+
+
+def load_iris() -> IrisData:
+    """The 150 Iris samples (read-only arrays)."""
+    features, labels = _read()
+    return IrisData(features, labels)
+
+
+def stratified_split(labels: np.ndarray, test_per_class: int,
+                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded stratified split: ``test_per_class`` random samples of each class go to test.
+
+    Returns ``(train_index, test_index)``, each sorted. Raises
+    :class:`ConfigError` if a class has too few samples.
+    """
+    labels = np.asarray(labels)
+    train, test = [], []
+    for c in np.unique(labels):
+        idx = np.flatnonzero(labels == c)
+        if not 0 < test_per_class < idx.size:
+            raise ConfigError(f"test_per_class = {test_per_class} is invalid; valid: 1..{idx.size - 1} "
+                              f"(class {int(c)} has {idx.size} samples)")
+        perm = rng.permutation(idx)
+        test.append(perm[:test_per_class])
+        train.append(perm[test_per_class:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))

@@ -1,0 +1,248 @@
+"""The optical network: layers of symmetric cores joined by electronics.
+
+Layer ``l`` is one physical chip holding an N-port symmetric core
+``M_l = U^T D U`` (:func:`picffm.meshes.symmetric_core`), followed by
+electronics. With ``a_0`` the encoded input (``(N, B)`` complex fields):
+
+* **optical pass**: ``y_l = M_l a_l`` measured by coherent detection. Every
+  column sent to a chip is first normalised to unit power and the measured
+  fields are scaled back digitally (:func:`optical`), so data and error
+  passes use the same laser power and detector range whatever their scale;
+* **electronic gain**: ``z_l = s_l * y_l`` (``s_l`` a real gain; for
+  matrix-level training it is the spectral norm of the weight matrix, which
+  the symmetric core cannot implement since ``|M| <= 1``);
+* **electronic nonlinearity** between layers: each quadrature of the
+  detected field goes through a limiting amplifier,
+  ``a_{l+1} = tanh(Re z_l) + 1j * tanh(Im z_l)`` (:func:`activation`), and
+  drives the next chip's IQ modulators;
+* **readout**: the detected powers of the first ``n_classes`` output ports
+  of the last layer, times a fixed gain, are the logits:
+  ``logit_k = readout_gain * |z_L[k]|^2``; the loss is the softmax cross
+  entropy averaged over the batch (:func:`loss_and_grad`).
+
+Settings of a layer are *tied*: every mirror MZI ``ut_X`` is programmed with
+the phases of its twin ``u_X`` (:class:`CoreMap`), so the core is symmetric
+by construction on an ideal chip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..schedule import Schedule, Settings
+
+__all__ = [
+    "CoreMap",
+    "core_map",
+    "LayerState",
+    "Forward",
+    "activation",
+    "activation_backward",
+    "optical",
+    "forward",
+    "loss_and_grad",
+    "program_network",
+    "predict",
+    "evaluate",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class CoreMap:
+    """Index bookkeeping of a compiled symmetric core.
+
+    Attributes:
+        n_modes: N.
+        u: ``(K,)`` positions of the first-half MZIs ``u_*`` in ``names['mzi']``.
+        ut: ``(K,)`` positions of their mirror twins ``ut_*`` (same order).
+        n_att: number of attenuators (N).
+    """
+
+    n_modes: int
+    u: np.ndarray
+    ut: np.ndarray
+    n_att: int
+
+    @property
+    def n_mzi(self) -> int:
+        return int(self.u.size)
+
+    def tie(self, u_theta, u_phi, att_theta, att_psi) -> Settings:
+        """Programmable settings with every ``ut_X`` equal to its twin ``u_X``."""
+        theta = np.empty(2 * self.n_mzi)
+        phi = np.empty(2 * self.n_mzi)
+        theta[self.u] = u_theta
+        theta[self.ut] = u_theta
+        phi[self.u] = u_phi
+        phi[self.ut] = u_phi
+        return {"mzi": {"theta": theta, "phi": phi},
+                "attenuator": {"theta": np.array(att_theta, float), "psi": np.array(att_psi, float)}}
+
+    def untie(self, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(u_theta, u_phi, att_theta, att_psi)`` of a settings set (first half only)."""
+        m, a = settings["mzi"], settings["attenuator"]
+        return (np.array(m["theta"], float)[self.u], np.array(m["phi"], float)[self.u],
+                np.array(a["theta"], float), np.array(a["psi"], float))
+
+
+def core_map(schedule: Schedule) -> CoreMap:
+    """The :class:`CoreMap` of a symmetric-core schedule (``u_*``, ``d_*``, ``ut_*``)."""
+    names = schedule.names.get("mzi", ())
+    pos = {n: i for i, n in enumerate(names)}
+    u = [i for i, n in enumerate(names) if n.startswith("u_")]
+    try:
+        ut = [pos["ut_" + names[i][2:]] for i in u]
+    except KeyError as exc:
+        raise ConfigError(f"not a symmetric core: MZI {exc.args[0]!r} has no mirror twin") from None
+    n_att = len(schedule.names.get("attenuator", ()))
+    if not u or len(u) + len(ut) != len(names) or n_att != schedule.n_modes:
+        raise ConfigError("not a symmetric core: expected u_* MZIs, their ut_* twins and one attenuator per mode")
+    return CoreMap(schedule.n_modes, np.array(u), np.array(ut), n_att)
+
+
+@dataclass(frozen=True, eq=False)
+class LayerState:
+    """What defines one layer: the chip's programmed settings and the electronic gain.
+
+    Attributes:
+        settings: programmable settings (``mzi``: theta, phi; ``attenuator``:
+            theta, psi; rad), in the chip schedule's element order.
+        gain: electronic gain ``s`` applied to the detected output fields.
+    """
+
+    settings: Settings
+    gain: float
+
+
+@dataclass(frozen=True, eq=False)
+class Forward:
+    """Fields of one forward (data) pass through the network.
+
+    Attributes:
+        a: inputs of every layer, each ``(N, B)``.
+        y: measured outputs of every layer (before the gain), each ``(N, B)``.
+        z: ``gain * y`` of every layer.
+        taps: per layer, the monitor taps (:class:`picffm.simulation.Taps`,
+            scaled like ``y``) if requested, else ``None``.
+    """
+
+    a: list
+    y: list
+    z: list
+    taps: list
+
+
+def activation(z: np.ndarray) -> np.ndarray:
+    """Electronic nonlinearity: ``tanh`` on each quadrature (limiting I/Q amplifiers)."""
+    return np.tanh(z.real) + 1j * np.tanh(z.imag)
+
+
+def activation_backward(z: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Wirtinger gradient ``dL/dz*`` from ``g = dL/da*`` through :func:`activation`.
+
+    Each quadrature is a real function: ``dL/dRe z = tanh'(Re z) * dL/dRe a``,
+    and ``dL/dz* = (dL/dRe z + 1j dL/dIm z) / 2``.
+    """
+    return (1.0 - np.tanh(z.real) ** 2) * g.real + 1j * (1.0 - np.tanh(z.imag) ** 2) * g.imag
+
+
+def _scaled_taps(taps, scale: np.ndarray):
+    from ..simulation import Taps
+
+    single_out = getattr(taps, "single_out", None)
+    kw = {}
+    if single_out is not None:
+        kw["single_out"] = {c: v * scale for c, v in single_out.items()}
+    return Taps(taps.theta_before * scale, taps.theta_after * scale, taps.phi_before * scale,
+                taps.phi_after * scale, {c: v * scale for c, v in taps.single_in.items()}, **kw)
+
+
+def optical(chip, v: np.ndarray, *, monitors: bool = False):
+    """Send ``v`` ``(N, B)`` through ``chip`` at unit power per column, rescale the result.
+
+    Returns the measured output fields ``(N, B)`` (and the scaled
+    :class:`~picffm.simulation.Taps` if ``monitors``). One optical pass per
+    column. All-zero columns are sent as they are.
+    """
+    norm = np.linalg.norm(v, axis=0)
+    norm = np.where(norm > 0, norm, 1.0)
+    if monitors:
+        y, taps = chip.monitors(v / norm)
+        return y * norm, _scaled_taps(taps, norm)
+    return chip.run(v / norm) * norm
+
+
+def program_network(chips: Sequence, states: Sequence[LayerState]) -> None:
+    """Program every layer's chip with its settings."""
+    for chip, st in zip(chips, states):
+        chip.program(st.settings)
+
+
+def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, monitors: bool = False) -> Forward:
+    """Data pass through already-programmed chips (one optical pass per column and layer)."""
+    a, ys, zs, taps = [x], [], [], []
+    for i, (chip, st) in enumerate(zip(chips, states)):
+        out = optical(chip, a[-1], monitors=monitors)
+        y, t = out if monitors else (out, None)
+        z = st.gain * y
+        ys.append(y)
+        zs.append(z)
+        taps.append(t)
+        if i < len(chips) - 1:
+            a.append(activation(z))
+    return Forward(a, ys, zs, taps)
+
+
+def loss_and_grad(z_out: np.ndarray, labels: np.ndarray, n_classes: int,
+                  readout_gain: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """Softmax cross entropy on detected intensities, and its output gradient.
+
+    Args:
+        z_out: last layer's fields ``(N, B)`` (after the gain).
+        labels: ``(B,)`` class indices.
+        n_classes: readout ports ``0 .. n_classes-1``.
+        readout_gain: logits are ``readout_gain * |z_out[k]|^2``.
+
+    Returns:
+        ``(loss, g, logits)``: mean loss over the batch, ``g = dL/dz_out*``
+        ``(N, B)`` (zero on the ports that are not read), logits
+        ``(n_classes, B)``.
+    """
+    b = z_out.shape[1]
+    zk = z_out[:n_classes]
+    logits = readout_gain * (zk.real ** 2 + zk.imag ** 2)
+    shifted = logits - logits.max(axis=0, keepdims=True)
+    logp = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    cols = np.arange(b)
+    loss = float(-logp[labels, cols].mean())
+    dlogit = np.exp(logp)
+    dlogit[labels, cols] -= 1.0
+    dlogit /= b
+    g = np.zeros_like(z_out)
+    # dI/dz* = z for I = |z|^2
+    g[:n_classes] = readout_gain * dlogit * zk
+    return loss, g, logits
+
+
+def predict(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, n_classes: int,
+            readout_gain: float) -> np.ndarray:
+    """Logits ``(n_classes, B)`` of already-programmed chips."""
+    z = forward(chips, states, x).z[-1][:n_classes]
+    return readout_gain * (z.real ** 2 + z.imag ** 2)
+
+
+def evaluate(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray, *,
+             n_classes: int = 3, readout_gain: float, program: bool = True) -> float:
+    """Accuracy (fraction) of the network ``states`` run on ``chips`` for encoded inputs ``x``.
+
+    Programs the chips first unless ``program=False``. Costs one optical
+    pass per sample and layer.
+    """
+    if program:
+        program_network(chips, states)
+    logits = predict(chips, states, x, n_classes, readout_gain)
+    return float(np.mean(np.argmax(logits, axis=0) == np.asarray(labels)))

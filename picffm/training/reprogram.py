@@ -1,0 +1,71 @@
+"""Reprogramming a symmetric core step after step, continuously (matrix-level training).
+
+:func:`picffm.programming.program_symmetric` decomposes each matrix on its
+own: the Takagi vectors of ``W = V diag(s) V^T`` are defined only up to a
+sign each (and their order follows the sorted singular values), so two
+nearly equal matrices can get very different phases. On the ideal model that
+does not matter (every solution gives the same matrix); on a fabricated chip
+every solution has its *own* realisation error, so a tiny weight update could
+make the realised matrix jump. :class:`TrackingProgrammer` removes those
+arbitrary jumps: before the Clements decomposition it reorders the new Takagi
+vectors to match the previous ones (assignment on ``|V_prev^H V|``) and flips
+their signs so that ``Re(v_prev^H v) >= 0``. The programmed matrix is still
+exactly ``W / ||W||_2`` on the ideal model, and a small change of ``W`` now
+gives a small change of the phases (except at exact degeneracies, where the
+Takagi vectors are not defined).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from ..chip.interface import programmable_settings
+from ..programming.clements import decompose_clements
+from ..programming.mzi2x2 import wrap
+from ..programming.plans import mesh_plan
+from ..programming.takagi import takagi
+from ..schedule import Schedule, Settings
+
+__all__ = ["TrackingProgrammer"]
+
+
+class TrackingProgrammer:
+    """Program symmetric matrices on one symmetric core, following the previous solution.
+
+    Args:
+        schedule: the compiled symmetric core.
+
+    Attributes:
+        v: the last Takagi matrix used (``None`` before the first call); part
+            of a trainer's checkpoint.
+    """
+
+    def __init__(self, schedule: Schedule):
+        self.schedule = schedule
+        self.plan = mesh_plan(schedule)
+        self.v: np.ndarray | None = None
+
+    def __call__(self, w: np.ndarray) -> tuple[Settings, float]:
+        """Programmable settings realising ``w / scale`` and ``scale = ||w||_2``."""
+        w = 0.5 * (w + w.T)
+        v, s = takagi(w)
+        if self.v is not None:
+            overlap = np.abs(self.v.conj().T @ v)
+            _, cols = linear_sum_assignment(-overlap)
+            v, s = v[:, cols], s[cols]
+            signs = np.where(np.real(np.sum(self.v.conj() * v, axis=0)) < 0, -1.0, 1.0)
+            v = v * signs
+        self.v = v
+        theta, phi, screen = decompose_clements(v.T)
+        scale = float(s.max())
+        r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
+        att_theta = 2.0 * np.arcsin(r)
+        settings = self.schedule.settings()
+        for prefix in ("u", "ut"):
+            idx = self.plan.mzi[prefix]
+            settings["mzi"]["theta"][idx] = theta
+            settings["mzi"]["phi"][idx] = phi
+        settings["attenuator"]["theta"][self.plan.atten] = att_theta
+        settings["attenuator"]["psi"][self.plan.atten] = wrap(2.0 * screen - 0.5 * np.pi - 0.5 * att_theta)
+        return programmable_settings(self.schedule, settings), scale

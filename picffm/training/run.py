@@ -1,0 +1,421 @@
+"""Training runs: one (chip, method, seed) unit, and whole experiments with a run directory.
+
+Library API (picklable, seed-deterministic; used by the CLI and by studies):
+
+* :func:`train_network` ``(method, spec, seed, config) -> TrainResult``: train
+  one network on fresh chips of ``spec`` (``ideal``: on the ideal model;
+  ``insilico``: train on the ideal model, then program the result once onto
+  the chips of ``spec`` and test it there);
+* :func:`evaluate_states` ``(states, chips, data, config) -> accuracy``;
+* :func:`deploy` programs a trained network onto chips of a spec;
+* :func:`gradient_errors`: the gradient error of a trainer's measured
+  gradients and of the in-silico model against the chip's true gradient
+  (evaluation only: uses ``reveal()``).
+
+For online training on a drifting chip keep the trainer:
+``chips = make_chips(spec, seed, L); tr = make_trainer("ffm", chips, data,
+config, seed)``, then alternate ``chip.advance(dt)`` and
+``tr.train_steps(k)`` / ``tr.accuracy(...)``.
+
+:func:`run_experiment` runs every unit of an :class:`Experiment` and keeps a
+run directory (``docs/training.md``): ``config.json``, ``units/*.pkl`` (each
+finished unit), ``checkpoints/*.pkl`` (the unit in progress, every
+``checkpoint_every`` epochs), then the reports (:mod:`picffm.training.report`).
+A ``KeyboardInterrupt`` stops it cleanly: what is finished is written, and
+``resume=True`` continues from the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..chip import ChipSpec, load_spec, preset
+from ..chip.presets import PRESETS
+from ..errors import ConfigError, SpecError
+from ..netlist import atomic_write_bytes, atomic_write_text
+from .config import METHODS, TrainConfig, config_from_dict
+from .network import LayerState, evaluate
+from .trainers import Dataset, Trainer, design_netlist, make_chips, make_dataset, make_trainer
+
+__all__ = [
+    "TrainResult",
+    "Experiment",
+    "resolve_spec",
+    "train_network",
+    "deploy",
+    "evaluate_states",
+    "gradient_errors",
+    "run_experiment",
+    "unit_key",
+    "DEFAULT_METHODS",
+    "DEFAULT_SPECS",
+]
+
+DEFAULT_METHODS = ("ideal", "insilico", "ffm", "ffm-phase")
+DEFAULT_SPECS = ("mild", "typical", "harsh")
+#: label of the ideal model (the ``ideal`` units do not depend on a chip spec)
+MODEL = "model"
+
+
+def resolve_spec(value: str | os.PathLike | ChipSpec) -> tuple[str, ChipSpec]:
+    """``(label, spec)`` of a preset name, a ``.toml``/``.json`` spec file or a :class:`ChipSpec`."""
+    if isinstance(value, ChipSpec):
+        return value.name, value
+    text = str(value)
+    if text in PRESETS:
+        return text, preset(text)
+    if Path(text).suffix.lower() in (".toml", ".json"):
+        return Path(text).stem, load_spec(text)
+    raise SpecError(f"unknown chip preset {text!r}; valid: {', '.join(PRESETS)} or a .toml/.json spec file")
+
+
+@dataclass(frozen=True, eq=False)
+class TrainResult:
+    """Outcome of one unit (picklable).
+
+    Attributes:
+        method, chip, seed: what was trained where (``chip`` is the spec label,
+            :data:`MODEL` for the ideal model).
+        states: final network (settings and gain per layer).
+        history: per-epoch rows (epoch, loss, train_acc, test_acc, updates,
+            train_passes); for ``insilico``, the ideal network of each epoch
+            deployed on the chip.
+        train_acc, test_acc: final accuracies (fractions) where it is tested.
+        updates, train_passes: optimiser steps and optical passes they used.
+        grad: gradient errors at ``config.grad_probe_step`` (or empty).
+        seconds: wall time of the unit.
+    """
+
+    method: str
+    chip: str
+    seed: int
+    states: list
+    history: list
+    train_acc: float
+    test_acc: float
+    updates: int
+    train_passes: int
+    grad: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def passes_per_update(self) -> float | None:
+        return self.train_passes / self.updates if self.updates else None
+
+
+def evaluate_states(states: Sequence[LayerState], chips: Sequence, data: Dataset, config: TrainConfig,
+                    split: str = "test") -> float:
+    """Accuracy of a trained network programmed onto ``chips`` (``split``: test or train)."""
+    x, y = (data.x_test, data.y_test) if split == "test" else (data.x_train, data.y_train)
+    return evaluate(chips, states, x, y, readout_gain=config.readout_gain)
+
+
+def deploy(states: Sequence[LayerState], spec: ChipSpec | None, seed: int, config: TrainConfig) -> list:
+    """Chips of ``spec`` for ``seed`` (the same draw as training there), programmed with ``states``."""
+    chips = make_chips(spec, seed, config.layers)
+    for c, st in zip(chips, states):
+        c.program(st.settings)
+    return chips
+
+
+def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured: list) -> dict:
+    """EVALUATION ONLY (``reveal()``): relative error (%) of the measured and in-silico gradients.
+
+    For matrix-level trainers the gradient is ``dL/dW*`` per layer; for phase
+    trainers the phase gradient per layer (gains excluded). Returns
+    ``{"method": %, "insilico": %, "method_layers": [...], "insilico_layers":
+    [...], "step": k}``; see :mod:`picffm.training.truth` for the definitions.
+    """
+    from .trainers import MatrixTrainer, _design_circuit
+    from .truth import (flat_phase_grads, matrix_gradients_exact, model_circuits, phase_gradients_exact,
+                        relative_error, true_circuits)
+
+    cfg = trainer.config
+    states = trainer.states
+    gains = [s.gain for s in states]
+    kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
+    true_layers = true_circuits(trainer.chips)
+    model_layers = model_circuits(_design_circuit(trainer.cmap.n_modes), states)
+    if isinstance(trainer, MatrixTrainer):
+        _, true = matrix_gradients_exact(true_layers, gains, x, labels, **kw)
+        _, model = matrix_gradients_exact(model_layers, gains, x, labels, **kw)
+        est = measured
+    else:
+        _, t = phase_gradients_exact(true_layers, trainer.cmap, gains, x, labels, **kw)
+        _, m = phase_gradients_exact(model_layers, trainer.cmap, gains, x, labels, **kw)
+        true = [flat_phase_grads(g) for g in t]
+        model = [flat_phase_grads(g) for g in m]
+        k = len(measured) // cfg.layers
+        est = [np.concatenate([np.asarray(a, float) for a in measured[k * i:k * i + 4]]) for i in range(cfg.layers)]
+    ml = [100 * relative_error(e, t) for e, t in zip(est, true)]
+    il = [100 * relative_error(e, t) for e, t in zip(model, true)]
+    return {"method": float(np.mean(ml)), "insilico": float(np.mean(il)), "method_layers": ml,
+            "insilico_layers": il, "step": trainer.updates + 1}
+
+
+def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, config: TrainConfig, *,
+                probe: bool = True, checkpoint: Path | None = None,
+                on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
+    t0 = time.perf_counter()
+    data = make_dataset(seed, config)
+    chips = make_chips(spec, seed, config.layers)
+    tr = make_trainer(method, chips, data, config, seed)
+    grad: dict = {}
+    if checkpoint is not None and checkpoint.exists():
+        saved = pickle.loads(checkpoint.read_bytes())
+        tr.load_state_dict(saved["trainer"])
+        grad = saved["grad"]
+    if probe and spec is not None:
+        def _probe(trainer, x, labels, grads):
+            grad.update(gradient_errors(trainer, x, labels, grads))
+        tr.probe = _probe
+    while tr.epoch < config.epochs:
+        row = tr.run_epoch()
+        if on_epoch is not None:
+            on_epoch(row)
+        if checkpoint is not None and (tr.epoch % config.checkpoint_every == 0) and tr.epoch < config.epochs:
+            atomic_write_bytes(checkpoint, pickle.dumps({"trainer": tr.state_dict(), "grad": dict(grad)}))
+    last = tr.history[-1]
+    return TrainResult(method, chip_label, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
+                       tr.updates, tr.train_passes, dict(grad), time.perf_counter() - t0)
+
+
+def _insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int,
+                   config: TrainConfig, snapshots: list | None = None) -> TrainResult:
+    t0 = time.perf_counter()
+    data = make_dataset(seed, config)
+    chips = make_chips(spec, seed, config.layers)
+    history = []
+    for row, states in zip(ideal.history, snapshots or []):
+        history.append({**row, "train_acc": evaluate_states(states, chips, data, config, "train"),
+                        "test_acc": evaluate_states(states, chips, data, config, "test"), "train_passes": 0})
+    train_acc = evaluate_states(ideal.states, chips, data, config, "train")
+    test_acc = evaluate_states(ideal.states, chips, data, config, "test")
+    if history:
+        history[-1] = {**history[-1], "train_acc": train_acc, "test_acc": test_acc}
+    return TrainResult("insilico", chip_label, seed, ideal.states, history, train_acc, test_acc,
+                       ideal.updates, 0, {}, time.perf_counter() - t0)
+
+
+def train_network(method: str, spec: ChipSpec | str | None, seed: int, config: TrainConfig | None = None, *,
+                  ideal_result: TrainResult | None = None, probe: bool = True) -> TrainResult:
+    """Train one network; see the module docstring. ``spec`` may be a preset name or file."""
+    config = config or TrainConfig()
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    label, spec_obj = (MODEL, None) if spec is None else resolve_spec(spec)
+    if method == "ideal":
+        return _train_unit("ideal", MODEL, None, seed, config, probe=False)
+    if method == "insilico":
+        if spec_obj is None:
+            raise ConfigError("insilico needs a chip spec to deploy on")
+        ideal = ideal_result or _train_unit("ideal", MODEL, None, seed, config, probe=False)
+        return _insilico_unit(ideal, label, spec_obj, seed, config)
+    return _train_unit(method, label, spec_obj, seed, config, probe=probe)
+
+
+# ------------------------------------------------------------------ experiments
+@dataclass(frozen=True)
+class Experiment:
+    """What ``picffm train iris`` runs.
+
+    Attributes:
+        config: training hyper-parameters.
+        methods: trained methods (subset of :data:`~picffm.training.config.METHODS`).
+        chips: ``(label, spec)`` of every chip configuration.
+        seeds: seeds (each: split, initialisation, minibatches, chip draw).
+        passes_methods: methods whose passes per update are measured (one
+            update each) even if not trained.
+    """
+
+    config: TrainConfig
+    methods: tuple
+    chips: tuple
+    seeds: tuple
+    passes_methods: tuple = ("ffm", "ffm-phase", "spsa", "fd")
+
+    def __post_init__(self):
+        bad = [m for m in self.methods if m not in METHODS]
+        if bad:
+            raise ConfigError(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
+        if not self.methods:
+            raise ConfigError("no method to train")
+        if not self.chips:
+            raise ConfigError("no chip configuration")
+        if not self.seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in self.seeds):
+            raise ConfigError(f"seeds must be integers >= 0, got {self.seeds!r}")
+        labels = [c[0] for c in self.chips]
+        if len(set(labels)) != len(labels):
+            raise ConfigError(f"chip configurations must have distinct names, got {labels}")
+
+    def to_dict(self) -> dict:
+        return {"config": self.config.to_dict(), "methods": list(self.methods),
+                "chips": {label: spec.to_dict() for label, spec in self.chips}, "seeds": list(self.seeds),
+                "passes_methods": list(self.passes_methods)}
+
+    @classmethod
+    def from_dict(cls, doc: dict) -> "Experiment":
+        from ..chip.spec import spec_from_dict
+
+        return cls(config_from_dict(doc["config"]), tuple(doc["methods"]),
+                   tuple((label, spec_from_dict(s, name=label)) for label, s in doc["chips"].items()),
+                   tuple(int(s) for s in doc["seeds"]), tuple(doc.get("passes_methods", ())))
+
+    def units(self) -> list[tuple[str, str, int]]:
+        """``(chip label, method, seed)`` in run order (ideal units first: in silico reuses them)."""
+        out = []
+        if "ideal" in self.methods or "insilico" in self.methods:
+            out += [(MODEL, "ideal", s) for s in self.seeds]
+        for label, _ in self.chips:
+            for m in self.methods:
+                if m == "ideal":
+                    continue
+                out += [(label, m, s) for s in self.seeds]
+        return out
+
+
+def unit_key(chip: str, method: str, seed: int) -> str:
+    """File-name-safe key of a unit."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in chip)
+    return f"{safe}__{method}__{seed}"
+
+
+def _measure_passes(method: str, spec: ChipSpec, seed: int, config: TrainConfig) -> float:
+    data = make_dataset(seed, config)
+    tr = make_trainer(method, make_chips(spec, seed, config.layers), data, config, seed)
+    tr.step(np.arange(min(config.batch_size, data.y_train.size)))
+    return float(tr.train_passes)
+
+
+def _check_out_dir(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "units").mkdir(exist_ok=True)
+        (out / "checkpoints").mkdir(exist_ok=True)
+        probe = out / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise ConfigError(f"output directory {str(out)!r} is not writable: {exc.strerror or exc}") from None
+
+
+def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bool = False,
+                   progress: bool | None = None,
+                   on_event: Callable[[str, dict], None] | None = None) -> dict:
+    """Run (or resume) every unit of ``exp`` in the run directory ``out``; return the summary.
+
+    With ``resume=True`` the experiment is read from ``out/config.json``
+    (``exp`` may be ``None``), finished units are loaded and the unit in
+    progress continues from its last checkpoint. ``on_event(kind, info)`` is
+    called after every epoch (``"epoch"``) and unit (``"unit"``); raising
+    ``KeyboardInterrupt`` there (or Ctrl-C) stops the run cleanly after
+    writing the reports of what is finished.
+    """
+    from tqdm import tqdm
+
+    from . import report
+
+    out = Path(out)
+    if resume:
+        cfg_path = out / "config.json"
+        if not cfg_path.is_file():
+            raise ConfigError(f"cannot resume: {str(cfg_path)!r} not found (not a picffm train run directory)")
+        try:
+            exp = Experiment.from_dict(json.loads(cfg_path.read_text()))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"cannot resume: {cfg_path} is not a valid run config ({exc})") from None
+    elif exp is None:
+        raise ConfigError("no experiment given")
+    _check_out_dir(out)
+    if not resume:
+        atomic_write_text(out / "config.json", json.dumps(exp.to_dict(), indent=2) + "\n")
+    specs = dict(exp.chips)
+    results: dict[str, TrainResult] = {}
+    snapshots: dict[int, list] = {}
+    for path in sorted((out / "units").glob("*.pkl")):
+        r = pickle.loads(path.read_bytes())
+        results[path.stem] = r["result"]
+        if r.get("snapshots") is not None:
+            snapshots[r["result"].seed] = r["snapshots"]
+    passes_path = out / "passes.json"
+    passes = json.loads(passes_path.read_text()) if passes_path.exists() else {}
+    units = exp.units()
+    total = len(units) * exp.config.epochs
+    done = sum(exp.config.epochs for u in units if unit_key(*u) in results)
+    t_start = time.perf_counter()
+    bar = tqdm(total=total, initial=done, unit="epoch", disable=progress is False if progress is not None else None,
+               dynamic_ncols=True, leave=False)
+    try:
+        for chip, method, seed in units:
+            key = unit_key(chip, method, seed)
+            if key in results:
+                continue
+            bar.set_description(f"{method} on {chip} seed {seed}")
+            if method == "insilico":
+                ideal_key = unit_key(MODEL, "ideal", seed)
+                res = _insilico_unit(results[ideal_key], chip, specs[chip], seed, exp.config,
+                                     snapshots.get(seed))
+                bar.update(exp.config.epochs)
+                snap = None
+            else:
+                snap_list: list = []
+
+                def _on_epoch(row, _bar=bar, _snap=snap_list, _m=method, _c=chip, _s=seed):
+                    _bar.update(1)
+                    if on_event is not None:
+                        on_event("epoch", {"chip": _c, "method": _m, "seed": _s, **row})
+
+                ckpt = out / "checkpoints" / f"{key}.pkl"
+                spec = None if chip == MODEL else specs[chip]
+                res = _train_with_snapshots(method, chip, spec, seed, exp.config, ckpt, _on_epoch, snap_list)
+                snap = snap_list if method == "ideal" else None
+                if snap is not None:
+                    snapshots[seed] = snap
+            atomic_write_bytes(out / "units" / f"{key}.pkl", pickle.dumps({"result": res, "snapshots": snap}))
+            ckpt = out / "checkpoints" / f"{key}.pkl"
+            if ckpt.exists():
+                ckpt.unlink()
+            results[key] = res
+            if on_event is not None:
+                on_event("unit", {"chip": chip, "method": method, "seed": seed, "test_acc": res.test_acc})
+        first_label, first_spec = exp.chips[0]
+        for m in exp.passes_methods:
+            if m not in passes:
+                bar.set_description(f"passes per update of {m}")
+                passes[m] = _measure_passes(m, first_spec, exp.seeds[0], exp.config)
+                atomic_write_text(passes_path, json.dumps(passes, indent=2) + "\n")
+    finally:
+        bar.close()
+        summary = report.write_reports(out, exp, results, passes, time.perf_counter() - t_start)
+    return summary
+
+
+def _train_with_snapshots(method, chip, spec, seed, config, ckpt, on_epoch, snap_list) -> TrainResult:
+    """:func:`_train_unit`, recording each epoch's network for ``ideal`` (in-silico learning curves)."""
+    if method != "ideal":
+        return _train_unit(method, chip, spec, seed, config, probe=True, checkpoint=ckpt, on_epoch=on_epoch)
+    t0 = time.perf_counter()
+    data = make_dataset(seed, config)
+    tr = make_trainer("ideal", make_chips(None, seed, config.layers), data, config, seed)
+    if ckpt.exists():
+        saved = pickle.loads(ckpt.read_bytes())
+        tr.load_state_dict(saved["trainer"])
+        snap_list.extend(saved.get("snapshots", []))
+    while tr.epoch < config.epochs:
+        row = tr.run_epoch()
+        snap_list.append(tr.states)
+        on_epoch(row)
+        if tr.epoch % config.checkpoint_every == 0 and tr.epoch < config.epochs:
+            atomic_write_bytes(ckpt, pickle.dumps({"trainer": tr.state_dict(), "grad": {},
+                                                   "snapshots": list(snap_list)}))
+    last = tr.history[-1]
+    return TrainResult("ideal", MODEL, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
+                       tr.updates, tr.train_passes, {}, time.perf_counter() - t0)

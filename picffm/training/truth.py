@@ -1,0 +1,169 @@
+"""EVALUATION ONLY: the chip's true gradients and the in-silico model's gradients.
+
+This module calls ``chip.reveal()`` (:class:`picffm.chip.SimulatedChip`), the
+oracle a real chip does not have. Trainers never import it; the run/report
+code and the tests do, to measure how far a gradient estimate is from the
+truth.
+
+What "true gradient" means here (``docs/training.md``):
+
+* **matrix level**: the gradient of the chip's noiseless loss with respect
+  to each layer's effective weight ``W_l = s_l M_l``, projected on symmetric
+  matrices, ``sym(g a^H)``, with the true realised matrices ``M_l`` and exact
+  backpropagation (``M^H``, not the FFM shortcut ``conj(M conj(.))``);
+* **phase level**: the derivative of the chip's noiseless loss with respect
+  to the *actual* phase of each tied heater pair (both twins' actual phases
+  moving together) and of each attenuator phase. It is computed with the
+  tied formula of DESIGN section 4 from the true circuit's data-pass fields
+  and the error fields of the true circuit *transposed*: ``M^T`` is the same
+  core with the two halves' true element values swapped. On a chip whose
+  twins are identical (mirror asymmetry 0) the transposed circuit is the
+  circuit itself, which is why FFM is exact there. Heater efficiency and
+  crosstalk relate programmed to actual phases (``actual = J programmed +
+  offset``); the gradient with respect to programmed phases is ``J^T``
+  times this one.
+
+The in-silico model's gradient is the same quantity computed on the ideal
+model (the design circuit with the programmed settings).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from ..simulation import Circuit
+from .gradients import PHASE_KEYS, phase_gradients_from_taps, sym
+from .network import CoreMap, LayerState, activation, activation_backward, loss_and_grad
+
+__all__ = [
+    "true_circuits",
+    "model_circuits",
+    "matrix_gradients_exact",
+    "phase_gradients_exact",
+    "relative_error",
+    "flat_phase_grads",
+]
+
+_SWAP = ("theta", "phi", "kappa1", "kappa2", "loss_db")
+
+
+def true_circuits(chips: Sequence) -> list[tuple[Circuit, dict]]:
+    """``(circuit, true settings)`` of every chip, via ``reveal()`` (ideal chips: their own settings)."""
+    out = []
+    for chip in chips:
+        if hasattr(chip, "reveal"):
+            t = chip.reveal()
+            out.append((t.circuit, t.settings))
+        else:
+            out.append((chip.circuit, chip.settings()))
+    return out
+
+
+def model_circuits(circuit: Circuit, states: Sequence[LayerState]) -> list[tuple[Circuit, dict]]:
+    """``(circuit, settings)`` of the ideal model programmed with ``states``."""
+    base = circuit.schedule.settings()
+    out = []
+    for st in states:
+        s = {c: {k: v.copy() for k, v in d.items()} for c, d in base.items()}
+        for c, d in st.settings.items():
+            for k, v in d.items():
+                s[c][k] = np.asarray(v, float).copy()
+        out.append((circuit, s))
+    return out
+
+
+def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequence[float], x: np.ndarray,
+                           labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
+    """Noiseless loss and exact ``sym(g a^H)`` per layer for the given circuits (backprop with ``M^H``)."""
+    mats = [c.matrix(s) for c, s in layers]
+    a, z = [x], []
+    for i, (m, s) in enumerate(zip(mats, gains)):
+        z.append(s * (m @ a[-1]))
+        if i < len(mats) - 1:
+            a.append(activation(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+    grads = [None] * len(mats)
+    for i in range(len(mats) - 1, -1, -1):
+        grads[i] = sym(g @ a[i].conj().T)
+        if i > 0:
+            g = activation_backward(z[i - 1], gains[i] * (mats[i].conj().T @ g))
+    return loss, grads
+
+
+def _transposed(cmap: CoreMap, settings: dict) -> dict:
+    out = {c: {k: np.array(v, copy=True) for k, v in d.items()} for c, d in settings.items()}
+    for k in _SWAP:
+        v = settings["mzi"][k]
+        out["mzi"][k][cmap.u] = v[cmap.ut]
+        out["mzi"][k][cmap.ut] = v[cmap.u]
+    return out
+
+
+def _lossy_mirror_taps(cmap: CoreMap, taps, settings: dict):
+    """Error-pass taps with each MZI's lumped loss moved to its physical mirror position.
+
+    :meth:`Circuit.taps` applies an MZI's insertion loss at its output, for a
+    mirrored MZI too, so the fields inside a mirror twin lack the factor that
+    the exact mirror image (loss at its input) would carry. The tied formula
+    needs the fields of the exact mirror image: ``c`` (read in ``ut_X``) and
+    ``a_e`` (read in ``u_X``) are multiplied by that MZI's amplitude
+    transmission. (With lossless MZIs this changes nothing.)
+    """
+    from dataclasses import replace
+
+    amp = 10.0 ** (-np.asarray(settings["mzi"]["loss_db"], float) / 20.0)
+    u, ut = cmap.u, cmap.ut
+    out = {}
+    for name, rows in (("theta_before", ut), ("phi_before", ut), ("theta_after", u), ("phi_after", u)):
+        v = getattr(taps, name).copy()
+        v[rows] *= amp[rows, None]
+        out[name] = v
+    return replace(taps, **out)
+
+
+def _att_ratio(att: dict) -> np.ndarray:
+    t1, k1 = np.sqrt(1 - att["kappa1"]), np.sqrt(att["kappa1"])
+    t2, k2 = np.sqrt(1 - att["kappa2"]), np.sqrt(att["kappa2"])
+    et = np.exp(1j * att["theta"])
+    return 1j * t2 * t1 * et / (t2 * et * t1 - k2 * k1)
+
+
+def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap, gains: Sequence[float],
+                          x: np.ndarray, labels: np.ndarray, *, n_classes: int,
+                          readout_gain: float) -> tuple[float, list]:
+    """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``)."""
+    a, y, z, taps = [x], [], [], []
+    for i, ((circ, s), gain) in enumerate(zip(layers, gains)):
+        yi, ti = circ.taps(a[-1], s)
+        y.append(yi)
+        z.append(gain * yi)
+        taps.append(ti)
+        if i < len(layers) - 1:
+            a.append(activation(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+    grads = [None] * len(layers)
+    for i in range(len(layers) - 1, -1, -1):
+        circ, s = layers[i]
+        st = _transposed(cmap, s)
+        y_e, taps_e = circ.taps(np.conj(gains[i] * g), st)
+        taps_e = _lossy_mirror_taps(cmap, taps_e, st)
+        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, s["attenuator"]["theta"],
+                                       att_ratio=_att_ratio(s["attenuator"]))
+        gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
+        grads[i] = gr
+        if i > 0:
+            g = activation_backward(z[i - 1], np.conj(y_e))
+    return loss, grads
+
+
+def flat_phase_grads(layer_grads: dict) -> np.ndarray:
+    """The phase gradients of one layer as one vector (:data:`PHASE_KEYS` order, no gain)."""
+    return np.concatenate([np.asarray(layer_grads[k], float) for k in PHASE_KEYS])
+
+
+def relative_error(estimate: np.ndarray, true: np.ndarray) -> float:
+    """``||estimate - true|| / ||true||`` (Frobenius / Euclidean)."""
+    den = np.linalg.norm(true)
+    return float(np.linalg.norm(np.asarray(estimate) - true) / den) if den > 0 else float("nan")
