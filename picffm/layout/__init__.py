@@ -1,0 +1,54 @@
+"""GDS chip layout of picffm netlists, placed from the same schedule the simulator runs.
+
+Public API::
+
+    layout = build_layout(netlist)             # gdstk library + plan
+    write_gds(layout.library, "chip.gds")      # deterministic bytes
+    drc = check_drc(layout.library)            # width, spacing, bend radius
+    lvs = check_lvs(gdstk.read_gds("chip.gds"), netlist)  # layout vs netlist
+
+See ``docs/layout.md`` for the layer map, the rules and the CLI.
+"""
+
+from .build import Layout, build_layout
+from .cells import (
+    attenuator_cell,
+    bend_cell,
+    coupler_cell,
+    grating_coupler_cell,
+    mzi_cell,
+    phase_shifter_cell,
+    waveguide_cell,
+)
+from .export import GDS_TIMESTAMP, lyp_path, write_gds, write_lyp, write_png
+from .layers import LAYERS, get_layer
+from .options import LayoutOptions, check_options, options_from_dict
+from .place import LayoutPlan, plan_layout
+from .rules import DEFAULT_RULES, Rule, rules_from_dict
+
+__all__ = [
+    "DEFAULT_RULES",
+    "GDS_TIMESTAMP",
+    "LAYERS",
+    "Layout",
+    "LayoutOptions",
+    "LayoutPlan",
+    "Rule",
+    "attenuator_cell",
+    "bend_cell",
+    "build_layout",
+    "check_options",
+    "coupler_cell",
+    "get_layer",
+    "grating_coupler_cell",
+    "lyp_path",
+    "mzi_cell",
+    "options_from_dict",
+    "phase_shifter_cell",
+    "plan_layout",
+    "rules_from_dict",
+    "waveguide_cell",
+    "write_gds",
+    "write_lyp",
+    "write_png",
+]

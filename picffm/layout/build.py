@@ -1,0 +1,91 @@
+"""Assemble a :class:`~picffm.layout.place.LayoutPlan` into a gdstk library.
+
+One cell per distinct geometry, referenced once per instance (an N = 64
+Clements mesh is one MZI cell referenced 2016 times); routed waveguides are
+polygons of the top cell; a TEXT label at the centre of every reference names
+its instance (or, on a grating coupler, its chip port); a FLOORPLAN rectangle
+outlines the chip. Names and order are fixed, so the same netlist always gives
+the same library and, with the fixed timestamp of :mod:`picffm.layout.export`,
+the same bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import gdstk
+
+from ..netlist import Netlist
+from ..schedule import Schedule
+from .geometry import snap
+from .layers import LAYERS
+from .options import LayoutOptions, check_options
+from .place import LayoutPlan, Placed, plan_layout, ref_params, route_polygon
+from .rules import DEFAULT_RULES, Rules
+
+__all__ = ["Layout", "build_layout", "TOP_CELL", "ref_center"]
+
+TOP_CELL = "picffm_chip"
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """A built layout: the gdstk library, its top cell and the plan behind it."""
+
+    library: gdstk.Library
+    top: gdstk.Cell
+    plan: LayoutPlan
+    options: LayoutOptions
+    rules: Rules = field(default_factory=lambda: DEFAULT_RULES)
+
+    @property
+    def size_um(self) -> tuple[float, float]:
+        x0, y0, x1, y1 = self.plan.outline
+        return (float(snap(x1 - x0)), float(snap(y1 - y0)))
+
+    def stats(self) -> dict:
+        """Cell, reference, polygon (flattened) and label counts, chip size."""
+        own = {c.name: len(c.polygons) for c in self.library.cells}
+        flat = own[self.top.name] + sum(own[r.cell.name] for r in self.top.references)
+        return {
+            "cells": len(self.library.cells),
+            "references": len(self.top.references),
+            "polygons": flat,
+            "labels": len(self.top.labels),
+            "chip_um": list(self.size_um),
+        }
+
+
+def ref_center(cell_bbox, pl: Placed) -> tuple[float, float]:
+    """Centre of a placed cell's bounding box (where its name label goes)."""
+    (bx0, by0), (bx1, by1) = cell_bbox
+    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    ox, oy = pl.origin
+    return (float(snap(ox + (-cx if pl.mirror else cx))), float(snap(oy + (-cy if pl.flip else cy))))
+
+
+def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = None,
+                 rules: Rules = DEFAULT_RULES) -> Layout:
+    """Lay out a netlist (or its compiled schedule) as a gdstk library.
+
+    Raises :class:`~picffm.errors.LayoutError` for components without a
+    cell, elements on non-adjacent modes and geometry the rules forbid.
+    """
+    o = options or LayoutOptions()
+    check_options(o, rules)
+    plan = plan_layout(source, o)
+    lib = gdstk.Library("picffm", unit=1e-6, precision=1e-9)
+    for cell in plan.cells.values():
+        lib.add(cell)
+    top = gdstk.Cell(TOP_CELL)
+    text, wg, fp = LAYERS["TEXT"], LAYERS["WG"], LAYERS["FLOORPLAN"]
+    bboxes = {name: cell.bounding_box() for name, cell in plan.cells.items()}
+    for pl in plan.instances + plan.gratings:
+        origin, rot, xref = ref_params(pl)
+        top.add(gdstk.Reference(plan.cells[pl.cell], origin, rotation=rot, x_reflection=xref))
+        top.add(gdstk.Label(pl.name, ref_center(bboxes[pl.cell], pl), layer=text.layer, texttype=text.datatype))
+    top.add(*(gdstk.Polygon(route_polygon(r, o), layer=wg.layer, datatype=wg.datatype) for r in plan.routes))
+    x0, y0, x1, y1 = plan.outline
+    top.add(gdstk.rectangle((x0, y0), (x1, y1), layer=fp.layer, datatype=fp.datatype))
+    lib.add(top)
+    return Layout(lib, top, plan, o, rules)

@@ -1,0 +1,282 @@
+"""Cells: pure functions of geometry (um) returning gdstk cells.
+
+Every cell has its ports on the PORT layer as labels (text ``o1``..``o4``,
+rotation = the direction in which light *leaves* the cell through that port:
+0 = +x, pi = -x). Port conventions follow :mod:`picffm.components`:
+
+* two-mode cells (``coupler``, ``mzi``) span the mode pair at y = 0 (row 0)
+  and y = pitch (row 1): ``o1`` = (0, 0), ``o2`` = (0, pitch) are inputs on
+  the left, ``o3`` = (L, pitch), ``o4`` = (L, 0) outputs on the right;
+* single-mode cells (``phase_shifter``, ``waveguide``, ``attenuator``):
+  ``o1`` = (0, 0) in, ``o2`` = (L, 0) out;
+* ``grating_coupler``: ``o1`` = (0, 0), facing +x (towards the chip).
+
+Phase shifters sit on row 0 (DESIGN section 2): an MZI ``C(k2) P(theta)
+C(k1) P(phi)`` is, left to right, heater phi on the lower arm, coupler k1,
+heater theta on the lower arm, coupler k2. Each heater has a metal contact at
+both ends, a lead and a bond pad, placed between the two arms (inside the
+mode pair), so neighbouring pairs never compete for space.
+
+A coupler's kappa sets its coupling length (:func:`coupling_length`); the
+cell names carry that geometry, e.g. ``mzi_Lc10_10``, so equal geometry
+shares one cell and the names are stable.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Iterable
+
+import gdstk
+import numpy as np
+
+from .geometry import arc, path_polygon, rect, sbend, snap
+from .layers import LAYERS
+from .options import LayoutOptions
+
+__all__ = [
+    "coupling_length",
+    "fmt",
+    "waveguide_cell",
+    "bend_cell",
+    "coupler_cell",
+    "phase_shifter_cell",
+    "mzi_cell",
+    "attenuator_cell",
+    "grating_coupler_cell",
+    "cell_ports",
+    "CELL_COMPONENTS",
+    "component_of_cell",
+]
+
+#: netlist components that have a cell
+CELL_COMPONENTS = ("coupler", "mzi", "phase_shifter", "waveguide", "attenuator")
+
+Shape = tuple[str, np.ndarray]
+
+
+def fmt(v: float) -> str:
+    """Number for a cell name: 12.5 -> '12p5', 10.0 -> '10'."""
+    s = f"{float(v):.3f}".rstrip("0").rstrip(".")
+    return s.replace("-", "m").replace(".", "p")
+
+
+def coupling_length(kappa, o: LayoutOptions) -> np.ndarray:
+    """Coupling length (um) of a directional coupler of power coupling ``kappa``.
+
+    Coupled-mode theory: ``kappa = sin^2(pi/2 * Lc / crossover_length)``.
+    """
+    k = np.clip(np.asarray(kappa, dtype=float), 0.0, 1.0)
+    return snap(o.crossover_length * 2.0 / math.pi * np.arcsin(np.sqrt(k)))
+
+
+def component_of_cell(name: str) -> str | None:
+    """The netlist component a cell name stands for (None for other cells)."""
+    for comp in CELL_COMPONENTS + ("grating_coupler",):
+        if name == comp or name.startswith(comp + "_"):
+            return comp
+    return None
+
+
+# ----------------------------------------------------------------- shapes
+
+
+def _translate(shapes: Iterable[Shape], dx: float, dy: float = 0.0) -> list[Shape]:
+    return [(ly, snap(p + (dx, dy))) for ly, p in shapes]
+
+
+def _flip_y(shapes: Iterable[Shape], y0: float) -> list[Shape]:
+    """Mirror about the line y = y0 (the outline order reverses orientation)."""
+    out = []
+    for ly, p in shapes:
+        q = p.copy()
+        q[:, 1] = 2 * y0 - q[:, 1]
+        out.append((ly, snap(q[::-1])))
+    return out
+
+
+def _sbend_shape(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
+    pts, dx = sbend(h, o.bend_radius, math.radians(o.max_bend_angle_deg), o.arc_tolerance)
+    return pts, dx
+
+
+def _dc_shapes(separation: float, lc: float, o: LayoutOptions) -> tuple[list[Shape], float]:
+    """Directional coupler between arms at y = 0 and y = separation; returns (shapes, length)."""
+    w = o.wg_width
+    h = (separation - o.gap - w) / 2
+    pts, dx = _sbend_shape(h, o)
+    down, _ = _sbend_shape(-h, o)
+    lower: list[Shape] = [("WG", path_polygon(pts, w))]
+    if lc > 0:
+        lower.append(("WG", rect(dx, h - w / 2, dx + lc, h + w / 2)))
+    lower.append(("WG", path_polygon(down + (dx + lc, h), w)))
+    return lower + _flip_y(lower, separation / 2), float(snap(2 * dx + lc))
+
+
+def _heater_shapes(x0: float, pad_y: float, o: LayoutOptions) -> list[Shape]:
+    """Heater on the waveguide at y = 0 from x0 + margin, leads and two pads centred at pad_y."""
+    xa = x0 + o.heater_margin
+    xb = xa + o.heater_length
+    c, lw, pd, ins = o.contact, o.lead_width, o.pad, o.pad_inset
+    ylo = pad_y - pd / 2
+    left = np.array([
+        [xa, -c / 2], [xa + c, -c / 2], [xa + c, c / 2], [xa + lw, c / 2],
+        [xa + lw, ylo], [xa + pd, ylo], [xa + pd, ylo + pd], [xa, ylo + pd],
+    ])
+    if lw == c:
+        left = np.delete(left, 3, axis=0)
+        left = np.delete(left, 2, axis=0)
+    right = left.copy()
+    right[:, 0] = xa + xb - right[:, 0]
+    return [
+        ("HEATER", rect(xa, -o.heater_width / 2, xb, o.heater_width / 2)),
+        ("M1", snap(left)),
+        ("M1", snap(right[::-1])),
+        ("PAD", rect(xa + ins, ylo + ins, xa + pd - ins, ylo + pd - ins)),
+        ("PAD", rect(xb - pd + ins, ylo + ins, xb - ins, ylo + pd - ins)),
+    ]
+
+
+def _section_length(o: LayoutOptions) -> float:
+    return float(snap(o.heater_length + 2 * o.heater_margin))
+
+
+def _wg(x0: float, x1: float, y: float, o: LayoutOptions) -> Shape:
+    return ("WG", rect(x0, y - o.wg_width / 2, x1, y + o.wg_width / 2))
+
+
+def _make_cell(name: str, shapes: Iterable[Shape], ports: Iterable[tuple[str, float, float, float]]) -> gdstk.Cell:
+    cell = gdstk.Cell(name)
+    for ly, pts in shapes:
+        spec = LAYERS[ly]
+        cell.add(gdstk.Polygon(pts, layer=spec.layer, datatype=spec.datatype))
+    port = LAYERS["PORT"]
+    for pname, x, y, angle in ports:
+        cell.add(gdstk.Label(pname, (float(snap(x)), float(snap(y))), rotation=angle,
+                             layer=port.layer, texttype=port.datatype))
+    return cell
+
+
+def _two_mode_ports(length: float, pitch: float):
+    return [("o1", 0.0, 0.0, math.pi), ("o2", 0.0, pitch, math.pi),
+            ("o3", length, pitch, 0.0), ("o4", length, 0.0, 0.0)]
+
+
+def _one_mode_ports(length: float):
+    return [("o1", 0.0, 0.0, math.pi), ("o2", length, 0.0, 0.0)]
+
+
+# ------------------------------------------------------------------ cells
+
+
+def waveguide_cell(length: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """Straight waveguide of ``length`` um (ports o1 at x = 0, o2 at x = length)."""
+    length = float(snap(length))
+    return _make_cell(f"waveguide_L{fmt(length)}", [_wg(0, length, 0, o)], _one_mode_ports(length))
+
+
+def bend_cell(angle_deg: float = 90.0, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """Circular bend of ``o.bend_radius`` turning left by ``angle_deg`` (o1 at the origin, facing -x)."""
+    a = math.radians(angle_deg)
+    r = o.bend_radius
+    pts = arc((0.0, r), r, -math.pi / 2, -math.pi / 2 + a, o.arc_tolerance)
+    end = pts[-1]
+    return _make_cell(f"bend_R{fmt(r)}_A{fmt(angle_deg)}", [("WG", path_polygon(pts, o.wg_width))],
+                      [("o1", 0.0, 0.0, math.pi), ("o2", end[0], end[1], a)])
+
+
+def coupler_cell(lc: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """Directional coupler on a mode pair: S-bends from the pitch to the gap, coupling length ``lc``."""
+    shapes, length = _dc_shapes(o.pitch, float(snap(lc)), o)
+    return _make_cell(f"coupler_Lc{fmt(lc)}", shapes, _two_mode_ports(length, o.pitch))
+
+
+def phase_shifter_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """Thermo-optic phase shifter: heater over the waveguide, metal leads to two bond pads above it."""
+    ls = _section_length(o)
+    shapes = [_wg(0, ls, 0, o)] + _heater_shapes(0.0, o.pitch / 2, o)
+    return _make_cell("phase_shifter", shapes, _one_mode_ports(ls))
+
+
+def mzi_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """MZI ``C(k2) P(theta) C(k1) P(phi)``: heater phi, coupler lc1, heater theta, coupler lc2."""
+    p, ls = o.pitch, _section_length(o)
+    shapes: list[Shape] = []
+    x = 0.0
+    for lc in (lc1, lc2):
+        shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, p, o)] + _heater_shapes(x, p / 2, o)
+        dc, dl = _dc_shapes(p, float(snap(lc)), o)
+        shapes += _translate(dc, x + ls)
+        x = float(snap(x + ls + dl))
+    return _make_cell(f"mzi_Lc{fmt(lc1)}_{fmt(lc2)}", shapes, _two_mode_ports(x, p))
+
+
+def attenuator_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """MZI variable attenuator on one mode, then an output phase shifter.
+
+    The mode's waveguide is row 0 of an MZI whose second arm runs
+    ``attenuator_offset`` above it and ends in tapered terminators; heater
+    theta sits on the mode's own arm (between the couplers), heater psi after
+    the second coupler. Both heaters' pads sit above the second arm.
+    """
+    d, ls, w = o.attenuator_offset, _section_length(o), o.wg_width
+    t = float(snap(o.terminator_length + 2.0))
+    pad_y = (d + o.pitch) / 2
+    tip = o.terminator_tip
+
+    def taper(xa: float, xb: float, wa: float, wb: float) -> Shape:
+        return ("WG", snap([[xa, d - wa / 2], [xb, d - wb / 2], [xb, d + wb / 2], [xa, d + wa / 2]]))
+
+    shapes: list[Shape] = [_wg(0, t, 0, o), taper(1.0, t, tip, w)]
+    dc1, l1 = _dc_shapes(d, float(snap(lc1)), o)
+    shapes += _translate(dc1, t)
+    x = float(snap(t + l1))
+    shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, d, o)] + _heater_shapes(x, pad_y, o)
+    x = float(snap(x + ls))
+    dc2, l2 = _dc_shapes(d, float(snap(lc2)), o)
+    shapes += _translate(dc2, x)
+    x = float(snap(x + l2))
+    shapes += [_wg(x, x + t, 0, o), taper(x, x + t - 1.0, w, tip)]
+    x = float(snap(x + t))
+    shapes += [_wg(x, x + ls, 0, o)] + _heater_shapes(x, pad_y, o)
+    x = float(snap(x + ls))
+    return _make_cell(f"attenuator_Lc{fmt(lc1)}_{fmt(lc2)}", shapes, _one_mode_ports(x))
+
+
+def grating_coupler_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
+    """Focusing grating coupler (full etch), port o1 at the origin facing +x, grating towards -x.
+
+    A short straight, a sector taper of half-angle ``gc_half_angle_deg`` and
+    radius ``gc_taper_length``, then ``gc_teeth`` concentric teeth of period
+    ``gc_period`` and fill factor ``gc_fill``.
+    """
+    w, th = o.wg_width, math.radians(o.gc_half_angle_deg)
+    stub = 1.0
+    apex = -stub + (w / 2) / math.tan(th)  # where the taper's sides meet (x)
+    r0 = o.gc_taper_length
+    taper_arc = arc((apex, 0.0), r0, math.pi - th, math.pi + th, o.arc_tolerance)
+    shapes: list[Shape] = [
+        _wg(-stub, 0.0, 0, o),
+        ("WG", snap(np.vstack([[[-stub, -w / 2], [-stub, w / 2]], taper_arc]))),
+    ]
+    etch = o.gc_period * (1 - o.gc_fill)
+    for k in range(o.gc_teeth):
+        ri = r0 + k * o.gc_period + etch
+        ro = r0 + (k + 1) * o.gc_period
+        inner = arc((apex, 0.0), ri, math.pi + th, math.pi - th, o.arc_tolerance)
+        outer = arc((apex, 0.0), ro, math.pi - th, math.pi + th, o.arc_tolerance)
+        shapes.append(("WG", snap(np.vstack([inner, outer]))))
+    return _make_cell("grating_coupler", shapes, [("o1", 0.0, 0.0, 0.0)])
+
+
+# -------------------------------------------------------------------- ports
+
+
+def cell_ports(cell: gdstk.Cell) -> dict[str, tuple[float, float, float]]:
+    """Ports of a cell from its PORT-layer labels: name -> (x, y, angle)."""
+    port = LAYERS["PORT"]
+    return {
+        lb.text: (float(lb.origin[0]), float(lb.origin[1]), float(lb.rotation))
+        for lb in cell.labels
+        if lb.layer == port.layer and lb.texttype == port.datatype
+    }

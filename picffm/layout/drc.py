@@ -1,0 +1,485 @@
+"""Design-rule check: minimum width, spacing and bend radius per layer.
+
+Rules come from :mod:`picffm.layout.rules`. The check is hierarchical, so an
+N = 64 mesh (2016 references to one MZI cell) takes a fraction of a second:
+
+* every cell's own polygons are checked once: **width** of each polygon
+  (distance between facing edges, measured through the polygon), **bend
+  radius** of each smoothly curved edge run, **spacing** between polygons of
+  one layer that neither touch nor overlap;
+* in a cell with references (the top cell), every pair of placed objects
+  (references, own polygons) whose bounding boxes come within the spacing
+  rule is checked polygon against polygon, in the first object's frame; pairs
+  with the same relative geometry are checked once (a regular mesh repeats a
+  handful of configurations thousands of times).
+
+Touching or overlapping polygons form one shape and are not checked for
+spacing against each other; width is checked per polygon. Edge runs of fewer
+than three vertices, or turning by more than 20 degrees at one vertex, are
+corners, not bends. Polygons on layers outside the layer map are reported.
+Every violation carries the coordinates (um, top-cell frame) of the spot.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import gdstk
+import numpy as np
+
+from ..errors import LayoutError
+from .layers import layer_of
+from .rules import DEFAULT_RULES, Rules
+
+__all__ = ["Violation", "DrcReport", "check_drc", "polygon_width", "edge_spacing", "edge_radius"]
+
+_TOUCH = 2e-4  # um: polygons closer than this touch (same shape)
+_TOL = 5e-4  # um: measurement tolerance (half the 1 nm grid)
+_CORNER = math.radians(20.0)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule violation at (x, y) um in the top cell's frame."""
+
+    rule: str  # "width", "spacing", "bend_radius" or "layer"
+    layer: str
+    x: float
+    y: float
+    value: float
+    limit: float
+    cell: str
+
+    def __str__(self) -> str:
+        where = f"at ({self.x:.3f}, {self.y:.3f}) um"
+        if self.rule == "layer":
+            return f"polygon on layer {self.layer}, which is not in the layer map, {where} (cell {self.cell})"
+        what = {"width": "width", "spacing": "spacing", "bend_radius": "edge radius"}[self.rule]
+        return (f"{self.layer} {what} {self.value:.3f} um < {self.limit:g} um {where} "
+                f"(cell {self.cell})")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DrcReport:
+    """Result of :func:`check_drc`."""
+
+    violations: tuple[Violation, ...]
+    cells: int
+    polygons: int
+    pairs: int
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def summary(self) -> str:
+        if self.ok:
+            return f"DRC clean ({self.cells} cells, {self.polygons} polygons, {self.pairs} placement pairs)"
+        lines = [f"DRC: {len(self.violations)} violation(s)"]
+        lines += [f"  {v}" for v in self.violations[:20]]
+        if len(self.violations) > 20:
+            lines.append(f"  ... and {len(self.violations) - 20} more")
+        return "\n".join(lines)
+
+    def to_dict(self, limit: int = 100) -> dict:
+        return {"ok": self.ok, "violations": len(self.violations), "cells": self.cells,
+                "polygons": self.polygons, "pairs": self.pairs,
+                "first": [v.to_dict() for v in self.violations[:limit]]}
+
+
+# ------------------------------------------------------------ measurements
+
+
+def _ccw(p: np.ndarray) -> np.ndarray:
+    x, y = p[:, 0], p[:, 1]
+    area = np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))
+    return p if area >= 0 else p[::-1]
+
+
+def _point_seg(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distance from points p to segments ab (broadcast) and the closest points."""
+    d = b - a
+    dd = np.sum(d * d, axis=-1)
+    t = np.clip(np.sum((p - a) * d, axis=-1) / np.where(dd > 0, dd, 1.0), 0.0, 1.0)
+    q = a + t[..., None] * d
+    return np.sqrt(np.sum((p - q) ** 2, axis=-1)), q
+
+
+def polygon_width(points, reach: float = math.inf) -> tuple[float, tuple[float, float]]:
+    """Narrowest width of a polygon and where: the smallest distance between two
+    facing edges (directions more than 120 degrees apart), measured through the
+    polygon's inside. Only widths below ``reach`` are looked for; returns
+    (inf, ...) if there is none."""
+    p = _ccw(np.asarray(points, float))
+    a, b = p, np.roll(p, -1, axis=0)
+    d = b - a
+    ln = np.hypot(d[:, 0], d[:, 1])
+    ok = ln > 1e-9
+    a, b, d, ln = a[ok], b[ok], d[ok], ln[ok]
+    u = d / ln[:, None]
+    if math.isinf(reach):
+        i, j = np.triu_indices(len(a), 1)
+    else:
+        i, j = _pairs(np.column_stack([np.minimum(a, b), np.maximum(a, b)]), reach)
+    facing = np.sum(u[i] * u[j], axis=1) < -0.5
+    i, j = i[facing], j[facing]
+    if i.size == 0:
+        return math.inf, (float(p[0, 0]), float(p[0, 1]))
+    dist, pi_, qj = _seg_seg(a[i], b[i], a[j], b[j])
+    # inside: the point on j lies left of edge i and the point on i left of edge j (CCW polygon)
+    left_i = u[i][None, :, 0] * (qj[..., 1] - a[i][None, :, 1]) - u[i][None, :, 1] * (qj[..., 0] - a[i][None, :, 0])
+    left_j = u[j][None, :, 0] * (pi_[..., 1] - a[j][None, :, 1]) - u[j][None, :, 1] * (pi_[..., 0] - a[j][None, :, 0])
+    valid = (left_i > -_TOL) & (left_j > -_TOL) & (dist > _TOUCH)
+    if not valid.any():
+        return math.inf, (float(p[0, 0]), float(p[0, 1]))
+    dist = np.where(valid, dist, np.inf)
+    k = np.unravel_index(np.argmin(dist), dist.shape)
+    mid = (pi_[k] + qj[k]) / 2
+    return float(dist[k]), (float(mid[0]), float(mid[1]))
+
+
+def _seg_seg(a1, a2, b1, b2):
+    """The four end-point-to-segment distances of segment pairs (a, b): arrays
+    (4, k) of distances, points on a, points on b."""
+    out_d, out_p, out_q = [], [], []
+    for pp, sa, sb, on_a in ((a1, b1, b2, True), (a2, b1, b2, True), (b1, a1, a2, False), (b2, a1, a2, False)):
+        dist, q = _point_seg(pp, sa, sb)
+        out_d.append(dist)
+        out_p.append(pp if on_a else q)
+        out_q.append(q if on_a else pp)
+    return np.stack(out_d), np.stack(out_p), np.stack(out_q)
+
+
+def _segments_cross(a1, a2, b1, b2) -> np.ndarray:
+    def cross(o, p, q):
+        return (p[..., 0] - o[..., 0]) * (q[..., 1] - o[..., 1]) - (p[..., 1] - o[..., 1]) * (q[..., 0] - o[..., 0])
+    d1, d2 = cross(b1, b2, a1), cross(b1, b2, a2)
+    d3, d4 = cross(a1, a2, b1), cross(a1, a2, b2)
+    return (d1 * d2 < 0) & (d3 * d4 < 0)
+
+
+def edge_radius(points) -> tuple[float, tuple[float, float]]:
+    """Smallest radius of curvature over the smoothly curved edge runs of a polygon.
+
+    A run is a stretch of at least three consecutive vertices turning the same
+    way by less than 20 degrees each; its radius is its length over its turn.
+    Returns (inf, ...) for polygons without curved runs.
+    """
+    p = np.asarray(points, float)
+    keep = np.any(np.abs(p - np.roll(p, 1, axis=0)) > 1e-9, axis=1)
+    p = p[keep]
+    n = len(p)
+    if n < 5:
+        return math.inf, (0.0, 0.0)
+    e_in = p - np.roll(p, 1, axis=0)
+    e_out = np.roll(p, -1, axis=0) - p
+    turn = np.arctan2(e_in[:, 0] * e_out[:, 1] - e_in[:, 1] * e_out[:, 0], np.sum(e_in * e_out, axis=1))
+    chord = np.hypot(e_out[:, 0], e_out[:, 1])  # chord from vertex k to k+1
+    sign = np.where(np.abs(turn) < 1e-7, 0, np.sign(turn)).astype(int)
+    smooth = (sign != 0) & (np.abs(turn) < _CORNER)
+    key = np.where(smooth, sign, 0)
+    if not smooth.any():
+        return math.inf, (0.0, 0.0)
+    # rotate so that the sequence starts at a break (a non-smooth vertex or a sign change)
+    brk = np.flatnonzero(key != np.roll(key, 1))
+    start = int(brk[0]) if brk.size else 0
+    idx = np.roll(np.arange(n), -start)
+    key_r = key[idx]
+    best = (math.inf, (0.0, 0.0))
+    bounds = np.flatnonzero(np.diff(np.concatenate([[0], (key_r != 0).astype(int), [0]])) != 0)
+    for s, e in zip(bounds[:-1:2], bounds[1::2]):
+        seg = idx[s:e]
+        # split runs where the sign changes
+        sub = np.split(seg, np.flatnonzero(np.diff(key[seg]) != 0) + 1)
+        for run in sub:
+            if len(run) < 3:
+                continue
+            total_turn = np.sum(np.abs(turn[run[1:-1]]))
+            length = np.sum(chord[run[:-1]]) - 0.5 * (chord[run[0]] + chord[run[-2]])
+            if total_turn <= 0:
+                continue
+            r = length / total_turn
+            if r < best[0]:
+                mid = p[run[len(run) // 2]]
+                best = (float(r), (float(mid[0]), float(mid[1])))
+    return best
+
+
+# --------------------------------------------------------------- hierarchy
+
+
+@dataclass
+class _Shapes:
+    """Polygons of one cell (own or flattened), grouped by layer name."""
+
+    polys: dict  # layer -> list[np.ndarray]
+    boxes: dict  # layer -> (k, 4) array xmin, ymin, xmax, ymax
+    unknown: list  # (layer/datatype, x, y)
+
+    @classmethod
+    def of(cls, polygons) -> "_Shapes":
+        polys: dict[str, list] = {}
+        unknown = []
+        for pg in polygons:
+            ly = layer_of(pg.layer, pg.datatype)
+            if ly is None:
+                unknown.append((f"{pg.layer}/{pg.datatype}", float(pg.points[0, 0]), float(pg.points[0, 1])))
+                continue
+            polys.setdefault(ly.name, []).append(np.asarray(pg.points, float))
+        boxes = {k: np.array([[*v.min(0), *v.max(0)] for v in lst]) for k, lst in polys.items()}
+        return cls(polys, boxes, unknown)
+
+
+def _matrix(ref) -> tuple[np.ndarray, np.ndarray]:
+    c, s = math.cos(ref.rotation), math.sin(ref.rotation)
+    m = np.array([[c, -s], [s, c]]) * (ref.magnification or 1.0)
+    if ref.x_reflection:
+        m = m @ np.diag([1.0, -1.0])
+    return np.round(m, 12), np.asarray(ref.origin, float)
+
+
+def _pairs(boxes: np.ndarray, grow: float) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs (i < j in sorted order) of boxes that come within ``grow`` of each other."""
+    if len(boxes) < 2:
+        return np.zeros(0, int), np.zeros(0, int)
+    order = np.argsort(boxes[:, 0], kind="stable")
+    b = boxes[order]
+    hi = np.searchsorted(b[:, 0], b[:, 2] + grow, side="right")
+    counts = np.maximum(hi - np.arange(len(b)) - 1, 0)
+    i = np.repeat(np.arange(len(b)), counts)
+    off = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    j = i + 1 + off
+    keep = (b[j, 1] <= b[i, 3] + grow) & (b[i, 1] <= b[j, 3] + grow)
+    return order[i[keep]], order[j[keep]]
+
+
+class _Checker:
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.shape_cache: dict = {}
+        self.pair_cache: dict = {}
+        self.spacings = {k: r.min_spacing for k, r in rules.items() if r.min_spacing}
+        self.grow = max(self.spacings.values(), default=0.0)
+        self.polygons = 0
+        self.pairs = 0
+
+    # one polygon: width and bend radius, in its own frame (cached by shape)
+    def single(self, layer: str, pts: np.ndarray) -> list[tuple[str, float, float, float, float]]:
+        rule = self.rules.get(layer)
+        if rule is None:
+            return []
+        self.polygons += 1
+        key = (layer, np.round(pts - pts[0], 3).tobytes())
+        hit = self.shape_cache.get(key)
+        if hit is None:
+            hit = []
+            if rule.min_width is not None:
+                w, (x, y) = polygon_width(pts - pts[0], rule.min_width)
+                if w < rule.min_width - _TOL:
+                    hit.append(("width", x, y, w, rule.min_width))
+            if rule.min_edge_radius is not None:
+                r, (x, y) = edge_radius(pts - pts[0])
+                if r < rule.min_edge_radius - _TOL:
+                    hit.append(("bend_radius", x, y, r, rule.min_edge_radius))
+            self.shape_cache[key] = hit
+        x0, y0 = pts[0]
+        return [(k, x + x0, y + y0, v, lim) for k, x, y, v, lim in hit]
+
+    def spacing(self, layer: str, a: list, b: list, same: bool) -> list[tuple[float, float, float, float]]:
+        """Spacing violations between polygon lists a and b of one layer (same: a is b)."""
+        s = self.spacings.get(layer)
+        if not s or not a or not b or (same and len(a) < 2):
+            return []
+        return edge_spacing(a, None if same else b, s)
+
+
+def _edges(polys: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p1 = np.concatenate(polys)
+    p2 = np.concatenate([np.roll(p, -1, axis=0) for p in polys])
+    owner = np.repeat(np.arange(len(polys)), [len(p) for p in polys])
+    return p1, p2, owner
+
+
+def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[float, float, float, float]]:
+    """Spacing violations (x, y, distance, s) between polygons closer than ``s``.
+
+    ``b`` None: between the polygons of ``a``; else between a polygon of ``a``
+    and one of ``b``. Touching, overlapping or crossing polygons (one shape)
+    are skipped. One violation per polygon pair, at its closest spot.
+    """
+    if b is not None:  # keep only what lies near the other side's bounding box
+        lo = np.min([p.min(0) for p in b], axis=0) - s
+        hi = np.max([p.max(0) for p in b], axis=0) + s
+        idx = [k for k, p in enumerate(a) if np.all(p.max(0) >= lo) and np.all(p.min(0) <= hi)]
+        if not idx:
+            return []
+        a = [a[k] for k in idx]
+    a1, a2, oa = _edges(a)
+    if b is None:
+        p1, p2, own = a1, a2, oa
+    else:
+        near = np.all((np.maximum(a1, a2) >= lo) & (np.minimum(a1, a2) <= hi), axis=1)
+        a1, a2, oa = a1[near], a2[near], oa[near]
+        if a1.size == 0:
+            return []
+        b1, b2, ob = _edges(b)
+        p1, p2 = np.concatenate([a1, b1]), np.concatenate([a2, b2])
+        own = np.concatenate([oa, ob + len(a)])
+    boxes = np.column_stack([np.minimum(p1, p2), np.maximum(p1, p2)])
+    i, j = _pairs(boxes, s)
+    keep = own[i] != own[j]
+    if b is not None:
+        keep &= (own[i] < len(a)) != (own[j] < len(a))
+    i, j = i[keep], j[keep]
+    if i.size == 0:
+        return []
+    dist, pp, qq = _seg_seg(p1[i], p2[i], p1[j], p2[j])
+    k = np.argmin(dist, axis=0)
+    col = np.arange(i.size)
+    d = dist[k, col]
+    mid = (pp[k, col] + qq[k, col]) / 2
+    d = np.where(_segments_cross(p1[i], p2[i], p1[j], p2[j]), 0.0, d)
+    lo, hi = np.minimum(own[i], own[j]), np.maximum(own[i], own[j])
+    pair = lo * (len(own) + 1) + hi
+    order = np.lexsort((d, pair))
+    pair, d, mid = pair[order], d[order], mid[order]
+    first = np.ones(pair.size, bool)
+    first[1:] = pair[1:] != pair[:-1]
+    # the smallest distance of each polygon pair comes first
+    d0, mid0 = d[first], mid[first]
+    bad = (d0 > _TOUCH) & (d0 < s - _TOL)
+    out = []
+    for dd, (x, y) in zip(d0[bad], mid0[bad]):
+        out.append((float(x), float(y), float(dd), s))
+    return out
+
+
+def _top_cells(lib: gdstk.Library) -> list[gdstk.Cell]:
+    tops = lib.top_level()
+    return [c for c in tops if isinstance(c, gdstk.Cell)]
+
+
+def check_drc(source, rules: Rules = DEFAULT_RULES) -> DrcReport:
+    """Check a gdstk Library (or Cell) against ``rules``; see the module docstring.
+
+    The library must have exactly one top cell; violations inside a
+    referenced cell are reported once, at that cell's first placement.
+    """
+    if isinstance(source, gdstk.Cell):
+        top = source
+        cells = [top] + list(top.dependencies(True))
+    elif isinstance(source, gdstk.Library):
+        tops = _top_cells(source)
+        if len(tops) != 1:
+            raise LayoutError(f"DRC needs exactly one top cell; found {len(tops)}: "
+                              f"{', '.join(sorted(c.name for c in tops)) or 'none'}")
+        top = tops[0]
+        cells = [top] + list(top.dependencies(True))
+    else:
+        raise LayoutError(f"DRC checks a gdstk Library or Cell, not {type(source).__name__}")
+    chk = _Checker(rules)
+    found: list[Violation] = []
+    # first placement of every cell in the top frame, to report cell-level violations there
+    place: dict[str, tuple[np.ndarray, np.ndarray]] = {top.name: (np.eye(2), np.zeros(2))}
+    for ref in top.references:
+        name = ref.cell.name if hasattr(ref.cell, "name") else str(ref.cell)
+        if name not in place:
+            place[name] = _matrix(ref)
+
+    def to_top(cellname: str, x: float, y: float) -> tuple[float, float]:
+        m, t = place.get(cellname, (np.eye(2), np.zeros(2)))
+        v = m @ np.array([x, y]) + t
+        return float(np.round(v[0], 3)), float(np.round(v[1], 3))
+
+    own: dict[str, _Shapes] = {}
+    for cell in cells:
+        sh = _Shapes.of(cell.polygons)
+        own[cell.name] = sh
+        for lay, x, y in sh.unknown:
+            found.append(Violation("layer", lay, *to_top(cell.name, x, y), 0.0, 0.0, cell.name))
+        for layer, lst in sh.polys.items():
+            for pts in lst:
+                for rule, x, y, v, lim in chk.single(layer, pts):
+                    found.append(Violation(rule, layer, *to_top(cell.name, x, y), v, lim, cell.name))
+            for x, y, d, s in chk.spacing(layer, lst, lst, same=True):
+                found.append(Violation("spacing", layer, *to_top(cell.name, x, y), d, s, cell.name))
+    for cell in cells:
+        if cell.references:
+            found += _check_placements(cell, own[cell.name], chk, to_top)
+    unique = {(v.rule, v.layer, v.x, v.y, v.cell): v for v in found}  # one report per spot
+    found = sorted(unique.values(), key=lambda v: (v.rule, v.layer, v.x, v.y))
+    return DrcReport(tuple(found), len(cells), chk.polygons, chk.pairs)
+
+
+def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> list[Violation]:
+    """Spacing between the objects placed in ``cell``: its references and its own polygons."""
+    flat: dict[str, _Shapes] = {}
+    refs = []
+    for ref in cell.references:
+        if not isinstance(ref.cell, gdstk.Cell):
+            continue
+        name = ref.cell.name
+        if name not in flat:
+            flat[name] = _Shapes.of(ref.cell.get_polygons())
+        m, t = _matrix(ref)
+        (x0, y0), (x1, y1) = ref.cell.bounding_box() or ((0, 0), (0, 0))
+        corners = np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]]) @ m.T + t
+        refs.append((name, m, t, [*corners.min(0), *corners.max(0)]))
+    objs_box = [r[3] for r in refs]
+    own_list = [(layer, pts) for layer, lst in own.polys.items() for pts in lst if layer in chk.spacings]
+    objs_box += [[*pts.min(0), *pts.max(0)] for _, pts in own_list]
+    if not objs_box:
+        return []
+    ii, jj = _pairs(np.array(objs_box, float), chk.grow)
+    nref = len(refs)
+    edge_boxes = [np.column_stack([np.minimum(p, np.roll(p, -1, 0)), np.maximum(p, np.roll(p, -1, 0))])
+                  for _, p in own_list]
+    out: list[Violation] = []
+    g = chk.grow
+    for i, j in zip(ii, jj):
+        if i >= nref and j >= nref:
+            continue  # own-own pairs were checked with the cell itself
+        if i >= nref:
+            i, j = j, i
+        name_a, ma, ta, box = refs[i]
+        if j >= nref:  # a long polygon (a fan-out route) may pass a reference's box only in its bounding box
+            eb = edge_boxes[j - nref]
+            if not np.any((eb[:, 0] <= box[2] + g) & (eb[:, 2] >= box[0] - g)
+                          & (eb[:, 1] <= box[3] + g) & (eb[:, 3] >= box[1] - g)):
+                continue
+        inv = ma.T  # rotations/reflections: the inverse is the transpose (magnification 1)
+        if j < nref:
+            name_b, mb, tb, _ = refs[j]
+            mrel = np.round(inv @ mb, 9)
+            trel = np.round(inv @ (tb - ta), 3)
+            key = ("rr", name_a, name_b, mrel.tobytes(), trel.tobytes())
+            other = None
+        else:
+            layer_b, pts_b = own_list[j - nref]
+            local = np.round((pts_b - ta) @ inv, 3)
+            key = ("rp", name_a, layer_b, local.tobytes())
+            other = (layer_b, local)
+        chk.pairs += 1
+        hit = chk.pair_cache.get(key)
+        if hit is None:
+            hit = []
+            sa = flat[name_a]
+            if other is None:
+                sb = flat[name_b]
+                for layer in chk.spacings:
+                    if layer in sa.polys and layer in sb.polys:
+                        moved = [p @ mrel.T + trel for p in sb.polys[layer]]
+                        hit += [(layer,) + v for v in chk.spacing(layer, sa.polys[layer], moved, same=False)]
+            else:
+                layer_b, local = other
+                if layer_b in sa.polys:
+                    hit += [(layer_b,) + v for v in chk.spacing(layer_b, sa.polys[layer_b], [local], same=False)]
+            chk.pair_cache[key] = hit
+        for layer, x, y, d, s in hit:
+            gx, gy = ma @ np.array([x, y]) + ta
+            out.append(Violation("spacing", layer, *to_top(cell.name, gx, gy), d, s, cell.name))
+    return out

@@ -1,0 +1,140 @@
+"""Files: the GDS itself, a KLayout layer-properties file beside it, a PNG preview.
+
+The GDS is written with a fixed timestamp (:data:`GDS_TIMESTAMP`) and through
+a temporary file renamed into place, so the same netlist gives the same
+bytes and an interrupted run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import gdstk
+
+from ..errors import LayoutError
+from ..netlist import atomic_write_bytes, atomic_write_text
+from .layers import LAYERS, layer_of
+
+__all__ = ["GDS_TIMESTAMP", "write_gds", "lyp_text", "write_lyp", "write_png", "lyp_path"]
+
+#: stored in every GDS picffm writes (GDSII requires a date; a fixed one keeps files reproducible)
+GDS_TIMESTAMP = datetime(2024, 1, 1, 0, 0, 0)
+
+
+def write_gds(library: gdstk.Library, path: str | os.PathLike) -> None:
+    """Write ``library`` to ``path`` (GDSII), deterministically and atomically."""
+    path = Path(path)
+    if path.suffix.lower() != ".gds":
+        raise LayoutError(f"{path}: a layout is written as GDSII; use a .gds file name")
+    if not path.parent.is_dir():
+        raise LayoutError(f"{path}: folder {str(path.parent)!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        library.write_gds(tmp, timestamp=GDS_TIMESTAMP)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def lyp_path(gds_path: str | os.PathLike) -> Path:
+    """The layer-properties file that goes beside a GDS (same stem, ``.lyp``)."""
+    return Path(gds_path).with_suffix(".lyp")
+
+
+_DITHER = {"WG": "I0", "HEATER": "I5", "M1": "I9", "PAD": "I3"}
+
+
+def lyp_text() -> str:
+    """KLayout layer-properties XML for the layer map (names, colours, fill patterns)."""
+    out = ['<?xml version="1.0" encoding="utf-8"?>', "<layer-properties>"]
+    for ly in LAYERS.values():
+        out += [
+            " <properties>",
+            f"  <frame-color>{ly.color}</frame-color>",
+            f"  <fill-color>{ly.color}</fill-color>",
+            "  <frame-brightness>0</frame-brightness>",
+            "  <fill-brightness>0</fill-brightness>",
+            f"  <dither-pattern>{_DITHER.get(ly.name, 'I1') if ly.fill else 'I1'}</dither-pattern>",
+            "  <line-style/>",
+            "  <valid>true</valid>",
+            "  <visible>true</visible>",
+            "  <transparent>false</transparent>",
+            f"  <width>{1 if ly.fill else 2}</width>",
+            "  <marked>false</marked>",
+            "  <xfill>false</xfill>",
+            "  <animation>0</animation>",
+            f"  <name>{escape(ly.name)} {ly.layer}/{ly.datatype}</name>",
+            f"  <source>{ly.layer}/{ly.datatype}@1</source>",
+            " </properties>",
+        ]
+    out += [" <name/>", "</layer-properties>", ""]
+    return "\n".join(out)
+
+
+def write_lyp(path: str | os.PathLike) -> None:
+    """Write the KLayout layer-properties file."""
+    atomic_write_text(path, lyp_text())
+
+
+_PNG_ORDER = ("FLOORPLAN", "WG", "HEATER", "M1", "PAD")
+
+
+def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, width_in: float = 12.0,
+              dpi: int = 110, title: str | None = None) -> None:
+    """Render ``cell`` (flattened) to a PNG with matplotlib, coloured by the layer map.
+
+    Labels of the top cell are drawn when there are at most ``labels`` of them.
+    """
+    import io
+
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import PolyCollection
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise LayoutError(f"{path}: the preview is a PNG; use a .png file name")
+    by_layer: dict[str, list] = {}
+    for poly in cell.get_polygons():
+        ly = layer_of(poly.layer, poly.datatype)
+        if ly is not None:
+            by_layer.setdefault(ly.name, []).append(poly.points)
+    (x0, y0), (x1, y1) = cell.bounding_box()
+    aspect = (y1 - y0) / max(x1 - x0, 1e-9)
+    height_in = float(np.clip(width_in * aspect, 2.5, 16.0)) + (0.4 if title else 0.0)
+    fig = Figure(figsize=(width_in, height_in), dpi=dpi)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98 if not title else 0.93))
+    for name in _PNG_ORDER:
+        if name not in by_layer:
+            continue
+        ly = LAYERS[name]
+        coll = PolyCollection(by_layer[name], facecolors=ly.color if ly.fill else "none",
+                              edgecolors=ly.color, linewidths=0.3 if ly.fill else 0.8,
+                              alpha=0.85 if ly.fill else 1.0)
+        ax.add_collection(coll)
+    text = LAYERS["TEXT"]
+    lbs = [lb for lb in cell.labels if lb.layer == text.layer and lb.texttype == text.datatype]
+    if len(lbs) <= labels:
+        for lb in lbs:
+            ax.text(lb.origin[0], lb.origin[1], lb.text, fontsize=6, ha="center", va="center",
+                    color="black", clip_on=True)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    if title:
+        fig.suptitle(title, fontsize=10)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    atomic_write_bytes(path, buf.getvalue())

@@ -1,0 +1,107 @@
+"""Plane geometry for the cells and routes: arcs, S-bends, waveguide outlines.
+
+Pure numpy; lengths in um, angles in rad. Every coordinate that ends in a GDS
+is snapped to the 1 nm database grid (:func:`snap`), so polygons that are
+meant to abut share their end points exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["GRID", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "MAX_ARC_SEGMENTS"]
+
+GRID = 1e-3  # um: the GDS database unit (1 nm)
+MAX_ARC_SEGMENTS = 45  # keeps every routed waveguide polygon under the GDSII 199-point limit
+
+
+def snap(a) -> np.ndarray:
+    """Round coordinates to the 1 nm grid."""
+    return np.round(np.asarray(a, dtype=float), 3) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def _segments(angle: float, radius: float, tol: float) -> int:
+    step = 2.0 * math.acos(max(-1.0, 1.0 - tol / radius))
+    return int(min(MAX_ARC_SEGMENTS, max(2, math.ceil(abs(angle) / step))))
+
+
+def arc(center, radius: float, a0: float, a1: float, tol: float) -> np.ndarray:
+    """Points of the arc of ``radius`` about ``center`` from angle a0 to a1 (inclusive)."""
+    n = _segments(a1 - a0, radius, tol)
+    t = np.linspace(a0, a1, n + 1)
+    return np.column_stack([center[0] + radius * np.cos(t), center[1] + radius * np.sin(t)])
+
+
+def sbend(h: float, radius: float, max_angle: float, tol: float) -> tuple[np.ndarray, float]:
+    """Centre line of an S-bend from (0, 0) to (dx, h), heading +x at both ends.
+
+    Two arcs of ``radius`` turning by alpha, joined by a straight at angle
+    alpha when |h| needs more than ``max_angle``. Returns (points, dx); dx is
+    snapped to the grid and the last point is exactly (dx, h).
+    """
+    if h == 0:
+        return np.array([[0.0, 0.0]]), 0.0
+    s = math.copysign(1.0, h)
+    a = abs(h)
+    alpha = math.acos(max(-1.0, 1.0 - a / (2 * radius)))
+    straight = 0.0
+    if alpha > max_angle:
+        alpha = max_angle
+        straight = (a - 2 * radius * (1 - math.cos(alpha))) / math.sin(alpha)
+    dx = 2 * radius * math.sin(alpha) + straight * math.cos(alpha)
+    first = arc((0.0, radius), radius, -math.pi / 2, -math.pi / 2 + alpha, tol)
+    second = arc((dx, a - radius), radius, math.pi / 2 + alpha, math.pi / 2, tol)
+    pts = np.vstack([first, second])
+    pts[:, 1] *= s
+    dx = float(snap(dx))
+    pts[-1] = (dx, h)
+    return pts, dx
+
+
+def path_polygon(points, width: float) -> np.ndarray:
+    """Outline (counter-clockwise) of a waveguide of ``width`` along a centre line.
+
+    Mitred joins: at an interior vertex the edges sit on the bisector at
+    ``width/2 / cos(half turn)``, so the edges of a discretised arc are again
+    discretised concentric arcs. Consecutive duplicate points are dropped.
+    """
+    p = np.asarray(points, dtype=float)
+    keep = np.ones(len(p), bool)
+    keep[1:] = np.any(np.abs(np.diff(p, axis=0)) > 1e-9, axis=1)
+    p = p[keep]
+    if len(p) < 2:
+        raise ValueError("a path needs two distinct points")
+    d = np.diff(p, axis=0)
+    d /= np.hypot(d[:, 0], d[:, 1])[:, None]
+    n = np.column_stack([-d[:, 1], d[:, 0]])  # left normals of the segments
+    m = np.empty_like(p)
+    m[0], m[-1] = n[0], n[-1]
+    if len(p) > 2:
+        s = n[:-1] + n[1:]
+        m[1:-1] = s / (1.0 + np.sum(n[:-1] * n[1:], axis=1))[:, None]
+    half = width / 2
+    right = p - half * m
+    left = p + half * m
+    return snap(np.vstack([right, left[::-1]]))
+
+
+def rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
+    """Axis-aligned rectangle, counter-clockwise."""
+    return snap([[x0, y0], [x1, y0], [x1, y1], [x0, y1]])
+
+
+def orientation(mirror: bool, flip: bool) -> tuple[float, bool]:
+    """gdstk (rotation, x_reflection) of a cell drawn mirrored left-right and/or flipped up-down.
+
+    The reference origin then goes at the cell's (x0 + length if mirror,
+    y_top if flip) corner so that the cell again spans [x0, x0 + length].
+    """
+    if mirror and flip:
+        return math.pi, False
+    if mirror:
+        return math.pi, True
+    if flip:
+        return 0.0, True
+    return 0.0, False

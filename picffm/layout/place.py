@@ -1,0 +1,285 @@
+"""Placement and routing from the schedule the simulator runs (DESIGN section 6).
+
+The schedule's columns go along x, modes along y (mode m at y = m * pitch,
+mode 0 at the bottom). Every element sits at the left edge of its column;
+column c is as wide as its widest cell and columns are ``column_gap`` apart.
+Along every mode a straight waveguide joins each element's output port to
+the next element's input port, so what is drawn is what is simulated: the
+same instances, on the same modes, in the same order.
+
+A two-mode element must sit on adjacent modes (m, m+1); if its row 0 is the
+upper mode the cell is drawn flipped up-down. An MZI with ``mirror: true`` is
+drawn reflected left-right: its heaters then sit at the output side. The
+chip ports are grating couplers at the fibre-array pitch, joined to the mesh
+by fan-in / fan-out S-bends (input k -> mode k on the left; the output port
+reading mode m on the right).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import gdstk
+import numpy as np
+
+from ..components import COMPONENTS
+from ..errors import CompileError, LayoutError
+from ..netlist import Netlist
+from ..schedule import Schedule, compile_netlist
+from .cells import (
+    CELL_COMPONENTS,
+    attenuator_cell,
+    cell_ports,
+    coupler_cell,
+    coupling_length,
+    fmt,
+    grating_coupler_cell,
+    mzi_cell,
+    phase_shifter_cell,
+    waveguide_cell,
+)
+from .geometry import orientation, path_polygon, sbend, snap
+from .options import LayoutOptions
+
+__all__ = ["Placed", "Route", "LayoutPlan", "plan_layout", "check_drawable", "CellSet"]
+
+
+@dataclass(frozen=True)
+class Placed:
+    """One placed cell reference.
+
+    ``x``, ``y``: lower-left corner of the span it occupies ([x, x + length] by
+    the modes it covers); ``mirror``: reflected left-right; ``flip``:
+    reflected up-down. ``name`` is the instance name (or the chip port name for
+    grating couplers, whose ``component`` is ``grating_coupler``).
+    """
+
+    name: str
+    component: str
+    cell: str
+    x: float
+    y: float
+    length: float
+    mirror: bool = False
+    flip: bool = False
+    span: float = 0.0  # height between the cell's port rows (pitch for two-mode cells)
+
+    @property
+    def origin(self) -> tuple[float, float]:
+        return (float(snap(self.x + (self.length if self.mirror else 0.0))),
+                float(snap(self.y + (self.span if self.flip else 0.0))))
+
+
+@dataclass(frozen=True)
+class Route:
+    """A routed waveguide: its centre line and the two ports it joins ((inst, port) or (port name, 'o1'))."""
+
+    a: tuple[str, str]
+    b: tuple[str, str]
+    points: np.ndarray
+
+
+@dataclass(frozen=True)
+class LayoutPlan:
+    """Where everything goes (um); pure data, built by :func:`plan_layout`."""
+
+    n_modes: int
+    column_x: np.ndarray
+    column_width: np.ndarray
+    instances: tuple[Placed, ...]
+    gratings: tuple[Placed, ...]
+    routes: tuple[Route, ...]
+    outline: tuple[float, float, float, float]
+    cells: Mapping[str, gdstk.Cell] = field(repr=False)
+
+    def expected_position(self, name: str) -> tuple[float, float] | None:
+        for p in self.instances:
+            if p.name == name:
+                return (p.x, p.y)
+        return None
+
+
+def check_drawable(netlist: Netlist) -> None:
+    """Raise LayoutError for an instance whose component has no cell."""
+    for name, inst in netlist.instances.items():
+        if inst.component not in CELL_COMPONENTS:
+            raise LayoutError(
+                f"{netlist.source + ': ' if netlist.source else ''}instance {name!r}: component "
+                f"{inst.component!r} has no layout cell; drawable components: {', '.join(CELL_COMPONENTS)}"
+            )
+
+
+class CellSet:
+    """Builds each distinct cell once and keeps it by name (insertion order = GDS order)."""
+
+    def __init__(self, o: LayoutOptions):
+        self.o = o
+        self.cells: dict[str, gdstk.Cell] = {}
+        self._ports: dict[str, dict] = {}
+        self._length: dict[str, float] = {}
+
+    def get(self, name: str, build) -> str:
+        if name not in self.cells:
+            cell = build()
+            if cell.name != name:  # pragma: no cover - a naming bug, not user input
+                raise RuntimeError(f"cell built as {cell.name!r}, expected {name!r}")
+            self.cells[name] = cell
+            ports = cell_ports(cell)
+            self._ports[name] = ports
+            self._length[name] = max(p[0] for p in ports.values())
+        return name
+
+    def length(self, name: str) -> float:
+        return self._length[name]
+
+    def ports(self, name: str) -> dict:
+        return self._ports[name]
+
+    def for_stage(self, component: str, settings: Mapping[str, np.ndarray], names) -> list[str]:
+        """Cell name of every element of a stage (vectorised over the stage's settings)."""
+        o = self.o
+        if component in ("mzi", "attenuator"):
+            lc = np.column_stack([coupling_length(settings["kappa1"], o), coupling_length(settings["kappa2"], o)])
+            uniq, inv = np.unique(lc, axis=0, return_inverse=True)
+            build = mzi_cell if component == "mzi" else attenuator_cell
+            cn = [self.get(f"{component}_Lc{fmt(a)}_{fmt(b)}", lambda a=a, b=b: build(a, b, o)) for a, b in uniq]
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        if component == "coupler":
+            lc = coupling_length(settings["kappa"], o)
+            uniq, inv = np.unique(lc, return_inverse=True)
+            cn = [self.get(f"coupler_Lc{fmt(a)}", lambda a=a: coupler_cell(a, o)) for a in uniq]
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        if component == "phase_shifter":
+            n = self.get("phase_shifter", lambda: phase_shifter_cell(o))
+            return [n] * len(names)
+        if component == "waveguide":
+            lengths = snap(settings["length_um"])
+            bad = np.flatnonzero(lengths <= 0)
+            if bad.size:
+                raise LayoutError(
+                    f"instance {names[bad[0]]!r} (waveguide): length_um = {settings['length_um'][bad[0]]!r} "
+                    "cannot be drawn; valid: length_um >= 0.001 um"
+                )
+            uniq, inv = np.unique(lengths, return_inverse=True)
+            cn = [self.get(f"waveguide_L{fmt(a)}", lambda a=a: waveguide_cell(a, o)) for a in uniq]
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        raise LayoutError(f"component {component!r} has no layout cell; drawable: {', '.join(CELL_COMPONENTS)}")
+
+
+def _fan(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
+    return sbend(h, o.bend_radius, math.radians(o.max_bend_angle_deg), o.arc_tolerance)
+
+
+def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) -> LayoutPlan:
+    """Place the schedule's elements and route every mode; see the module docstring."""
+    if isinstance(source, Schedule):
+        schedule = source
+        check_drawable(schedule.netlist)
+    else:
+        check_drawable(source)
+        try:
+            schedule = compile_netlist(source)
+        except CompileError as exc:
+            raise LayoutError(f"{exc}; the layout places the columns of a feed-forward schedule, so this "
+                              "netlist (a loop, such as a ring) cannot be drawn") from None
+    n, p = schedule.n_modes, o.pitch
+    cells = CellSet(o)
+
+    # ---- elements, column by column (the schedule's order)
+    elems = []  # (name, component, cell, column, modes tuple, mirror, flip)
+    for st in schedule.stages:
+        names = schedule.names[st.component][st.start:st.stop]
+        sett = {k: v[st.start:st.stop] for k, v in schedule.defaults[st.component].items()}
+        cellnames = cells.for_stage(st.component, sett, names)
+        modes = np.asarray(st.modes)
+        if COMPONENTS[st.component].n_modes == 2:
+            far = np.flatnonzero(np.abs(modes[:, 0] - modes[:, 1]) != 1)
+            if far.size:
+                i = far[0]
+                raise LayoutError(
+                    f"instance {names[i]!r} ({st.component}) couples modes {modes[i, 0]} and {modes[i, 1]}, "
+                    "which are not adjacent; two-mode elements can only be drawn on neighbouring modes "
+                    f"(m, m+1); reorder the modes so that it acts on e.g. ({min(modes[i])}, {min(modes[i]) + 1})"
+                )
+            mirror = sett["mirror"] if "mirror" in sett else np.zeros(len(names), bool)
+            for i, name in enumerate(names):
+                elems.append((name, st.component, cellnames[i], st.column, (int(modes[i, 0]), int(modes[i, 1])),
+                              bool(mirror[i]), bool(modes[i, 0] > modes[i, 1])))
+        else:
+            for i, name in enumerate(names):
+                elems.append((name, st.component, cellnames[i], st.column, (int(modes[i]),), False, False))
+
+    n_cols = schedule.n_columns
+    width = np.zeros(n_cols)
+    for e in elems:
+        width[e[3]] = max(width[e[3]], cells.length(e[2]))
+
+    # ---- chip ports: grating couplers at the fibre pitch, centred on the mesh
+    gc = cells.get("grating_coupler", lambda: grating_coupler_cell(o))
+    yc = (n - 1) * p / 2
+    y_gc = snap(yc + (np.arange(n) - (n - 1) / 2) * o.fiber_pitch)
+    y_mode = snap(np.arange(n) * p)
+    fans = [_fan(float(snap(y_mode[k] - y_gc[k])), o) for k in range(n)]
+    fan_dx = max(f[1] for f in fans)
+    x_in = float(snap(fan_dx + o.column_gap))
+    col_x = snap(x_in + np.concatenate([[0.0], np.cumsum(width + o.column_gap)[:-1]]))
+    x_out = float(snap(col_x[-1] + width[-1] + o.column_gap))
+    x_gc_out = float(snap(x_out + fan_dx))
+
+    placed: list[Placed] = []
+    on_mode: list[list[tuple[int, str, str, str]]] = [[] for _ in range(n)]  # (column, name, in, out)
+    for name, comp, cname, col, modes, mirror, flip in elems:
+        length = cells.length(cname)
+        span = p if len(modes) == 2 else 0.0
+        placed.append(Placed(name, comp, cname, float(col_x[col]), float(snap(min(modes) * p)), length,
+                             mirror, flip, span))
+        if len(modes) == 2:
+            on_mode[modes[0]].append((col, name, "o1", "o4"))
+            on_mode[modes[1]].append((col, name, "o2", "o3"))
+        else:
+            on_mode[modes[0]].append((col, name, "o1", "o2"))
+    by_name = {pl.name: pl for pl in placed}
+
+    out_port_of_mode = {int(m): port for port, m in zip(schedule.output_ports, schedule.output_modes)}
+    gratings: list[Placed] = []
+    routes: list[Route] = []
+    gc_len = 0.0
+    for k in range(n):
+        pin, pout = schedule.input_ports[k], out_port_of_mode[k]
+        gratings.append(Placed(pin, "grating_coupler", gc, 0.0, float(y_gc[k]), gc_len))
+        gratings.append(Placed(pout, "grating_coupler", gc, x_gc_out, float(y_gc[k]), gc_len, mirror=True))
+        y = float(y_mode[k])
+        seq = sorted(on_mode[k])
+        # fan-in: grating coupler -> first element
+        col, name, port_in, port_out = seq[0]
+        fan_pts, _ = fans[k]
+        start = np.vstack([fan_pts + (0.0, float(y_gc[k])), [[col_x[col], y]]])
+        routes.append(Route((pin, "o1"), (name, port_in), start))
+        prev = (name, port_out, by_name[name].x + by_name[name].length)
+        for col, name, port_in, port_out in seq[1:]:
+            routes.append(Route(prev[:2], (name, port_in), np.array([[prev[2], y], [col_x[col], y]])))
+            prev = (name, port_out, by_name[name].x + by_name[name].length)
+        back, _ = _fan(float(snap(y_gc[k] - y_mode[k])), o)
+        end = np.vstack([[[prev[2], y]], back + (x_out, y), [[x_gc_out, float(y_gc[k])]]])
+        routes.append(Route(prev[:2], (pout, "o1"), end))
+
+    lo_y = min(-p, float(y_gc[0]) - o.fiber_pitch / 2)
+    hi_y = max(n * p, float(y_gc[-1]) + o.fiber_pitch / 2)
+    gc_reach = o.gc_taper_length + o.gc_teeth * o.gc_period + 2.0
+    outline = (float(snap(-gc_reach - o.margin)), float(snap(lo_y - o.margin)),
+               float(snap(x_gc_out + gc_reach + o.margin)), float(snap(hi_y + o.margin)))
+    return LayoutPlan(n, col_x, snap(width), tuple(placed), tuple(gratings), tuple(routes), outline,
+                      dict(cells.cells))
+
+
+def route_polygon(route: Route, o: LayoutOptions) -> np.ndarray:
+    """Outline of a routed waveguide."""
+    return path_polygon(route.points, o.wg_width)
+
+
+def ref_params(pl: Placed) -> tuple[tuple[float, float], float, bool]:
+    """gdstk Reference (origin, rotation, x_reflection) of a placed cell."""
+    rot, xref = orientation(pl.mirror, pl.flip)
+    return pl.origin, rot, xref
