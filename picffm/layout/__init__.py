@@ -20,7 +20,7 @@ from .cells import (
     phase_shifter_cell,
     waveguide_cell,
 )
-from .export import GDS_TIMESTAMP, lyp_path, write_gds, write_lyp, write_png
+from .export import GDS_TIMESTAMP, lyp_path, lyp_text, write_gds, write_lyp, write_png
 from .layers import LAYERS, get_layer
 from .options import LayoutOptions, check_options, options_from_dict
 from .place import LayoutPlan, plan_layout
@@ -42,6 +42,7 @@ __all__ = [
     "get_layer",
     "grating_coupler_cell",
     "lyp_path",
+    "lyp_text",
     "mzi_cell",
     "options_from_dict",
     "phase_shifter_cell",
