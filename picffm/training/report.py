@@ -91,6 +91,8 @@ def _first(values):
 def _pm(s: dict | None, digits: int = 1) -> str:
     if s is None:
         return "-"
+    if abs(s["mean"]) >= 100:
+        digits = 0
     if s["n"] == 1:
         return f"{s['mean']:.{digits}f}"
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"

@@ -1,0 +1,79 @@
+"""picffm train iris end to end: table, JSON, run directory, resume, bad options."""
+
+import json
+import os
+
+import pytest
+
+from picffm.cli.main import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
+    out_dir = tmp_path / "run"
+    code, out, err = run(["train", "iris", "--epochs", "12", "--seeds", "1", "--spec", "mild",
+                          "--method", "ideal,insilico", "--method", "ffm-phase", "--out", str(out_dir), "--json",
+                          "--quiet"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["complete"] and doc["run_dir"] == str(out_dir)
+    mild = doc["chips"]["mild"]
+    assert mild["ffm-phase"]["test_acc"]["mean"] > 75  # chance: 33 %
+    assert mild["ideal"]["test_acc"]["mean"] > 75
+    assert mild["ffm-phase"]["passes_per_update"] == 140 and doc["passes_per_update"]["ffm"] == 105
+    assert doc["passes_per_update"]["fd"] > 100 * doc["passes_per_update"]["ffm-phase"]
+    for name in ("config.json", "metrics.json", "history.csv", "table.txt", "learning_curves.png",
+                 "accuracy_bars.png"):
+        assert (out_dir / name).is_file()
+    assert json.loads((out_dir / "metrics.json").read_text())["chips"] == doc["chips"]
+    rows = (out_dir / "history.csv").read_text().splitlines()
+    assert rows[0].startswith("chip,method,seed,epoch") and len(rows) == 1 + 3 * 12
+    params = sorted(p.name for p in (out_dir / "params").iterdir())
+    assert params[0].endswith("__layer0.json") and len(params) == 4
+
+    # the table form, and resuming a finished run just reprints it
+    code, out, err = run(["train", "iris", "--resume", str(out_dir)], capsys)
+    assert code == 0, err
+    assert "Test accuracy" in out and "ffm-phase" in out and "passes per update" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--method", "backprop"], "unknown method 'backprop'"),
+    (["--spec", "lukewarm"], "unknown chip preset 'lukewarm'"),
+    (["--epochs", "0"], "--epochs must be >= 1"),
+    (["--seeds", "x"], "--seeds 'x' is invalid"),
+    (["--spec", "missing.toml"], "missing.toml"),
+    (["--lr", "-1"], "lr = -1.0 is invalid"),
+])
+def test_bad_options_fail_with_one_line(args, message, capsys, tmp_path):
+    code, out, err = run(["train", "iris", "--out", str(tmp_path / "r")] + args, capsys)
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_directory(tmp_path, capsys):  # pragma: no cover - CI runs as root here
+    ro = tmp_path / "ro"
+    ro.mkdir(mode=0o500)
+    code, _, err = run(["train", "iris", "--epochs", "1", "--seeds", "1", "--out", str(ro / "x")], capsys)
+    assert code == 2 and "not writable" in err
+
+
+def test_output_path_that_is_a_file(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("")
+    code, _, err = run(["train", "iris", "--epochs", "1", "--seeds", "1", "--out", str(f / "run")], capsys)
+    assert code == 2 and "not writable" in err and err.count("\n") == 1
+
+
+def test_resume_refuses_new_options_and_missing_dirs(tmp_path, capsys):
+    code, _, err = run(["train", "iris", "--resume", str(tmp_path), "--epochs", "3"], capsys)
+    assert code == 2 and "--resume reuses" in err
+    code, _, err = run(["train", "iris", "--resume", str(tmp_path / "nothing")], capsys)
+    assert code == 2 and "cannot resume" in err
