@@ -159,7 +159,7 @@ class CellSet:
             bad = np.flatnonzero(lengths <= 0)
             if bad.size:
                 raise LayoutError(
-                    f"instance {names[bad[0]]!r} (waveguide): length_um = {settings['length_um'][bad[0]]!r} "
+                    f"instance {names[bad[0]]!r} (waveguide): length_um = {float(settings['length_um'][bad[0]]):g} "
                     "cannot be drawn; valid: length_um >= 0.001 um"
                 )
             uniq, inv = np.unique(lengths, return_inverse=True)

@@ -1,0 +1,434 @@
+"""Layout: cells pass DRC, meshes pass DRC and layout-versus-netlist, GDS read-back,
+determinism, broken layouts are caught, bad input gives clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import math
+from pathlib import Path
+
+import gdstk
+import numpy as np
+import pytest
+
+from picffm import LayoutError, Netlist, clements, mzi_netlist, reck, symmetric_core
+from picffm.cli.main import main
+from picffm.layout import (
+    LAYERS,
+    LayoutOptions,
+    attenuator_cell,
+    bend_cell,
+    build_layout,
+    check_options,
+    coupler_cell,
+    grating_coupler_cell,
+    mzi_cell,
+    options_from_dict,
+    phase_shifter_cell,
+    rules_from_dict,
+    waveguide_cell,
+    write_gds,
+)
+from picffm.layout.cells import cell_ports, coupling_length
+from picffm.layout.drc import check_drc, edge_radius, polygon_width
+from picffm.layout.lvs import check_lvs, extract
+from picffm.schedule import compile_netlist
+
+ROOT = Path(__file__).resolve().parent.parent
+
+ALL_CELLS = [
+    waveguide_cell(12.5), bend_cell(90.0), bend_cell(30.0), coupler_cell(10.0), coupler_cell(0.0),
+    phase_shifter_cell(), mzi_cell(10.0, 10.0), mzi_cell(4.1, 17.3), attenuator_cell(10.0, 10.0),
+    grating_coupler_cell(),
+]
+
+
+@pytest.mark.parametrize("cell", ALL_CELLS, ids=lambda c: c.name)
+def test_every_cell_passes_drc(cell):
+    report = check_drc(cell)
+    assert report.ok, report.summary()
+    assert report.polygons == len(cell.polygons)
+
+
+@pytest.mark.parametrize("cell", ALL_CELLS, ids=lambda c: c.name)
+def test_cell_ports_sit_on_waveguide_ends(cell):
+    # every port is on the edge of a WG polygon: a probe 10 nm inside is covered, 10 nm outside is not
+    wg = [p for p in cell.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    for name, (x, y, a) in cell_ports(cell).items():
+        d = np.array([math.cos(a), math.sin(a)])
+        inside = np.array([x, y]) - 0.01 * d
+        outside = np.array([x, y]) + 0.01 * d
+        assert any(gdstk.inside([inside], p)[0] for p in wg), (cell.name, name)
+        assert not any(gdstk.inside([outside], p)[0] for p in wg), (cell.name, name)
+
+
+def test_cell_geometry_matches_parameters():
+    o = LayoutOptions()
+    # MZI length = 2 heater sections + 2 couplers; ports at the pitch
+    ports = cell_ports(mzi_cell(10.0, 10.0))
+    assert ports["o2"][1] == pytest.approx(o.pitch) and ports["o3"][1] == pytest.approx(o.pitch)
+    assert ports["o1"][:2] == (0.0, 0.0)
+    dc = cell_ports(coupler_cell(10.0))["o4"][0]
+    ls = o.heater_length + 2 * o.heater_margin
+    assert ports["o4"][0] == pytest.approx(2 * ls + 2 * dc, abs=2e-3)
+    # coupling length from kappa: 0 -> 0, 1/2 -> half the cross-over length, 1 -> cross-over length
+    np.testing.assert_allclose(coupling_length([0.0, 0.5, 1.0], o), [0.0, o.crossover_length / 2, o.crossover_length])
+    # the coupler's narrowest WG gap is the option's gap
+    c = coupler_cell(10.0)
+    wg = [p.points for p in c.polygons]
+    ys = np.concatenate(wg)[:, 1]
+    mid = o.pitch / 2
+    inner_low = ys[ys < mid].max()
+    inner_high = ys[ys > mid].min()
+    assert inner_high - inner_low == pytest.approx(o.gap, abs=1e-3)
+
+
+def test_drc_measures_width_spacing_radius():
+    rect = np.array([[0, 0], [10, 0], [10, 0.5], [0, 0.5]], float)
+    assert polygon_width(rect)[0] == pytest.approx(0.5)
+    t = np.linspace(0, np.pi / 2, 60)
+    r = 7.0
+    arc = np.column_stack([r * np.cos(t), r * np.sin(t)])
+    ring = np.vstack([arc * (r + 0.25) / r, arc[::-1] * (r - 0.25) / r])
+    assert edge_radius(ring)[0] == pytest.approx(r - 0.25, rel=2e-3)
+    cell = gdstk.Cell("bad")
+    wg = dict(layer=1, datatype=0)
+    cell.add(gdstk.rectangle((0, 0), (10, 0.5), **wg), gdstk.rectangle((0, 0.6), (10, 1.1), **wg))  # 0.1 gap
+    cell.add(gdstk.rectangle((0, 5), (10, 5.1), **wg))  # 0.1 wide
+    cell.add(gdstk.Polygon(np.vstack([arc * 3.25 / r, arc[::-1] * 2.75 / r]) + (0, 20), **wg))  # R = 3
+    cell.add(gdstk.rectangle((0, 30), (5, 35), layer=5))  # not in the layer map
+    rep = check_drc(cell)
+    kinds = sorted((v.rule, v.layer) for v in rep.violations)
+    assert kinds == [("bend_radius", "WG"), ("layer", "5/0"), ("spacing", "WG"), ("width", "WG")]
+    sp = next(v for v in rep.violations if v.rule == "spacing")
+    assert sp.value == pytest.approx(0.1) and sp.y == pytest.approx(0.55) and 0 <= sp.x <= 10
+    wd = next(v for v in rep.violations if v.rule == "width")
+    assert wd.value == pytest.approx(0.1) and wd.y == pytest.approx(5.05)
+    assert "0.100 um < 0.15 um" in str(sp)
+
+
+MESHES = [(kind, n) for kind in ("clements", "reck", "symmetric") for n in (3, 4)]
+
+
+def _mesh(kind, n):
+    return {"clements": clements, "reck": reck, "symmetric": symmetric_core}[kind](n)
+
+
+@pytest.mark.parametrize("kind,n", MESHES)
+def test_meshes_pass_drc_and_lvs_after_read_back(kind, n, tmp_path):
+    net = _mesh(kind, n)
+    layout = build_layout(net)
+    path = tmp_path / "chip.gds"
+    write_gds(layout.library, path)
+    drc = check_drc(gdstk.read_gds(str(path)))
+    assert drc.ok, drc.summary()
+    lvs = check_lvs(path, net)
+    assert lvs.ok, lvs.summary()
+    assert lvs.instances == len(net.instances)
+    assert lvs.connections == len(net.connections)
+    assert lvs.ports == 2 * n
+
+
+@pytest.mark.parametrize("kind,n", MESHES)
+def test_gds_reads_back_with_cells_labels_layers(kind, n, tmp_path):
+    net = _mesh(kind, n)
+    path = tmp_path / "chip.gds"
+    write_gds(build_layout(net).library, path)
+    lib = gdstk.read_gds(str(path))
+    names = sorted(c.name for c in lib.cells)
+    comps = {i.component for i in net.instances.values()}
+    expected = {"picffm_chip", "grating_coupler"}
+    expected |= {"mzi_Lc10_10"} if "mzi" in comps else set()
+    expected |= {"phase_shifter"} if "phase_shifter" in comps else set()
+    expected |= {"attenuator_Lc10_10"} if "attenuator" in comps else set()
+    assert set(names) == expected
+    (top,) = lib.top_level()
+    texts = [lb.text for lb in top.labels if (lb.layer, lb.texttype) == LAYERS["TEXT"].spec]
+    assert sorted(texts) == sorted(list(net.instances) + list(net.ports))  # one label per instance and chip port
+    assert len(top.references) == len(net.instances) + 2 * n
+    layers = {(p.layer, p.datatype) for c in lib.cells for p in c.polygons}
+    want = {LAYERS[k].spec for k in ("WG", "HEATER", "M1", "PAD", "FLOORPLAN")}
+    assert layers == want
+    # one MZI cell, referenced once per MZI
+    n_mzi = sum(1 for i in net.instances.values() if i.component == "mzi")
+    assert sum(1 for r in top.references if r.cell.name.startswith("mzi_")) == n_mzi
+
+
+def test_placement_follows_the_schedule():
+    net = symmetric_core(4)
+    sched = compile_netlist(net)
+    layout = build_layout(net)
+    plan = layout.plan
+    placed = {p.name: p for p in plan.instances}
+    o = layout.options
+    for st in sched.stages:
+        for j, name in enumerate(sched.names[st.component][st.start:st.stop]):
+            p = placed[name]
+            assert p.x == pytest.approx(plan.column_x[st.column])
+            modes = np.atleast_1d(st.modes[j])
+            assert p.y == pytest.approx(min(modes) * o.pitch)
+    # columns strictly increase along x; mirrored MZIs (ut_*) are reflected, heaters at the output side
+    assert np.all(np.diff(plan.column_x) > 0)
+    assert all(p.mirror == p.name.startswith("ut_") for p in plan.instances if p.component == "mzi")
+    refs = {lb.text: lb for lb in layout.top.labels}
+    ref = next(r for r in layout.top.references if r.cell.name.startswith("mzi_")
+               and abs(r.origin[0] - placed["ut_c0_m0"].x - placed["ut_c0_m0"].length) < 1e-6
+               and abs(r.origin[1] - placed["ut_c0_m0"].y) < 1e-6)
+    assert ref.x_reflection and ref.rotation == pytest.approx(math.pi)
+    assert "ut_c0_m0" in refs
+
+
+def test_crossed_pair_is_drawn_flipped_and_passes_lvs(tmp_path):
+    # row 0 (o1) of the MZI on the upper mode: the cell is flipped up-down
+    net = Netlist.from_dict({
+        "instances": {"a": {"component": "mzi", "settings": {}}, "b": {"component": "mzi", "settings": {}}},
+        "connections": {"a,o3": "b,o2"},
+        "ports": {"in0": "a,o1", "in1": "a,o2", "in2": "b,o1", "out0": "a,o4", "out1": "b,o3", "out2": "b,o4"},
+    })
+    layout = build_layout(net)
+    flips = {p.name: p.flip for p in layout.plan.instances}
+    assert flips == {"a": False, "b": True}
+    path = tmp_path / "x.gds"
+    write_gds(layout.library, path)
+    assert check_drc(layout.library).ok
+    assert check_lvs(path, net).ok
+
+
+def test_deterministic_bytes(tmp_path):
+    a, b = tmp_path / "a.gds", tmp_path / "b.gds"
+    write_gds(build_layout(symmetric_core(3)).library, a)
+    write_gds(build_layout(symmetric_core(3)).library, b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+# ------------------------------------------------------------------ broken
+
+
+def test_lvs_catches_moved_and_deleted_waveguides_and_missing_instance(tmp_path):
+    net = clements(4)
+    layout = build_layout(net)
+    top = layout.top
+    routes = [p for p in top.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    # which route joins which ports: find one between two MZIs
+    inner = next(r for r in layout.plan.routes if r.a[0].startswith("mzi") and r.b[0].startswith("mzi"))
+    k = layout.plan.routes.index(inner)
+    routes[k].translate(0, 1.0)  # moved off its ports
+    path = tmp_path / "moved.gds"
+    write_gds(layout.library, path)
+    rep = check_lvs(path, net)
+    assert not rep.ok
+    kinds = {i.kind for i in rep.issues}
+    assert {"missing_connection", "dangling"} <= kinds
+    miss = next(i for i in rep.issues if i.kind == "missing_connection")
+    assert f"{inner.a[0]},{inner.a[1]}" in miss.message and f"{inner.b[0]},{inner.b[1]}" in miss.message
+    assert miss.x == pytest.approx(inner.points[0][0]) and miss.y == pytest.approx(inner.points[0][1])
+
+    layout = build_layout(net)
+    victim = next(r for r in layout.top.references if r.cell.name.startswith("mzi_"))
+    layout.top.remove(victim)
+    rep = check_lvs(layout.library, net)
+    kinds = {i.kind for i in rep.issues}
+    assert {"missing_instance", "stray_label", "missing_connection"} <= kinds
+    missing = next(i for i in rep.issues if i.kind == "missing_instance")
+    assert missing.x == pytest.approx(victim.origin[0]) and missing.y == pytest.approx(victim.origin[1])
+
+    layout = build_layout(net)
+    wg = [p for p in layout.top.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    layout.top.remove(wg[0])  # the fan-in of in0
+    rep = check_lvs(layout.library, net)
+    assert any(i.kind == "missing_port" and "'in0'" in i.message for i in rep.issues)
+
+
+def test_lvs_catches_wrong_mirror_component_and_names():
+    net = symmetric_core(3)
+    layout = build_layout(net)
+    ex = extract(layout.library)
+    assert ex.instances["ut_c0_m0"].mirror and not ex.instances["u_c0_m0"].mirror
+    # a netlist that disagrees: u_c0_m0 mirrored, a renamed instance
+    doc = net.to_dict()
+    doc["instances"]["u_c0_m0"]["settings"]["mirror"] = True
+    rep = check_lvs(layout.library, Netlist.from_dict(doc))
+    assert [i.kind for i in rep.issues] == ["mirror"]
+    # a label renamed in the layout: the instance goes missing, an extra appears
+    lb = next(lb for lb in layout.top.labels if lb.text == "d_m1")
+    lb.text = "d_mX"
+    kinds = {i.kind for i in check_lvs(layout.library, net).issues}
+    assert kinds == {"extra_instance", "missing_instance", "missing_connection", "extra_connection"}
+
+
+def test_lvs_catches_coupler_geometry_that_disagrees_with_kappa():
+    net = mzi_netlist()
+    layout = build_layout(net)
+    doc = net.to_dict()
+    doc["instances"]["mzi_c0_m0"]["settings"]["kappa1"] = 0.3
+    rep = check_lvs(layout.library, Netlist.from_dict(doc))
+    assert [i.kind for i in rep.issues] == ["geometry"]
+    assert "mzi_Lc" in rep.issues[0].message
+
+
+def test_drc_catches_a_waveguide_moved_next_to_another(tmp_path):
+    layout = build_layout(clements(4))
+    wg = [p for p in layout.top.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    # a straight route between columns, moved to 0.1 um from its neighbour's arm ... take any inner route
+    k = next(i for i, r in enumerate(layout.plan.routes) if len(r.points) == 2)
+    y = layout.plan.routes[k].points[0][1]
+    wg[k].translate(0, 0.6)  # its edge now 0.1 um from where the route's own port waveguides are
+    rep = check_drc(layout.library)
+    assert not rep.ok
+    v = rep.violations[0]
+    assert v.rule == "spacing" and v.layer == "WG" and v.value == pytest.approx(0.1, abs=2e-3)
+    assert v.y == pytest.approx(y + 0.3, abs=0.01)
+
+
+# ----------------------------------------------------------------- bad input
+
+
+def test_component_without_cell_names_the_instance():
+    net = Netlist.from_dict({
+        "instances": {"wg": {"component": "waveguide", "settings": {}}, "t": {"component": "terminator"}},
+        "connections": {"wg,o2": "t,o1"},
+        "ports": {"in0": "wg,o1"},
+    })
+    with pytest.raises(LayoutError, match=r"instance 't'.*'terminator' has no layout cell; drawable"):
+        build_layout(net)
+
+
+def test_loop_netlist_is_a_layout_error():
+    from picffm import load_netlist
+
+    with pytest.raises(LayoutError, match="loop.*cannot be drawn"):
+        build_layout(load_netlist(ROOT / "netlists" / "ring_allpass.pic.yml"))
+
+
+def test_non_adjacent_pair_and_zero_length_waveguide():
+    net = Netlist.from_dict({
+        "instances": {"ps": {"component": "phase_shifter"}, "c": {"component": "coupler"},
+                      "w": {"component": "waveguide"}},
+        "connections": {"ps,o2": "w,o1", "w,o2": "c,o2"},
+        "ports": {"in0": "c,o1", "in1": "ps,o1", "in2": "x"} if False else
+        {"in0": "c,o1", "in1": "ps,o1", "out0": "c,o4", "out1": "c,o3"},
+    })
+    assert build_layout(net).plan.n_modes == 2  # adjacent: fine
+    three = Netlist.from_dict({
+        "instances": {"a": {"component": "phase_shifter"}, "b": {"component": "phase_shifter"},
+                      "c": {"component": "coupler"}},
+        "connections": {},
+        "ports": {"in0": "c,o1", "in1": "a,o1", "in2": "c,o2", "out0": "c,o4", "out1": "a,o2", "out2": "c,o3"}
+        | {"in3": "b,o1", "out3": "b,o2"},
+    })
+    with pytest.raises(LayoutError, match=r"instance 'c' \(coupler\) couples modes 0 and 2, which are not adjacent"):
+        build_layout(three)
+    zero = Netlist.from_dict({
+        "instances": {"w": {"component": "waveguide", "settings": {"length_um": 0.0}}},
+        "connections": {}, "ports": {"in0": "w,o1", "out0": "w,o2"},
+    })
+    with pytest.raises(LayoutError, match=r"instance 'w' \(waveguide\): length_um = 0 cannot be drawn"):
+        build_layout(zero)
+
+
+@pytest.mark.parametrize("opts,match", [
+    ({"gap": 0.0}, r"gap = 0.0 is impossible"),
+    ({"gap": -1.0}, r"gap = -1.0 is impossible"),
+    ({"gap": 0.1}, r"coupler gap = 0.1 um is below the WG minimum spacing 0.15"),
+    ({"bend_radius": 3.0}, r"bend_radius = 3 um is below the WG minimum bend radius 5"),
+    ({"pitch": 20.0}, r"pitch = 20 um cannot hold the 15 um heater pads"),
+    ({"pitch": 0.6}, r"pitch = 0.6 um leaves no room for the coupler"),
+    ({"heater_length": 30.0}, r"heater_length = 30 um is too short"),
+    ({"wg_width": 0.1}, r"wg_width = 0.1 um is below the WG minimum width"),
+])
+def test_impossible_geometry(opts, match):
+    with pytest.raises(LayoutError, match=match):
+        check_options(options_from_dict(opts))
+    with pytest.raises(LayoutError, match=match):
+        build_layout(clements(3), options_from_dict(opts))
+
+
+def test_unknown_option_layer_and_rule_key():
+    with pytest.raises(LayoutError, match="unknown layout option 'pich'; valid options: wg_width, pitch"):
+        options_from_dict({"pich": 30})
+    with pytest.raises(LayoutError, match="unknown layer 'SLAB'; valid layers: WG, PORT, HEATER"):
+        rules_from_dict({"SLAB": {"min_width": 1.0}})
+    with pytest.raises(LayoutError, match="unknown key 'min_widht'"):
+        rules_from_dict({"WG": {"min_widht": 1.0}})
+    # a stricter rule set makes the default geometry fail, naming the rule
+    strict = rules_from_dict({"WG": {"min_spacing": 0.25}})
+    with pytest.raises(LayoutError, match="below the WG minimum spacing 0.25"):
+        build_layout(clements(3), rules=strict)
+
+
+def test_other_options_still_pass_drc_and_lvs(tmp_path):
+    o = options_from_dict({"pitch": 60.0, "bend_radius": 25.0, "gap": 0.3, "column_gap": 5.0, "heater_length": 80})
+    net = symmetric_core(3)
+    layout = build_layout(net, o)
+    path = tmp_path / "x.gds"
+    write_gds(layout.library, path)
+    assert check_drc(layout.library).ok
+    assert check_lvs(path, net, o).ok
+    assert layout.plan.instances[0].length > build_layout(net).plan.instances[0].length
+
+
+# ----------------------------------------------------------------------- CLI
+
+
+def test_cli_layout_check_json(tmp_path, capsys):
+    out = tmp_path / "s.gds"
+    png = tmp_path / "s.png"
+    rc = main(["layout", str(ROOT / "netlists" / "symmetric_core_4.json"), "-o", str(out), "--png", str(png),
+               "--check", "--json"])
+    assert rc == 0
+    import json
+
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["drc"]["ok"] and rep["lvs"]["ok"]
+    assert rep["cells"] == 4 and rep["references"] == 16 + 8 and rep["labels"] == 24
+    assert rep["lvs"]["instances"] == 16 and rep["lvs"]["connections"] == 24
+    assert out.exists() and out.with_suffix(".lyp").exists() and png.read_bytes()[:4] == b"\x89PNG"
+    assert "<layer-properties>" in out.with_suffix(".lyp").read_text()
+    w, h = rep["chip_um"]
+    assert w > 0 and h > 0
+
+
+def test_cli_layout_text_and_errors(tmp_path, capsys):
+    out = tmp_path / "m.gds"
+    assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(out), "--check"]) == 0
+    text = capsys.readouterr().out
+    assert "DRC clean" in text and "LVS clean" in text and "wrote" in text
+    assert main(["layout", str(ROOT / "netlists" / "ring_allpass.pic.yml"), "-o", str(out)]) == 2
+    assert "cannot be drawn" in capsys.readouterr().err
+    assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(tmp_path / "m.txt")]) == 2
+    assert "use a .gds file name" in capsys.readouterr().err
+    opts = tmp_path / "o.yml"
+    opts.write_text("gap: 0\n")
+    assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(out), "--options", str(opts)]) == 2
+    err = capsys.readouterr().err
+    assert "o.yml" in err and "gap = 0.0 is impossible" in err and "Traceback" not in err
+
+
+def test_lvs_against_another_netlist_fails(tmp_path):
+    out = tmp_path / "c.gds"
+    assert main(["layout", str(ROOT / "netlists" / "clements_4.pic.yml"), "-o", str(out)]) == 0
+    rep = check_lvs(out, reck(4))
+    assert not rep.ok and any(i.kind == "missing_connection" for i in rep.issues)
+
+
+# ---------------------------------------------------------- example layouts
+
+
+def test_example_layouts_are_up_to_date(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_layouts", ROOT / "scripts" / "make_layouts.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    sums = dict(line.split()[::-1] for line in (ROOT / "layouts" / "SHA256SUMS").read_text().splitlines())
+    assert "clements_64.gds" in sums and "symmetric_core_4.gds" in sums
+    for path in mod.example_netlists():
+        name = mod.stem(path) + ".gds"
+        if name not in sums:
+            continue
+        layout = build_layout(__import__("picffm").load_netlist(path))
+        write_gds(layout.library, tmp_path / name)
+        data = (tmp_path / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == sums[name], f"{name}: run scripts/make_layouts.py"
+        committed = ROOT / "layouts" / name
+        if committed.exists():
+            assert committed.read_bytes() == data
