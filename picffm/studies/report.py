@@ -57,7 +57,7 @@ def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *,
     """Draw line panels side by side and save a PNG atomically.
 
     Each panel: ``title``, ``xlabel``, ``ylabel``, optional ``ylim``,
-    ``hline`` (value, label), ``xscale``, and ``lines``: a list of dicts with
+    ``hline`` (value, label), ``xscale``, ``yscale``, and ``lines``: a list of dicts with
     ``x``, ``y``, ``label`` and optional ``lo``/``hi`` (a shaded band, e.g.
     min..max over seeds), ``style`` (matplotlib format string).
     """
@@ -81,6 +81,8 @@ def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *,
             ax.axhline(value, color="0.4", ls=":", lw=1, label=label)
         if panel.get("xscale"):
             ax.set_xscale(panel["xscale"])
+        if panel.get("yscale"):
+            ax.set_yscale(panel["yscale"])
         if panel.get("ylim"):
             ax.set_ylim(*panel["ylim"])
         ax.set_title(panel.get("title", ""), fontsize=10)

@@ -44,8 +44,10 @@ class _Sweep(BaseModel):
     seeds: int = Field(2, ge=1, le=1000, description="replicate chips per point (1 .. 1000)")
     chip: str = Field("typical", min_length=1,
                       description="chip preset name (ideal, mild, typical, harsh) or chip spec file (.toml/.json)")
-    size: int = Field(4, ge=2, le=32, description="modes of each symmetric core (2 .. 32)")
+    layers: int = Field(2, ge=1, le=8, description="network layers, one 16-mode symmetric core each (1 .. 8)")
     epochs: int = Field(60, ge=1, le=10000, description="training epochs before the study starts (1 .. 10000)")
+    ffm_trainer: Literal["ffm-phase", "ffm"] = Field(
+        "ffm-phase", description="FFM flavour: ffm-phase (phase level, monitor taps) or ffm (matrix level)")
 
     @classmethod
     def valid_keys(cls) -> list[str]:
@@ -67,7 +69,7 @@ class DriftSweep(_Sweep):
     """
 
     drift_rates: list[NonNegFloat] = Field(
-        [0.0, 0.02, 0.05], min_length=1, max_length=50,
+        [0.0, 0.01, 0.03], min_length=1, max_length=50,
         description="phase drift rates in rad/sqrt(s) (random-walk std after 1 s), each in [0, 10]")
     methods: list[Literal["insilico", "recal", "ffm"]] = Field(
         list(DRIFT_METHODS), min_length=1, description=f"methods, any of {', '.join(DRIFT_METHODS)}")
@@ -76,6 +78,8 @@ class DriftSweep(_Sweep):
                           description="time between accuracy checks in s, (0, duration_s]")
     recal_interval_s: float = Field(15.0, gt=0.0, le=1e7, allow_inf_nan=False,
                                     description="recalibration interval of 'recal' in s, >= step_s")
+    recal_iterations: int = Field(8, ge=1, le=50,
+                                  description="measure-and-correct rounds per recalibration (1 .. 50)")
     ffm_steps: int = Field(5, ge=1, le=1000, description="FFM training steps per time step (1 .. 1000)")
     threshold: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False,
                              description="accuracy threshold for the survival time, (0, 1]")
@@ -110,8 +114,9 @@ class AsymmetrySweep(_Sweep):
         description="mirror asymmetries, each in [0, 1]")
     methods: list[Literal["ideal", "insilico", "ffm"]] = Field(
         list(ASYMMETRY_METHODS), min_length=1, description=f"methods, any of {', '.join(ASYMMETRY_METHODS)}")
-    gradient_batches: int = Field(4, ge=1, le=1000,
-                                  description="batches on which the FFM gradient error is measured (1 .. 1000)")
+    grad_probe_step: int = Field(80, ge=1, le=10**6,
+                                 description="training update at which the gradient error is measured "
+                                             "(1 .. epochs * 3; 80 as in Xue et al.)")
 
     @field_validator("asymmetries", "methods")
     @classmethod
@@ -119,6 +124,13 @@ class AsymmetrySweep(_Sweep):
         if len(set(v)) != len(v):
             raise ValueError("values must be distinct")
         return v
+
+    @model_validator(mode="after")
+    def _probe(self):
+        if self.grad_probe_step > 3 * self.epochs:
+            raise ValueError(f"grad_probe_step ({self.grad_probe_step}) must be <= the number of training updates, "
+                             f"3 per epoch = {3 * self.epochs}")
+        return self
 
 
 SWEEPS: dict[str, type[_Sweep]] = {"drift": DriftSweep, "asymmetry": AsymmetrySweep}

@@ -1,0 +1,112 @@
+"""``picffm study {drift,asymmetry}``: robustness studies, local or on a Dask cluster.
+
+The sweep comes from options, a TOML file (``--sweep FILE``, table
+``[drift]`` / ``[asymmetry]``) or both (options win). Points run in a local
+process pool (``--workers``, default all cores) or on an existing Dask
+cluster (``--scheduler tcp://host:8786``). Every finished point is saved in
+``--out`` at once; ``--resume`` continues an interrupted study.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, parse_list
+from .common import EXIT_INTERRUPTED, emit_json, table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "study",
+        help="robustness studies (drift, mirror asymmetry), locally or on a Dask cluster",
+        description="Robustness studies: how long a trained network survives drift, and how much "
+        "mirror symmetry fully forward (FFM) training needs. Each sweep point is an independent task.",
+    )
+    sub = p.add_subparsers(dest="study", metavar="STUDY", parser_class=type(p))
+    sub.required = True
+
+    d = sub.add_parser(
+        "drift", help="accuracy vs time under phase drift: in silico, recalibrated, FFM online",
+        description="Sweep drift rate x method x seed. Methods: insilico (trained on the ideal model, "
+        "programmed once), recal (in silico, re-measured and reprogrammed every --recal-interval-s), "
+        "ffm (trained on the chip, then a few FFM steps per time step). Writes accuracy vs time "
+        "(CSV, results.json, PNG per drift rate), time above --threshold and optical passes.",
+    )
+    _common(d, "drift")
+    d.add_argument("--drift-rates", metavar="LIST",
+                   help="phase drift rates, rad/sqrt(s), comma-separated (random walk; default 0,0.01,0.03)")
+    d.add_argument("--methods", metavar="LIST", help=f"comma-separated subset of {','.join(DRIFT_METHODS)}")
+    d.add_argument("--duration-s", type=float, metavar="S", help="time span in s (default 60)")
+    d.add_argument("--step-s", type=float, metavar="S", help="time between accuracy checks in s (default 5)")
+    d.add_argument("--recal-interval-s", type=float, metavar="S", help="recalibration interval of recal in s (default 15)")
+    d.add_argument("--recal-iterations", type=int, metavar="N", help="measure-and-correct rounds per recalibration (default 8)")
+    d.add_argument("--ffm-steps", type=int, metavar="N", help="FFM training steps per time step (default 5)")
+    d.add_argument("--threshold", type=float, metavar="ACC", help="accuracy threshold, 0..1 (default 0.8)")
+    d.set_defaults(func=run, lists={"drift_rates": float, "methods": str})
+
+    a = sub.add_parser(
+        "asymmetry", help="FFM accuracy and gradient error vs the symmetric core's mirror asymmetry",
+        description="Sweep mirror asymmetry (0: mirror half identical to the first half, 1: independent "
+        "fabrication errors) x method x seed. FFM accuracy and FFM gradient error vs the chip's true "
+        "gradient, with in silico and ideal as references.",
+    )
+    _common(a, "asymmetry")
+    a.add_argument("--asymmetries", metavar="LIST", help="mirror asymmetries in [0, 1], comma-separated "
+                   "(default 0,0.25,0.5,0.75,1)")
+    a.add_argument("--methods", metavar="LIST", help=f"comma-separated subset of {','.join(ASYMMETRY_METHODS)}")
+    a.add_argument("--grad-probe-step", type=int, metavar="K",
+                   help="training update at which the gradient error is measured (default 80)")
+    a.set_defaults(func=run, lists={"asymmetries": float, "methods": str})
+
+
+def _common(p, name: str) -> None:
+    p.add_argument("--sweep", metavar="FILE", help=f"TOML sweep file with a [{name}] table (options override it)")
+    p.add_argument("-o", "--out", metavar="DIR", default=f"{name}-study",
+                   help=f"study directory: points, CSV, results.json, PNG (default ./{name}-study)")
+    p.add_argument("--chip", metavar="PRESET|FILE", help="chip preset or chip spec file (default typical)")
+    p.add_argument("--layers", type=int, metavar="N", help="network layers, one 16-mode symmetric core each (default 2)")
+    p.add_argument("--ffm-trainer", choices=("ffm-phase", "ffm"), help="FFM flavour (default ffm-phase)")
+    p.add_argument("--epochs", type=int, metavar="N", help="training epochs before the study (default 60)")
+    p.add_argument("--seeds", type=int, metavar="N", help="replicate chips per point (default 2)")
+    p.add_argument("--seed", type=int, metavar="N", help="study seed (default 0)")
+    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores; 1: serial)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on an existing Dask cluster, e.g. tcp://host:8786 (needs picffm[dask])")
+    p.add_argument("--resume", action="store_true", help="continue the study in --out, skipping finished points")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print results.json's summary as JSON")
+
+
+def _options(args) -> dict:
+    """Sweep keys given on the command line (``None``: not given)."""
+    skip = {"command", "study", "func", "lists", "sweep", "out", "workers", "scheduler", "resume",
+            "no_progress", "json"}
+    opts = {k: v for k, v in vars(args).items() if k not in skip}
+    for key, kind in args.lists.items():
+        if opts.get(key) is not None:
+            opts[key] = parse_list(opts[key], f"--{key.replace('_', '-')}", kind)
+    return opts
+
+
+def run(args) -> int:
+    from ..studies import asymmetry, drift
+    from ..studies.runner import run_study
+
+    module = {"drift": drift, "asymmetry": asymmetry}[args.study]
+    sweep = load_sweep(args.study, args.sweep, _options(args))
+    try:
+        res = run_study(module, sweep, args.out, workers=args.workers, scheduler=args.scheduler,
+                        resume=args.resume, progress=False if args.no_progress else None)
+    except KeyboardInterrupt:
+        print(f"picffm: interrupted; finished points are saved in {args.out}; "
+              f"rerun the same command with --resume to continue", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if args.json:
+        emit_json({"study": args.study, "out": args.out, "ran": res.ran, "reused": res.reused,
+                   "files": res.files, "summary": res.doc["summary"]})
+        return 0
+    header, rows = module.summary_table(res.doc)
+    print(table(rows, header))
+    print(f"\n{res.ran} point(s) computed, {res.reused} reused; wrote {len(res.files)} files to {args.out}: "
+          + ", ".join(sorted({f.rsplit('/', 1)[-1] for f in res.files})))
+    return 0

@@ -1,0 +1,127 @@
+"""``picffm study asymmetry``: how much mirror symmetry FFM training needs.
+
+One task per (mirror asymmetry, method, replicate), on chips of the study's
+spec with ``mirror_asymmetry`` set to the swept value (0: the mirror half of
+every core has exactly the first half's fabrication errors, so the realised
+matrix is symmetric; 1: independent errors) and drift switched off:
+
+* ``ffm``: trained on the chip (``ffm_trainer``) with
+  :func:`picffm.training.run.train_network`; test accuracy on the chip, and
+  the gradient error at update ``grad_probe_step`` (80, as in Xue et al.):
+  relative error (%) of the FFM-measured gradient, and of the in-silico
+  model's gradient at the same state, against the chip's true gradient
+  (evaluation-only ``reveal()``; :func:`picffm.training.run.gradient_errors`);
+* ``insilico``: trained on the ideal model, deployed on the chip;
+* ``ideal``: the ideal model itself (does not depend on the asymmetry; the
+  reference line; it uses no chip, so its chip passes are 0).
+
+Seeds derive from the study seed and the replicate only: one replicate uses
+the same split, initial phases and fabrication draw at every asymmetry.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..chip.spec import spec_from_dict
+from ..training.config import TrainConfig
+from ..training.run import train_network
+from .executor import Task, derive_seed
+from .report import plot_panels, write_csv, write_json
+
+__all__ = ["NAME", "asymmetry_point", "make_tasks", "summarise", "write_outputs", "summary_table"]
+
+NAME = "asymmetry"
+LABELS = {"ideal": "ideal model", "insilico": "in silico on chip", "ffm": "FFM on chip"}
+
+
+def make_tasks(sweep, context: Mapping[str, Any]) -> list[Task]:
+    return [Task(asymmetry_point, {"asymmetry": a, "method": m, "replicate": rep},
+                 derive_seed(sweep.seed, "replicate", rep), context)
+            for a in sweep.asymmetries for m in sweep.methods for rep in range(sweep.seeds)]
+
+
+def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
+    """Train and test one (asymmetry, method, replicate) point."""
+    spec = spec_from_dict(ctx["chip_spec"]).replace(mirror_asymmetry=float(point["asymmetry"]),
+                                                    drift__model="none")
+    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0,
+                      grad_probe_step=ctx["grad_probe_step"])
+    method = point["method"]
+    trainer = ctx["ffm_trainer"] if method == "ffm" else method
+    res = train_network(trainer, None if method == "ideal" else spec, seed, cfg)
+    grad = res.grad or {}
+    return {"test_accuracy": float(res.test_acc), "train_accuracy": float(res.train_acc),
+            "chip_passes": 0 if method == "ideal" else int(res.train_passes),
+            "gradient_error_pct": grad.get("method"), "model_gradient_error_pct": grad.get("insilico")}
+
+
+def _mean(values) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(np.mean(vals)) if vals else None
+
+
+def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Mapping[str, dict]) -> dict:
+    points = [{**t.point, "seed": t.seed, **results[t.key]} for t in tasks]
+    summary = []
+    for a in sweep.asymmetries:
+        for m in sweep.methods:
+            rows = [p for p in points if p["asymmetry"] == a and p["method"] == m]
+            acc = [p["test_accuracy"] for p in rows]
+            summary.append({"asymmetry": a, "method": m, "seeds": len(rows),
+                            "test_accuracy_mean": float(np.mean(acc)), "test_accuracy_min": float(min(acc)),
+                            "test_accuracy_max": float(max(acc)),
+                            "gradient_error_pct_mean": _mean(p["gradient_error_pct"] for p in rows),
+                            "model_gradient_error_pct_mean": _mean(p["model_gradient_error_pct"] for p in rows),
+                            "chip_passes_mean": float(np.mean([p["chip_passes"] for p in rows]))})
+    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
+            "points": points, "summary": summary}
+
+
+def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
+    """``results.json``, ``points.csv``, ``summary.csv`` and ``asymmetry.png``."""
+    cfg = doc["config"]
+    files = [directory / "results.json", directory / "points.csv", directory / "summary.csv",
+             directory / "asymmetry.png"]
+    write_json(files[0], doc)
+    write_csv(files[1], ["asymmetry", "method", "replicate", "seed", "test_accuracy", "train_accuracy",
+                         "gradient_error_pct", "model_gradient_error_pct", "chip_passes"],
+              ([p["asymmetry"], p["method"], p["replicate"], p["seed"], p["test_accuracy"], p["train_accuracy"],
+                p["gradient_error_pct"], p["model_gradient_error_pct"], p["chip_passes"]] for p in doc["points"]))
+    write_csv(files[2], ["asymmetry", "method", "seeds", "test_accuracy_mean", "test_accuracy_min",
+                         "test_accuracy_max", "gradient_error_pct_mean", "model_gradient_error_pct_mean",
+                         "chip_passes_mean"],
+              ([s["asymmetry"], s["method"], s["seeds"], s["test_accuracy_mean"], s["test_accuracy_min"],
+                s["test_accuracy_max"], s["gradient_error_pct_mean"], s["model_gradient_error_pct_mean"],
+                s["chip_passes_mean"]] for s in doc["summary"]))
+    xs = cfg["asymmetries"]
+    acc_lines, grad_lines = [], []
+    for m in cfg["methods"]:
+        rows = [s for s in doc["summary"] if s["method"] == m]
+        acc_lines.append({"x": xs, "y": [s["test_accuracy_mean"] for s in rows],
+                          "lo": [s["test_accuracy_min"] for s in rows], "hi": [s["test_accuracy_max"] for s in rows],
+                          "label": LABELS[m], "style": "o-"})
+        if m == "ffm":
+            grad_lines.append({"x": xs, "y": [s["gradient_error_pct_mean"] for s in rows],
+                               "label": "FFM measured", "style": "o-"})
+            grad_lines.append({"x": xs, "y": [s["model_gradient_error_pct_mean"] for s in rows],
+                               "label": "in-silico model", "style": "s--"})
+    panels = [{"title": "test accuracy", "xlabel": "mirror asymmetry", "ylabel": "accuracy",
+               "ylim": (0.0, 1.02), "lines": acc_lines, "legend": "lower left"}]
+    if grad_lines:
+        panels.append({"title": f"gradient error at update {cfg['grad_probe_step']}", "xlabel": "mirror asymmetry",
+                       "ylabel": "relative error vs true gradient (%)", "yscale": "log",
+                       "lines": grad_lines})
+    plot_panels(files[3], panels, suptitle=f"Asymmetry study: chip {cfg['chip']}, {cfg['seeds']} seed(s)")
+    return files
+
+
+def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
+    header = ["asymmetry", "method", "test acc", "FFM grad err %", "model grad err %", "chip passes"]
+    fmt = (lambda v: "" if v is None else round(v, 2))
+    rows = [[s["asymmetry"], s["method"], round(s["test_accuracy_mean"], 3), fmt(s["gradient_error_pct_mean"]),
+             fmt(s["model_gradient_error_pct_mean"]), int(s["chip_passes_mean"])] for s in doc["summary"]]
+    return header, rows

@@ -1,0 +1,176 @@
+"""``picffm study drift``: how long a trained network survives phase drift.
+
+One task per (drift rate, method, replicate). Every task builds the same
+network problem (Iris, :mod:`picffm.training`) on chips of the study's spec
+with its drift replaced by a random walk of the swept rate (rad/sqrt(s):
+every heater's phase std grows as ``rate * sqrt(t)``), trains, deploys at
+``t = 0`` and then lets time run:
+
+* ``insilico``: trained on the ideal model, programmed once, never touched;
+* ``recal``: the same network, recalibrated in closed loop at ``t = 0`` and
+  every ``recal_interval_s`` (:mod:`picffm.studies.recalibration`:
+  re-measure each chip's matrix, correct the settings with the digital
+  twin's sensitivity matrix, reprogram);
+* ``ffm``: trained on the chip (``ffm_trainer``, phase- or matrix-level
+  FFM), then ``ffm_steps`` online FFM updates in every time step.
+
+Clock: training and every maintenance action take no chip time; at each
+check time ``t_k = k * step_s`` the chips have drifted to ``t_k``, the test
+accuracy is recorded (noiseless truth via the evaluation-only ``reveal()``,
+no optical pass), *then* the method's maintenance for the next interval runs.
+So the curve shows each method just before it corrects itself (worst case).
+
+Seeds: a task's seed derives from the study seed and the replicate only, so
+for one replicate every method and drift rate sees the same data split,
+initial phases, fabricated chips and the same drift path (scaled by the rate).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from ..chip.spec import spec_from_dict
+from ..training.config import TrainConfig
+from ..training.trainers import _design_circuit, make_chips, make_dataset, make_trainer
+from .executor import Task, derive_seed
+from .recalibration import make_twin, recalibrate
+from .report import mean_band, plot_panels, write_csv, write_json
+from .evaluation import true_accuracy
+
+__all__ = ["NAME", "drift_point", "make_tasks", "summarise", "write_outputs", "summary_table", "survival_time"]
+
+NAME = "drift"
+LABELS = {"insilico": "in silico, once", "recal": "in silico + recalibration", "ffm": "FFM online"}
+
+
+def make_tasks(sweep, context: Mapping[str, Any]) -> list[Task]:
+    """One task per drift rate x method x replicate (seed from the study seed and the replicate)."""
+    return [Task(drift_point, {"drift_rate": rate, "method": method, "replicate": rep},
+                 derive_seed(sweep.seed, "replicate", rep), context)
+            for rate in sweep.drift_rates for method in sweep.methods for rep in range(sweep.seeds)]
+
+
+def survival_time(times: list[float], accuracy: list[float], threshold: float) -> float:
+    """First check time at which accuracy is below ``threshold`` (0 if already at t = 0);
+    the last time if it never is (a lower bound: the study ended first)."""
+    for t, a in zip(times, accuracy):
+        if a < threshold:
+            return float(t)
+    return float(times[-1])
+
+
+def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
+    """Run one (drift rate, method, replicate) point: accuracy vs time and passes spent."""
+    rate, method = float(point["drift_rate"]), point["method"]
+    spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=rate)
+    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0)
+    data = make_dataset(seed, cfg)
+    chips = make_chips(spec, seed, cfg.layers)
+
+    # deployment at t = 0
+    if method == "ffm":
+        trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
+        for _ in range(cfg.epochs):
+            trainer.run_epoch()
+        states = trainer.states
+    else:
+        model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
+        for _ in range(cfg.epochs):
+            model.run_epoch()
+        states = model.states
+        for chip, st in zip(chips, states):
+            chip.program(st.settings)
+        if method == "recal":
+            circuit = _design_circuit(chips[0].n_modes)
+            twins = [make_twin(circuit, w, st.settings) for w, st in zip(model.params, states)]
+            states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
+                      for c, tw, st in zip(chips, twins, states)]
+    initial = sum(c.passes for c in chips)
+
+    n_steps = int(round(ctx["duration_s"] / ctx["step_s"]))
+    times, acc, passes, recal_times = [], [], [], []
+    last_recal = 0.0
+    for k in range(n_steps + 1):
+        t = k * ctx["step_s"]
+        if k:
+            for c in chips:
+                c.advance(ctx["step_s"])
+        times.append(t)
+        acc.append(true_accuracy(chips, states, data.x_test, data.y_test, readout_gain=cfg.readout_gain))
+        passes.append(sum(c.passes for c in chips) - initial)
+        if k == n_steps:
+            break
+        if method == "recal" and t > 0 and t - last_recal >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:
+            states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
+                      for c, tw, st in zip(chips, twins, states)]
+            last_recal = t
+            recal_times.append(t)
+        elif method == "ffm":
+            trainer.train_steps(ctx["ffm_steps"])
+            states = trainer.states
+    return {"times_s": times, "accuracy": acc, "passes": passes, "initial_passes": int(initial),
+            "recal_times_s": recal_times, "survival_s": survival_time(times, acc, ctx["threshold"]),
+            "survived": bool(min(acc) >= ctx["threshold"])}
+
+
+def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Mapping[str, dict]) -> dict:
+    """The ``results.json`` document: config, every point, and per (rate, method) means over seeds."""
+    points = [{**t.point, "seed": t.seed, **results[t.key]} for t in tasks]
+    summary = []
+    for rate in sweep.drift_rates:
+        for method in sweep.methods:
+            rows = [p for p in points if p["drift_rate"] == rate and p["method"] == method]
+            mean, lo, hi = mean_band([p["accuracy"] for p in rows])
+            summary.append({
+                "drift_rate": rate, "method": method, "seeds": len(rows), "times_s": rows[0]["times_s"],
+                "accuracy_mean": mean, "accuracy_min": lo, "accuracy_max": hi,
+                "survival_s_mean": float(np.mean([p["survival_s"] for p in rows])),
+                "survived_all": all(p["survived"] for p in rows),
+                "final_accuracy_mean": mean[-1],
+                "passes_mean": float(np.mean([p["passes"][-1] for p in rows])),
+                "initial_passes_mean": float(np.mean([p["initial_passes"] for p in rows])),
+            })
+    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
+            "points": points, "summary": summary}
+
+
+def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
+    """``results.json``, ``accuracy_vs_time.csv``, ``summary.csv`` and ``accuracy_vs_time.png``."""
+    cfg = doc["config"]
+    files = [directory / "results.json", directory / "accuracy_vs_time.csv", directory / "summary.csv",
+             directory / "accuracy_vs_time.png"]
+    write_json(files[0], doc)
+    write_csv(files[1], ["drift_rate_rad_per_sqrt_s", "method", "replicate", "seed", "time_s", "accuracy",
+                         "passes"],
+              ([p["drift_rate"], p["method"], p["replicate"], p["seed"], t, a, n]
+               for p in doc["points"] for t, a, n in zip(p["times_s"], p["accuracy"], p["passes"])))
+    write_csv(files[2], ["drift_rate_rad_per_sqrt_s", "method", "seeds", "survival_s_mean", "survived_all",
+                         "final_accuracy_mean", "initial_passes_mean", "passes_mean"],
+              ([s["drift_rate"], s["method"], s["seeds"], s["survival_s_mean"], s["survived_all"],
+                s["final_accuracy_mean"], s["initial_passes_mean"], s["passes_mean"]] for s in doc["summary"]))
+    panels = []
+    for rate in cfg["drift_rates"]:
+        rows = [s for s in doc["summary"] if s["drift_rate"] == rate]
+        panels.append({
+            "title": f"drift {rate:g} rad/sqrt(s)", "xlabel": "time (s)", "ylabel": "test accuracy",
+            "ylim": (0.0, 1.02), "hline": (cfg["threshold"], f"threshold {cfg['threshold']:g}"),
+            "legend": "lower left",
+            "lines": [{"x": s["times_s"], "y": s["accuracy_mean"], "lo": s["accuracy_min"], "hi": s["accuracy_max"],
+                       "label": LABELS[s["method"]], "style": "o-"} for s in rows]})
+    plot_panels(files[3], panels, suptitle=f"Drift study: chip {cfg['chip']}, {cfg['seeds']} seed(s), "
+                                           "mean and min..max over seeds")
+    return files
+
+
+def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
+    """Header and rows for the terminal: one row per drift rate and method."""
+    header = ["drift rad/sqrt(s)", "method", "acc t=0", "acc end", "time above thr (s)", "passes initial",
+              "passes maint."]
+    rows = [[s["drift_rate"], s["method"], round(s["accuracy_mean"][0], 3), round(s["final_accuracy_mean"], 3),
+             f"{s['survival_s_mean']:g}" + ("+" if s["survived_all"] else ""), int(s["initial_passes_mean"]),
+             int(s["passes_mean"])] for s in doc["summary"]]
+    return header, rows

@@ -1,0 +1,67 @@
+"""Run a study end to end: tasks -> executor (with the point store) -> report.
+
+A study module (:mod:`.drift`, :mod:`.asymmetry`) provides ``NAME``,
+``make_tasks(sweep, context) -> list[Task]``, ``summarise(sweep, context,
+tasks, results) -> dict`` and ``write_outputs(directory, doc) -> list[Path]``.
+The chip spec is resolved here, once, in the submitting process, and shipped
+to the tasks as plain data in the context: Dask workers on other machines need
+neither the spec file nor a shared file system.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..chip import preset
+from ..chip.presets import PRESETS
+from ..chip.spec import load_spec
+from ..errors import ConfigError
+from .executor import run_tasks
+from .store import PointStore
+from .sweep import _Sweep
+
+__all__ = ["resolve_chip", "run_study", "StudyResult"]
+
+
+def resolve_chip(name: str) -> dict:
+    """Chip spec (file form) of a preset name or a ``.toml``/``.json`` spec file."""
+    if name in PRESETS:
+        return preset(name).to_dict()
+    if Path(name).suffix.lower() in (".toml", ".json"):
+        return load_spec(name).to_dict()
+    raise ConfigError(f"chip {name!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")
+
+
+@dataclass(frozen=True)
+class StudyResult:
+    """What a study run produced.
+
+    Attributes:
+        doc: the ``results.json`` document (config, points, summary).
+        files: paths written (CSV, JSON, PNG).
+        ran, reused: points computed in this run / taken from an earlier run (``--resume``).
+    """
+
+    doc: dict
+    files: list[str]
+    ran: int
+    reused: int
+
+
+def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: int | None = None,
+              scheduler: Any = None, resume: bool = False, progress: bool | None = None) -> StudyResult:
+    """Run every point of ``sweep`` (skipping finished ones with ``resume``) and write the report."""
+    context = sweep.fixed()
+    context["chip_spec"] = resolve_chip(sweep.chip)
+    tasks = module.make_tasks(sweep, context)
+    store = PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume)
+    before = set(store.finished_keys())
+    results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
+                        desc=f"{module.NAME} study")
+    doc = module.summarise(sweep, context, tasks, results)
+    files = module.write_outputs(Path(out), doc)
+    reused = sum(t.key in before for t in tasks)
+    return StudyResult(doc, [str(f) for f in files], len(tasks) - reused, reused)
