@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import gdstk
+import numpy as np
 
 from ..netlist import Netlist
 from ..schedule import Schedule
@@ -61,7 +62,7 @@ def ref_center(cell_bbox, pl: Placed) -> tuple[float, float]:
     (bx0, by0), (bx1, by1) = cell_bbox
     cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
     ox, oy = pl.origin
-    return (float(snap(ox + (-cx if pl.mirror else cx))), float(snap(oy + (-cy if pl.flip else cy))))
+    return (round(ox + (-cx if pl.mirror else cx), 3) + 0.0, round(oy + (-cy if pl.flip else cy), 3) + 0.0)
 
 
 def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = None,
@@ -84,8 +85,26 @@ def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = Non
         origin, rot, xref = ref_params(pl)
         top.add(gdstk.Reference(plan.cells[pl.cell], origin, rotation=rot, x_reflection=xref))
         top.add(gdstk.Label(pl.name, ref_center(bboxes[pl.cell], pl), layer=text.layer, texttype=text.datatype))
-    top.add(*(gdstk.Polygon(route_polygon(r, o), layer=wg.layer, datatype=wg.datatype) for r in plan.routes))
+    top.add(*_route_polygons(plan, o, wg.layer, wg.datatype))
     x0, y0, x1, y1 = plan.outline
     top.add(gdstk.rectangle((x0, y0), (x1, y1), layer=fp.layer, datatype=fp.datatype))
     lib.add(top)
     return Layout(lib, top, plan, o, rules)
+
+
+def _route_polygons(plan: LayoutPlan, o: LayoutOptions, layer: int, datatype: int) -> list[gdstk.Polygon]:
+    """Route outlines in route order; straight routes (two points, same y) as one vectorised batch."""
+    straight = np.array([len(r.points) == 2 and r.points[0][1] == r.points[1][1] for r in plan.routes], bool)
+    out: list = [None] * len(plan.routes)
+    if straight.any():
+        idx = np.flatnonzero(straight)
+        ends = np.array([plan.routes[i].points for i in idx], float)  # (k, 2, 2)
+        x0, x1, y = ends[:, 0, 0], ends[:, 1, 0], ends[:, 0, 1]
+        h = o.wg_width / 2
+        quads = snap(np.stack([np.column_stack([x0, y - h]), np.column_stack([x1, y - h]),
+                               np.column_stack([x1, y + h]), np.column_stack([x0, y + h])], axis=1))
+        for i, q in zip(idx, quads):
+            out[i] = gdstk.Polygon(q, layer=layer, datatype=datatype)
+    for i in np.flatnonzero(~straight):
+        out[i] = gdstk.Polygon(route_polygon(plan.routes[i], o), layer=layer, datatype=datatype)
+    return out

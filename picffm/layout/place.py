@@ -68,8 +68,8 @@ class Placed:
 
     @property
     def origin(self) -> tuple[float, float]:
-        return (float(snap(self.x + (self.length if self.mirror else 0.0))),
-                float(snap(self.y + (self.span if self.flip else 0.0))))
+        return (round(self.x + (self.length if self.mirror else 0.0), 3) + 0.0,
+                round(self.y + (self.span if self.flip else 0.0), 3) + 0.0)
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,7 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     for name, comp, cname, col, modes, mirror, flip in elems:
         length = cells.length(cname)
         span = p if len(modes) == 2 else 0.0
-        placed.append(Placed(name, comp, cname, float(col_x[col]), float(snap(min(modes) * p)), length,
+        placed.append(Placed(name, comp, cname, float(col_x[col]), float(y_mode[min(modes)]), length,
                              mirror, flip, span))
         if len(modes) == 2:
             on_mode[modes[0]].append((col, name, "o1", "o4"))
