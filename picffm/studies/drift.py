@@ -89,7 +89,9 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
             twins = [make_twin(circuit, w, st.settings) for w, st in zip(model.params, states)]
             states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
                       for c, tw, st in zip(chips, twins, states)]
-    initial = sum(c.passes for c in chips)
+    # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
+    initial = trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)
+    passes0 = sum(c.passes for c in chips)
 
     n_steps = int(round(ctx["duration_s"] / ctx["step_s"]))
     times, acc, passes, recal_times = [], [], [], []
@@ -101,7 +103,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
                 c.advance(ctx["step_s"])
         times.append(t)
         acc.append(true_accuracy(chips, states, data.x_test, data.y_test, readout_gain=cfg.readout_gain))
-        passes.append(sum(c.passes for c in chips) - initial)
+        passes.append(sum(c.passes for c in chips) - passes0)
         if k == n_steps:
             break
         if method == "recal" and t > 0 and t - last_recal >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:

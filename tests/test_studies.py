@@ -1,0 +1,137 @@
+"""Drift and asymmetry studies end to end: identical results on every backend,
+resume, drift 0 is flat, recalibration works, CLI output and errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from picffm.cli.main import main
+from picffm.studies import asymmetry, drift
+from picffm.studies.runner import run_study
+from picffm.studies.sweep import load_sweep
+
+# tiny but real: one 16-mode layer, a few epochs, three checks in time
+SMALL_DRIFT = {"layers": 1, "epochs": 3, "seeds": 1, "drift_rates": [0.0, 0.3], "methods": ["insilico", "ffm"],
+               "duration_s": 2.0, "step_s": 1.0, "ffm_steps": 1}
+
+
+def _doc(out):
+    return json.loads((out / "results.json").read_text())
+
+
+def test_small_drift_study_identical_serial_pool_and_dask(tmp_path):
+    from distributed import Client, LocalCluster
+
+    sweep = load_sweep("drift", None, SMALL_DRIFT)
+    serial = run_study(drift, sweep, tmp_path / "serial", workers=1, progress=False)
+    pool = run_study(drift, sweep, tmp_path / "pool", workers=2, progress=False)
+    # in-process cluster (threads, no sockets): fast; the executor tests run a
+    # process-based LocalCluster on the loopback interface
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        dask = run_study(drift, sweep, tmp_path / "dask", scheduler=client, progress=False)
+    assert serial.ran == pool.ran == dask.ran == 4 and serial.reused == 0
+    for name in ("results.json", "accuracy_vs_time.csv", "summary.csv"):
+        assert (tmp_path / "serial" / name).read_bytes() == (tmp_path / "pool" / name).read_bytes() \
+            == (tmp_path / "dask" / name).read_bytes(), name
+    assert (tmp_path / "serial" / "accuracy_vs_time.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    points = {(p["drift_rate"], p["method"]): p for p in serial.doc["points"]}
+    # drift 0: the in-silico network on an untouched chip keeps exactly its accuracy
+    flat = points[(0.0, "insilico")]["accuracy"]
+    assert len(flat) == 3 and flat == [flat[0]] * 3
+    assert points[(0.0, "insilico")]["passes"] == [0, 0, 0]  # evaluation costs no optical pass
+    # strong drift moves the same network (same chip, same seed)
+    assert points[(0.3, "insilico")]["accuracy"][0] == flat[0]
+    assert points[(0.3, "insilico")]["accuracy"][1:] != flat[1:]
+    # online FFM spends passes in every interval: one update on a 35-sample batch,
+    # phase level, 1 layer = 2 * 35 passes per update
+    assert points[(0.0, "ffm")]["passes"] == [0, 70, 140]
+    assert points[(0.0, "ffm")]["initial_passes"] == 3 * 3 * 70
+
+
+def test_resume_reuses_finished_points(tmp_path):
+    sweep = load_sweep("drift", None, SMALL_DRIFT)
+    out = tmp_path / "study"
+    first = run_study(drift, sweep, out, workers=1, progress=False)
+    victim = sorted((out / "points").glob("*.json"))[1]
+    victim.unlink()  # as if the study had been interrupted before this point finished
+    again = run_study(drift, sweep, out, workers=1, resume=True, progress=False)
+    assert (again.ran, again.reused) == (1, 3)
+    assert again.doc == first.doc
+    with pytest.raises(Exception, match="--resume"):
+        run_study(drift, sweep, out, workers=1, progress=False)
+
+
+def test_recalibration_brings_the_in_silico_network_back():
+    from picffm.chip import preset
+    from picffm.training.config import TrainConfig
+    from picffm.training.trainers import _design_circuit, make_chips, make_dataset, make_trainer
+    from picffm.studies.evaluation import true_accuracy
+    from picffm.studies.recalibration import make_twin, recalibrate
+
+    cfg = TrainConfig(layers=1, epochs=30)
+    data = make_dataset(3, cfg)
+    model = make_trainer("ideal", make_chips(None, 3, 1), data, cfg, 3)
+    for _ in range(cfg.epochs):
+        model.run_epoch()
+    ideal_acc = model.history[-1]["test_acc"]
+    chip = make_chips(preset("typical"), 3, 1)[0]
+    st = model.states[0]
+    chip.program(st.settings)
+    deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
+    twin = make_twin(_design_circuit(16), model.params[0], st.settings)
+    before = chip.passes
+    st2 = recalibrate(chip, twin, st, iterations=8)
+    recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
+    realised = chip.realised_matrix() * st2.gain
+    err = np.linalg.norm(realised - model.params[0]) / np.linalg.norm(model.params[0])
+    assert deployed < ideal_acc - 0.2  # the fabricated chip ruins the in-silico network ...
+    assert recal >= ideal_acc - 0.1  # ... recalibration brings it back close to the ideal model
+    assert err < 0.2
+    assert 16 * 9 <= chip.passes - before <= 16 * (1 + 8 * 4)  # N passes per measurement
+
+
+def test_asymmetry_zero_gives_exact_ffm_gradients(tmp_path):
+    sweep = load_sweep("asymmetry", None, {"layers": 1, "epochs": 2, "seeds": 1, "asymmetries": [0.0, 1.0],
+                                           "methods": ["ffm", "insilico"], "grad_probe_step": 2})
+    res = run_study(asymmetry, sweep, tmp_path / "a", workers=1, progress=False)
+    pts = {(p["asymmetry"], p["method"]): p for p in res.doc["points"]}
+    # with identical mirror halves the FFM gradient is the true gradient up to detector noise;
+    # with independent halves it is not
+    assert pts[(0.0, "ffm")]["gradient_error_pct"] < 10.0
+    assert pts[(1.0, "ffm")]["gradient_error_pct"] > 3 * pts[(0.0, "ffm")]["gradient_error_pct"]
+    assert pts[(0.0, "insilico")]["gradient_error_pct"] is None and pts[(0.0, "insilico")]["chip_passes"] == 0
+    for name in ("results.json", "points.csv", "summary.csv", "asymmetry.png"):
+        assert (tmp_path / "a" / name).stat().st_size > 0
+
+
+def test_cli_drift_json_and_errors(tmp_path, capsys):
+    out = tmp_path / "cli"
+    args = ["study", "drift", "--out", str(out), "--layers", "1", "--epochs", "2", "--seeds", "1",
+            "--drift-rates", "0", "--methods", "insilico", "--duration-s", "1", "--step-s", "1",
+            "--workers", "1", "--no-progress"]
+    assert main(args + ["--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["ran"] == 1 and doc["summary"][0]["method"] == "insilico"
+    assert (out / "accuracy_vs_time.png").exists()
+    # the same command again: refused without --resume, nothing recomputed with it
+    assert main(args) == 2
+    assert "pass --resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
+    assert "0 point(s) computed, 1 reused" in capsys.readouterr().out
+    # bad values name the option and the valid range, in one line
+    assert main(["study", "drift", "--out", str(tmp_path / "x"), "--threshold", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("picffm: error: option --threshold: drift.threshold = 2.0") and "\n" not in err
+    assert main(["study", "asymmetry", "--out", str(tmp_path / "y"), "--asymmetries", "0,x"]) == 2
+    assert "--asymmetries: 'x' is not a float" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[drift]\nmethod = ['ffm']\n")
+    assert main(["study", "drift", "--sweep", str(bad), "--out", str(tmp_path / "z")]) == 2
+    assert f"{bad}: unknown key 'drift.method'; valid keys:" in capsys.readouterr().err
+    assert main(["study", "drift", "--chip", "nonsense", "--out", str(tmp_path / "w"), "--seeds", "1"]) == 2
+    assert "neither a preset" in capsys.readouterr().err
