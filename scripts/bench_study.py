@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Benchmark: study tasks per second, serially and with 2 worker processes.
+
+The tasks are real drift-study points (one 16-mode layer, 5 training
+epochs, 4 time checks; in silico, recalibrated and FFM at two drift rates,
+two seeds: 12 tasks). picffm runs them through :func:`run_tasks` with the
+point store (one atomic JSON file per finished point). The baselines run the
+same task objects with no store: a plain Python loop, and a plain
+``ProcessPoolExecutor(2).map`` (fork start method, default BLAS threads).
+Times are the minimum of two runs. Target (2-core machine): 2 workers give at
+least 1.6x the serial throughput.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+from picffm.studies import drift
+from picffm.studies.executor import Task, run_tasks
+from picffm.studies.runner import resolve_chip
+from picffm.studies.store import PointStore
+from picffm.studies.sweep import load_sweep
+
+SWEEP = {"layers": 1, "epochs": 5, "seeds": 2, "drift_rates": [0.0, 0.01], "duration_s": 3.0, "step_s": 1.0,
+         "recal_interval_s": 1.0, "recal_iterations": 3, "ffm_steps": 2}
+TARGET_SPEEDUP = 1.6
+
+
+def _tasks():
+    sweep = load_sweep("drift", None, SWEEP)
+    ctx = sweep.fixed()
+    ctx["chip_spec"] = resolve_chip(sweep.chip)
+    return drift.make_tasks(sweep, ctx), ctx
+
+
+def _best(f, repeat: int = 2) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        f()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    tasks, ctx = _tasks()
+    n = len(tasks)
+
+    def picffm(workers):
+        def run():
+            with tempfile.TemporaryDirectory() as d:
+                run_tasks(tasks, store=PointStore(d, {"study": "drift", "fixed": ctx}), workers=workers,
+                          progress=False)
+        return run
+
+    def plain_loop():
+        [t() for t in tasks]
+
+    def plain_pool():
+        with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
+            list(pool.map(Task.__call__, tasks))
+
+    rows = [("serial", _best(picffm(1)), _best(plain_loop)), ("2 workers", _best(picffm(2)), _best(plain_pool))]
+    print(f"drift-study tasks: {n} points (1 layer, 5 epochs, 4 checks each)")
+    print(f"{'mode':<10} {'picffm tasks/s':>15} {'baseline tasks/s':>17}  baseline")
+    for (mode, t, b), base in zip(rows, ("plain loop", "plain ProcessPoolExecutor(2), fork")):
+        print(f"{mode:<10} {n / t:>15.2f} {n / b:>17.2f}  {base}")
+    speedup = rows[0][1] / rows[1][1]
+    print(f"speedup with 2 workers: {speedup:.2f}x (target >= {TARGET_SPEEDUP}x)")
+
+
+if __name__ == "__main__":
+    main()
