@@ -160,13 +160,13 @@ def _py(v):
     return bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
 
 
-def circuit_graph(netlist: Netlist) -> nx.DiGraph:
+def circuit_graph(netlist: Netlist) -> nx.MultiDiGraph:
     """Directed graph of instances: an edge for every output -> input connection.
 
     Edge attributes ``src_port`` and ``dst_port``. Raises :class:`CompileError`
     for connections that join two outputs or two inputs (reflections).
     """
-    g = nx.DiGraph()
+    g = nx.MultiDiGraph()  # two MZIs stacked on one pair share two edges
     g.add_nodes_from((n, {"component": i.component}) for n, i in netlist.instances.items())
     for a, b in netlist.connections.items():
         (ia, pa), (ib, pb) = a.split(","), b.split(",")
@@ -216,8 +216,7 @@ def compile_netlist(netlist: Netlist) -> Schedule:
         except KeyError:
             raise CompileError(where + f"instance {inst!r}: an input is fed by no path from an input port") from None
         for port, mode in zip(comp.outputs, in_modes):
-            for succ in g.successors(inst):
-                d = g.edges[inst, succ]
+            for _, succ, d in g.out_edges(inst, data=True):
                 if d["src_port"] == port:
                     mode_at[(succ, d["dst_port"])] = mode
             mode_at[(inst, port)] = mode

@@ -131,3 +131,17 @@ def test_crossed_outputs_permute_modes():
                     "out0": net["ports"]["out1"], "out1": net["ports"]["out0"]}
     sched = compile_netlist(Netlist.from_dict(net))
     np.testing.assert_array_equal(sched.output_modes, [1, 0])
+
+
+def test_two_mzis_stacked_on_one_pair_compile_to_their_product():
+    # Both outputs of the first MZI feed the second: two parallel graph edges.
+    from picffm import Circuit, Netlist, models
+
+    net = Netlist.from_dict({
+        "instances": {"a": {"component": "mzi", "settings": {"theta": 0.3, "phi": 1.2}},
+                      "b": {"component": "mzi", "settings": {"theta": 2.1, "phi": -0.4}}},
+        "connections": {"a,o4": "b,o1", "a,o3": "b,o2"},
+        "ports": {"in0": "a,o1", "in1": "a,o2", "out0": "b,o4", "out1": "b,o3"},
+    })
+    expected = models.mzi(theta=2.1, phi=-0.4) @ models.mzi(theta=0.3, phi=1.2)
+    np.testing.assert_allclose(Circuit.from_netlist(net).matrix(), expected, atol=1e-14)
