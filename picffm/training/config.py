@@ -86,8 +86,8 @@ class TrainConfig:
         """``lr`` if set, else the method's default."""
         if self.lr is not None:
             return float(self.lr)
-        defaults = {"adam": {"matrix": 0.02, "phase": 0.02, "spsa": 0.02, "fd": 0.02},
-                    "sgd": {"matrix": 0.002, "phase": 0.002, "spsa": 0.002, "fd": 0.002}}[self.optimizer]
+        defaults = {"adam": {"matrix": 0.01, "phase": 0.02, "spsa": 0.02, "fd": 0.02},
+                    "sgd": {"matrix": 0.001, "phase": 0.002, "spsa": 0.002, "fd": 0.002}}[self.optimizer]
         kind = {"ideal": "matrix", "insilico": "matrix", "ffm": "matrix", "ffm-phase": "phase",
                 "spsa": "spsa", "fd": "fd"}[method]
         return defaults[kind]

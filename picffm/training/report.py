@@ -184,7 +184,7 @@ def _plots(out: Path, summary: dict, results: Mapping) -> None:
     methods = [m for m in _ORDER if m in summary["methods"]]
     colors = {"ideal": "#444444", "ffm": "#1f77b4", "ffm-phase": "#2ca02c", "insilico": "#d62728",
               "spsa": "#9467bd", "fd": "#8c564b"}
-    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.4), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.7), squeeze=False, sharey=True)
     for ax, label in zip(axes[0], labels):
         for m in methods:
             rs = [r for r in results.values() if r.method == m and r.chip == (MODEL if m == "ideal" else label)]
@@ -199,8 +199,9 @@ def _plots(out: Path, summary: dict, results: Mapping) -> None:
         ax.set_ylim(0, 102)
         ax.grid(alpha=0.3)
     axes[0][0].set_ylabel("test accuracy (%)")
-    axes[0][-1].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
+    handles, names = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=max(1, len(names)), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     _save(fig, out / "learning_curves.png")
     plt.close(fig)
 

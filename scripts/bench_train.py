@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Benchmark of picffm train: time per update of each method and the whole default run.
+
+Prints, for one update on a batch of 35 through 2 layers of 16-port symmetric
+cores (simulated ``typical`` chips): wall time and optical passes of every
+method, beside a plain numpy baseline measured in the same run (exact
+backpropagation of the same network with its 16 x 16 matrices held in
+memory: what a digital model costs, no chip, no programming). Then the wall
+time of the default ``picffm train iris`` (3 presets x 3 seeds, 100 epochs,
+ideal/insilico/ffm/ffm-phase) against the 120 s target for a 2-core machine.
+Times are the minimum over repeats (the machine may be shared).
+
+    python scripts/bench_train.py           # everything (about 1-2 minutes)
+    python scripts/bench_train.py --quick   # per-update figures only
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from picffm.chip import preset
+from picffm.training.config import TrainConfig
+from picffm.training.network import activation, activation_backward, loss_and_grad
+from picffm.training.run import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec, run_experiment
+from picffm.training.trainers import make_chips, make_dataset, make_trainer
+
+
+def _min_time(fn, repeats: int) -> float:
+    best = np.inf
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def _digital_update(ws, x, y, cfg):
+    """Exact backprop through the same 2-layer network with in-memory matrices (baseline)."""
+    a, z = [x], []
+    for i, w in enumerate(ws):
+        z.append(w @ a[-1])
+        if i < len(ws) - 1:
+            a.append(activation(z[-1]))
+    _, g, _ = loss_and_grad(z[-1], y, 3, cfg.readout_gain)
+    grads = []
+    for i in range(len(ws) - 1, -1, -1):
+        grads.append(g @ a[i].conj().T)
+        if i > 0:
+            g = activation_backward(z[i - 1], ws[i].conj().T @ g)
+    return grads
+
+
+def per_update(cfg: TrainConfig) -> list[list]:
+    data = make_dataset(0, cfg)
+    idx = np.arange(cfg.batch_size)
+    rows = []
+    rng = np.random.default_rng(0)
+    ws = [(lambda a: (a + a.T) / 2)(rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))) for _ in range(2)]
+    base = _min_time(lambda: _digital_update(ws, data.x_train[:, idx], data.y_train[idx], cfg), 50)
+    rows.append(["numpy backprop (baseline, no chip)", f"{1e3 * base:.3f}", "-", "-"])
+    for method, reps in (("ideal", 20), ("ffm", 20), ("ffm-phase", 20), ("spsa", 20), ("fd", 2)):
+        spec = None if method == "ideal" else preset("typical")
+        tr = make_trainer(method, make_chips(spec, 0, cfg.layers), data, cfg, 0)
+        t = _min_time(lambda: tr.step(idx), reps)
+        ppu = tr.train_passes / tr.updates
+        rows.append([f"{method} one update", f"{1e3 * t:.2f}", f"{ppu:.0f}", f"{t / base:.0f}x"])
+    return rows
+
+
+def full_run() -> float:
+    exp = Experiment(TrainConfig(), DEFAULT_METHODS, tuple(resolve_spec(s) for s in DEFAULT_SPECS), (0, 1, 2))
+    with tempfile.TemporaryDirectory() as tmp:
+        t = time.perf_counter()
+        run_experiment(exp, tmp, progress=False)
+        return time.perf_counter() - t
+
+
+def _print(rows, header):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    for r in [header, ["-" * w for w in widths]] + rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    cfg = TrainConfig()
+    with threadpool_limits(1):
+        rows = per_update(cfg)
+        _print(rows, ["per update (batch 35, 2 layers, typical chip)", "ms", "passes", "vs baseline"])
+        if "--quick" not in argv:
+            t = full_run()
+            print()
+            _print([["picffm train iris (defaults)", f"{t:.1f}", "120"]], ["whole run", "s", "target s"])
+
+
+if __name__ == "__main__":
+    main()
