@@ -47,7 +47,8 @@ def register(subparsers) -> None:
     q.add_argument("--seeds", default="3", metavar="N|S,S,...",
                    help="number of seeds (0..N-1) or a comma list of seeds (default 3)")
     q.add_argument("--lr", type=float, default=None, metavar="LR",
-                   help="learning rate for every method (default with adam: 0.01 for ideal/ffm weights, 0.02 rad for the phase-space methods; ten times less with sgd)")
+                   help="learning rate for every method (default with adam: 0.01 for ideal/ffm weights, "
+                   "0.02 rad for the phase-space methods; ten times less with sgd)")
     q.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default adam)")
     q.add_argument("--layers", type=int, default=None, metavar="L", help="network layers = chips (default 2)")
     q.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 35)")

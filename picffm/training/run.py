@@ -43,7 +43,7 @@ from ..errors import ConfigError, SpecError
 from ..netlist import atomic_write_bytes, atomic_write_text
 from .config import METHODS, TrainConfig, config_from_dict
 from .network import LayerState, evaluate
-from .trainers import Dataset, Trainer, design_netlist, make_chips, make_dataset, make_trainer
+from .trainers import Dataset, Trainer, make_chips, make_dataset, make_trainer
 
 __all__ = [
     "TrainResult",

@@ -36,7 +36,6 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..chip import IdealChip, SimulatedChip
-from ..chip.interface import programmable_settings
 from ..errors import ConfigError
 from ..meshes import symmetric_core
 from ..netlist import Netlist
