@@ -77,3 +77,15 @@ def test_resume_refuses_new_options_and_missing_dirs(tmp_path, capsys):
     assert code == 2 and "--resume reuses" in err
     code, _, err = run(["train", "iris", "--resume", str(tmp_path / "nothing")], capsys)
     assert code == 2 and "cannot resume" in err
+
+
+def test_ctrl_c_stops_cleanly_with_a_resume_hint(tmp_path, capsys, monkeypatch):
+    import picffm.cli.train as cli_train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_train, "run_experiment", interrupted)
+    code, out, err = run(["train", "iris", "--epochs", "1", "--out", str(tmp_path / "r")], capsys)
+    assert code == 130 and out == ""
+    assert f"--resume {tmp_path / 'r'}" in err and err.count("\n") == 1
