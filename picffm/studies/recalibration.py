@@ -17,10 +17,11 @@ weights to chip settings. For every layer, with target ``T = W / ||W||_2``
    ``dp = -(J^T J + lam I)^-1 J^T (R - a T)`` (real and imaginary parts
    stacked), gain ``||W||_2 / a``.
 
-``iterations`` such rounds make one recalibration. The twin never sees the
-chip's hidden parameters; it only uses measured matrices. On the ``typical``
-preset three rounds bring an in-silico network that collapsed to ~45 % back
-to the ideal model's accuracy.
+``iterations`` such rounds make one recalibration; a correction is kept only
+if the re-measured residual shrinks (step halving otherwise). The twin never
+sees the chip's hidden parameters; it only uses measured matrices. On the
+``typical`` preset (drift study defaults) eight rounds bring an in-silico
+network that collapsed to 42 % test accuracy back to 93 % (ideal model: 94 %).
 """
 
 from __future__ import annotations
