@@ -33,7 +33,9 @@ class Taps:
     Arrays have shape ``(n_mzi, B)`` in ``schedule.names['mzi']`` order:
     ``theta_before``/``theta_after`` just before/after the internal shifter,
     ``phi_before``/``phi_after`` likewise for the external shifter. An MZI's
-    loss is applied at its output, after the taps. ``single_in`` maps each
+    lumped loss sits at its output, after the taps; a mirrored MZI, being the
+    mirror image, has it at its input, so the taps of a mirror twin are
+    exactly the mirror of its original's (the tied FFM formula stays exact). ``single_in`` maps each
     single-mode component (attenuator, phase_shifter, waveguide) to the
     ``(n, B)`` fields just before each of its elements (the field ``f`` of
     DESIGN section 4 for the attenuator column D). ``single_out`` likewise
@@ -165,12 +167,15 @@ class Circuit:
                 continue
             s = {k: v[st.start:st.stop, None] for k, v in settings["mzi"].items()}
             a, b = st.modes[:, 0], st.modes[:, 1]
+            amp = 10.0 ** (-s["loss_db"] / 20.0)
+            mir = s["mirror"]
+            # the MZI's lumped loss sits at its output; a mirror image has it at its input
             x0, x1 = state[a], state[b]
+            x0, x1 = np.where(mir, amp * x0, x0), np.where(mir, amp * x1, x1)
+            out_amp = np.where(mir, 1.0, amp)
             t1, k1 = np.sqrt(1 - s["kappa1"]), 1j * np.sqrt(s["kappa1"])
             t2, k2 = np.sqrt(1 - s["kappa2"]), 1j * np.sqrt(s["kappa2"])
             et, ep = np.exp(1j * s["theta"]), np.exp(1j * s["phi"])
-            amp = 10.0 ** (-s["loss_db"] / 20.0)
-            mir = s["mirror"]
             # forward order: P(phi), C1, P(theta), C2 ; mirror: C2, P(theta), C1, P(phi)
             f_pb = x0
             f_u0 = ep * x0
@@ -186,8 +191,8 @@ class Circuit:
             pa[sl] = np.where(mir, m_y0, f_u0)
             tb[sl] = np.where(mir, m_v0, f_v0)
             ta[sl] = np.where(mir, m_w0, f_w0)
-            state[a] = amp * np.where(mir, m_y0, f_y0)
-            state[b] = amp * np.where(mir, m_u1, f_y1)
+            state[a] = out_amp * np.where(mir, m_y0, f_y0)
+            state[b] = out_amp * np.where(mir, m_u1, f_y1)
         y = state if self._identity_perm else state[self._perm]
         return y, Taps(tb, ta, pb, pa, single_in, single_out)
 

@@ -101,28 +101,6 @@ def _transposed(cmap: CoreMap, settings: dict) -> dict:
     return out
 
 
-def _lossy_mirror_taps(cmap: CoreMap, taps, settings: dict):
-    """Error-pass taps with each MZI's lumped loss moved to its physical mirror position.
-
-    :meth:`Circuit.taps` applies an MZI's insertion loss at its output, for a
-    mirrored MZI too, so the fields inside a mirror twin lack the factor that
-    the exact mirror image (loss at its input) would carry. The tied formula
-    needs the fields of the exact mirror image: ``c`` (read in ``ut_X``) and
-    ``a_e`` (read in ``u_X``) are multiplied by that MZI's amplitude
-    transmission. (With lossless MZIs this changes nothing.)
-    """
-    from dataclasses import replace
-
-    amp = 10.0 ** (-np.asarray(settings["mzi"]["loss_db"], float) / 20.0)
-    u, ut = cmap.u, cmap.ut
-    out = {}
-    for name, rows in (("theta_before", ut), ("phi_before", ut), ("theta_after", u), ("phi_after", u)):
-        v = getattr(taps, name).copy()
-        v[rows] *= amp[rows, None]
-        out[name] = v
-    return replace(taps, **out)
-
-
 def _att_ratio(att: dict) -> np.ndarray:
     t1, k1 = np.sqrt(1 - att["kappa1"]), np.sqrt(att["kappa1"])
     t2, k2 = np.sqrt(1 - att["kappa2"]), np.sqrt(att["kappa2"])
@@ -148,7 +126,6 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
         circ, s = layers[i]
         st = _transposed(cmap, s)
         y_e, taps_e = circ.taps(np.conj(gains[i] * g), st)
-        taps_e = _lossy_mirror_taps(cmap, taps_e, st)
         gr = phase_gradients_from_taps(cmap, taps[i], taps_e, s["attenuator"]["theta"],
                                        att_ratio=_att_ratio(s["attenuator"]))
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
