@@ -32,7 +32,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -40,6 +39,7 @@ from typing import Any, Mapping
 
 import yaml
 
+from .atomic import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
 from .components import COMPONENTS, Component
 from .errors import NetlistError
 
@@ -407,39 +407,6 @@ def dump_document(doc: Any, path: str | os.PathLike) -> str:
 def save_netlist(netlist: Netlist, path: str | os.PathLike) -> None:
     """Write a netlist as YAML or JSON (by extension), atomically."""
     atomic_write_text(path, dump_document(netlist.to_dict(), path))
-
-
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Write text to ``path`` via a temporary file and rename: never a half file."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write bytes to ``path`` via a temporary file in the same folder and rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            # mkstemp makes 0600 files; give the usual permissions (existing mode, else 0666 & ~umask)
-            try:
-                mode = path.stat().st_mode & 0o7777
-            except OSError:
-                mode = 0o666 & ~_umask()
-            os.fchmod(fh.fileno(), mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def netlist_json_schema() -> dict:

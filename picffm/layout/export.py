@@ -8,7 +8,6 @@ bytes and an interrupted run never leaves half a file.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -16,7 +15,7 @@ from xml.sax.saxutils import escape
 import gdstk
 
 from ..errors import LayoutError
-from ..netlist import atomic_write_bytes, atomic_write_text
+from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from .layers import LAYERS, layer_of
 
 __all__ = ["GDS_TIMESTAMP", "write_gds", "lyp_text", "write_lyp", "write_png", "lyp_path"]
@@ -32,17 +31,8 @@ def write_gds(library: gdstk.Library, path: str | os.PathLike) -> None:
         raise LayoutError(f"{path}: a layout is written as GDSII; use a .gds file name")
     if not path.parent.is_dir():
         raise LayoutError(f"{path}: folder {str(path.parent)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         library.write_gds(tmp, timestamp=GDS_TIMESTAMP)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
 
 
 def lyp_path(gds_path: str | os.PathLike) -> Path:
