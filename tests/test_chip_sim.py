@@ -384,3 +384,19 @@ def test_mirror_pairs_of_symmetric_core():
     assert len(src) == 10
     assert all(names[d] == "ut" + names[s][1:] for s, d in zip(src, dst))
     assert "attenuator" not in mirror_pairs(sched)
+
+
+def test_program_is_all_or_nothing_on_both_chips():
+    # a request with one bad entry changes nothing, on the ideal model and the simulated chip
+    from picffm.chip import IdealChip, SimulatedChip, preset
+    from picffm.errors import ParamsError
+    from picffm.meshes import symmetric_core
+
+    net = symmetric_core(4)
+    for chip in (IdealChip(net), SimulatedChip(net, preset("typical"), np.random.default_rng(3))):
+        before = chip.run(np.eye(4))
+        n_mzi = len(chip.schedule.names["mzi"])
+        with pytest.raises(ParamsError, match=r"attenuator\.theta: values must be finite"):
+            chip.program({"mzi": {"theta": np.full(n_mzi, 0.3)},
+                          "attenuator": {"theta": np.array([1.0, np.nan, 1.0, 1.0])}})
+        np.testing.assert_allclose(chip.run(np.eye(4)), before, atol=1e-2)

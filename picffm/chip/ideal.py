@@ -8,7 +8,7 @@ from ..errors import ParamsError
 from ..netlist import Netlist
 from ..schedule import Settings
 from ..simulation import Circuit, Taps
-from .interface import PROGRAMMABLE
+from .interface import check_program
 
 __all__ = ["IdealChip"]
 
@@ -32,19 +32,8 @@ class IdealChip:
         self._time = 0.0
 
     def program(self, settings: Settings) -> None:
-        for comp, values in settings.items():
-            allowed = PROGRAMMABLE.get(comp, ())
-            if comp not in self._settings:
-                raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(self._settings)}")
-            for k, v in values.items():
-                if k not in allowed:
-                    raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
-                v = np.asarray(v, dtype=float)
-                if v.shape != self._settings[comp][k].shape:
-                    raise ParamsError(f"{comp}.{k}: expected {self._settings[comp][k].shape[0]} values, got {v.shape}")
-                if not np.all(np.isfinite(v)):
-                    raise ParamsError(f"{comp}.{k}: values must be finite")
-                self._settings[comp][k] = v.copy()
+        for (comp, k), v in check_program(settings, self._settings).items():
+            self._settings[comp][k] = v
 
     def settings(self) -> Settings:
         """Current settings (a copy). The ideal model has nothing to hide."""

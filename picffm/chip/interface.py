@@ -26,11 +26,12 @@ from typing import Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import ParamsError
 from ..netlist import Netlist
 from ..schedule import Schedule, Settings
 from ..simulation import Taps
 
-__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings"]
+__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings", "check_program"]
 
 #: Settings a user can program on a chip, per component (phases in rad).
 #: Everything else (coupling ratios, losses, mirror flags) is fabrication.
@@ -48,6 +49,31 @@ def programmable_settings(schedule: Schedule, settings: Settings) -> Settings:
         for comp in schedule.names
         if comp in PROGRAMMABLE
     }
+
+
+def check_program(settings: Settings, current: Settings) -> dict[tuple[str, str], np.ndarray]:
+    """Validate a ``program()`` request against a chip's current settings.
+
+    Returns ``{(component, setting): array}`` (copies) only if every entry is
+    a programmable setting of an element the chip has, with the right length
+    and finite values, so a chip can apply the request all at once or not at
+    all. Raises :class:`~picffm.errors.ParamsError` naming the entry.
+    """
+    checked = {}
+    for comp, values in settings.items():
+        allowed = PROGRAMMABLE.get(comp, ())
+        if comp not in current:
+            raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(current)}")
+        for k, v in values.items():
+            if k not in allowed:
+                raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
+            v = np.array(v, dtype=float)
+            if v.shape != current[comp][k].shape:
+                raise ParamsError(f"{comp}.{k}: expected {current[comp][k].shape[0]} values, got {v.shape}")
+            if not np.all(np.isfinite(v)):
+                raise ParamsError(f"{comp}.{k}: values must be finite")
+            checked[(comp, k)] = v
+    return checked
 
 
 @runtime_checkable

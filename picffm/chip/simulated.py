@@ -46,7 +46,7 @@ from . import detector
 from .drift import DriftProcess
 from .fabrication import draw_fabrication
 from .heaters import crosstalk_matrix, heater_layout
-from .interface import PROGRAMMABLE
+from .interface import check_program
 from .spec import ChipSpec
 
 __all__ = ["SimulatedChip", "TrueState"]
@@ -119,20 +119,7 @@ class SimulatedChip:
     # ------------------------------------------------------------ protocol
     def program(self, settings: Settings) -> None:
         """Set programmable settings (component -> setting -> array, rad)."""
-        checked = {}
-        for comp, values in settings.items():
-            allowed = PROGRAMMABLE.get(comp, ())
-            if comp not in self._settings:
-                raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(self._settings)}")
-            for k, v in values.items():
-                if k not in allowed:
-                    raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
-                v = np.asarray(v, dtype=float)
-                if v.shape != self._settings[comp][k].shape:
-                    raise ParamsError(f"{comp}.{k}: expected {self._settings[comp][k].shape[0]} values, got {v.shape}")
-                if not np.all(np.isfinite(v)):
-                    raise ParamsError(f"{comp}.{k}: values must be finite")
-                checked[(comp, k)] = v.copy()
+        checked = check_program(settings, self._settings)
         for (comp, k), v in checked.items():
             self._settings[comp][k] = v
         self._true = None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import ProgrammingError
 from ..netlist import Netlist
 from ..schedule import Schedule, Settings

@@ -27,7 +27,6 @@ initial phases, fabricated chips and the same drift path (scaled by the rate).
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any, Mapping
 
