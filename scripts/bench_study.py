@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: study tasks per second, serially and with 2 worker processes.
 
-The tasks are real drift-study points (one 16-mode layer, 5 training
+The tasks are real drift-study points (one 16-mode layer, 20 training
 epochs, 4 time checks; in silico, recalibrated and FFM at two drift rates,
 two seeds: 12 tasks). picffm runs them through :func:`run_tasks` with the
 point store (one atomic JSON file per finished point). The baselines run the
@@ -24,7 +24,7 @@ from picffm.studies.runner import resolve_chip
 from picffm.studies.store import PointStore
 from picffm.studies.sweep import load_sweep
 
-SWEEP = {"layers": 1, "epochs": 5, "seeds": 2, "drift_rates": [0.0, 0.01], "duration_s": 3.0, "step_s": 1.0,
+SWEEP = {"layers": 1, "epochs": 20, "seeds": 2, "drift_rates": [0.0, 0.01], "duration_s": 3.0, "step_s": 1.0,
          "recal_interval_s": 1.0, "recal_iterations": 3, "ffm_steps": 2}
 TARGET_SPEEDUP = 1.6
 
@@ -64,7 +64,7 @@ def main() -> None:
             list(pool.map(Task.__call__, tasks))
 
     rows = [("serial", _best(picffm(1)), _best(plain_loop)), ("2 workers", _best(picffm(2)), _best(plain_pool))]
-    print(f"drift-study tasks: {n} points (1 layer, 5 epochs, 4 checks each)")
+    print(f"drift-study tasks: {n} points ({SWEEP['layers']} layer, {SWEEP['epochs']} epochs, 4 checks each)")
     print(f"{'mode':<10} {'picffm tasks/s':>15} {'baseline tasks/s':>17}  baseline")
     for (mode, t, b), base in zip(rows, ("plain loop", "plain ProcessPoolExecutor(2), fork")):
         print(f"{mode:<10} {n / t:>15.2f} {n / b:>17.2f}  {base}")
