@@ -166,8 +166,10 @@ def edge_radius(points) -> tuple[float, tuple[float, float]]:
     """Smallest radius of curvature over the smoothly curved edge runs of a polygon.
 
     A run is a stretch of at least three consecutive vertices turning the same
-    way by less than 20 degrees each; its radius is its length over its turn.
-    Returns (inf, ...) for polygons without curved runs.
+    way by less than 20 degrees each, cut where an edge is more than 3 times
+    the run's median edge (a straight between two arcs turning the same way,
+    as in a U-turn, is not part of a bend); its radius is its length over its
+    turn. Returns (inf, ...) for polygons without curved runs.
     """
     p = np.asarray(points, float)
     keep = np.any(np.abs(p - np.roll(p, 1, axis=0)) > 1e-9, axis=1)
@@ -195,6 +197,7 @@ def edge_radius(points) -> tuple[float, tuple[float, float]]:
         seg = idx[s:e]
         # split runs where the sign changes
         sub = np.split(seg, np.flatnonzero(np.diff(key[seg]) != 0) + 1)
+        sub = [piece for run in sub for piece in _split_long(run, chord)]
         for run in sub:
             if len(run) < 3:
                 continue
@@ -207,6 +210,15 @@ def edge_radius(points) -> tuple[float, tuple[float, float]]:
                 mid = p[run[len(run) // 2]]
                 best = (float(r), (float(mid[0]), float(mid[1])))
     return best
+
+
+def _split_long(run: np.ndarray, chord: np.ndarray) -> list[np.ndarray]:
+    """Cut a run of vertices at edges more than 3 times its median edge (straights between arcs)."""
+    if len(run) < 3:
+        return [run]
+    c = chord[run[:-1]]  # edge from run[i] to run[i + 1]
+    cut = np.flatnonzero(c > 3.0 * np.median(c))
+    return np.split(run, cut + 1) if cut.size else [run]
 
 
 # --------------------------------------------------------------- hierarchy
@@ -460,7 +472,7 @@ def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> 
             other = None
         else:
             layer_b, pts_b = own_list[j - nref]
-            local = np.round((pts_b - ta) @ inv, 3)
+            local = np.round((pts_b - ta) @ ma, 3)  # rows: (M^-1 v)^T = v^T M for an orthogonal M
             key = ("rp", name_a, layer_b, local.tobytes())
             other = (layer_b, local)
         chk.pairs += 1
