@@ -27,7 +27,10 @@ OUT = ROOT / "netlists"
 
 
 def ring_allpass() -> Netlist:
-    """All-pass ring: a 10 % coupler whose mode-1 output loops back through 100 um of waveguide."""
+    """All-pass ring: a 10 % coupler whose mode-1 output loops back through 100 um of waveguide.
+
+    Its placements draw it with ``picffm layout`` (it has no feed-forward schedule to place it from).
+    """
     return Netlist.from_dict({
         "instances": {
             "dc": {"component": "coupler", "settings": {"kappa": 0.1}},
@@ -36,6 +39,10 @@ def ring_allpass() -> Netlist:
         },
         "connections": {"dc,o3": "ring,o1", "ring,o2": "dc,o2"},
         "ports": {"in0": "dc,o1", "out0": "dc,o4"},
+        # layout (um, deg): the ring's waveguide runs right to left 30 um above the coupler's upper arm;
+        # both connections are drawn as U-turns (picffm layout, docs/layout.md)
+        "placements": {"dc": {"x": 0.0, "y": 0.0, "rotation": 0.0, "mirror": False},
+                       "ring": {"x": 80.0, "y": 70.0, "rotation": 180.0, "mirror": False}},
         "info": {"kind": "ring_allpass", "doc": "not feed-forward: compiled by the general S-matrix route"},
     })
 
