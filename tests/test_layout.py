@@ -142,6 +142,8 @@ def test_gds_reads_back_with_cells_labels_layers(kind, n, tmp_path):
     expected |= {"mzi_Lc10_10"} if "mzi" in comps else set()
     expected |= {"phase_shifter"} if "phase_shifter" in comps else set()
     expected |= {"attenuator_Lc10_10"} if "attenuator" in comps else set()
+    if any(i.settings.get("mirror") for i in net.instances.values()):
+        expected |= {"mzi_Lc10_10_mirror"}  # the mirror image is a cell of its own
     assert set(names) == expected
     (top,) = lib.top_level()
     texts = [lb.text for lb in top.labels if (lb.layer, lb.texttype) == LAYERS["TEXT"].spec]
@@ -168,15 +170,23 @@ def test_placement_follows_the_schedule():
             assert p.x == pytest.approx(plan.column_x[st.column])
             modes = np.atleast_1d(st.modes[j])
             assert p.y == pytest.approx(min(modes) * o.pitch)
-    # columns strictly increase along x; mirrored MZIs (ut_*) are reflected, heaters at the output side
+    # columns strictly increase along x; mirrored MZIs (ut_*) use the mirror-image cell, heaters at the output
     assert np.all(np.diff(plan.column_x) > 0)
-    assert all(p.mirror == p.name.startswith("ut_") for p in plan.instances if p.component == "mzi")
+    assert all(p.cell.endswith("_mirror") == p.name.startswith("ut_") for p in plan.instances
+               if p.component == "mzi")
     refs = {lb.text: lb for lb in layout.top.labels}
     ref = next(r for r in layout.top.references if r.cell.name.startswith("mzi_")
-               and abs(r.origin[0] - placed["ut_c0_m0"].x - placed["ut_c0_m0"].length) < 1e-6
-               and abs(r.origin[1] - placed["ut_c0_m0"].y) < 1e-6)
-    assert ref.x_reflection and ref.rotation == pytest.approx(math.pi)
+               and abs(r.origin[0] - placed["ut_c0_m0"].x) < 1e-6 and abs(r.origin[1] - placed["ut_c0_m0"].y) < 1e-6)
+    assert ref.cell.name == "mzi_Lc10_10_mirror" and not ref.x_reflection and ref.rotation == 0
     assert "ut_c0_m0" in refs
+    # the mirror cell is the plain one reflected left-right, with the port labels in place
+    plain, mirrored = mzi_cell(10.0, 10.0), mzi_cell(10.0, 10.0, mirror=True)
+    assert cell_ports(plain) == cell_ports(mirrored)
+    length = cell_ports(plain)["o4"][0]
+    heat = [p.points for p in plain.polygons if (p.layer, p.datatype) == LAYERS["HEATER"].spec]
+    heat_m = [p.points for p in mirrored.polygons if (p.layer, p.datatype) == LAYERS["HEATER"].spec]
+    flipped = sorted(tuple(np.round([length - q[:, 0].max(), q[:, 1].min()], 3)) for q in heat)
+    assert flipped == sorted(tuple(np.round([q[:, 0].min(), q[:, 1].min()], 3)) for q in heat_m)
 
 
 def test_crossed_pair_is_drawn_flipped_and_passes_lvs(tmp_path):
@@ -294,11 +304,13 @@ def test_component_without_cell_names_the_instance():
         build_layout(net)
 
 
-def test_loop_netlist_is_a_layout_error():
+def test_loop_netlist_without_placements_is_a_layout_error():
     from picffm import load_netlist
 
-    with pytest.raises(LayoutError, match="loop.*cannot be drawn"):
-        build_layout(load_netlist(ROOT / "netlists" / "ring_allpass.pic.yml"))
+    doc = load_netlist(ROOT / "netlists" / "ring_allpass.pic.yml").to_dict()
+    del doc["placements"]
+    with pytest.raises(LayoutError, match="loop.*cannot be drawn: give every instance a placement"):
+        build_layout(Netlist.from_dict(doc))
 
 
 def test_non_adjacent_pair_and_zero_length_waveguide():
@@ -381,7 +393,7 @@ def test_cli_layout_check_json(tmp_path, capsys):
 
     rep = json.loads(capsys.readouterr().out)
     assert rep["drc"]["ok"] and rep["lvs"]["ok"]
-    assert rep["cells"] == 4 and rep["references"] == 16 + 8 and rep["labels"] == 24
+    assert rep["cells"] == 5 and rep["references"] == 16 + 8 and rep["labels"] == 24  # mzi, its mirror image, ...
     assert rep["lvs"]["instances"] == 16 and rep["lvs"]["connections"] == 24
     assert out.exists() and out.with_suffix(".lyp").exists() and png.read_bytes()[:4] == b"\x89PNG"
     assert "<layer-properties>" in out.with_suffix(".lyp").read_text()
@@ -394,8 +406,15 @@ def test_cli_layout_text_and_errors(tmp_path, capsys):
     assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(out), "--check"]) == 0
     text = capsys.readouterr().out
     assert "DRC clean" in text and "LVS clean" in text and "wrote" in text
-    assert main(["layout", str(ROOT / "netlists" / "ring_allpass.pic.yml"), "-o", str(out)]) == 2
-    assert "cannot be drawn" in capsys.readouterr().err
+    ring = tmp_path / "ring.pic.yml"
+    ring.write_text((ROOT / "netlists" / "ring_allpass.pic.yml").read_text().split("placements:")[0])
+    assert main(["layout", str(ring), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "ring.pic.yml" in err and "cannot be drawn" in err and "Traceback" not in err
+    assert main(["layout", str(ROOT / "netlists" / "ring_allpass.pic.yml"), "-o", str(out), "--check"]) == 0
+    text = capsys.readouterr().out
+    assert "DRC clean" in text and "LVS clean (2 instances, 2 connections, 2 chip ports" in text
+    assert "waveguide ring: simulated length_um 100, drawn as a 100 um straight + " in text
     assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(tmp_path / "m.txt")]) == 2
     assert "use a .gds file name" in capsys.readouterr().err
     opts = tmp_path / "o.yml"

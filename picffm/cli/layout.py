@@ -17,7 +17,9 @@ def register(subparsers) -> None:
         help="draw a netlist as a GDS chip layout (with DRC and layout-versus-netlist checks)",
         description="Lay out a feed-forward netlist from the same schedule the simulator runs: the "
         "schedule's columns along x, modes along y (mode 0 at the bottom), grating couplers at the "
-        "127 um fibre pitch, labels with instance and port names, a chip outline. Writes FILE.gds "
+        "127 um fibre pitch, labels with instance and port names, a chip outline. A netlist with "
+        "'placements' (any netlist, e.g. a ring) is drawn from them, every connection routed as a "
+        "waveguide (straight, S-bend, L- or U-turn). Writes FILE.gds "
         "(deterministic bytes) and FILE.lyp (KLayout layer properties) beside it. --check runs the "
         "design-rule check and reads the GDS back to compare it with the netlist; the exit code is 1 "
         "if either finds a problem.",
@@ -56,6 +58,7 @@ def _load_options(path: str | None):
 def run(args) -> int:
     from ..layout import build_layout, lyp_path, write_gds, write_lyp, write_png
     from ..layout.drc import check_drc
+    from ..layout.explicit import drawn_lengths
     from ..layout.lvs import check_lvs
 
     out = Path(args.output)
@@ -81,6 +84,7 @@ def run(args) -> int:
         "lyp": str(lyp),
         "png": args.png,
         **stats,
+        "waveguides": drawn_lengths(layout.plan, net),
         "drc": None,
         "lvs": None,
     }
@@ -97,6 +101,9 @@ def run(args) -> int:
     extra = f", {args.png}" if args.png else ""
     print(f"wrote {out} and {lyp.name}{extra}: {stats['cells']} cells, {stats['references']} references, "
           f"{stats['polygons']} polygons, {stats['labels']} labels, chip {w:g} x {h:g} um")
+    for name, d in report["waveguides"].items():
+        print(f"waveguide {name}: simulated length_um {d['simulated_um']:g}, drawn as a {d['cell_um']:g} um straight "
+              f"+ {d['routed_um']:g} um of routes at its ports")
     if args.check:
         print(drc.summary())
         print(lvs.summary())

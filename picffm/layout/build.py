@@ -18,7 +18,7 @@ import numpy as np
 
 from ..netlist import Netlist
 from ..schedule import Schedule
-from .geometry import snap
+from .geometry import ref_matrix, snap
 from .layers import LAYERS
 from .options import LayoutOptions, check_options
 from .place import LayoutPlan, Placed, plan_layout, ref_params, route_polygon
@@ -61,6 +61,10 @@ def ref_center(cell_bbox, pl: Placed) -> tuple[float, float]:
     """Centre of a placed cell's bounding box (where its name label goes)."""
     (bx0, by0), (bx1, by1) = cell_bbox
     cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
+    if pl.at is not None:  # an explicit placement: any multiple of 90 degrees, maybe reflected
+        m = ref_matrix(pl.rotation, pl.xref)
+        c = m @ np.array([cx, cy]) + np.asarray(pl.at, float)
+        return (round(float(c[0]), 3) + 0.0, round(float(c[1]), 3) + 0.0)
     ox, oy = pl.origin
     return (round(ox + (-cx if pl.mirror else cx), 3) + 0.0, round(oy + (-cy if pl.flip else cy), 3) + 0.0)
 

@@ -95,6 +95,16 @@ def _flip_y(shapes: Iterable[Shape], y0: float) -> list[Shape]:
     return out
 
 
+def _flip_x(shapes: Iterable[Shape], x0: float) -> list[Shape]:
+    """Mirror about the line x = x0 (the outline order reverses orientation)."""
+    out = []
+    for ly, p in shapes:
+        q = p.copy()
+        q[:, 0] = 2 * x0 - q[:, 0]
+        out.append((ly, snap(q[::-1])))
+    return out
+
+
 def _sbend_shape(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
     pts, dx = sbend(h, o.bend_radius, math.radians(o.max_bend_angle_deg), o.arc_tolerance)
     return pts, dx
@@ -198,8 +208,16 @@ def phase_shifter_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
     return _make_cell("phase_shifter", shapes, _one_mode_ports(ls))
 
 
-def mzi_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
-    """MZI ``C(k2) P(theta) C(k1) P(phi)``: heater phi, coupler lc1, heater theta, coupler lc2."""
+def mzi_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions(), mirror: bool = False) -> gdstk.Cell:
+    """MZI ``C(k2) P(theta) C(k1) P(phi)``: heater phi, coupler lc1, heater theta, coupler lc2.
+
+    ``mirror=True`` draws the mirror image (``mirror: true`` in the netlist,
+    the transposed matrix): the same geometry reflected left-right, heater
+    phi at the output side. Its ports keep the netlist names where they are
+    (``o1``, ``o2`` on the left, ``o3``, ``o4`` on the right), so the cell
+    (named ``mzi_Lc{lc1}_{lc2}_mirror``) can be placed in any orientation and
+    read back unambiguously.
+    """
     p, ls = o.pitch, _section_length(o)
     shapes: list[Shape] = []
     x = 0.0
@@ -208,7 +226,10 @@ def mzi_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) -> gdst
         dc, dl = _dc_shapes(p, float(snap(lc)), o)
         shapes += _translate(dc, x + ls)
         x = float(snap(x + ls + dl))
-    return _make_cell(f"mzi_Lc{fmt(lc1)}_{fmt(lc2)}", shapes, _two_mode_ports(x, p))
+    name = f"mzi_Lc{fmt(lc1)}_{fmt(lc2)}"
+    if mirror:
+        shapes, name = _flip_x(shapes, x / 2), name + "_mirror"
+    return _make_cell(name, shapes, _two_mode_ports(x, p))
 
 
 def attenuator_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:

@@ -11,7 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["GRID", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "MAX_ARC_SEGMENTS"]
+__all__ = ["GRID", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
+           "MAX_ARC_SEGMENTS"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
 MAX_ARC_SEGMENTS = 45  # keeps every routed waveguide polygon under the GDSII 199-point limit
@@ -105,3 +106,12 @@ def orientation(mirror: bool, flip: bool) -> tuple[float, bool]:
     if flip:
         return 0.0, True
     return 0.0, False
+
+
+def ref_matrix(rotation: float, x_reflection: bool) -> np.ndarray:
+    """2x2 matrix of a gdstk reference (reflect y -> -y first, then rotate), entries rounded to 1e-12."""
+    c, s = math.cos(rotation), math.sin(rotation)
+    m = np.array([[c, -s], [s, c]])
+    if x_reflection:
+        m = m @ np.diag([1.0, -1.0])
+    return np.round(m, 12) + 0.0

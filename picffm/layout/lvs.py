@@ -4,12 +4,11 @@ Extraction reads only what is in the file:
 
 * **instances**: every reference in the top cell; its component from the
   cell name (``mzi_Lc10_10`` -> ``mzi``), its name from the TEXT label at the
-  centre of its bounding box, ``mirror`` from whether the reference reverses
-  the x axis;
+  centre of its bounding box, ``mirror`` from the cell (an MZI drawn as its
+  mirror image is the cell ``mzi_Lc.._.._mirror``);
 * **ports**: the PORT-layer labels inside each referenced cell, moved by the
-  reference (a left-right mirrored cell has its inputs on the right of the
-  cell, so ``o1``<->``o4`` and ``o2``<->``o3`` swap, or ``o1``<->``o2``
-  for single-mode cells);
+  reference (any rotation or reflection: a label keeps its name wherever the
+  reference puts it);
 * **connectivity**: every waveguide polygon of the top cell joins the ports
   whose probe point (10 nm outside the port, along its direction) lies inside
   it; two ports at the same spot facing each other are joined directly; a
@@ -40,8 +39,6 @@ from .options import LayoutOptions
 __all__ = ["ExtractedInstance", "Extracted", "LvsIssue", "LvsReport", "extract", "check_lvs", "read_library"]
 
 _PROBE = 0.01  # um
-_SWAP4 = {"o1": "o4", "o2": "o3", "o3": "o2", "o4": "o1"}
-_SWAP2 = {"o1": "o2", "o2": "o1"}
 
 Port = tuple[str, str]  # (instance or chip-port name, port)
 
@@ -190,16 +187,14 @@ def extract(lib: gdstk.Library) -> Extracted:
         if name in instances or name in gratings:
             issues.append(LvsIssue("duplicate_name", f"two instances are named {name!r}", cx, cy))
             continue
-        reversed_x = m[0, 0] < -0.5
-        swap = {} if not reversed_x else (_SWAP4 if len(plabels) == 4 else _SWAP2 if len(plabels) == 2 else {})
         for pname, (px, py, ang) in plabels.items():
             pos = m @ np.array([px, py]) + t
             d = m @ np.array([math.cos(ang), math.sin(ang)])
-            ports.append(((name, swap.get(pname, pname)), _r(pos[0]), _r(pos[1]), d[0], d[1]))
+            ports.append(((name, pname), _r(pos[0]), _r(pos[1]), d[0], d[1]))
         if comp == "grating_coupler":
             gratings.add(name)
         else:
-            instances[name] = ExtractedInstance(name, comp, cell.name, bool(reversed_x), cx, cy)
+            instances[name] = ExtractedInstance(name, comp, cell.name, cell.name.endswith("_mirror"), cx, cy)
     for pos, names in labels.items():
         if pos not in used_labels:
             for nm in names:
@@ -296,7 +291,7 @@ def check_lvs(source: gdstk.Library | str | os.PathLike, netlist: Netlist,
             issues.append(LvsIssue("mirror", f"instance {name!r} has mirror: {str(want_mirror).lower()} in the "
                                    f"netlist but is drawn {'mirrored' if got.mirror else 'unmirrored'}", got.x, got.y))
         pl = expected_cell.get(name)
-        if pl is not None and pl.cell != got.cell:
+        if pl is not None and pl.cell.removesuffix("_mirror") != got.cell.removesuffix("_mirror"):  # mirror: above
             issues.append(LvsIssue("geometry", f"instance {name!r} is drawn as cell {got.cell}; its settings "
                                    f"give cell {pl.cell}", got.x, got.y))
     for name, got in ex.instances.items():

@@ -9,10 +9,15 @@ same instances, on the same modes, in the same order.
 
 A two-mode element must sit on adjacent modes (m, m+1); if its row 0 is the
 upper mode the cell is drawn flipped up-down. An MZI with ``mirror: true`` is
-drawn reflected left-right: its heaters then sit at the output side. The
+drawn with its mirror-image cell (reflected left-right: its heaters then sit
+at the output side; its ports keep their names). The
 chip ports are grating couplers at the fibre-array pitch, joined to the mesh
 by fan-in / fan-out S-bends (input k -> mode k on the left; the output port
 reading mode m on the right).
+
+A netlist that carries ``placements`` is drawn from them instead, feed-forward
+or not (:mod:`picffm.layout.explicit`): that is how loops, such as a ring,
+are laid out.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from .cells import (
 )
 from .geometry import orientation, path_polygon, sbend, snap
 from .options import LayoutOptions
+from .routing import path_length
 
 __all__ = ["Placed", "Route", "LayoutPlan", "plan_layout", "check_drawable", "CellSet"]
 
@@ -65,9 +71,14 @@ class Placed:
     mirror: bool = False
     flip: bool = False
     span: float = 0.0  # height between the cell's port rows (pitch for two-mode cells)
+    at: tuple[float, float] | None = None  # explicit placement: the reference origin ...
+    rotation: float = 0.0  # ... its rotation (rad) ...
+    xref: bool = False  # ... and x reflection (gdstk convention: y -> -y before rotating)
 
     @property
     def origin(self) -> tuple[float, float]:
+        if self.at is not None:
+            return self.at
         return (round(self.x + (self.length if self.mirror else 0.0), 3) + 0.0,
                 round(self.y + (self.span if self.flip else 0.0), 3) + 0.0)
 
@@ -79,6 +90,11 @@ class Route:
     a: tuple[str, str]
     b: tuple[str, str]
     points: np.ndarray
+
+    @property
+    def length(self) -> float:
+        """Drawn length of the centre line (um)."""
+        return path_length(self.points)
 
 
 @dataclass(frozen=True)
@@ -141,10 +157,17 @@ class CellSet:
         """Cell name of every element of a stage (vectorised over the stage's settings)."""
         o = self.o
         if component in ("mzi", "attenuator"):
-            lc = np.column_stack([coupling_length(settings["kappa1"], o), coupling_length(settings["kappa2"], o)])
+            mirror = np.asarray(settings.get("mirror", np.zeros(len(names), bool)), bool).reshape(-1)
+            lc = np.column_stack([coupling_length(settings["kappa1"], o), coupling_length(settings["kappa2"], o),
+                                  mirror])
             uniq, inv = np.unique(lc, axis=0, return_inverse=True)
-            build = mzi_cell if component == "mzi" else attenuator_cell
-            cn = [self.get(f"{component}_Lc{fmt(a)}_{fmt(b)}", lambda a=a, b=b: build(a, b, o)) for a, b in uniq]
+            cn = []
+            for a, b, m in uniq:
+                if component == "mzi":
+                    name = f"mzi_Lc{fmt(a)}_{fmt(b)}" + ("_mirror" if m else "")
+                    cn.append(self.get(name, lambda a=a, b=b, m=m: mzi_cell(a, b, o, mirror=bool(m))))
+                else:
+                    cn.append(self.get(f"attenuator_Lc{fmt(a)}_{fmt(b)}", lambda a=a, b=b: attenuator_cell(a, b, o)))
             return [cn[i] for i in np.asarray(inv).reshape(-1)]
         if component == "coupler":
             lc = coupling_length(settings["kappa"], o)
@@ -173,17 +196,27 @@ def _fan(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
 
 
 def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) -> LayoutPlan:
-    """Place the schedule's elements and route every mode; see the module docstring."""
+    """Place the schedule's elements and route every mode; see the module docstring.
+
+    A netlist with ``placements`` is drawn from them
+    (:func:`picffm.layout.explicit.plan_placed`).
+    """
     if isinstance(source, Schedule):
         schedule = source
         check_drawable(schedule.netlist)
     else:
         check_drawable(source)
+        if source.placements:
+            from .explicit import plan_placed
+
+            return plan_placed(source, o)
         try:
             schedule = compile_netlist(source)
         except CompileError as exc:
-            raise LayoutError(f"{exc}; the layout places the columns of a feed-forward schedule, so this "
-                              "netlist (a loop, such as a ring) cannot be drawn") from None
+            raise LayoutError(f"{exc}; without placements the layout places the columns of a feed-forward "
+                              "schedule, so this netlist (a loop, such as a ring) cannot be drawn: give every "
+                              "instance a placement (placements: {instance: {x: .., y: .., rotation: .., "
+                              "mirror: ..}}, um and degrees) to draw it") from None
     n, p = schedule.n_modes, o.pitch
     cells = CellSet(o)
 
@@ -203,10 +236,9 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
                     "which are not adjacent; two-mode elements can only be drawn on neighbouring modes "
                     f"(m, m+1); reorder the modes so that it acts on e.g. ({min(modes[i])}, {min(modes[i]) + 1})"
                 )
-            mirror = sett["mirror"] if "mirror" in sett else np.zeros(len(names), bool)
-            for i, name in enumerate(names):
+            for i, name in enumerate(names):  # a mirrored MZI has its own (mirror-image) cell
                 elems.append((name, st.component, cellnames[i], st.column, (int(modes[i, 0]), int(modes[i, 1])),
-                              bool(mirror[i]), bool(modes[i, 0] > modes[i, 1])))
+                              False, bool(modes[i, 0] > modes[i, 1])))
         else:
             for i, name in enumerate(names):
                 elems.append((name, st.component, cellnames[i], st.column, (int(modes[i]),), False, False))
@@ -281,5 +313,7 @@ def route_polygon(route: Route, o: LayoutOptions) -> np.ndarray:
 
 def ref_params(pl: Placed) -> tuple[tuple[float, float], float, bool]:
     """gdstk Reference (origin, rotation, x_reflection) of a placed cell."""
+    if pl.at is not None:
+        return pl.at, pl.rotation, pl.xref
     rot, xref = orientation(pl.mirror, pl.flip)
     return pl.origin, rot, xref

@@ -1,0 +1,262 @@
+"""Layout from explicit placements (netlists that are not feed-forward, such as a ring):
+routes, DRC and layout-versus-netlist on the ring and on rotated / mirrored copies of it,
+broken layouts caught, bad placements named, drawn vs simulated lengths, determinism."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import gdstk
+import numpy as np
+import pytest
+
+from picffm import LayoutError, Netlist, load_netlist, mzi_netlist
+from picffm.layout import LAYERS, LayoutOptions, build_layout, write_gds
+from picffm.layout.cells import cell_ports, coupler_cell, coupling_length
+from picffm.layout.drc import check_drc, edge_radius
+from picffm.layout.explicit import drawn_lengths
+from picffm.layout.lvs import check_lvs, extract
+from picffm.layout.routing import RouteError, path_length, route_centerline, route_kind
+
+ROOT = Path(__file__).resolve().parent.parent
+RING = ROOT / "netlists" / "ring_allpass.pic.yml"
+R = LayoutOptions().bend_radius
+
+
+def _heading(p: np.ndarray, end: bool) -> np.ndarray:
+    d = (p[-1] - p[-2]) if end else (p[1] - p[0])
+    return d / np.hypot(*d)
+
+
+# ------------------------------------------------------------------- routes
+
+
+@pytest.mark.parametrize("pa,da,pb,db,kind,length", [
+    ((0, 0), (1, 0), (30, 0), (-1, 0), "facing", 30.0),                         # straight
+    ((0, 0), (0, 1), (0, 12.5), (0, -1), "facing", 12.5),                       # straight, vertical
+    ((0, 0), (1, 0), (100, 30), (-1, 0), "facing", None),                       # S-bend
+    ((0, 0), (1, 0), (40, 25), (0, -1), "perpendicular", 40 + 25 - 2 * R + math.pi * R / 2),  # L-turn
+    ((0, 0), (1, 0), (-15, 30), (1, 0), "same", 0 + 10 + 15 + math.pi * R),    # U-turn, B behind A
+    ((0, 0), (-1, 0), (20, -40), (-1, 0), "same", 0 + 20 + 20 + math.pi * R),    # U-turn, leftwards
+])
+def test_route_shapes_end_exactly_and_bend_at_the_radius(pa, da, pb, db, kind, length):
+    assert route_kind(da, db) == kind
+    pts = route_centerline(pa, da, pb, db, R)
+    assert tuple(pts[0]) == pa and tuple(pts[-1]) == pb
+    # leaves A along da, enters B against db
+    np.testing.assert_allclose(_heading(pts, False), da, atol=1e-9)
+    np.testing.assert_allclose(_heading(pts, True), -np.asarray(db, float), atol=1e-9)
+    if length is not None:
+        assert path_length(pts) == pytest.approx(length, abs=5e-3)  # arcs as chords: 45 per quarter turn
+    # every bend is an arc of radius R: the waveguide's inner edge has radius R - w/2
+    from picffm.layout.geometry import path_polygon
+
+    poly = path_polygon(pts, 0.5)
+    if len(pts) > 2:
+        assert edge_radius(poly)[0] == pytest.approx(R - 0.25, rel=3e-3)
+
+
+@pytest.mark.parametrize("pa,da,pb,db,match", [
+    ((0, 0), (1, 0), (-5, 0), (1, 0), "U-turn of two bends of radius 10 um needs >= 20"),
+    ((0, 0), (1, 0), (10, 30), (-1, 0), "an S-bend of radius 10 um needs"),
+    ((0, 0), (1, 0), (-10, 0), (-1, 0), "face away from each other"),
+    ((0, 0), (1, 0), (5, 30), (0, -1), "one bend of radius 10 um needs >= 10 um on both"),
+])
+def test_impossible_routes_say_what_is_missing(pa, da, pb, db, match):
+    with pytest.raises(RouteError, match=match):
+        route_centerline(pa, da, pb, db, R)
+
+
+# --------------------------------------------------------------------- ring
+
+
+def test_ring_layout_passes_drc_and_lvs_with_its_loop(tmp_path):
+    net = load_netlist(RING)
+    layout = build_layout(net)
+    path = tmp_path / "ring.gds"
+    write_gds(layout.library, path)
+    lib = gdstk.read_gds(str(path))
+    drc = check_drc(lib)
+    assert drc.ok, drc.summary()
+    lvs = check_lvs(path, net)
+    assert lvs.ok, lvs.summary()
+    ex = extract(lib)
+    assert set(ex.instances) == {"dc", "ring"}
+    assert ex.instances["dc"].component == "coupler" and ex.instances["ring"].component == "waveguide"
+    assert ex.connections == {frozenset({("dc", "o3"), ("ring", "o1")}), frozenset({("ring", "o2"), ("dc", "o2")})}
+    assert ex.ports == {"in0": ("dc", "o1"), "out0": ("dc", "o4")}
+    # the instances sit at their placements: dc's o1 at (0, 0); the ring, rotated 180 deg, has o1 at (80, 70)
+    assert ex.port_xy[("dc", "o1")] == (0.0, 0.0)
+    assert ex.port_xy[("ring", "o1")] == (80.0, 70.0) and ex.port_xy[("ring", "o2")] == (-20.0, 70.0)
+    # both loop connections are U-turns
+    loop = [r for r in layout.plan.routes if r.a[0] in net.instances and r.b[0] in net.instances]
+    assert len(loop) == 2
+    for r in loop:
+        ya, yb = r.points[0][1], r.points[-1][1]
+        assert {ya, yb} == {40.0, 70.0}
+        xs = r.points[:, 0]
+        assert xs.max() > max(r.points[0][0], r.points[-1][0]) or xs.min() < min(r.points[0][0], r.points[-1][0])
+    labels = sorted(lb.text for lb in layout.top.labels)
+    assert labels == ["dc", "in0", "out0", "ring"]
+
+
+def test_ring_drawn_length_is_at_least_the_simulated_one():
+    net = load_netlist(RING)
+    layout = build_layout(net)
+    lengths = drawn_lengths(layout.plan, net)
+    assert set(lengths) == {"ring"}
+    d = lengths["ring"]
+    assert d["simulated_um"] == 100.0 and d["cell_um"] == 100.0
+    # independent: the two U-turns. dc's o3 at (L, 40) -> ring o1 at (80, 70): out to x = 80 + R
+    L = cell_ports(coupler_cell(float(coupling_length(0.1, LayoutOptions()))))["o3"][0]
+    u1 = (80 - L) + (30 - 2 * R) + math.pi * R
+    u2 = 0 + (30 - 2 * R) + 20 + math.pi * R  # ring o2 at (-20, 70) -> dc o2 at (0, 40): out to x = -20 - R
+    assert d["routed_um"] == pytest.approx(u1 + u2, abs=0.01)
+    assert d["cell_um"] + d["routed_um"] >= d["simulated_um"]
+
+
+def test_ring_layout_is_deterministic(tmp_path):
+    a, b = tmp_path / "a.gds", tmp_path / "b.gds"
+    write_gds(build_layout(load_netlist(RING)).library, a)
+    write_gds(build_layout(load_netlist(RING)).library, b)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_ring_with_a_deleted_or_moved_route_is_caught(tmp_path):
+    net = load_netlist(RING)
+    layout = build_layout(net)
+    k = next(i for i, r in enumerate(layout.plan.routes) if {r.a[0], r.b[0]} == {"dc", "ring"})
+    route = layout.plan.routes[k]
+    wg = [p for p in layout.top.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    layout.top.remove(wg[k])
+    path = tmp_path / "broken.gds"
+    write_gds(layout.library, path)
+    rep = check_lvs(path, net)
+    assert [i.kind for i in rep.issues] == ["missing_connection"]
+    msg = rep.issues[0].message
+    assert f"{route.a[0]},{route.a[1]}" in msg and f"{route.b[0]},{route.b[1]}" in msg
+    assert (rep.issues[0].x, rep.issues[0].y) in {tuple(route.points[0]), tuple(route.points[-1])}
+
+    layout = build_layout(net)
+    wg = [p for p in layout.top.polygons if (p.layer, p.datatype) == LAYERS["WG"].spec]
+    wg[k].translate(0.0, 0.4)  # off its ports and 0.1 um from... nothing: LVS, not DRC
+    rep = check_lvs(layout.library, net)
+    kinds = {i.kind for i in rep.issues}
+    assert "missing_connection" in kinds and "dangling" in kinds
+
+    # the ring's reference deleted: its instance and both loop connections are missing
+    layout = build_layout(net)
+    victim = next(r for r in layout.top.references if r.cell.name.startswith("waveguide_"))
+    layout.top.remove(victim)
+    layout.library.remove(victim.cell)
+    kinds = [i.kind for i in check_lvs(layout.library, net).issues]
+    assert "missing_instance" in kinds and kinds.count("missing_connection") == 2
+
+
+def _transformed(doc: dict, turns: int, mirror: bool) -> dict:
+    """The same circuit turned by 90 deg * turns about the origin, then reflected left-right."""
+    c, s = [1, 0, -1, 0][turns % 4], [0, 1, 0, -1][turns % 4]
+    out = {}
+    for name, p in doc["placements"].items():
+        x, y = c * p["x"] - s * p["y"], s * p["x"] + c * p["y"]
+        rot, mir = p.get("rotation", 0.0) + 90 * turns, p.get("mirror", False)
+        if mirror:
+            x, rot, mir = -x, -rot, not mir
+        out[name] = {"x": x, "y": y, "rotation": rot, "mirror": mir}
+    return {**doc, "placements": out}
+
+
+@pytest.mark.parametrize("turns,mirror", [(1, False), (2, False), (3, False), (0, True), (1, True)])
+def test_rotated_and_mirrored_ring_still_passes(turns, mirror, tmp_path):
+    net = Netlist.from_dict(_transformed(load_netlist(RING).to_dict(), turns, mirror))
+    layout = build_layout(net)
+    path = tmp_path / "r.gds"
+    write_gds(layout.library, path)
+    assert check_drc(layout.library).ok
+    rep = check_lvs(path, net)
+    assert rep.ok, rep.summary()
+    # the drawn routes are the same length whatever the orientation
+    base = drawn_lengths(build_layout(load_netlist(RING)).plan, load_netlist(RING))
+    assert drawn_lengths(layout.plan, net)["ring"]["routed_um"] == pytest.approx(base["ring"]["routed_um"], abs=2e-3)
+
+
+def test_placed_feed_forward_netlist_and_mirrored_mzi(tmp_path):
+    # a feed-forward netlist with placements is drawn from them; a mirror-image MZI turned by 180 deg
+    # keeps its port names (the mirror image is its own cell), so LVS reads it back right
+    doc = mzi_netlist().to_dict()
+    (name,) = doc["instances"]
+    doc["instances"][name]["settings"]["mirror"] = True
+    doc["placements"] = {name: {"x": 300.0, "y": 40.0, "rotation": 180.0}}
+    net = Netlist.from_dict(doc)
+    layout = build_layout(net)
+    (pl,) = layout.plan.instances
+    assert pl.cell.endswith("_mirror") and pl.origin == (300.0, 40.0)
+    path = tmp_path / "m.gds"
+    write_gds(layout.library, path)
+    assert check_drc(layout.library).ok
+    rep = check_lvs(path, net)
+    assert rep.ok, rep.summary()
+    ex = extract(layout.library)
+    assert ex.instances[name].mirror
+    assert ex.port_xy[(name, "o1")] == (300.0, 40.0)  # o1 at the placement, the cell turned around it
+    assert ex.port_xy[(name, "o2")] == (300.0, 0.0)
+    # the same netlist with mirror: false disagrees with the drawing
+    doc["instances"][name]["settings"]["mirror"] = False
+    assert [i.kind for i in check_lvs(path, Netlist.from_dict(doc)).issues] == ["mirror"]
+
+
+# -------------------------------------------------------------- bad input
+
+
+def _ring_doc(**placements) -> dict:
+    doc = load_netlist(RING).to_dict()
+    doc["placements"] = {k: v for k, v in {**doc["placements"], **placements}.items() if v is not None}
+    return doc
+
+
+@pytest.mark.parametrize("placements,match", [
+    ({"ring": None}, r"instance 'ring' has no placement"),
+    ({"ring": {"x": 80.0, "y": 70.0, "rotation": 45.0}}, r"placements of 'ring': rotation = 45 deg cannot be drawn; "
+                                                         r"valid: a multiple of 90"),
+    ({"ring": {"x": 80.0}}, r"placements of 'ring' have no 'y'"),
+    ({"ring": {"x": 80.0, "y": 55.0, "rotation": 180.0}},
+     r"connection dc,o3 -> ring,o1 .*U-turn of two bends of radius 10 um needs >= 20 um"),
+    ({"ring": {"x": 80.0, "y": 70.0}}, r"connection dc,o3 -> ring,o1 .*an S-bend of radius 10 um needs 38.284 um"),
+])
+def test_bad_placements_name_the_instance(placements, match):
+    with pytest.raises(LayoutError, match=match):
+        build_layout(Netlist.from_dict(_ring_doc(**placements)))
+
+
+def test_bad_placement_from_the_cli_is_one_line(tmp_path, capsys):
+    from picffm.cli.main import main
+    from picffm.netlist import save_netlist
+
+    path = tmp_path / "bad.pic.yml"
+    save_netlist(Netlist.from_dict(_ring_doc(ring={"x": 80.0, "y": 70.0, "rotation": 30.0})), path)
+    assert main(["layout", str(path), "-o", str(tmp_path / "x.gds")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad.pic.yml" in err and "'ring'" in err and "rotation = 30" in err
+
+
+def test_drc_measures_a_polygon_beside_a_quarter_turned_reference():
+    # a waveguide cell turned by 90 deg (it runs up from the origin) and a top-cell waveguide 0.1 um to its
+    # right: one spacing violation, where it is; the same polygon 5 um away is clean
+    from picffm.layout import waveguide_cell
+
+    wg = LAYERS["WG"]
+    for gap, ok in ((0.1, False), (5.0, True)):
+        cell = waveguide_cell(30.0)
+        top = gdstk.Cell("top")
+        top.add(gdstk.Reference(cell, (0.0, 0.0), rotation=math.pi / 2))
+        x0 = 0.25 + gap
+        top.add(gdstk.rectangle((x0, 5.0), (x0 + 0.5, 25.0), layer=wg.layer, datatype=wg.datatype))
+        lib = gdstk.Library()
+        lib.add(cell, top)
+        rep = check_drc(lib)
+        assert rep.ok == ok, rep.summary()
+        if not ok:
+            (v,) = {(v.rule, round(v.value, 3)) for v in rep.violations}
+            assert v == ("spacing", 0.1)
+            assert all(0.2 <= w.x <= 0.4 and 5.0 <= w.y <= 25.0 for w in rep.violations)
