@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerate the example layouts in ``layouts/`` from the example netlists.
 
-For every netlist in ``netlists/`` that can be drawn (feed-forward ones):
+For every netlist in ``netlists/`` (feed-forward ones from their schedule,
+the ring from its placements):
 ``layouts/<name>.gds`` (only if under ``MAX_GDS_BYTES``, to keep the
 repository small), a PNG preview ``layouts/<name>.png`` and, once,
 ``layouts/picffm.lyp`` (KLayout layer properties). ``layouts/SHA256SUMS``
@@ -24,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NETLISTS = ROOT / "netlists"
 LAYOUTS = ROOT / "layouts"
 MAX_GDS_BYTES = 200_000
-PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "clements_64")
+PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "clements_64", "ring_allpass")
 
 
 def example_netlists() -> list[Path]:
@@ -84,7 +85,7 @@ def main(argv: list[str]) -> int:
         if name in PNG:
             layout = build_layout(load_netlist(path))
             write_png(layout.top, LAYOUTS / f"{name}.png", title=path.name,
-                      width_in=14.0 if name != "mzi" else 8.0)
+                      width_in=8.0 if name in ("mzi", "ring_allpass") else 14.0)
         print(f"{name}: {len(data)} bytes{' (GDS not committed: too large)' if len(data) > MAX_GDS_BYTES else ''}")
     text = "\n".join(sums) + "\n"
     if check:
