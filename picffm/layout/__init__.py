@@ -7,6 +7,9 @@ Public API::
     drc = check_drc(layout.library)            # width, spacing, bend radius
     lvs = check_lvs(gdstk.read_gds("chip.gds"), netlist)  # layout vs netlist
 
+A netlist with ``placements`` (any netlist, e.g. a ring) is drawn from them
+(:mod:`picffm.layout.explicit`), every other one from its schedule.
+
 See ``docs/layout.md`` for the layer map, the rules and the CLI.
 """
 
@@ -20,6 +23,7 @@ from .cells import (
     phase_shifter_cell,
     waveguide_cell,
 )
+from .explicit import drawn_lengths, plan_placed
 from .export import GDS_TIMESTAMP, lyp_path, lyp_text, write_gds, write_lyp, write_png
 from .layers import LAYERS, get_layer
 from .options import LayoutOptions, check_options, options_from_dict
@@ -39,6 +43,7 @@ __all__ = [
     "build_layout",
     "check_options",
     "coupler_cell",
+    "drawn_lengths",
     "get_layer",
     "grating_coupler_cell",
     "lyp_path",
@@ -47,6 +52,7 @@ __all__ = [
     "options_from_dict",
     "phase_shifter_cell",
     "plan_layout",
+    "plan_placed",
     "rules_from_dict",
     "waveguide_cell",
     "write_gds",
