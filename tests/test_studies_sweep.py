@@ -77,3 +77,12 @@ def test_parse_list():
         parse_list("0,x", "--drift-rates")
     with pytest.raises(ConfigError, match="comma-separated list"):
         parse_list(" , ", "--drift-rates")
+
+
+def test_gradient_probe_defaults_to_update_80_or_the_last_update_of_a_short_run():
+    from picffm.studies.sweep import AsymmetrySweep
+
+    assert AsymmetrySweep().grad_probe_step == 80  # as in Xue et al.
+    assert AsymmetrySweep(epochs=3).grad_probe_step == 9  # 3 updates per epoch
+    with pytest.raises(ValueError, match=r"grad_probe_step \(20\) must be <= .* = 9"):
+        AsymmetrySweep(epochs=3, grad_probe_step=20)

@@ -114,9 +114,10 @@ class AsymmetrySweep(_Sweep):
         description="mirror asymmetries, each in [0, 1]")
     methods: list[Literal["ideal", "insilico", "ffm"]] = Field(
         list(ASYMMETRY_METHODS), min_length=1, description=f"methods, any of {', '.join(ASYMMETRY_METHODS)}")
-    grad_probe_step: int = Field(80, ge=1, le=10**6,
-                                 description="training update at which the gradient error is measured "
-                                             "(1 .. epochs * 3; 80 as in Xue et al.)")
+    grad_probe_step: int | None = Field(None, ge=1, le=10**6,
+                                        description="training update at which the gradient error is measured "
+                                                    "(1 .. epochs * 3; default 80 as in Xue et al., or the last "
+                                                    "update of a shorter run)")
 
     @field_validator("asymmetries", "methods")
     @classmethod
@@ -127,7 +128,9 @@ class AsymmetrySweep(_Sweep):
 
     @model_validator(mode="after")
     def _probe(self):
-        if self.grad_probe_step > 3 * self.epochs:
+        if self.grad_probe_step is None:  # the paper's update 80, or the last update of a shorter run
+            object.__setattr__(self, "grad_probe_step", min(80, 3 * self.epochs))
+        elif self.grad_probe_step > 3 * self.epochs:
             raise ValueError(f"grad_probe_step ({self.grad_probe_step}) must be <= the number of training updates, "
                              f"3 per epoch = {3 * self.epochs}")
         return self
