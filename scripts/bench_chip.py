@@ -24,7 +24,6 @@ detector, so one Gaussian draw per tap field).
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -33,26 +32,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from picffm.chip import IdealChip, SimulatedChip, preset  # noqa: E402
+from benchtools import best  # noqa: E402
 from picffm.chip.calibration import random_tied_settings  # noqa: E402
 from picffm.meshes import symmetric_core  # noqa: E402
 
 BATCH = 150
 
-
-def best(fn, *, repeat: int = 5, min_time: float = 0.05) -> float:
-    """Minimum time per call (s) over ``repeat`` rounds of enough calls to last ``min_time``."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(min_time / once))
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return min(times)
 
 
 def main() -> None:
@@ -84,11 +69,11 @@ def main() -> None:
             ("advance + run", step, 3.0),
         ]
         for name, fn, target in cases:
-            t_chip = best(lambda: fn(chip))
-            t_ideal = best(lambda: fn(ideal))
+            t_chip = best(lambda: fn(chip), min_time=0.05)
+            t_ideal = best(lambda: fn(ideal), min_time=0.05)
             rows.append((f"{name} N={n} B={BATCH}", t_chip * 1e3, t_ideal * 1e3, t_chip / t_ideal, f"<= {target}x"))
-        t_build = best(lambda: SimulatedChip(net, preset("typical"), np.random.default_rng(2)), repeat=3)
-        t_ideal = best(lambda: IdealChip(net), repeat=3)
+        t_build = best(lambda: SimulatedChip(net, preset("typical"), np.random.default_rng(2)), repeat=3, min_time=0.05)
+        t_ideal = best(lambda: IdealChip(net), repeat=3, min_time=0.05)
         rows.append((f"build N={n}", t_build * 1e3, t_ideal * 1e3, t_build / t_ideal, "-"))
     print(f"{'case':32s} {'chip ms':>9s} {'ideal ms':>9s} {'ratio':>7s}  target")
     for name, a, b, r, t in rows:

@@ -15,7 +15,6 @@ repeated runs (the machine is shared). Targets are for a 2-core machine.
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +23,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchtools import best  # noqa: E402
 from picffm import models  # noqa: E402
 from picffm.meshes import clements  # noqa: E402
 from picffm.netlist import load_netlist  # noqa: E402
@@ -35,21 +35,6 @@ TARGETS_MS = {("matrix", 64): 1.0, ("matrix", 128): 6.0, ("batch", 64): 3.0}
 LOAD_TARGET_S = 1.0
 BATCH = 1024
 
-
-def best(fn, *, repeat: int = 7, min_time: float = 0.05) -> float:
-    """Minimum time per call (s) over ``repeat`` rounds of enough calls to last ``min_time``."""
-    fn()
-    t0 = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - t0, 1e-7)
-    number = max(1, int(min_time / once))
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        times.append((time.perf_counter() - t0) / number)
-    return min(times)
 
 
 def naive_loop(circ: Circuit, settings: dict, state: np.ndarray) -> np.ndarray:
@@ -100,12 +85,12 @@ def main() -> None:
         # correctness of the baseline against picffm, once
         s0 = sets()
         assert np.allclose(naive_loop(circ, s0, eye), circ.matrix(s0), atol=1e-12)
-        t_mat = best(lambda: circ.matrix(sets()))
-        t_naive = best(lambda: naive_loop(circ, sets(), eye), repeat=3)
-        t_mm = best(lambda: a @ a)
-        t_batch = best(lambda: circ.propagate(x, sets()))
-        t_naive_b = best(lambda: naive_loop(circ, sets(), x), repeat=3)
-        t_mmb = best(lambda: a @ x)
+        t_mat = best(lambda: circ.matrix(sets()), repeat=7, min_time=0.05)
+        t_naive = best(lambda: naive_loop(circ, sets(), eye), repeat=3, min_time=0.05)
+        t_mm = best(lambda: a @ a, repeat=7, min_time=0.05)
+        t_batch = best(lambda: circ.propagate(x, sets()), repeat=7, min_time=0.05)
+        t_naive_b = best(lambda: naive_loop(circ, sets(), x), repeat=3, min_time=0.05)
+        t_mmb = best(lambda: a @ x, repeat=7, min_time=0.05)
         rows.append((f"matrix N={n}", t_mat, t_naive, t_mm, TARGETS_MS.get(("matrix", n))))
         rows.append((f"batch 1024 N={n}", t_batch, t_naive_b, t_mmb, TARGETS_MS.get(("batch", n))))
 
@@ -119,17 +104,17 @@ def main() -> None:
 
     path = ROOT / "netlists" / "clements_64.pic.yml"
     text = path.read_text()
-    t_load = best(lambda: load_netlist(path), repeat=3, min_time=0)
+    t_load = best(lambda: load_netlist(path), repeat=3)
     net = load_netlist(path)
-    t_compile = best(lambda: compile_netlist(net), repeat=3, min_time=0)
-    t_pyyaml = best(lambda: yaml.load(text, Loader=yaml.SafeLoader), repeat=2, min_time=0)
+    t_compile = best(lambda: compile_netlist(net), repeat=3)
+    t_pyyaml = best(lambda: yaml.load(text, Loader=yaml.SafeLoader), repeat=2)
     total = t_load + t_compile
     print(f"\nclements_64.pic.yml ({len(net.instances)} instances): load {t_load:.3f} s + compile "
           f"{t_compile:.3f} s = {total:.3f} s (target {LOAD_TARGET_S:g} s{', ok' if total <= LOAD_TARGET_S else ', MISSED'}); "
           f"baseline pure-Python yaml.SafeLoader parse alone {t_pyyaml:.3f} s")
     gc = GeneralCircuit(net)
-    t_general = best(lambda: gc.matrix(), repeat=3, min_time=0)
-    t_sched = best(lambda: Circuit(compile_netlist(net)).matrix(), repeat=3, min_time=0)
+    t_general = best(lambda: gc.matrix(), repeat=3)
+    t_sched = best(lambda: Circuit(compile_netlist(net)).matrix(), repeat=3)
     print(f"clements_64 matrix by the general route (sparse S-matrix solve): {t_general * 1e3:.1f} ms; "
           f"by the schedule (compile + evaluate) {t_sched * 1e3:.1f} ms")
 

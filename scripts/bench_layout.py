@@ -10,20 +10,13 @@ check (which reads the GDS back) on the same chip.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
+
+from benchtools import best
 
 REPEATS = 5
 TARGET_BUILD_WRITE_S = 0.5
 
-
-def _best(fn, repeats: int = REPEATS) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t0)
-    return best
 
 
 def main() -> None:
@@ -43,8 +36,8 @@ def main() -> None:
         def build_write():
             write_gds(build_layout(net).library, gds)
 
-        t_build_write = _best(build_write)
-        t_build = _best(lambda: build_layout(net))
+        t_build_write = best(build_write, repeat=REPEATS)
+        t_build = best(lambda: build_layout(net), repeat=REPEATS)
         layout = build_layout(net)
         stats = layout.stats()
         n_poly = stats["polygons"]
@@ -56,9 +49,9 @@ def main() -> None:
             cell.add(*(gdstk.rectangle((x, y), (x + 10, y + 0.5), layer=1) for x, y in xy))
             lib.write_gds(bare)
 
-        t_bare = _best(bare_write)
-        t_drc = _best(lambda: check_drc(layout.library), 3)
-        t_lvs = _best(lambda: check_lvs(gds, net), 3)
+        t_bare = best(bare_write, repeat=REPEATS)
+        t_drc = best(lambda: check_drc(layout.library), repeat=3)
+        t_lvs = best(lambda: check_lvs(gds, net), repeat=3)
         drc, lvs = check_drc(layout.library), check_lvs(gds, net)
         size = gds.stat().st_size
 

@@ -10,10 +10,11 @@ runs. Targets (2-core machine): N = 64 <= 20 ms, N = 128 <= 100 ms.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 from scipy.stats import unitary_group
+
+from benchtools import best
 
 from picffm.meshes import symmetric_core
 from picffm.programming import decompose_clements, decompose_reck, program_symmetric
@@ -48,14 +49,6 @@ def dense_clements(u: np.ndarray) -> np.ndarray:
     return np.diagonal(u)
 
 
-def best(f, arg, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f(arg)
-        times.append(time.perf_counter() - t0)
-    return min(times) * 1e3
-
 
 def main() -> None:
     rng = np.random.default_rng(0)
@@ -64,9 +57,9 @@ def main() -> None:
     for n in (16, 64, 128, 256):
         u = unitary_group.rvs(n, random_state=rng)
         rep = {16: 30, 64: 10, 128: 5, 256: 3}[n]
-        t_c = best(decompose_clements, u, rep)
-        t_r = best(decompose_reck, u, rep)
-        t_d = best(dense_clements, u, 1 if n >= 128 else 3) if n <= 128 else float("nan")
+        t_c = 1e3 * best(lambda: decompose_clements(u), repeat=rep)
+        t_r = 1e3 * best(lambda: decompose_reck(u), repeat=rep)
+        t_d = 1e3 * best(lambda: dense_clements(u), repeat=1 if n >= 128 else 3) if n <= 128 else float("nan")
         target = TARGETS_MS.get(n)
         dense = f"{t_d:>15.1f} {t_d / t_c:>8.0f}x" if t_d == t_d else f"{'-':>15} {'-':>9}"
         print(f"{n:>5} {t_c:>10.2f} {t_r:>10.2f} {dense} {'<= %g' % target if target else '-':>8}")
@@ -74,8 +67,8 @@ def main() -> None:
     sched = compile_netlist(symmetric_core(16))
     a = rng.normal(size=(16, 16)) + 1j * rng.normal(size=(16, 16))
     w = a + a.T
-    t_s = best(lambda m: program_symmetric(sched, m), w, 200)
-    t_svd = best(np.linalg.svd, w, 200)
+    t_s = 1e3 * best(lambda: program_symmetric(sched, w), repeat=200)
+    t_svd = 1e3 * best(lambda: np.linalg.svd(w), repeat=200)
     print(f"program_symmetric N = 16 (Takagi + Clements + settings): {t_s:.3f} ms "
           f"(numpy SVD of the same matrix: {t_svd:.3f} ms; target: well under 1 ms)")
 

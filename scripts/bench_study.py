@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import multiprocessing
 import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor
 
+from benchtools import best
 from picffm.studies import drift
 from picffm.studies.executor import Task, run_tasks
 from picffm.studies.runner import resolve_chip
@@ -35,14 +35,6 @@ def _tasks():
     ctx["chip_spec"] = resolve_chip(sweep.chip)
     return drift.make_tasks(sweep, ctx), ctx
 
-
-def _best(f, repeat: int = 2) -> float:
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:
@@ -63,7 +55,8 @@ def main() -> None:
         with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as pool:
             list(pool.map(Task.__call__, tasks))
 
-    rows = [("serial", _best(picffm(1)), _best(plain_loop)), ("2 workers", _best(picffm(2)), _best(plain_pool))]
+    rows = [("serial", best(picffm(1), repeat=2), best(plain_loop, repeat=2)),
+            ("2 workers", best(picffm(2), repeat=2), best(plain_pool, repeat=2))]
     print(f"drift-study tasks: {n} points ({SWEEP['layers']} layer, {SWEEP['epochs']} epochs, 4 checks each)")
     print(f"{'mode':<10} {'picffm tasks/s':>15} {'baseline tasks/s':>17}  baseline")
     for (mode, t, b), base in zip(rows, ("plain loop", "plain ProcessPoolExecutor(2), fork")):
