@@ -46,7 +46,8 @@ class Stage:
         start, stop: slice of the component's setting arrays.
         modes: ``(k,)`` mode of each single-mode element, or ``(k, 2)`` modes
             of rows 0 and 1 of each two-mode element.
-        column: the column (longest-path depth) the stage belongs to.
+        column: the column the stage belongs to (middle of the element's earliest
+            and latest possible column, see :func:`_centred_columns`).
         offset: if not ``None``, the elements sit on the contiguous modes
             ``offset, offset+1, ...`` (pairs ``(offset+2j, offset+2j+1)``),
             which allows a reshape instead of a gather.
@@ -221,6 +222,7 @@ def compile_netlist(netlist: Netlist) -> Schedule:
                     mode_at[(succ, d["dst_port"])] = mode
             mode_at[(inst, port)] = mode
     output_modes = np.array([mode_at[tuple(netlist.ports[p].split(","))] for p in outputs], dtype=int)
+    column = _centred_columns(g, order, column)
 
     # group instances by (column, component), then order by first mode
     buckets: dict[tuple[int, str], list[tuple[int, str, tuple[int, ...]]]] = {}
@@ -262,6 +264,32 @@ def compile_netlist(netlist: Netlist) -> Schedule:
         index=MappingProxyType(index),
         defaults=MappingProxyType(defaults),
     )
+
+
+def _centred_columns(g: nx.MultiDiGraph, order: list[str], earliest: dict[str, int]) -> dict[str, int]:
+    """Each element's column within its slack (earliest .. latest possible).
+
+    Elements that only feed output ports take their latest column, elements
+    fed only by input ports their earliest, every other element the middle
+    (rounded up). A phase screen then lines up at the output, the attenuator
+    column D of a symmetric core on its mirror axis, and a mirror-symmetric
+    circuit gets a mirror-symmetric schedule. Along any path both bounds grow
+    by at least one per element (their sum by at least two), so elements that
+    share a mode never share a column.
+    """
+    last = max(earliest.values())
+    latest: dict[str, int] = {}
+    for inst in reversed(order):
+        latest[inst] = min((latest[s] for s in g.successors(inst)), default=last + 1) - 1
+    out = {}
+    for inst in order:
+        if g.out_degree(inst) == 0:  # feeds only output ports: line up at the output
+            out[inst] = latest[inst]
+        elif g.in_degree(inst) == 0:  # fed only by input ports: line up at the input
+            out[inst] = earliest[inst]
+        else:
+            out[inst] = (earliest[inst] + latest[inst] + 1) // 2
+    return out
 
 
 def _offset(modes: np.ndarray) -> int | None:

@@ -45,10 +45,9 @@ def test_clements_columns_and_modes():
         expected = [(m, m + 1) for cc, m in clements_layout(n) if cc == c]
         assert st.modes.tolist() == [list(p) for p in expected]
         assert st.offset == c % 2
-    # stages are scheduled as soon as possible: the screen's edge modes join the last MZI column
+    # the output phase screen lines up in one column after the mesh
     ps = [st for st in sched.stages if st.component == "phase_shifter"]
-    assert sorted(np.concatenate([st.modes for st in ps]).tolist()) == list(range(n))
-    assert [st.column for st in ps] == [n - 1, n] and ps[0].modes.tolist() == [0, n - 1]
+    assert [st.column for st in ps] == [n] and ps[0].modes.tolist() == list(range(n))
     assert sched.input_ports == tuple(f"in{k}" for k in range(n))
     assert sched.output_ports == tuple(f"out{k}" for k in range(n))
     np.testing.assert_array_equal(sched.output_modes, np.arange(n))
@@ -145,3 +144,24 @@ def test_two_mzis_stacked_on_one_pair_compile_to_their_product():
     })
     expected = models.mzi(theta=2.1, phi=-0.4) @ models.mzi(theta=0.3, phi=1.2)
     np.testing.assert_allclose(Circuit.from_netlist(net).matrix(), expected, atol=1e-14)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 7, 8])
+def test_symmetric_core_schedule_is_mirror_symmetric_with_one_attenuator_column(n):
+    sched = compile_netlist(symmetric_core(n))
+    col = {name: st.column for st in sched.stages for name in sched.names[st.component][st.start:st.stop]}
+    last = sched.n_columns - 1
+    att = [st for st in sched.stages if st.component == "attenuator"]
+    assert len(att) == 1 and att[0].column == last // 2 and last % 2 == 0  # D alone, on the axis
+    assert att[0].offset == 0  # all N modes, contiguous
+    for name, c in col.items():
+        if name.startswith("u_"):
+            assert col["ut_" + name[2:]] == last - c, name
+
+
+@pytest.mark.parametrize("gen", [clements, reck])
+@pytest.mark.parametrize("n", [3, 4, 6])
+def test_phase_screen_lines_up_at_the_output(gen, n):
+    sched = compile_netlist(gen(n))
+    screens = [st for st in sched.stages if st.component == "phase_shifter"]
+    assert len(screens) == 1 and screens[0].column == sched.n_columns - 1 and len(screens[0]) == n
