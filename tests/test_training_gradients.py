@@ -172,3 +172,12 @@ def test_optimisers_minimise_a_complex_quadratic(opt):
         params = opt.step(params, grads)
     np.testing.assert_allclose(params[0], target, atol=1e-2)
     np.testing.assert_allclose(params[1], real_target, atol=1e-2)
+
+
+def test_cosine_similarity_by_hand():
+    from picffm.training.truth import cosine
+
+    assert cosine(np.array([1.0, 0.0]), np.array([2.0, 0.0])) == pytest.approx(1.0)
+    assert cosine(np.array([0.0, 1.0]), np.array([1.0, 0.0])) == pytest.approx(0.0)
+    assert cosine(np.array([1j, 1.0]), np.array([-1j, -1.0])) == pytest.approx(-1.0)
+    assert np.isnan(cosine(np.zeros(2), np.ones(2)))

@@ -27,6 +27,7 @@ def test_train_network_is_seed_deterministic_and_learns():
     assert a.test_acc > 0.6  # chance is 1/3
     assert a.updates == 6 * 3 and a.passes_per_update == 2 * 2 * 35
     assert a.grad["step"] == 4 and 0 <= a.grad["method"] < a.grad["insilico"]
+    assert a.grad["method_cos"] > 0.999 > a.grad["insilico_cos"]  # FFM points where the chip's gradient does
     pickle.loads(pickle.dumps(a))  # picklable for worker processes
 
 

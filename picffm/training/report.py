@@ -61,6 +61,8 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
             if m not in ("ideal", "insilico"):
                 entry["grad_error"] = _stats([r.grad.get("method") for r in rs])
                 entry["insilico_grad_error"] = _stats([r.grad.get("insilico") for r in rs])
+                entry["grad_cos"] = _stats([r.grad.get("method_cos") for r in rs])
+                entry["insilico_grad_cos"] = _stats([r.grad.get("insilico_cos") for r in rs])
             methods[m] = entry
         chips[label] = methods
     ppu = {"ideal": None, "insilico": 0}
@@ -98,6 +100,10 @@ def _pm(s: dict | None, digits: int = 1) -> str:
     return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
 
 
+def _with_cos(err: dict | None, cos: dict | None) -> str:
+    return _pm(err) + ("" if cos is None else f" (cos {cos['mean']:.2f})")
+
+
 def _table(rows: list[list[str]], header: list[str]) -> str:
     cells = [header] + rows
     widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
@@ -119,7 +125,8 @@ def format_table(summary: dict) -> str:
     grad_methods = [m for m in methods if m not in ("ideal", "insilico")]
     if grad_methods:
         out += ["", f"Gradient error at update {summary['grad_probe_step']} (% of the chip's true gradient, "
-                    "mean ± std over seeds; 'model' = the in-silico model's gradient at the same point)"]
+                    "mean ± std over seeds; 'model' = the in-silico model's gradient at the same point;",
+                "cos = cosine similarity with the true gradient, 1 = same direction, 0 = unrelated)"]
         header = ["chip"]
         for m in grad_methods:
             header += [m, f"model ({'matrix' if m == 'ffm' else 'phase'})"]
@@ -127,7 +134,8 @@ def format_table(summary: dict) -> str:
         for label, ms in summary["chips"].items():
             row = [label]
             for m in grad_methods:
-                row += [_pm(ms[m].get("grad_error")), _pm(ms[m].get("insilico_grad_error"))]
+                row += [_with_cos(ms[m].get("grad_error"), ms[m].get("grad_cos")),
+                        _with_cos(ms[m].get("insilico_grad_error"), ms[m].get("insilico_grad_cos"))]
             rows.append(row)
         out.append(_table(rows, header))
     out += ["", f"Optical passes per update (batch {summary['batch_size']}, {summary['layers']} layers)"]

@@ -132,10 +132,12 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     For matrix-level trainers the gradient is ``dL/dW*`` per layer; for phase
     trainers the phase gradient per layer (gains excluded). Returns
     ``{"method": %, "insilico": %, "method_layers": [...], "insilico_layers":
-    [...], "step": k}``; see :mod:`picffm.training.truth` for the definitions.
+    [...], "method_cos": c, "insilico_cos": c, "step": k}`` (``*_cos``: mean
+    over layers of the cosine similarity with the true gradient, 1 = same
+    direction); see :mod:`picffm.training.truth` for the definitions.
     """
     from .trainers import MatrixTrainer, _design_circuit
-    from .truth import (flat_phase_grads, matrix_gradients_exact, model_circuits, phase_gradients_exact,
+    from .truth import (cosine, flat_phase_grads, matrix_gradients_exact, model_circuits, phase_gradients_exact,
                         relative_error, true_circuits)
 
     cfg = trainer.config
@@ -158,7 +160,9 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     ml = [100 * relative_error(e, t) for e, t in zip(est, true)]
     il = [100 * relative_error(e, t) for e, t in zip(model, true)]
     return {"method": float(np.mean(ml)), "insilico": float(np.mean(il)), "method_layers": ml,
-            "insilico_layers": il, "step": trainer.updates + 1}
+            "insilico_layers": il, "method_cos": float(np.mean([cosine(e, t) for e, t in zip(est, true)])),
+            "insilico_cos": float(np.mean([cosine(e, t) for e, t in zip(model, true)])),
+            "step": trainer.updates + 1}
 
 
 def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, config: TrainConfig, *,

@@ -140,6 +140,13 @@ def flat_phase_grads(layer_grads: dict) -> np.ndarray:
     return np.concatenate([np.asarray(layer_grads[k], float) for k in PHASE_KEYS])
 
 
+def cosine(estimate: np.ndarray, true: np.ndarray) -> float:
+    """Cosine similarity ``Re<estimate, true> / (||estimate|| ||true||)``: 1 = same direction."""
+    e, t = np.ravel(estimate), np.ravel(true)
+    den = np.linalg.norm(e) * np.linalg.norm(t)
+    return float(np.real(np.vdot(t, e)) / den) if den > 0 else float("nan")
+
+
 def relative_error(estimate: np.ndarray, true: np.ndarray) -> float:
     """``||estimate - true|| / ||true||`` (Frobenius / Euclidean)."""
     den = np.linalg.norm(true)
