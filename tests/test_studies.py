@@ -69,7 +69,7 @@ def test_resume_reuses_finished_points(tmp_path):
 def test_recalibration_brings_the_in_silico_network_back():
     from picffm.chip import preset
     from picffm.training.config import TrainConfig
-    from picffm.training.trainers import _design_circuit, make_chips, make_dataset, make_trainer
+    from picffm.training.trainers import design_circuit, make_chips, make_dataset, make_trainer
     from picffm.studies.evaluation import true_accuracy
     from picffm.studies.recalibration import make_twin, recalibrate
 
@@ -83,7 +83,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     st = model.states[0]
     chip.program(st.settings)
     deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
-    twin = make_twin(_design_circuit(16), model.params[0], st.settings)
+    twin = make_twin(design_circuit(16), model.params[0], st.settings)
     before = chip.passes
     st2 = recalibrate(chip, twin, st, iterations=8)
     recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)

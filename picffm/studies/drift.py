@@ -34,7 +34,7 @@ import numpy as np
 
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
-from ..training.trainers import _design_circuit, make_chips, make_dataset, make_trainer
+from ..training.trainers import design_circuit, make_chips, make_dataset, make_trainer
 from .executor import Task, derive_seed
 from .recalibration import make_twin, recalibrate
 from .report import mean_band, plot_panels, write_csv, write_json
@@ -84,7 +84,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
         for chip, st in zip(chips, states):
             chip.program(st.settings)
         if method == "recal":
-            circuit = _design_circuit(chips[0].n_modes)
+            circuit = design_circuit(chips[0].n_modes)
             twins = [make_twin(circuit, w, st.settings) for w, st in zip(model.params, states)]
             states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
                       for c, tw, st in zip(chips, twins, states)]

@@ -136,7 +136,7 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     over layers of the cosine similarity with the true gradient, 1 = same
     direction); see :mod:`picffm.training.truth` for the definitions.
     """
-    from .trainers import MatrixTrainer, _design_circuit
+    from .trainers import MatrixTrainer, design_circuit
     from .truth import (cosine, flat_phase_grads, matrix_gradients_exact, model_circuits, phase_gradients_exact,
                         relative_error, true_circuits)
 
@@ -145,7 +145,7 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     gains = [s.gain for s in states]
     kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
     true_layers = true_circuits(trainer.chips)
-    model_layers = model_circuits(_design_circuit(trainer.cmap.n_modes), states)
+    model_layers = model_circuits(design_circuit(trainer.cmap.n_modes), states)
     if isinstance(trainer, MatrixTrainer):
         _, true = matrix_gradients_exact(true_layers, gains, x, labels, **kw)
         _, model = matrix_gradients_exact(model_layers, gains, x, labels, **kw)

@@ -53,6 +53,7 @@ __all__ = [
     "seed_streams",
     "make_dataset",
     "design_netlist",
+    "design_circuit",
     "make_chips",
     "initial_states",
     "Trainer",
@@ -109,7 +110,8 @@ def design_netlist(n_modes: int = N_MODES) -> Netlist:
 
 
 @lru_cache(maxsize=4)
-def _design_circuit(n_modes: int) -> Circuit:
+def design_circuit(n_modes: int = N_MODES) -> Circuit:
+    """The compiled design of one layer: the ideal model a twin or an in-silico trainer evaluates."""
     return Circuit.from_netlist(design_netlist(n_modes))
 
 
@@ -271,7 +273,7 @@ class MatrixTrainer(Trainer):
     method = "ffm"
 
     def _params_from_states(self, states):
-        circ = _design_circuit(self.cmap.n_modes)
+        circ = design_circuit(self.cmap.n_modes)
         full = circ.schedule.settings()
         out = []
         for st in states:
