@@ -104,6 +104,8 @@ def test_asymmetry_zero_gives_exact_ffm_gradients(tmp_path):
     # with independent halves it is not
     assert pts[(0.0, "ffm")]["gradient_error_pct"] < 10.0
     assert pts[(1.0, "ffm")]["gradient_error_pct"] > 3 * pts[(0.0, "ffm")]["gradient_error_pct"]
+    assert pts[(0.0, "ffm")]["gradient_cos"] > 0.99 and pts[(1.0, "ffm")]["gradient_cos"] < pts[(0.0, "ffm")][
+        "gradient_cos"]
     assert pts[(0.0, "insilico")]["gradient_error_pct"] is None and pts[(0.0, "insilico")]["chip_passes"] == 0
     for name in ("results.json", "points.csv", "summary.csv", "asymmetry.png"):
         assert (tmp_path / "a" / name).stat().st_size > 0

@@ -56,7 +56,8 @@ def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any])
     grad = res.grad or {}
     return {"test_accuracy": float(res.test_acc), "train_accuracy": float(res.train_acc),
             "chip_passes": 0 if method == "ideal" else int(res.train_passes),
-            "gradient_error_pct": grad.get("method"), "model_gradient_error_pct": grad.get("insilico")}
+            "gradient_error_pct": grad.get("method"), "model_gradient_error_pct": grad.get("insilico"),
+            "gradient_cos": grad.get("method_cos")}
 
 
 def _mean(values) -> float | None:
@@ -76,6 +77,7 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
                             "test_accuracy_max": float(max(acc)),
                             "gradient_error_pct_mean": _mean(p["gradient_error_pct"] for p in rows),
                             "model_gradient_error_pct_mean": _mean(p["model_gradient_error_pct"] for p in rows),
+                            "gradient_cos_mean": _mean(p.get("gradient_cos") for p in rows),
                             "chip_passes_mean": float(np.mean([p["chip_passes"] for p in rows]))})
     return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
             "points": points, "summary": summary}
@@ -88,15 +90,16 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
              directory / "asymmetry.png"]
     write_json(files[0], doc)
     write_csv(files[1], ["asymmetry", "method", "replicate", "seed", "test_accuracy", "train_accuracy",
-                         "gradient_error_pct", "model_gradient_error_pct", "chip_passes"],
+                         "gradient_error_pct", "model_gradient_error_pct", "gradient_cos", "chip_passes"],
               ([p["asymmetry"], p["method"], p["replicate"], p["seed"], p["test_accuracy"], p["train_accuracy"],
-                p["gradient_error_pct"], p["model_gradient_error_pct"], p["chip_passes"]] for p in doc["points"]))
+                p["gradient_error_pct"], p["model_gradient_error_pct"], p.get("gradient_cos"), p["chip_passes"]]
+               for p in doc["points"]))
     write_csv(files[2], ["asymmetry", "method", "seeds", "test_accuracy_mean", "test_accuracy_min",
                          "test_accuracy_max", "gradient_error_pct_mean", "model_gradient_error_pct_mean",
-                         "chip_passes_mean"],
+                         "gradient_cos_mean", "chip_passes_mean"],
               ([s["asymmetry"], s["method"], s["seeds"], s["test_accuracy_mean"], s["test_accuracy_min"],
                 s["test_accuracy_max"], s["gradient_error_pct_mean"], s["model_gradient_error_pct_mean"],
-                s["chip_passes_mean"]] for s in doc["summary"]))
+                s.get("gradient_cos_mean"), s["chip_passes_mean"]] for s in doc["summary"]))
     xs = cfg["asymmetries"]
     acc_lines, grad_lines = [], []
     for m in cfg["methods"]:
@@ -120,8 +123,13 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
 
 
 def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
-    header = ["asymmetry", "method", "test acc", "FFM grad err %", "model grad err %", "chip passes"]
-    fmt = (lambda v: "" if v is None else round(v, 2))
-    rows = [[s["asymmetry"], s["method"], round(s["test_accuracy_mean"], 3), fmt(s["gradient_error_pct_mean"]),
-             fmt(s["model_gradient_error_pct_mean"]), int(s["chip_passes_mean"])] for s in doc["summary"]]
+    header = ["asymmetry", "method", "test acc", "FFM grad err %", "FFM grad cos", "model grad err %",
+              "chip passes"]
+
+    def fmt(v, spec):
+        return "" if v is None else format(v, spec)
+
+    rows = [[s["asymmetry"], s["method"], round(s["test_accuracy_mean"], 3), fmt(s["gradient_error_pct_mean"], ".2f"),
+             fmt(s.get("gradient_cos_mean"), ".3f"), fmt(s["model_gradient_error_pct_mean"], ".0f"),
+             int(s["chip_passes_mean"])] for s in doc["summary"]]
     return header, rows
