@@ -2,7 +2,8 @@
 
 * unitarity error ``||T T^H - I||_F`` (Frobenius norm; 0 for a lossless,
   unitary mesh, about ``sqrt(N) * (1 - 10**(-L/10))`` for a uniform loss L dB);
-* symmetry error ``||T - T^T||_F`` (0 for a reciprocal symmetric core);
+* symmetry error ``||T - T^T||_F`` (0 for a reciprocal symmetric core), and
+  relative to ``||T||_F``;
 * insertion loss per input ``-10 log10(sum_out |T[out, in]|^2)`` in dB: the
   power lost when all light enters that one input (column power).
 """
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unitarity_error", "symmetry_error", "insertion_loss_db"]
+from .errors import ParamsError
+
+__all__ = ["unitarity_error", "symmetry_error", "relative_symmetry_error", "insertion_loss_db"]
 
 
 def unitarity_error(t: np.ndarray) -> float:
@@ -26,6 +29,15 @@ def symmetry_error(t: np.ndarray) -> float | None:
     if t.shape[0] != t.shape[1]:
         return None
     return float(np.linalg.norm(t - t.T, "fro"))
+
+
+def relative_symmetry_error(m: np.ndarray) -> float:
+    """``||M - M^T||_F / ||M||_F``: 0 for an exactly symmetric (or zero) matrix."""
+    m = np.asarray(m)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ParamsError(f"symmetry needs a square matrix, got shape {m.shape}")
+    nm = np.linalg.norm(m)
+    return float(np.linalg.norm(m - m.T) / nm) if nm else 0.0
 
 
 def insertion_loss_db(t: np.ndarray) -> np.ndarray:

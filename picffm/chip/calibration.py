@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParamsError
+from ..matrix_metrics import relative_symmetry_error  # noqa: F401 (re-exported)
 from ..schedule import Schedule, Settings
 from .heaters import mirror_pairs
 from .interface import PROGRAMMABLE
@@ -73,15 +74,6 @@ def relative_error(realised: np.ndarray, target: np.ndarray) -> float:
     if nb == 0:
         raise ParamsError("target matrix is zero: relative error undefined")
     return float(np.linalg.norm(a - b) / nb)
-
-
-def relative_symmetry_error(m: np.ndarray) -> float:
-    """``||M - M^T||_F / ||M||_F``: 0 for an exactly symmetric matrix."""
-    m = np.asarray(m)
-    if m.ndim != 2 or m.shape[0] != m.shape[1]:
-        raise ParamsError(f"symmetry needs a square matrix, got shape {m.shape}")
-    nm = np.linalg.norm(m)
-    return float(np.linalg.norm(m - m.T) / nm) if nm else 0.0
 
 
 def insertion_loss_db(realised: np.ndarray, reference: np.ndarray) -> float:

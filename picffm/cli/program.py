@@ -7,7 +7,7 @@ from pathlib import Path
 from ..errors import ParamsError, ProgrammingError
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
 from ..params import save_params
-from ..programming import load_target, program_matrix, symmetry_error
+from ..programming import load_target, program_matrix, relative_symmetry_error
 from .common import emit_json
 
 ERROR_DEFINITION = "||M - target/scale||_F / ||target/scale||_F (M: ideal compiled mesh)"
@@ -62,7 +62,7 @@ def run(args) -> int:
         "symmetrized": symmetrized,
     }
     if symmetrized:
-        info["target_asymmetry"] = symmetry_error(target)
+        info["target_asymmetry"] = relative_symmetry_error(target)
     params = res.params()
     save_params(out, params, info=info)
     if args.json:

@@ -12,7 +12,7 @@
 All phases in rad; exact for ideal 50:50 couplers and lossless elements.
 """
 
-from .checks import as_target, check_unitary, symmetry_error, unitarity_error
+from .checks import as_target, check_unitary, relative_symmetry_error, unitarity_error
 from .clements import decompose_clements
 from .general import PROGRAMMED_KEYS, ProgramResult, program_matrix, relative_error
 from .plans import PROGRAMMABLE_KINDS, MeshPlan, mesh_plan
@@ -40,7 +40,7 @@ __all__ = [
     "mesh_plan",
     "as_target",
     "check_unitary",
-    "symmetry_error",
+    "relative_symmetry_error",
     "unitarity_error",
     "relative_error",
     "load_target",

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ProgrammingError
+from ..matrix_metrics import relative_symmetry_error, unitarity_error  # noqa: F401 (re-exported)
 
-__all__ = ["as_target", "unitarity_error", "symmetry_error", "check_unitary", "UNITARY_TOL"]
+__all__ = ["as_target", "unitarity_error", "relative_symmetry_error", "check_unitary", "UNITARY_TOL"]
 
 #: default tolerance on ||U U^H - I||_F for targets of unitary meshes
 UNITARY_TOL = 1e-8
@@ -36,17 +37,6 @@ def as_target(target, n: int, what: str = "target") -> np.ndarray:
         i, j = np.argwhere(~np.isfinite(arr))[0]
         raise ProgrammingError(f"{what} has a non-finite entry {arr[i, j]} at row {i}, column {j}")
     return arr
-
-
-def unitarity_error(u: np.ndarray) -> float:
-    """``||U U^H - I||_F``."""
-    return float(np.linalg.norm(u @ u.conj().T - np.eye(u.shape[0])))
-
-
-def symmetry_error(w: np.ndarray) -> float:
-    """Relative asymmetry ``||W - W^T||_F / ||W||_F`` (0 for the zero matrix)."""
-    nrm = np.linalg.norm(w)
-    return float(np.linalg.norm(w - w.T) / nrm) if nrm > 0 else 0.0
 
 
 def check_unitary(u: np.ndarray, tol: float = UNITARY_TOL, mesh: str = "unitary") -> float:

@@ -23,7 +23,7 @@ import numpy as np
 from ..errors import ProgrammingError
 from ..netlist import Netlist
 from ..schedule import Schedule, Settings
-from .checks import as_target, symmetry_error
+from .checks import as_target, relative_symmetry_error
 from .clements import decompose_clements
 from .mzi2x2 import wrap
 from .plans import as_schedule, mesh_plan
@@ -79,7 +79,7 @@ def program_symmetric(schedule: Schedule | Netlist, w, *, symmetrize: bool = Fal
         raise ProgrammingError(f"program_symmetric needs a symmetric core; this netlist is a {plan.kind} mesh: "
                                "use program_unitary or program_matrix")
     w = as_target(w, plan.n)
-    asym = symmetry_error(w)
+    asym = relative_symmetry_error(w)
     if asym > atol and not symmetrize:
         raise ProgrammingError(
             f"target is not symmetric: ||W - W^T||_F / ||W||_F = {asym:.3g} > {atol:g}; the symmetric core "
