@@ -13,7 +13,8 @@ from pathlib import Path
 from ..chip.presets import PRESETS
 from ..training.config import METHODS, TrainConfig
 from ..training.optim import OPTIMIZERS
-from ..training.run import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec, run_experiment
+from ..training.run import (DEFAULT_METHODS, DEFAULT_SPECS, Experiment, default_workers, resolve_spec,
+                            run_experiment)
 from .common import EXIT_INTERRUPTED, CLIError, emit_json
 
 
@@ -56,6 +57,9 @@ def register(subparsers) -> None:
                    help="run directory (default runs/iris-YYYYmmdd-HHMMSS)")
     q.add_argument("--resume", default=None, metavar="DIR",
                    help="continue an interrupted run in DIR (its options are reused)")
+    q.add_argument("--workers", default=None, metavar="N",
+                   help="worker processes for the independent units (default: all cores; 1: serial in this "
+                   "process); results are identical for any N")
     q.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.set_defaults(func=run_iris)
@@ -76,6 +80,18 @@ def _seeds(text: str) -> tuple[int, ...]:
     return seeds
 
 
+def _workers(text: str | None) -> int:
+    if text is None:
+        return default_workers()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise CLIError(f"--workers {text!r} is invalid; give an integer >= 1 (1 = serial)")
+    return n
+
+
 def _experiment(args) -> Experiment:
     methods = _split(args.method) or list(DEFAULT_METHODS)
     bad = [m for m in methods if m not in METHODS]
@@ -92,6 +108,7 @@ def _experiment(args) -> Experiment:
 
 
 def run_iris(args) -> int:
+    workers = _workers(args.workers)
     if args.resume:
         given = [o for o, v in (("--method", args.method), ("--spec", args.spec), ("--epochs", args.epochs),
                                 ("--lr", args.lr), ("--layers", args.layers), ("--batch-size", args.batch_size),
@@ -111,9 +128,11 @@ def run_iris(args) -> int:
         if threadpool_limits is not None:
             # the matrices are 16 x 16: BLAS threads only contend (10x slower on a busy 2-core machine)
             with threadpool_limits(1):
-                summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None)
+                summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None,
+                                         workers=workers)
         else:  # pragma: no cover
-            summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None)
+            summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None,
+                                         workers=workers)
     except KeyboardInterrupt:
         print(f"picffm: interrupted; finished units and reports are in {out}; continue with "
               f"'picffm train iris --resume {out}'", file=sys.stderr)

@@ -28,9 +28,11 @@ A ``KeyboardInterrupt`` stops it cleanly: what is finished is written, and
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import pickle
 import time
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -57,6 +59,7 @@ __all__ = [
     "unit_key",
     "DEFAULT_METHODS",
     "DEFAULT_SPECS",
+    "default_workers",
 ]
 
 DEFAULT_METHODS = ("ideal", "insilico", "ffm", "ffm-phase")
@@ -167,7 +170,8 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
 
 def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, config: TrainConfig, *,
                 probe: bool = True, checkpoint: Path | None = None,
-                on_epoch: Callable[[dict], None] | None = None) -> TrainResult:
+                on_epoch: Callable[[dict], None] | None = None,
+                should_stop: Callable[[], bool] | None = None) -> TrainResult:
     t0 = time.perf_counter()
     data = make_dataset(seed, config)
     chips = make_chips(spec, seed, config.layers)
@@ -187,6 +191,10 @@ def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, 
             on_epoch(row)
         if checkpoint is not None and (tr.epoch % config.checkpoint_every == 0) and tr.epoch < config.epochs:
             atomic_write_bytes(checkpoint, pickle.dumps({"trainer": tr.state_dict(), "grad": dict(grad)}))
+        if should_stop is not None and tr.epoch < config.epochs and should_stop():
+            if checkpoint is not None:
+                atomic_write_bytes(checkpoint, pickle.dumps({"trainer": tr.state_dict(), "grad": dict(grad)}))
+            raise _Stopped(f"{method} on {chip_label} seed {seed} stopped at epoch {tr.epoch}")
     last = tr.history[-1]
     return TrainResult(method, chip_label, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
                        tr.updates, tr.train_passes, dict(grad), time.perf_counter() - t0)
@@ -313,20 +321,28 @@ def _check_out_dir(out: Path) -> None:
 
 def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bool = False,
                    progress: bool | None = None,
-                   on_event: Callable[[str, dict], None] | None = None) -> dict:
+                   on_event: Callable[[str, dict], None] | None = None, workers: int = 1) -> dict:
     """Run (or resume) every unit of ``exp`` in the run directory ``out``; return the summary.
 
     With ``resume=True`` the experiment is read from ``out/config.json``
     (``exp`` may be ``None``), finished units are loaded and the unit in
     progress continues from its last checkpoint. ``on_event(kind, info)`` is
-    called after every epoch (``"epoch"``) and unit (``"unit"``); raising
-    ``KeyboardInterrupt`` there (or Ctrl-C) stops the run cleanly after
-    writing the reports of what is finished.
+    called (in this process) after every epoch (``"epoch"``) and unit
+    (``"unit"``); raising ``KeyboardInterrupt`` there (or Ctrl-C) stops the
+    run cleanly after writing the reports of what is finished.
+
+    ``workers`` > 1 trains the independent units in that many worker
+    processes (:func:`default_workers`: all cores); the results are
+    bit-identical to ``workers=1`` (every unit is seeded by its seed and spec
+    alone). ``workers`` is an execution option: it is not part of the
+    experiment and not saved in ``config.json``.
     """
     from tqdm import tqdm
 
     from . import report
 
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
     out = Path(out)
     if resume:
         cfg_path = out / "config.json"
@@ -358,6 +374,8 @@ def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bo
     bar = tqdm(total=total, initial=done, unit="epoch", disable=progress is False if progress is not None else None,
                dynamic_ncols=True, leave=False)
     try:
+        if workers > 1:
+            _run_parallel(exp, out, workers, results, snapshots, passes, bar, on_event)
         for chip, method, seed in units:
             key = unit_key(chip, method, seed)
             if key in results:
@@ -402,10 +420,16 @@ def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bo
     return summary
 
 
-def _train_with_snapshots(method, chip, spec, seed, config, ckpt, on_epoch, snap_list) -> TrainResult:
-    """:func:`_train_unit`, recording each epoch's network for ``ideal`` (in-silico learning curves)."""
+def _train_with_snapshots(method, chip, spec, seed, config, ckpt, on_epoch, snap_list,
+                          should_stop=None) -> TrainResult:
+    """:func:`_train_unit`, recording each epoch's network for ``ideal`` (in-silico learning curves).
+
+    ``should_stop()`` (parallel runs) is asked after every epoch: if true, the
+    unit writes its checkpoint at that epoch and raises :class:`_Stopped`.
+    """
     if method != "ideal":
-        return _train_unit(method, chip, spec, seed, config, probe=True, checkpoint=ckpt, on_epoch=on_epoch)
+        return _train_unit(method, chip, spec, seed, config, probe=True, checkpoint=ckpt, on_epoch=on_epoch,
+                           should_stop=should_stop)
     t0 = time.perf_counter()
     data = make_dataset(seed, config)
     tr = make_trainer("ideal", make_chips(None, seed, config.layers), data, config, seed)
@@ -420,6 +444,174 @@ def _train_with_snapshots(method, chip, spec, seed, config, ckpt, on_epoch, snap
         if tr.epoch % config.checkpoint_every == 0 and tr.epoch < config.epochs:
             atomic_write_bytes(ckpt, pickle.dumps({"trainer": tr.state_dict(), "grad": {},
                                                    "snapshots": list(snap_list)}))
+        if should_stop is not None and tr.epoch < config.epochs and should_stop():
+            atomic_write_bytes(ckpt, pickle.dumps({"trainer": tr.state_dict(), "grad": {},
+                                                   "snapshots": list(snap_list)}))
+            raise _Stopped(f"ideal seed {seed} stopped at epoch {tr.epoch}")
     last = tr.history[-1]
     return TrainResult("ideal", MODEL, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
                        tr.updates, tr.train_passes, {}, time.perf_counter() - t0)
+
+
+# ------------------------------------------------------------------ parallel runs
+class _Stopped(Exception):
+    """A unit in a worker stopped at an epoch boundary because the run was interrupted."""
+
+
+#: BLAS/OpenMP thread variables set to 1 for spawned workers (unless the user set them)
+_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_worker_limits = None
+#: order of submission after the ideal units (longest first: shorter tail on the last core)
+_COST_RANK = {"fd": 0, "ffm-phase": 1, "spsa": 2, "ffm": 3}
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _ignore_sigint() -> None:
+    """Ctrl-C reaches the whole process group; only the parent acts on it (it stops the workers)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _init_worker() -> None:
+    global _worker_limits
+    _ignore_sigint()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - declared dependency
+        return
+    _worker_limits = threadpool_limits(1)  # 16 x 16 matrices: BLAS threads only contend
+
+
+def _unit_task(method: str, chip: str, spec: ChipSpec | None, seed: int, config: TrainConfig, ckpt: Path,
+               ideal: TrainResult | None, snaps: list | None, events, stop) -> tuple:
+    """One unit in a worker: ``(TrainResult, snapshots or None)``; epochs are reported on ``events``.
+
+    The worker writes only its own checkpoint file; the parent writes everything else.
+    """
+    if stop.is_set():
+        raise _Stopped(f"{method} on {chip} seed {seed} not started")
+    if method == "insilico":
+        return _insilico_unit(ideal, chip, spec, seed, config, snaps), None
+    snap_list: list = []
+    res = _train_with_snapshots(method, chip, spec, seed, config, ckpt,
+                                lambda row: events.put((chip, method, seed, row)), snap_list, stop.is_set)
+    return res, (snap_list if method == "ideal" else None)
+
+
+def _run_parallel(exp: Experiment, out: Path, workers: int, results: dict, snapshots: dict, passes: dict, bar,
+                  on_event) -> None:
+    """Train the missing units of ``exp`` in ``workers`` processes; fills ``results``, ``snapshots``, ``passes``.
+
+    This process alone writes ``units/*.pkl`` and ``passes.json`` (atomically,
+    as each unit finishes); each worker writes only the checkpoint of its own
+    unit. ``insilico`` units are submitted once their seed's ``ideal`` unit is
+    done. On an interruption (Ctrl-C, or ``on_event`` raising) pending units
+    are cancelled, running ones stop at the end of their epoch after writing
+    their checkpoint, units that finish meanwhile are kept, and the exception
+    is re-raised.
+    """
+    specs = dict(exp.chips)
+    todo = [u for u in exp.units() if unit_key(*u) not in results]
+    passes_todo = [m for m in exp.passes_methods if m not in passes]
+    if not todo and not passes_todo:
+        return
+    cfg = exp.config
+    ctx = multiprocessing.get_context("spawn")
+    from multiprocessing.managers import SyncManager
+
+    manager = SyncManager(ctx=ctx)
+    manager.start(_ignore_sigint)
+    events, stop = manager.Queue(), manager.Event()
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo) + len(passes_todo)), mp_context=ctx,
+                               initializer=_init_worker)
+    futures: dict = {}
+    waiting = [u for u in todo if u[1] == "insilico"]
+
+    def submit(unit):
+        chip, method, seed = unit
+        spec = None if chip == MODEL else specs[chip]
+        ideal = results[unit_key(MODEL, "ideal", seed)] if method == "insilico" else None
+        fut = pool.submit(_unit_task, method, chip, spec, seed, cfg, out / "checkpoints" / f"{unit_key(*unit)}.pkl",
+                          ideal, snapshots.get(seed) if method == "insilico" else None, events, stop)
+        futures[fut] = ("unit", unit)
+
+    def submit_ready():
+        for unit in [u for u in waiting if unit_key(MODEL, "ideal", u[2]) in results]:
+            waiting.remove(unit)
+            submit(unit)
+
+    def drain(notify: bool) -> None:
+        while True:
+            try:
+                chip, method, seed, row = events.get_nowait()
+            except Exception:  # queue.Empty (raised through the manager proxy)
+                return
+            bar.update(1)
+            bar.set_description(f"{method} on {chip} seed {seed}")
+            if notify and on_event is not None:
+                on_event("epoch", {"chip": chip, "method": method, "seed": seed, **row})
+
+    def finish(fut, notify: bool) -> None:
+        kind, what = futures.pop(fut)
+        if kind == "passes":
+            passes[what] = fut.result()
+            ordered = {m: passes[m] for m in exp.passes_methods if m in passes}
+            atomic_write_text(out / "passes.json", json.dumps(ordered, indent=2) + "\n")
+            return
+        chip, method, seed = what
+        key = unit_key(*what)
+        res, snap = fut.result()
+        atomic_write_bytes(out / "units" / f"{key}.pkl", pickle.dumps({"result": res, "snapshots": snap}))
+        ckpt = out / "checkpoints" / f"{key}.pkl"
+        if ckpt.exists():
+            ckpt.unlink()
+        results[key] = res
+        if snap is not None:
+            snapshots[seed] = snap
+        if method == "insilico":
+            bar.update(cfg.epochs)
+        if notify and on_event is not None:
+            on_event("unit", {"chip": chip, "method": method, "seed": seed, "test_acc": res.test_acc})
+
+    try:
+        try:
+            for unit in [u for u in todo if u[1] == "ideal"]:
+                submit(unit)
+            submit_ready()  # insilico units of ideal units finished earlier
+            first_spec = exp.chips[0][1]
+            for m in passes_todo:
+                futures[pool.submit(_measure_passes, m, first_spec, exp.seeds[0], cfg)] = ("passes", m)
+            rest = [u for u in todo if u[1] not in ("ideal", "insilico")]
+            for unit in sorted(rest, key=lambda u: _COST_RANK.get(u[1], len(_COST_RANK))):
+                submit(unit)
+            while futures:
+                done, _ = wait(list(futures), timeout=0.1, return_when=FIRST_COMPLETED)
+                drain(True)
+                for fut in done:
+                    finish(fut, True)
+                submit_ready()
+        except BaseException:
+            stop.set()
+            for fut in list(futures):
+                if fut.cancel():
+                    futures.pop(fut)
+            for fut in wait(list(futures)).done:  # running units stop within one epoch
+                try:
+                    finish(fut, False)
+                except (_Stopped, CancelledError):
+                    futures.pop(fut, None)
+                except Exception:  # noqa: BLE001 - the first error is the one re-raised
+                    futures.pop(fut, None)
+            drain(False)
+            raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        manager.shutdown()
