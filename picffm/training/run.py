@@ -22,7 +22,10 @@ run directory (``docs/training.md``): ``config.json``, ``units/*.pkl`` (each
 finished unit), ``checkpoints/*.pkl`` (the unit in progress, every
 ``checkpoint_every`` epochs), then the reports (:mod:`picffm.training.report`).
 A ``KeyboardInterrupt`` stops it cleanly: what is finished is written, and
-``resume=True`` continues from the last checkpoint.
+``resume=True`` continues from the last checkpoint. ``workers=N`` trains the
+independent units in N spawned processes with bit-identical results; the
+parent alone writes ``units/`` and the reports, each worker only its own
+unit's checkpoint (written also when an interruption stops it).
 """
 
 from __future__ import annotations
