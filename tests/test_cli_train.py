@@ -89,3 +89,14 @@ def test_ctrl_c_stops_cleanly_with_a_resume_hint(tmp_path, capsys, monkeypatch):
     code, out, err = run(["train", "iris", "--epochs", "1", "--out", str(tmp_path / "r")], capsys)
     assert code == 130 and out == ""
     assert f"--resume {tmp_path / 'r'}" in err and err.count("\n") == 1
+
+
+def test_short_run_reads_the_gradient_error_at_its_last_update(capsys, tmp_path):
+    code, out, err = run(["train", "iris", "--epochs", "2", "--seeds", "1", "--spec", "mild", "--method", "ffm",
+                          "--workers", "1", "--out", str(tmp_path / "r"), "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["grad_probe_step"] == 6  # 2 epochs x 3 updates (105 samples, batch 35)
+    entry = doc["chips"]["mild"]["ffm"]
+    assert entry["grad_error"]["mean"] < entry["insilico_grad_error"]["mean"]
+    assert entry["grad_cos"]["mean"] > 0.99

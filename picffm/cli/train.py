@@ -104,6 +104,8 @@ def _experiment(args) -> Experiment:
     if "epochs" in overrides and overrides["epochs"] <= 0:
         raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
     config = TrainConfig(optimizer=args.optimizer, **overrides)
+    # the gradient error is read at update 80 (as in Xue et al.), or at the last update of a shorter run
+    config = config.replace(grad_probe_step=min(config.grad_probe_step, config.epochs * config.updates_per_epoch()))
     return Experiment(config, tuple(methods), tuple(chips), _seeds(args.seeds))
 
 

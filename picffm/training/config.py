@@ -82,6 +82,10 @@ class TrainConfig:
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
 
+    def updates_per_epoch(self, n_samples: int = 150, n_classes: int = 3) -> int:
+        """Minibatch updates per epoch on the training split of Iris."""
+        return math.ceil((n_samples - n_classes * self.test_per_class) / self.batch_size)
+
     def learning_rate(self, method: str) -> float:
         """``lr`` if set, else the method's default."""
         if self.lr is not None:
