@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ParamsError
 from ..netlist import Netlist
 from ..schedule import Settings
 from ..simulation import Circuit, Taps
-from .interface import check_program
+from .interface import PassCounter, check_program
 
 __all__ = ["IdealChip"]
 
 
-class IdealChip:
+class IdealChip(PassCounter):
     """Exact, noiseless, drift-free chip: what in-silico training sees.
 
     It implements :class:`~picffm.chip.interface.Chip`; on top of the protocol
@@ -28,8 +27,6 @@ class IdealChip:
         self.schedule = self.circuit.schedule
         self.n_modes = self.schedule.n_modes
         self._settings = self.schedule.settings()
-        self._passes = 0
-        self._time = 0.0
 
     def program(self, settings: Settings) -> None:
         for (comp, k), v in check_program(settings, self._settings).items():
@@ -54,18 +51,4 @@ class IdealChip:
         return self.circuit.taps(x, self._settings)
 
     def advance(self, dt_s: float) -> None:
-        if not dt_s >= 0:
-            raise ParamsError(f"time step must be >= 0 s, got {dt_s}")
-        self._time += float(dt_s)
-
-    @property
-    def passes(self) -> int:
-        return self._passes
-
-    @property
-    def time_s(self) -> float:
-        return self._time
-
-    def _count(self, x) -> None:
-        x = np.asarray(x)
-        self._passes += 1 if x.ndim == 1 else x.shape[1]
+        self._tick(dt_s)

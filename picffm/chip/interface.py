@@ -31,7 +31,7 @@ from ..netlist import Netlist
 from ..schedule import Schedule, Settings
 from ..simulation import Taps
 
-__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings", "check_program"]
+__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings", "check_program", "PassCounter"]
 
 #: Settings a user can program on a chip, per component (phases in rad).
 #: Everything else (coupling ratios, losses, mirror flags) is fabrication.
@@ -74,6 +74,33 @@ def check_program(settings: Settings, current: Settings) -> dict[tuple[str, str]
                 raise ParamsError(f"{comp}.{k}: values must be finite")
             checked[(comp, k)] = v
     return checked
+
+
+class PassCounter:
+    """The optical-pass counter and clock every chip implementation keeps."""
+
+    _passes: int = 0
+    _time: float = 0.0
+
+    @property
+    def passes(self) -> int:
+        """Input vectors sent through the chip so far."""
+        return self._passes
+
+    @property
+    def time_s(self) -> float:
+        """Chip clock in seconds."""
+        return self._time
+
+    def _count(self, x) -> None:
+        """Count the passes of an input batch (N,) or (N, B)."""
+        x = np.asarray(x)
+        self._passes += 1 if x.ndim == 1 else x.shape[1]
+
+    def _tick(self, dt_s: float) -> None:
+        if not dt_s >= 0:
+            raise ParamsError(f"time step must be >= 0 s, got {dt_s}")
+        self._time += float(dt_s)
 
 
 @runtime_checkable

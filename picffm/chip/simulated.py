@@ -46,7 +46,7 @@ from . import detector
 from .drift import DriftProcess
 from .fabrication import draw_fabrication
 from .heaters import crosstalk_matrix, heater_layout
-from .interface import check_program
+from .interface import PassCounter, check_program
 from .spec import ChipSpec
 
 __all__ = ["SimulatedChip", "TrueState"]
@@ -71,7 +71,7 @@ class TrueState:
         return self.circuit.matrix(self.settings)
 
 
-class SimulatedChip:
+class SimulatedChip(PassCounter):
     """A fabricated chip with hidden imperfections (see module docstring).
 
     Args:
@@ -112,8 +112,6 @@ class SimulatedChip:
         self._drift = DriftProcess(spec.drift, self._layout.n, (self._layout.twin_src, self._layout.twin_dst),
                                    spec.mirror_asymmetry, drift_rng)
         self._settings = self.schedule.settings()
-        self._passes = 0
-        self._time = 0.0
         self._true: Settings | None = None
 
     # ------------------------------------------------------------ protocol
@@ -158,15 +156,7 @@ class SimulatedChip:
         """Let ``dt_s`` seconds pass: the phase offsets drift."""
         if self._drift.advance(dt_s):
             self._true = None
-        self._time += float(dt_s)
-
-    @property
-    def passes(self) -> int:
-        return self._passes
-
-    @property
-    def time_s(self) -> float:
-        return self._time
+        self._tick(dt_s)
 
     # ------------------------------------------------ evaluation-only oracle
     def reveal(self) -> TrueState:
@@ -189,10 +179,6 @@ class SimulatedChip:
         y = self._circuit.propagate(x, self._true_settings())
         self._count(x)
         return y
-
-    def _count(self, x) -> None:
-        x = np.asarray(x)
-        self._passes += 1 if x.ndim == 1 else x.shape[1]
 
     def _true_settings(self) -> Settings:
         if self._true is not None:
