@@ -322,6 +322,12 @@ def _check_out_dir(out: Path) -> None:
         raise ConfigError(f"output directory {str(out)!r} is not writable: {exc.strerror or exc}") from None
 
 
+def _save_unit(out: Path, key: str, result: TrainResult, snapshots) -> None:
+    """Write a finished unit atomically, then drop its in-progress checkpoint."""
+    atomic_write_bytes(out / "units" / f"{key}.pkl", pickle.dumps({"result": result, "snapshots": snapshots}))
+    (out / "checkpoints" / f"{key}.pkl").unlink(missing_ok=True)
+
+
 def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bool = False,
                    progress: bool | None = None,
                    on_event: Callable[[str, dict], None] | None = None, workers: int = 1) -> dict:
@@ -404,10 +410,7 @@ def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bo
                 snap = snap_list if method == "ideal" else None
                 if snap is not None:
                     snapshots[seed] = snap
-            atomic_write_bytes(out / "units" / f"{key}.pkl", pickle.dumps({"result": res, "snapshots": snap}))
-            ckpt = out / "checkpoints" / f"{key}.pkl"
-            if ckpt.exists():
-                ckpt.unlink()
+            _save_unit(out, key, res, snap)
             results[key] = res
             if on_event is not None:
                 on_event("unit", {"chip": chip, "method": method, "seed": seed, "test_acc": res.test_acc})
@@ -572,10 +575,7 @@ def _run_parallel(exp: Experiment, out: Path, workers: int, results: dict, snaps
         chip, method, seed = what
         key = unit_key(*what)
         res, snap = fut.result()
-        atomic_write_bytes(out / "units" / f"{key}.pkl", pickle.dumps({"result": res, "snapshots": snap}))
-        ckpt = out / "checkpoints" / f"{key}.pkl"
-        if ckpt.exists():
-            ckpt.unlink()
+        _save_unit(out, key, res, snap)
         results[key] = res
         if snap is not None:
             snapshots[seed] = snap
