@@ -22,7 +22,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
 
@@ -33,6 +33,16 @@ ASYMMETRY_METHODS = ("ideal", "insilico", "ffm")
 
 NonNegFloat = Annotated[float, Field(ge=0.0, le=10.0, allow_inf_nan=False)]
 UnitFloat = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+
+
+def _distinct(values: list) -> list:
+    if len(set(values)) != len(values):
+        raise ValueError("values must be distinct")
+    return values
+
+
+#: a swept list: each value at most once
+Distinct = AfterValidator(_distinct)
 
 
 class _Sweep(BaseModel):
@@ -68,10 +78,10 @@ class DriftSweep(_Sweep):
     training steps on the chip in every step.
     """
 
-    drift_rates: list[NonNegFloat] = Field(
+    drift_rates: Annotated[list[NonNegFloat], Distinct] = Field(
         [0.0, 0.01, 0.03], min_length=1, max_length=50,
         description="phase drift rates in rad/sqrt(s) (random-walk std after 1 s), each in [0, 10]")
-    methods: list[Literal["insilico", "recal", "ffm"]] = Field(
+    methods: Annotated[list[Literal["insilico", "recal", "ffm"]], Distinct] = Field(
         list(DRIFT_METHODS), min_length=1, description=f"methods, any of {', '.join(DRIFT_METHODS)}")
     duration_s: float = Field(60.0, gt=0.0, le=1e7, allow_inf_nan=False, description="time span in s, (0, 1e7]")
     step_s: float = Field(5.0, gt=0.0, le=1e7, allow_inf_nan=False,
@@ -83,13 +93,6 @@ class DriftSweep(_Sweep):
     ffm_steps: int = Field(5, ge=1, le=1000, description="FFM training steps per time step (1 .. 1000)")
     threshold: float = Field(0.8, gt=0.0, le=1.0, allow_inf_nan=False,
                              description="accuracy threshold for the survival time, (0, 1]")
-
-    @field_validator("drift_rates", "methods")
-    @classmethod
-    def _unique(cls, v):
-        if len(set(v)) != len(v):
-            raise ValueError("values must be distinct")
-        return v
 
     @model_validator(mode="after")
     def _times(self):
@@ -109,22 +112,15 @@ class AsymmetrySweep(_Sweep):
     first half's fabrication errors; 1 = independent errors (DESIGN section 5).
     """
 
-    asymmetries: list[UnitFloat] = Field(
+    asymmetries: Annotated[list[UnitFloat], Distinct] = Field(
         [0.0, 0.25, 0.5, 0.75, 1.0], min_length=1, max_length=50,
         description="mirror asymmetries, each in [0, 1]")
-    methods: list[Literal["ideal", "insilico", "ffm"]] = Field(
+    methods: Annotated[list[Literal["ideal", "insilico", "ffm"]], Distinct] = Field(
         list(ASYMMETRY_METHODS), min_length=1, description=f"methods, any of {', '.join(ASYMMETRY_METHODS)}")
     grad_probe_step: int | None = Field(None, ge=1, le=10**6,
                                         description="training update at which the gradient error is measured "
                                                     "(1 .. epochs * 3; default 80 as in Xue et al., or the last "
                                                     "update of a shorter run)")
-
-    @field_validator("asymmetries", "methods")
-    @classmethod
-    def _unique(cls, v):
-        if len(set(v)) != len(v):
-            raise ValueError("values must be distinct")
-        return v
 
     @model_validator(mode="after")
     def _probe(self):
