@@ -83,23 +83,22 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
             "points": points, "summary": summary}
 
 
+#: columns of points.csv and summary.csv, in order
+POINT_COLUMNS = ("asymmetry", "method", "replicate", "seed", "test_accuracy", "train_accuracy",
+                 "gradient_error_pct", "model_gradient_error_pct", "gradient_cos", "chip_passes")
+SUMMARY_COLUMNS = ("asymmetry", "method", "seeds", "test_accuracy_mean", "test_accuracy_min", "test_accuracy_max",
+                   "gradient_error_pct_mean", "model_gradient_error_pct_mean", "gradient_cos_mean",
+                   "chip_passes_mean")
+
+
 def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
     """``results.json``, ``points.csv``, ``summary.csv`` and ``asymmetry.png``."""
     cfg = doc["config"]
     files = [directory / "results.json", directory / "points.csv", directory / "summary.csv",
              directory / "asymmetry.png"]
     write_json(files[0], doc)
-    write_csv(files[1], ["asymmetry", "method", "replicate", "seed", "test_accuracy", "train_accuracy",
-                         "gradient_error_pct", "model_gradient_error_pct", "gradient_cos", "chip_passes"],
-              ([p["asymmetry"], p["method"], p["replicate"], p["seed"], p["test_accuracy"], p["train_accuracy"],
-                p["gradient_error_pct"], p["model_gradient_error_pct"], p.get("gradient_cos"), p["chip_passes"]]
-               for p in doc["points"]))
-    write_csv(files[2], ["asymmetry", "method", "seeds", "test_accuracy_mean", "test_accuracy_min",
-                         "test_accuracy_max", "gradient_error_pct_mean", "model_gradient_error_pct_mean",
-                         "gradient_cos_mean", "chip_passes_mean"],
-              ([s["asymmetry"], s["method"], s["seeds"], s["test_accuracy_mean"], s["test_accuracy_min"],
-                s["test_accuracy_max"], s["gradient_error_pct_mean"], s["model_gradient_error_pct_mean"],
-                s.get("gradient_cos_mean"), s["chip_passes_mean"]] for s in doc["summary"]))
+    write_csv(files[1], POINT_COLUMNS, ([p.get(c) for c in POINT_COLUMNS] for p in doc["points"]))
+    write_csv(files[2], SUMMARY_COLUMNS, ([s.get(c) for c in SUMMARY_COLUMNS] for s in doc["summary"]))
     xs = cfg["asymmetries"]
     acc_lines, grad_lines = [], []
     for m in cfg["methods"]:
