@@ -36,7 +36,30 @@ __all__ = [
     "waveguide",
     "attenuator",
     "terminator",
+    "coupler_amplitudes",
 ]
+
+#: through and cross amplitudes of the ideal 50:50 coupler, ``cos(pi/4)`` and
+#: ``sin(pi/4)``: their squares sum to 1 (``sqrt(0.5)`` squared twice gives
+#: ``1 + 2**-52``, a bias of the same sign in every coupler)
+_T50 = float(np.cos(np.pi / 4))
+_K50 = float(np.sin(np.pi / 4))
+
+
+def coupler_amplitudes(kappa):
+    """Through and cross field amplitudes ``(sqrt(1-kappa), sqrt(kappa))`` of a coupler.
+
+    The 50:50 coupler (``kappa == 0.5`` exactly) gets ``(cos(pi/4),
+    sin(pi/4))``, whose squares sum to 1 to the rounding of one cos/sin
+    evaluation, so lossless meshes of ideal couplers stay unitary to rounding
+    instead of gaining ``2**-52`` per coupler. Returns float arrays shaped
+    like ``kappa``.
+    """
+    kappa = np.asarray(kappa, dtype=float)
+    half = kappa == 0.5
+    if not half.any():
+        return np.sqrt(1.0 - kappa), np.sqrt(kappa)
+    return np.where(half, _T50, np.sqrt(1.0 - kappa)), np.where(half, _K50, np.sqrt(kappa))
 
 
 def coupler(*, kappa=0.5, loss_db=0.0) -> np.ndarray:
@@ -47,8 +70,8 @@ def coupler(*, kappa=0.5, loss_db=0.0) -> np.ndarray:
         loss_db: excess insertion loss in dB (applied to both outputs).
     """
     kappa = np.asarray(kappa, dtype=float)
-    t = np.sqrt(1.0 - kappa)
-    k = 1j * np.sqrt(kappa)
+    t, k = coupler_amplitudes(kappa)
+    k = 1j * k
     out = np.empty(kappa.shape + (2, 2), dtype=complex)
     out[..., 0, 0] = t
     out[..., 1, 1] = t
@@ -90,29 +113,55 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
                  [i e^{i phi}(e^{i theta} + 1), 1 - e^{i theta}]]
           = i e^{i theta/2} [[e^{i phi} sin(theta/2),  cos(theta/2)],
                              [e^{i phi} cos(theta/2), -sin(theta/2)]]
+
+    MZIs with both couplers exactly 50:50 are evaluated with this closed
+    form (its columns are orthogonal exactly and of unit norm to the rounding
+    of a cos/sin evaluation); the others with :func:`coupler_amplitudes`.
     """
     theta, phi, kappa1, kappa2, loss_db, mirror = np.broadcast_arrays(
         np.asarray(theta, float), np.asarray(phi, float), np.asarray(kappa1, float),
         np.asarray(kappa2, float), np.asarray(loss_db, float), np.asarray(mirror, bool),
     )
-    t1, k1 = np.sqrt(1.0 - kappa1), np.sqrt(kappa1)
-    t2, k2 = np.sqrt(1.0 - kappa2), np.sqrt(kappa2)
-    et = np.exp(1j * theta)
-    ep = np.exp(1j * phi)
-    # C2 @ P(theta) @ C1, then the input phase multiplies column 0.
-    a00 = t2 * et * t1 - k2 * k1
-    a01 = 1j * (t2 * et * k1 + k2 * t1)
-    a10 = 1j * (k2 * et * t1 + t2 * k1)
-    a11 = -k2 * et * k1 + t2 * t1
-    out = np.empty(theta.shape + (2, 2), dtype=complex)
-    out[..., 0, 0] = a00 * ep
-    out[..., 1, 0] = a10 * ep
-    out[..., 0, 1] = a01
-    out[..., 1, 1] = a11
+    ideal = (kappa1 == 0.5) & (kappa2 == 0.5)
+    if ideal.all():
+        out = _mzi_5050(theta, phi)
+    else:
+        out = _mzi_general(theta, phi, kappa1, kappa2)
+        if ideal.any():
+            out[ideal] = _mzi_5050(theta[ideal], phi[ideal])
     if np.any(mirror):
         out = np.where(mirror[..., None, None], np.swapaxes(out, -1, -2), out)
     if np.any(loss_db):
         out = out * _amplitude(loss_db)[..., None, None]
+    return out
+
+
+def _mzi_5050(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Closed form ``i e^{i theta/2} [[e^{i phi} s, c], [e^{i phi} c, -s]]`` (50:50 couplers)."""
+    half = 0.5 * theta
+    s, c = np.sin(half), np.cos(half)
+    g = 1j * np.exp(1j * half)
+    gp = g * np.exp(1j * phi)
+    out = np.empty(theta.shape + (2, 2), dtype=complex)
+    out[..., 0, 0] = gp * s
+    out[..., 1, 0] = gp * c
+    out[..., 0, 1] = g * c
+    out[..., 1, 1] = -g * s
+    return out
+
+
+def _mzi_general(theta, phi, kappa1, kappa2) -> np.ndarray:
+    """``C(kappa2) P(theta) C(kappa1) P(phi)`` for any couplings."""
+    t1, k1 = coupler_amplitudes(kappa1)
+    t2, k2 = coupler_amplitudes(kappa2)
+    et = np.exp(1j * theta)
+    ep = np.exp(1j * phi)
+    # C2 @ P(theta) @ C1, then the input phase multiplies column 0.
+    out = np.empty(theta.shape + (2, 2), dtype=complex)
+    out[..., 0, 0] = (t2 * et * t1 - k2 * k1) * ep
+    out[..., 1, 0] = 1j * (k2 * et * t1 + t2 * k1) * ep
+    out[..., 0, 1] = 1j * (t2 * et * k1 + k2 * t1)
+    out[..., 1, 1] = -k2 * et * k1 + t2 * t1
     return out
 
 
@@ -144,9 +193,9 @@ def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0) -> 
     so ``|t| = |sin(theta/2)|``: theta = pi passes everything, theta = 0 blocks.
     """
     theta = np.asarray(theta, dtype=float)
-    kappa1 = np.asarray(kappa1, float)
-    kappa2 = np.asarray(kappa2, float)
-    bar = np.sqrt(1 - kappa2) * np.exp(1j * theta) * np.sqrt(1 - kappa1) - np.sqrt(kappa2) * np.sqrt(kappa1)
+    t1, k1 = coupler_amplitudes(kappa1)
+    t2, k2 = coupler_amplitudes(kappa2)
+    bar = t2 * np.exp(1j * theta) * t1 - k2 * k1
     return _amplitude(loss_db) * bar * np.exp(1j * np.asarray(psi, float))
 
 

@@ -72,3 +72,23 @@ def test_attenuator():
     assert_allclose(models.attenuator(theta=th, psi=psi), expected, atol=1e-15)
     assert_allclose(models.attenuator(theta=th, psi=psi, kappa1=0.45, kappa2=0.52),
                     models.mzi(theta=th, phi=0.0, kappa1=0.45, kappa2=0.52)[0, 0] * np.exp(1j * psi), atol=1e-15)
+
+
+def test_5050_coupler_amplitudes_square_to_one():
+    # sqrt(0.5)**2 * 2 = 1 + 2**-52: a bias of one sign that adds up over a mesh
+    t, k = models.coupler_amplitudes(np.array([0.5, 0.3, 0.5]))
+    assert t[0] ** 2 + k[0] ** 2 == 1.0
+    assert_allclose([t[1], k[1]], [S(0.7), S(0.3)], rtol=0, atol=0)
+    c = models.coupler(kappa=0.5)
+    assert_allclose(c @ c.conj().T, np.eye(2), rtol=0, atol=2.3e-16)
+
+
+def test_mzi_mixed_ideal_and_nonideal_couplers_match_elementwise():
+    rng = np.random.default_rng(3)
+    theta, phi = rng.uniform(0, 2 * np.pi, (2, 6))
+    k1 = np.array([0.5, 0.47, 0.5, 0.5, 0.52, 0.5])
+    k2 = np.array([0.5, 0.5, 0.49, 0.5, 0.55, 0.5])
+    vec = models.mzi(theta=theta, phi=phi, kappa1=k1, kappa2=k2)
+    for i in range(6):
+        ref = models.coupler(kappa=k2[i]) @ P(theta[i]) @ models.coupler(kappa=k1[i]) @ P(phi[i])
+        assert_allclose(vec[i], ref, atol=1e-15)

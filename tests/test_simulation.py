@@ -35,6 +35,18 @@ def test_lossless_meshes_are_unitary(kind, n, seed):
     np.testing.assert_allclose(u @ u.conj().T, np.eye(n), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("n,bound", [(64, 2e-14), (128, 5e-14)])
+def test_ideal_lossless_clements_is_unitary_to_rounding(n, bound):
+    # 50:50 couplers in closed form: no same-sign bias that grows over the columns
+    circ = compiled("clements", n)
+    rng = np.random.default_rng(n)
+    params = {name: {"theta": rng.uniform(0, 2 * np.pi), "phi": rng.uniform(0, 2 * np.pi)}
+              for name in circ.schedule.names["mzi"]}
+    params.update({name: {"phi": rng.uniform(0, 2 * np.pi)} for name in circ.schedule.names["phase_shifter"]})
+    u = circ.matrix(params)
+    assert np.linalg.norm(u @ u.conj().T - np.eye(n)) <= bound
+
+
 @settings(max_examples=12, deadline=None)
 @given(kind=st.sampled_from(sorted(GENERATORS)), n=st.sampled_from([2, 3, 4, 5, 8, 9]),
        seed=st.integers(0, 2**32 - 1), kappa_std=st.sampled_from([0.0, 0.05]),
