@@ -25,6 +25,7 @@ RANK = {
     "chip": 5,
     "training": 6,
     "studies": 7,
+    "freespace": 7,  # beside the integrated stack: may use training/studies helpers, never imported by them
     "cli": 8, "__init__": 9, "__main__": 9,
 }
 
@@ -77,3 +78,10 @@ def test_module_imports_only_lower_layers(path):
     if unit in ("programming", "layout"):
         higher |= {u for u in _imported_units(path) if u in ("programming", "layout") and u != unit}
     assert not higher, f"{path.relative_to(PKG)} ({unit}) imports higher layer(s): {sorted(higher)}"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG)))
+def test_integrated_stack_never_imports_freespace(path):
+    if _unit(path) in ("freespace", "cli"):
+        return
+    assert "freespace" not in _imported_units(path), f"{path.relative_to(PKG)} imports picffm.freespace"
