@@ -362,7 +362,8 @@ def test_truth_is_not_reachable_through_public_attributes():
     assert public == {"netlist", "spec", "schedule", "n_modes"}
     methods = {k for k in dir(chip) if not k.startswith("_")}
     assert methods == {"netlist", "spec", "schedule", "n_modes", "has_monitors", "program", "settings", "run",
-                       "intensities", "monitors", "advance", "passes", "time_s", "reveal", "realised_matrix"}
+                       "intensities", "monitors", "advance", "passes", "time_s", "reveal", "realised_matrix",
+                       "effective_matrix"}
     true = chip.reveal().settings
     nominal = chip.settings()
     assert not np.array_equal(true["mzi"]["kappa1"], nominal["mzi"]["kappa1"])

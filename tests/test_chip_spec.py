@@ -71,7 +71,7 @@ def test_library_construction_is_validated_too():
         ChipSpec(mirror_asymmetry=2.0)
     with pytest.raises(SpecError, match=r"unknown section 'cupler'"):
         preset("mild").replace(cupler__kappa_std=0.1)
-    with pytest.raises(SpecError, match="unknown chip preset 'typcal'; valid presets: ideal, mild, typical, harsh"):
+    with pytest.raises(SpecError, match="unknown chip preset 'typcal'; valid presets: ideal, mild, typical, harsh, fabricated"):
         preset("typcal")
     spec = preset("typical").replace(coupler__kappa_std=0.05)
     assert spec.coupler.kappa_std == 0.05 and spec.phase == preset("typical").phase
@@ -83,9 +83,14 @@ def test_presets_are_ordered_in_severity_and_documented():
     for sec, key in keys:
         vals = [getattr(getattr(preset(n), sec), key) for n in ("ideal", "mild", "typical", "harsh")]
         assert vals == sorted(vals) and vals[0] == 0 < vals[1], (sec, key)
-    # the lead's calibration targets: typical 3-4 % coupler std, 0.1-0.15 rad residual phase
-    assert 0.03 <= preset("typical").coupler.kappa_std <= 0.04
-    assert 0.1 <= preset("typical").phase.offset_std_rad <= 0.15
+    # calibrated chips: residual phase error of order 0.01 rad after per-MZI calibration, splitting
+    # ratios folded into programming; the as-fabricated chip has effectively random phases
+    assert 0.005 <= preset("typical").phase.offset_std_rad <= 0.02
+    assert preset("typical").coupler.kappa_std < preset("fabricated").coupler.kappa_std
+    assert preset("fabricated").phase.offset_std_rad >= 3.0
+    from picffm.chip.presets import PRESET_STATE
+    assert set(PRESET_STATE) == set(PRESETS) and PRESET_STATE["fabricated"] == "as fabricated"
+    assert {PRESET_STATE[n] for n in ("mild", "typical", "harsh")} == {"calibrated"}
     fields = describe_fields()
     assert all(f["doc"] for f in fields) and len({f["key"] for f in fields}) == len(fields)
 
@@ -131,7 +136,7 @@ def test_cli_inspect_text_and_file_spec(capsys, tmp_path):
     assert load_spec(path) == preset("harsh")
     assert main(["chip", "inspect", "--spec", str(path), "-n", "4", "--samples", "2"]) == 0
     out = capsys.readouterr().out
-    assert "chip mine.toml: symmetric core, N = 4" in out and "programming fidelity" in out
+    assert "chip mine.toml (from a spec file): symmetric core, N = 4" in out and "programming fidelity" in out
     assert "drift over 600 s" in out
 
 

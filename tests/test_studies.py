@@ -79,7 +79,8 @@ def test_recalibration_brings_the_in_silico_network_back():
     for _ in range(cfg.epochs):
         model.run_epoch()
     ideal_acc = model.history[-1]["test_acc"]
-    chip = make_chips(preset("typical"), 3, 1)[0]
+    # a poorly calibrated chip (3.5 % couplers, 0.1 rad residual phases): the in-silico network breaks on it
+    chip = make_chips(preset("typical").replace(coupler__kappa_std=0.035, phase__offset_std_rad=0.1), 3, 1)[0]
     st = model.states[0]
     chip.program(st.settings)
     deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
@@ -89,7 +90,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
     realised = chip.realised_matrix() * st2.gain
     err = np.linalg.norm(realised - model.params[0]) / np.linalg.norm(model.params[0])
-    assert deployed < ideal_acc - 0.2  # the fabricated chip ruins the in-silico network ...
+    assert deployed < ideal_acc - 0.2  # the poorly calibrated chip ruins the in-silico network ...
     assert recal >= ideal_acc - 0.1  # ... recalibration brings it back close to the ideal model
     assert err < 0.2
     assert 16 * 9 <= chip.passes - before <= 16 * (1 + 8 * 4)  # N passes per measurement

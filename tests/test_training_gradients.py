@@ -90,9 +90,11 @@ def test_phase_ffm_equals_finite_differences_on_ideal_chip(batch):
 
 
 def _clean(spec):
-    """No detector noise (MZI losses stay: a mirror twin carries its loss at its input, so the
-    tied formula is exact on a lossy chip too)."""
-    return spec.replace(detector__shot=0.0, detector__thermal=0.0, detector__adc_bits=0)
+    """No detector noise and ideal IQ modulators and receivers (MZI losses stay: a mirror twin carries
+    its loss at its input, so the tied formula is exact on a lossy chip too)."""
+    return spec.replace(detector__shot=0.0, detector__thermal=0.0, detector__adc_bits=0,
+                        detector__phase_offset_std_rad=0.0, detector__phase_noise_rad=0.0,
+                        modulator__gain_std=0.0, modulator__phase_std_rad=0.0, modulator__noise=0.0)
 
 
 def test_ffm_equals_true_gradient_on_symmetric_imperfect_chip(batch):

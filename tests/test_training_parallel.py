@@ -63,7 +63,8 @@ def _quiet_experiment(tmp_path):
     chips = []
     for name in ("mild", "typical"):
         path = tmp_path / f"quiet-{name}.json"
-        path.write_text(json.dumps(preset(name).replace(detector__shot=0.0, detector__thermal=0.0).to_dict()))
+        path.write_text(json.dumps(preset(name).replace(detector__shot=0.0, detector__thermal=0.0, detector__phase_noise_rad=0.0,
+                                                  modulator__noise=0.0).to_dict()))
         chips.append(resolve_spec(path))
     return Experiment(TINY, METHODS, tuple(chips), (0, 1), passes_methods=("ffm",))
 

@@ -15,7 +15,7 @@ SMALL = TrainConfig(epochs=6, checkpoint_every=2, grad_probe_step=4)
 
 
 def _quiet(spec):
-    return spec.replace(detector__shot=0.0, detector__thermal=0.0)
+    return spec.replace(detector__shot=0.0, detector__thermal=0.0, detector__phase_noise_rad=0.0, modulator__noise=0.0)
 
 
 def test_train_network_is_seed_deterministic_and_learns():

@@ -1,12 +1,15 @@
-"""Named chip specs: ``ideal``, ``mild``, ``typical`` and ``harsh``.
+"""Named chip specs: ``ideal``, calibrated ``mild`` / ``typical`` / ``harsh``, ``fabricated``.
 
-Values are typical of fabricated silicon-photonics MZI meshes after a routine
-calibration; sources and the reasoning per value are in ``docs/chip.md``.
-``typical`` is set so that a network trained on the ideal model and deployed
-on the chip loses much of its accuracy, while training on the chip (FFM) is
-not hurt (small detector noise, small mirror asymmetry); its drift gives a
-relative std of programmed matrix elements of ~0.01 % over minutes, the
-scale measured by Xue et al. (Nature 632, 280 (2024)).
+``mild``, ``typical`` and ``harsh`` model chips **after** a routine
+calibration (per-MZI phase calibration, splitting ratios measured and folded
+into programming, thermal crosstalk compensated): their values are the
+*residual* errors a trainer's model does not know, from best-in-class to a
+poorly calibrated chip. ``fabricated`` is the same technology **as
+fabricated**, before any calibration (phase offsets effectively random, raw
+coupler and heater spreads, raw crosstalk); a calibration procedure starts
+from it. :data:`PRESET_STATE` says which state each preset models. Sources
+and the reasoning per value are in ``docs/chip.md``; where no measurement is
+cited a value is an order-of-magnitude estimate and says so there.
 """
 
 from __future__ import annotations
@@ -16,41 +19,65 @@ from types import MappingProxyType
 from ..errors import SpecError
 from .spec import ChipSpec, spec_from_dict
 
-__all__ = ["PRESETS", "preset", "preset_names"]
+__all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names"]
 
 _PRESET_DATA = {
     "ideal": {},
     "mild": {
-        "mirror_asymmetry": 0.02,
-        "coupler": {"kappa_std": 0.02},
-        "phase": {"offset_std_rad": 0.04},
-        "heater": {"efficiency_std": 0.005, "crosstalk_same_column": 0.002, "crosstalk_next_column": 0.001,
+        "mirror_asymmetry": 0.05,
+        "coupler": {"kappa_std": 0.002},
+        "phase": {"offset_std_rad": 0.005},
+        "heater": {"efficiency_std": 0.002, "crosstalk_same_column": 0.0005, "crosstalk_next_column": 0.00025,
                    "dac_bits": 16},
         "loss": {"mzi_db": 0.1, "mzi_db_std": 0.02, "phase_shifter_db": 0.02, "phase_shifter_db_std": 0.005},
         "drift": {"model": "ou", "sigma_rad": 1.5e-5, "tau_s": 600.0},
-        "detector": {"shot": 5e-4, "thermal": 5e-5, "adc_bits": 14},
+        "detector": {"shot": 5e-4, "thermal": 5e-5, "adc_bits": 14, "phase_offset_std_rad": 0.005,
+                     "phase_noise_rad": 0.002},
+        "modulator": {"gain_std": 0.005, "phase_std_rad": 0.005, "noise": 0.001},
     },
     "typical": {
         "mirror_asymmetry": 0.05,
-        "coupler": {"kappa_std": 0.035},
-        "phase": {"offset_std_rad": 0.1},
-        "heater": {"efficiency_std": 0.01, "crosstalk_same_column": 0.005, "crosstalk_next_column": 0.0025,
-                   "dac_bits": 14},
+        "coupler": {"kappa_std": 0.005},
+        "phase": {"offset_std_rad": 0.01},
+        "heater": {"efficiency_std": 0.005, "crosstalk_same_column": 0.001, "crosstalk_next_column": 0.0005,
+                   "dac_bits": 16},
         "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
         "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
-        "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12},
+        "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 0.01,
+                     "phase_noise_rad": 0.005},
+        "modulator": {"gain_std": 0.01, "phase_std_rad": 0.01, "noise": 0.003},
     },
     "harsh": {
-        "mirror_asymmetry": 0.2,
-        "coupler": {"kappa_std": 0.05},
-        "phase": {"offset_std_rad": 0.15},
-        "heater": {"efficiency_std": 0.03, "crosstalk_same_column": 0.01, "crosstalk_next_column": 0.005,
-                   "dac_bits": 12},
+        "mirror_asymmetry": 0.1,
+        "coupler": {"kappa_std": 0.01},
+        "phase": {"offset_std_rad": 0.02},
+        "heater": {"efficiency_std": 0.01, "crosstalk_same_column": 0.002, "crosstalk_next_column": 0.001,
+                   "dac_bits": 14},
         "loss": {"mzi_db": 0.3, "mzi_db_std": 0.1, "phase_shifter_db": 0.1, "phase_shifter_db_std": 0.03},
         "drift": {"model": "random_walk", "rate_rad_per_sqrt_s": 1e-5},
-        "detector": {"shot": 3e-3, "thermal": 3e-4, "adc_bits": 10},
+        "detector": {"shot": 3e-3, "thermal": 3e-4, "adc_bits": 10, "phase_offset_std_rad": 0.02,
+                     "phase_noise_rad": 0.01},
+        "modulator": {"gain_std": 0.02, "phase_std_rad": 0.02, "noise": 0.005},
+    },
+    "fabricated": {
+        "mirror_asymmetry": 0.1,
+        "coupler": {"kappa_std": 0.03},
+        "phase": {"offset_std_rad": 3.14159},
+        "heater": {"efficiency_std": 0.05, "crosstalk_same_column": 0.03, "crosstalk_next_column": 0.01,
+                   "dac_bits": 16},
+        "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
+        "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
+        "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 1.0,
+                     "phase_noise_rad": 0.005},
+        "modulator": {"gain_std": 0.1, "phase_std_rad": 0.3, "noise": 0.003},
     },
 }
+
+#: preset name -> the state it models: "ideal", "calibrated" or "as fabricated"
+PRESET_STATE: MappingProxyType = MappingProxyType({
+    "ideal": "ideal", "mild": "calibrated", "typical": "calibrated", "harsh": "calibrated",
+    "fabricated": "as fabricated",
+})
 
 #: preset name -> ChipSpec (read-only)
 PRESETS: MappingProxyType = MappingProxyType(

@@ -2,13 +2,15 @@
 
 :class:`SimulatedChip` implements :class:`picffm.chip.interface.Chip`. It
 holds a hidden truth drawn from a :class:`~picffm.chip.spec.ChipSpec` and a
-``numpy.random.Generator``, split into three independent child streams
-(``rng.spawn(3)``): **fabrication** (drawn once, at construction: couplers,
+``numpy.random.Generator``, split into four independent child streams
+(``rng.spawn(4)``): **fabrication** (drawn once, at construction: couplers,
 losses, heater offsets and efficiencies; :mod:`picffm.chip.fabrication`),
-**drift** (used by :meth:`advance`; :mod:`picffm.chip.drift`) and **noise**
-(used by every detector read; :mod:`picffm.chip.detector`). The same seed
-gives the same chip, and reading detectors never changes the fabrication or
-the drift.
+**drift** (used by :meth:`advance`; :mod:`picffm.chip.drift`), **noise**
+(used by every read: detectors, :mod:`picffm.chip.detector`, and the
+per-pass encoding noise and reference jitter) and **transceiver** (drawn
+once: static IQ-modulator and receiver-reference errors,
+:mod:`picffm.chip.transceiver`). The same seed gives the same chip, and
+reading detectors never changes the fabrication or the drift.
 
 **What the chip applies.** The realised circuit is the design's schedule
 evaluated with true settings. For every heater (every programmable phase,
@@ -22,7 +24,11 @@ flat index ``i``, :mod:`picffm.chip.heaters`), programmed phase ``p_i``:
    drift_i(t)``, ``X`` the sparse thermal crosstalk matrix.
 
 Couplers and losses take their fabricated values; the mirror flags are the
-design's. Everything is vectorised over heaters and elements.
+design's. Everything is vectorised over heaters and elements. Every input
+vector is encoded by the chip's IQ modulators and every coherently detected
+field carries the receivers' reference phase (:mod:`picffm.chip.transceiver`),
+so a probe reads the effective operator ``diag(r) M diag(e)`` of
+:meth:`SimulatedChip.effective_matrix`.
 
 **Evaluation-only oracle.** :meth:`SimulatedChip.reveal` returns the true
 circuit and settings (:class:`TrueState`). It is *not* part of the chip
@@ -48,6 +54,7 @@ from .fabrication import draw_fabrication
 from .heaters import crosstalk_matrix, heater_layout
 from .interface import PassCounter, check_program
 from .spec import ChipSpec
+from .transceiver import Transceiver, draw_transceiver
 
 __all__ = ["SimulatedChip", "TrueState"]
 
@@ -60,15 +67,28 @@ class TrueState:
         circuit: the compiled circuit (same schedule as the design).
         settings: the true settings (couplers, losses, phases as applied).
         time_s: chip clock when revealed.
+        input_factor: ``(N,)`` static IQ-modulator factors ``e`` (ones if ideal).
+        output_factor: ``(N,)`` static receiver reference factors ``r`` (ones if ideal).
     """
 
     circuit: Circuit
     settings: Settings
     time_s: float
+    input_factor: np.ndarray | None = None
+    output_factor: np.ndarray | None = None
 
     def matrix(self) -> np.ndarray:
-        """Noiseless realised transfer matrix ``T[out, in]``."""
+        """Noiseless realised transfer matrix ``T[out, in]`` of the circuit (the core alone)."""
         return self.circuit.matrix(self.settings)
+
+    def effective_matrix(self) -> np.ndarray:
+        """``diag(r) T diag(e)``: what a noiseless unit-vector probe through the protocol reads."""
+        m = self.matrix()
+        if self.input_factor is not None:
+            m = m * self.input_factor[None, :]
+        if self.output_factor is not None:
+            m = self.output_factor[:, None] * m
+        return m
 
 
 class SimulatedChip(PassCounter):
@@ -101,8 +121,9 @@ class SimulatedChip(PassCounter):
         self._circuit = Circuit.from_netlist(netlist)
         self.schedule = self._circuit.schedule
         self.n_modes = self.schedule.n_modes
-        fab_rng, drift_rng, noise_rng = rng.spawn(3)
+        fab_rng, drift_rng, noise_rng, io_rng = rng.spawn(4)
         self._noise_rng = noise_rng
+        self._io: Transceiver = draw_transceiver(self.n_modes, spec, io_rng)
         self._layout = heater_layout(self.schedule)
         self._fab = draw_fabrication(self.schedule, self._layout, spec, fab_rng)
         h = spec.heater
@@ -129,26 +150,32 @@ class SimulatedChip(PassCounter):
     def run(self, x: np.ndarray) -> np.ndarray:
         """Output fields by coherent detection (noisy), shape like ``x``."""
         y = self._propagate(x)
-        return detector.coherent(y, self.spec.detector, self._noise_rng)
+        rx = self._io.receive(y, self._io.pass_phases(np.shape(x)[1:], self._noise_rng))
+        return detector.coherent(rx, self.spec.detector, self._noise_rng)
 
     def intensities(self, x: np.ndarray) -> np.ndarray:
-        """Output powers by direct detection (noisy)."""
+        """Output powers by direct detection (noisy; the receivers' reference phase does not matter)."""
         y = self._propagate(x)
         return detector.direct(y, self.spec.detector, self._noise_rng)
 
     def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
         """Output fields and monitor-tap fields, all by coherent detection (noisy)."""
-        y, taps = self._circuit.taps(x, self._true_settings())
+        y, taps = self._circuit.taps(self._io.encode(x, self._noise_rng), self._true_settings())
         self._count(x)
-        det, rng = self.spec.detector, self._noise_rng
-        y = detector.coherent(y, det, rng)
+        det, rng, io = self.spec.detector, self._noise_rng, self._io
+        jit = io.pass_phases(np.shape(x)[1:], rng)
+
+        def read(v, static=False):
+            return detector.coherent(io.receive(v, jit, static=static), det, rng)
+
+        y = read(y, static=True)
         taps = Taps(
-            detector.coherent(taps.theta_before, det, rng),
-            detector.coherent(taps.theta_after, det, rng),
-            detector.coherent(taps.phi_before, det, rng),
-            detector.coherent(taps.phi_after, det, rng),
-            {c: detector.coherent(v, det, rng) for c, v in taps.single_in.items()},
-            {c: detector.coherent(v, det, rng) for c, v in taps.single_out.items()},
+            read(taps.theta_before),
+            read(taps.theta_after),
+            read(taps.phi_before),
+            read(taps.phi_after),
+            {c: read(v) for c, v in taps.single_in.items()},
+            {c: read(v) for c, v in taps.single_out.items()},
         )
         return y, taps
 
@@ -168,15 +195,19 @@ class SimulatedChip(PassCounter):
         """
         true = self._true_settings()
         return TrueState(self._circuit, {c: {k: v.copy() for k, v in d.items()} for c, d in true.items()},
-                         self._time)
+                         self._time, self._io.input_factor.copy(), self._io.output_factor.copy())
 
     def realised_matrix(self) -> np.ndarray:
-        """Noiseless realised matrix ``reveal().matrix()``. EVALUATION ONLY."""
+        """Noiseless realised matrix of the core, ``reveal().matrix()``. EVALUATION ONLY."""
         return self._circuit.matrix(self._true_settings())
+
+    def effective_matrix(self) -> np.ndarray:
+        """Noiseless ``diag(r) M diag(e)`` with the static modulator and receiver errors. EVALUATION ONLY."""
+        return self.reveal().effective_matrix()
 
     # ------------------------------------------------------------- internals
     def _propagate(self, x) -> np.ndarray:
-        y = self._circuit.propagate(x, self._true_settings())
+        y = self._circuit.propagate(self._io.encode(x, self._noise_rng), self._true_settings())
         self._count(x)
         return y
 

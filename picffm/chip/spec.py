@@ -39,6 +39,13 @@ with a message naming the file, the key and the valid range)::
     shot = 1e-3                 # field noise std relative to |y| (std ~ sqrt(power))
     thermal = 1e-4              # additive field noise std
     adc_bits = 12               # 0: no quantisation
+    phase_offset_std_rad = 0.0  # static phase error of each receiver's reference (rad)
+    phase_noise_rad = 0.0       # reference phase jitter, one value per optical pass (rad)
+
+    [modulator]
+    gain_std = 0.0              # static amplitude error of each input IQ modulator (relative)
+    phase_std_rad = 0.0         # static phase error of each input IQ modulator (rad)
+    noise = 0.0                 # per-pass complex encoding noise, relative to each field
 
 The physics of each effect is documented in :mod:`picffm.chip.simulated` and
 ``docs/chip.md``.
@@ -65,6 +72,7 @@ __all__ = [
     "LossSpec",
     "DriftSpec",
     "DetectorSpec",
+    "ModulatorSpec",
     "ChipSpec",
     "DRIFT_MODELS",
     "load_spec",
@@ -160,6 +168,26 @@ class DetectorSpec(_Section):
                         "additive (thermal/electronic) complex field noise std")
     adc_bits: int = _f(0, 0, 24, "bits",
                        "ADC resolution per quadrature over the batch's full scale (0: none)", kind=int)
+    phase_offset_std_rad: float = _f(0.0, 0.0, math.pi, "rad",
+                                     "static phase error of each coherent receiver's reference (local "
+                                     "oscillator path), left after calibration; drawn once per output port")
+    phase_noise_rad: float = _f(0.0, 0.0, math.pi, "rad",
+                                "phase jitter of the reference against the signal: one Gaussian phase per "
+                                "optical pass, shared by every output and monitor read in that pass")
+
+
+@dataclass(frozen=True)
+class ModulatorSpec(_Section):
+    """IQ modulators that encode every input vector (data and error passes alike)."""
+
+    gain_std: float = _f(0.0, 0.0, 0.5, "relative",
+                         "static amplitude error of each input port's IQ modulator after calibration "
+                         "(field factor 1 + gain_std * z, drawn once)")
+    phase_std_rad: float = _f(0.0, 0.0, math.pi, "rad",
+                              "static phase error of each input port's IQ modulator after calibration (drawn once)")
+    noise: float = _f(0.0, 0.0, 1.0, "relative",
+                      "encoding noise: complex field error std relative to each encoded field, "
+                      "drawn anew for every pass (DAC and driver noise)")
 
 
 SECTIONS: dict[str, type] = {
@@ -169,6 +197,7 @@ SECTIONS: dict[str, type] = {
     "loss": LossSpec,
     "drift": DriftSpec,
     "detector": DetectorSpec,
+    "modulator": ModulatorSpec,
 }
 
 _SECTION_NAME = {cls: name for name, cls in SECTIONS.items()}
@@ -183,7 +212,7 @@ class ChipSpec:
     """Every imperfection of a simulated chip. Defaults: the ideal chip.
 
     Attributes:
-        coupler, phase, heater, loss, drift, detector: one spec per effect.
+        coupler, phase, heater, loss, drift, detector, modulator: one spec per effect.
         mirror_asymmetry: in [0, 1]. Every fabrication error and drift of a
             mirror-twin element (``ut_X`` of ``u_X`` in a symmetric core) is
             ``sqrt(1 - a**2) * e_u + a * e_independent`` with
@@ -200,6 +229,7 @@ class ChipSpec:
     loss: LossSpec = field(default_factory=LossSpec)
     drift: DriftSpec = field(default_factory=DriftSpec)
     detector: DetectorSpec = field(default_factory=DetectorSpec)
+    modulator: ModulatorSpec = field(default_factory=ModulatorSpec)
     mirror_asymmetry: float = 0.0
     name: str = field(default="custom", compare=False)
 

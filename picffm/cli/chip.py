@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..chip.presets import PRESETS, preset
+from ..chip.presets import PRESET_STATE, PRESETS, preset
 from ..chip.spec import SECTIONS, SPEC_SUFFIXES, ChipSpec, describe_fields, load_spec, save_spec
-from ..chip.stats import inspect_chip
+from ..chip.stats import inspect_chip, protocol_fidelity
 from .common import CLIError, emit_json, table
 
 
@@ -85,7 +85,8 @@ def run_inspect(args) -> int:
     if args.json:
         emit_json(s)
         return 0
-    print(f"chip {s['spec']}: symmetric core, N = {s['n']}, seed {s['seed']}; "
+    state = PRESET_STATE[args.spec] if args.spec in PRESETS else "from a spec file"
+    print(f"chip {s['spec']} ({state}): symmetric core, N = {s['n']}, seed {s['seed']}; "
           f"{s['samples']} random complex symmetric matrices W programmed as W / ||W||_2")
     rows = []
     for key, label in (("fidelity", "programming fidelity"), ("infidelity", "1 - fidelity"),
@@ -93,7 +94,8 @@ def run_inspect(args) -> int:
                        ("ideal_rel_error", "ideal model error"),
                        ("insertion_loss_db", "insertion loss vs W' (dB)"),
                        ("symmetry_error", "symmetry error ||M-M^T||/||M||"),
-                       ("measured_rel_error", "probe error (N passes, noise)")):
+                       ("measured_rel_error", "probe error (N passes, noise)"),
+                       ("measured_fidelity", "fidelity through the protocol")):
         v = s[key]
         rows.append([label, v["mean"], v["std"], v["min"], v["max"]])
     print(table(rows, ["quantity", "mean", "std", "min", "max"]))
@@ -122,7 +124,10 @@ def run_presets(args) -> int:
         emit_json(docs)
         return 0
     units = {r["key"]: r["unit"] for r in describe_fields()}
-    rows = [["mirror_asymmetry", ""] + [d["mirror_asymmetry"] for d in docs.values()]]
+    rows = [["state", ""] + [PRESET_STATE[n] for n in docs]]
+    fids = [protocol_fidelity(spec) for spec in PRESETS.values()]
+    rows.append(["fidelity N=16 (protocol)", "mean of 4, seed 0"] + [f"{f.mean():.4f}" for f in fids])
+    rows.append(["mirror_asymmetry", ""] + [d["mirror_asymmetry"] for d in docs.values()])
     for sec in SECTIONS:
         for key in docs["ideal"][sec]:
             rows.append([f"{sec}.{key}", units[f"{sec}.{key}"]] + [d[sec][key] for d in docs.values()])
