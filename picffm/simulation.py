@@ -18,7 +18,10 @@ from .errors import ParamsError
 from .netlist import Netlist
 from .schedule import Schedule, Settings, compile_netlist
 
-__all__ = ["Circuit", "Taps", "element_matrices"]
+__all__ = ["Circuit", "Taps", "element_matrices", "TAP_READS"]
+
+#: what :meth:`Circuit.taps` can record: every tap, or the ones the phase gradient reads
+TAP_READS = ("all", "gradient")
 
 
 def element_matrices(schedule: Schedule, settings: Settings) -> dict[str, np.ndarray]:
@@ -40,7 +43,10 @@ class Taps:
     ``(n, B)`` fields just before each of its elements (the field ``f`` of
     DESIGN section 4 for the attenuator column D). ``single_out`` likewise
     holds the fields just after each of them (a monitor after the
-    attenuator's output phase shifter: ``d_k * f_k``).
+    attenuator's output phase shifter: ``d_k * f_k``). ``rows``, if set,
+    maps a tap array's name to the rows that were recorded (a slice or an
+    index array); read no other row (``Circuit.taps(read="gradient")``
+    records half the taps, and ``*_before`` and ``*_after`` share an array).
     """
 
     theta_before: np.ndarray
@@ -49,6 +55,13 @@ class Taps:
     phi_after: np.ndarray
     single_in: dict
     single_out: dict = field(default_factory=dict)
+    rows: Mapping[str, Any] | None = None
+
+    def read_rows(self, name: str):
+        """Rows of tap array ``name`` that hold measured fields (a slice or index array)."""
+        if self.rows is None or name not in self.rows:
+            return slice(None)
+        return self.rows[name]
 
 
 class Circuit:
@@ -138,63 +151,30 @@ class Circuit:
         order = want if after is None else list(after)
         return [got[i] for i in order]
 
-    def taps(self, x: np.ndarray, params: Any = None) -> tuple[np.ndarray, Taps]:
-        """Propagate ``x`` and record the field at every MZI phase shifter.
+    def taps(self, x: np.ndarray, params: Any = None, *, read: str = "all") -> tuple[np.ndarray, Taps]:
+        """Propagate ``x`` and record the field at the MZI phase shifters.
 
         Returns ``(y, taps)`` with ``y = T @ x`` of shape (N, B) and
         :class:`Taps`. For a mirrored MZI the elements are traversed in
         reverse order (C(kappa2), P(theta), C(kappa1), P(phi)).
+
+        Args:
+            read: ``"all"`` records the four taps of every MZI;
+                ``"gradient"`` only what the tied-pair phase gradient reads
+                (DESIGN section 4): the fields just *after* the shifters of
+                forward MZIs and just *before* those of mirrored MZIs (a
+                mirror-symmetric set of monitors), plus every single-mode
+                tap. ``Taps.rows`` names the rows that hold each tap; the
+                other rows hold another tap (``theta_before`` and
+                ``theta_after`` share one array, so do the ``phi`` taps).
         """
+        if read not in TAP_READS:
+            raise ParamsError(f"taps: read={read!r} is not valid; valid: {', '.join(TAP_READS)}")
         x = self._check_input(x)
         xb = (x[:, None] if x.ndim == 1 else x).astype(complex, copy=True)
-        sched = self.schedule
         settings = self.settings(params)
-        mats = element_matrices(sched, settings)
-        n_mzi = len(sched.names.get("mzi", ()))
-        shape = (n_mzi, xb.shape[1])
-        tb, ta, pb, pa = (np.empty(shape, complex) for _ in range(4))
-        state = xb
-        single_in = {c: np.empty((len(sched.names[c]), xb.shape[1]), complex)
-                     for c in sched.names if COMPONENTS[c].n_modes == 1}
-        single_out = {c: np.empty_like(v) for c, v in single_in.items()}
-        for st in sched.stages:
-            if st.component != "mzi":
-                if st.component in single_in:
-                    single_in[st.component][st.start:st.stop] = state[st.modes]
-                _apply(st, mats[st.component][st.start:st.stop], state)
-                if st.component in single_out:
-                    single_out[st.component][st.start:st.stop] = state[st.modes]
-                continue
-            s = {k: v[st.start:st.stop, None] for k, v in settings["mzi"].items()}
-            a, b = st.modes[:, 0], st.modes[:, 1]
-            amp = 10.0 ** (-s["loss_db"] / 20.0)
-            mir = s["mirror"]
-            # the MZI's lumped loss sits at its output; a mirror image has it at its input
-            x0, x1 = state[a], state[b]
-            x0, x1 = np.where(mir, amp * x0, x0), np.where(mir, amp * x1, x1)
-            out_amp = np.where(mir, 1.0, amp)
-            t1, k1 = np.sqrt(1 - s["kappa1"]), 1j * np.sqrt(s["kappa1"])
-            t2, k2 = np.sqrt(1 - s["kappa2"]), 1j * np.sqrt(s["kappa2"])
-            et, ep = np.exp(1j * s["theta"]), np.exp(1j * s["phi"])
-            # forward order: P(phi), C1, P(theta), C2 ; mirror: C2, P(theta), C1, P(phi)
-            f_pb = x0
-            f_u0 = ep * x0
-            f_v0, f_v1 = t1 * f_u0 + k1 * x1, k1 * f_u0 + t1 * x1
-            f_w0 = et * f_v0
-            f_y0, f_y1 = t2 * f_w0 + k2 * f_v1, k2 * f_w0 + t2 * f_v1
-            m_v0, m_v1 = t2 * x0 + k2 * x1, k2 * x0 + t2 * x1
-            m_w0 = et * m_v0
-            m_u0, m_u1 = t1 * m_w0 + k1 * m_v1, k1 * m_w0 + t1 * m_v1
-            m_y0 = ep * m_u0
-            sl = slice(st.start, st.stop)
-            pb[sl] = np.where(mir, m_u0, f_pb)
-            pa[sl] = np.where(mir, m_y0, f_u0)
-            tb[sl] = np.where(mir, m_v0, f_v0)
-            ta[sl] = np.where(mir, m_w0, f_w0)
-            state[a] = out_amp * np.where(mir, m_y0, f_y0)
-            state[b] = out_amp * np.where(mir, m_u1, f_y1)
-        y = state if self._identity_perm else state[self._perm]
-        return y, Taps(tb, ta, pb, pa, single_in, single_out)
+        y, taps = _taps_pass(self.schedule, settings, xb, read == "gradient")
+        return (y if self._identity_perm else y[self._perm]), taps
 
     def _check_input(self, x) -> np.ndarray:
         x = np.asarray(x)
@@ -262,3 +242,115 @@ def _apply(stage, m: np.ndarray, state: np.ndarray) -> None:
         xa, xb = state[a], state[b]
         state[a] = m[:, 0, 0, None] * xa + m[:, 0, 1, None] * xb
         state[b] = m[:, 1, 0, None] * xa + m[:, 1, 1, None] * xb
+
+
+_MZI_TAPS = ("theta_before", "theta_after", "phi_before", "phi_after")
+
+
+def _rows(mask: np.ndarray):
+    """Rows where ``mask`` holds, as a slice when they are contiguous."""
+    idx = np.flatnonzero(mask)
+    if idx.size == 0:
+        return slice(0, 0)
+    if idx[-1] - idx[0] + 1 == idx.size:
+        return slice(int(idx[0]), int(idx[-1]) + 1)
+    return idx
+
+
+def _tap_coefficients(mzi: Mapping[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
+    """Every MZI tap as a row ``(alpha, beta)``: tap = ``alpha * x0 + beta * x1`` of the MZI's inputs.
+
+    Forward order P(phi), C1, P(theta), C2, then the lumped loss; a mirrored
+    MZI has the loss first, then C2, P(theta), C1, P(phi). ``names`` are tap
+    names of :data:`_MZI_TAPS`, or ``"theta"``/``"phi"`` for the field after
+    the shifter of a forward MZI and before it for a mirrored one (what the
+    tied-pair gradient reads). Returns ``(n_mzi, len(names), 2)`` complex,
+    evaluated once per settings for all MZIs.
+    """
+    from .models import coupler_amplitudes
+
+    mir = np.asarray(mzi["mirror"], bool)
+    t1, k1 = coupler_amplitudes(mzi["kappa1"])
+    t2, k2 = coupler_amplitudes(mzi["kappa2"])
+    amp = 10.0 ** (-np.asarray(mzi["loss_db"], float) / 20.0)
+    et, ep = np.exp(1j * np.asarray(mzi["theta"], float)), np.exp(1j * np.asarray(mzi["phi"], float))
+    zero = np.zeros_like(ep)
+    ik1 = 1j * k1 + zero
+    # forward: phi_before = x0, phi_after = ep x0, theta_before = t1 ep x0 + i k1 x1, theta_after = et * that
+    f = {"phi_before": (np.ones_like(ep), zero), "phi_after": (ep, zero), "theta_before": (t1 * ep, ik1),
+         "theta_after": (et * t1 * ep, et * ik1)}
+    # mirror: theta_before = amp (t2 x0 + i k2 x1), theta_after = et * that,
+    # phi_before = amp [(t1 t2 et - k1 k2) x0 + i (t1 k2 et + k1 t2) x1], phi_after = ep * that
+    tb = amp * t2 + zero, amp * 1j * k2 + zero
+    pb = amp * (t1 * t2 * et - k1 * k2), amp * 1j * (t1 * k2 * et + k1 * t2)
+    m = {"theta_before": tb, "theta_after": (et * tb[0], et * tb[1]), "phi_before": pb,
+         "phi_after": (ep * pb[0], ep * pb[1])}
+    m["theta"], f["theta"] = m["theta_before"], f["theta_after"]
+    m["phi"], f["phi"] = m["phi_before"], f["phi_after"]
+    out = np.empty((mir.size, len(names), 2), complex)
+    for j, name in enumerate(names):
+        for c in range(2):
+            out[:, j, c] = m[name][c] if mir.all() else f[name][c] if not mir.any() else \
+                np.where(mir, m[name][c], f[name][c])
+    return out
+
+
+def _taps_pass(sched: Schedule, settings: Settings, state: np.ndarray, gradient_only: bool):
+    """One pass recording the taps; ``state`` (N, B) is consumed. Returns ``(y in mode order, Taps)``.
+
+    Each MZI stage is two stacked 2x2-by-(2, B) matmuls on a view of its
+    contiguous modes: the element matrices give the output (as in
+    :func:`_run`, with ping-pong buffers), a matrix of per-MZI tap
+    coefficients (:func:`_tap_coefficients`, evaluated once per pass) gives
+    the taps, written straight into one ``(n_mzi, n_taps, B)`` buffer whose
+    slices are the tap arrays. No per-stage choice between the forward and
+    mirror formulas. With ``gradient_only`` each MZI records two taps
+    instead of four, which serve as ``*_before`` (rows of mirrored MZIs) and
+    ``*_after`` (rows of forward MZIs).
+    """
+    mats = element_matrices(sched, settings)
+    n, nb = state.shape
+    n_mzi = len(sched.names.get("mzi", ()))
+    mzi = settings.get("mzi")
+    names = ("theta", "phi") if gradient_only else _MZI_TAPS
+    coef = _tap_coefficients(mzi, names) if n_mzi else np.zeros((0, len(names), 2), complex)
+    buf = np.empty((n_mzi, len(names), nb), complex)
+    single = [c for c in sched.names if COMPONENTS[c].n_modes == 1]
+    single_in = {c: np.empty((len(sched.names[c]), nb), complex) for c in single}
+    single_out = {c: np.empty_like(v) for c, v in single_in.items()}
+    spare = np.empty_like(state)
+    for st in sched.stages:
+        sl = slice(st.start, st.stop)
+        m = mats[st.component][sl]
+        k = len(st)
+        off = st.offset
+        if st.component != "mzi":
+            if st.component in single_in:
+                single_in[st.component][sl] = state[st.modes] if off is None else state[off:off + k]
+            _apply(st, m, state)
+            if st.component in single_out:
+                single_out[st.component][sl] = state[st.modes] if off is None else state[off:off + k]
+            continue
+        if off is None:
+            x = np.stack((state[st.modes[:, 0]], state[st.modes[:, 1]]), axis=1)
+            np.matmul(coef[sl], x, out=buf[sl])
+            _apply(st, m, state)
+            continue
+        end = off + 2 * k
+        view = state[off:end].reshape(k, 2, nb)
+        np.matmul(coef[sl], view, out=buf[sl])
+        np.matmul(m, view, out=spare[off:end].reshape(k, 2, nb))
+        if off:
+            spare[:off] = state[:off]
+        if end < n:
+            spare[end:] = state[end:]
+        state, spare = spare, state
+    if gradient_only:
+        mirror = np.asarray(mzi["mirror"], bool) if n_mzi else np.zeros(0, bool)
+        rows = {"theta_before": _rows(mirror), "phi_before": _rows(mirror),
+                "theta_after": _rows(~mirror), "phi_after": _rows(~mirror)}
+        th, ph = buf[:, 0], buf[:, 1]
+        taps = Taps(th, th, ph, ph, single_in, single_out, rows)
+    else:
+        taps = Taps(buf[:, 0], buf[:, 1], buf[:, 2], buf[:, 3], single_in, single_out)
+    return state, taps

@@ -401,3 +401,50 @@ def test_program_is_all_or_nothing_on_both_chips():
             chip.program({"mzi": {"theta": np.full(n_mzi, 0.3)},
                           "attenuator": {"theta": np.array([1.0, np.nan, 1.0, 1.0])}})
         np.testing.assert_allclose(chip.run(np.eye(4)), before, atol=1e-2)
+
+
+def test_monitor_noise_statistics_for_what_is_read():
+    # read="gradient": noise on the output and on every tap read, with the same
+    # E|n|^2 = thermal^2 + shot^2 |y|^2 as the outputs (statistics, not the stream)
+    thermal, shot = 2e-3, 5e-2
+    spec = Z.replace(detector__thermal=thermal, detector__shot=shot)
+    chip = SimulatedChip(symmetric_core(4), spec, np.random.default_rng(5))
+    chip.program(random_tied_settings(chip.schedule, np.random.default_rng(6)))
+    x = np.repeat(np.array([0.6, 0.3j, -0.5, 0.55])[:, None], 3000, axis=1)
+    y_meas, t_meas = chip.monitors(x, read="gradient")
+    true = chip.reveal()
+    y0, t0 = true.circuit.taps(x, true.settings, read="all")
+    assert chip.passes == 3000
+    pairs = [(y_meas, y0)]
+    for name in ("theta_before", "theta_after", "phi_before", "phi_after"):
+        rows = t_meas.read_rows(name)
+        pairs.append((getattr(t_meas, name)[rows], getattr(t0, name)[rows]))
+    pairs += [(t_meas.single_in["attenuator"], t0.single_in["attenuator"]),
+              (t_meas.single_out["attenuator"], t0.single_out["attenuator"])]
+    for meas, ref in pairs:
+        n = meas - ref
+        var = thermal ** 2 + shot ** 2 * np.abs(ref[:, 0]) ** 2
+        assert_allclose(np.mean(np.abs(n) ** 2, axis=1), var, rtol=0.12)
+        assert_allclose(np.var(n.imag, axis=1), var / 2, rtol=0.12)
+        assert np.all(np.abs(n.mean(axis=1)) < 5 * np.sqrt(var / 3000))
+    # independent noise on the two passes through the same monitors
+    _, t2 = chip.monitors(x, read="gradient")
+    rows = t_meas.read_rows("theta_after")
+    d1 = t_meas.theta_after[rows] - t0.theta_after[rows]
+    d2 = t2.theta_after[rows] - t0.theta_after[rows]
+    assert abs(np.mean(d1 * d2.conj())) < 5 * np.mean(np.abs(d1) ** 2) / np.sqrt(d1.size)
+
+
+def test_coherent_many_has_the_statistics_of_coherent():
+    from picffm.chip import detector
+
+    spec = Z.replace(detector__thermal=1e-2, detector__shot=0.1).detector
+    rng = np.random.default_rng(8)
+    ys = [np.full((3, 4000), 0.5 + 0.5j), np.full((2, 4000), -0.2j)]
+    many = detector.coherent_many(ys, spec, rng)
+    one = [detector.coherent(y, spec, rng) for y in ys]
+    for a, b, y in zip(many, one, ys):
+        assert a.shape == y.shape
+        var = 1e-4 + 0.01 * np.abs(y[0, 0]) ** 2
+        for m in (a, b):
+            assert_allclose(np.mean(np.abs(m - y) ** 2), var, rtol=0.05)

@@ -281,3 +281,32 @@ def test_bad_input_shape():
 
 def test_fields_with_no_monitor_is_empty():
     assert compiled("clements", 3).fields(np.ones(3), after=[]) == []
+
+
+@pytest.mark.parametrize("read", ["all", "gradient"])
+def test_taps_read_modes_agree_with_the_full_record(lossy_case, read):
+    circ, params, rng = lossy_case
+    x = _cplx(rng, circ.n, 5)
+    y_all, full = circ.taps(x, params)
+    y, part = circ.taps(x, params, read=read)
+    np.testing.assert_allclose(y, y_all, rtol=0, atol=1e-15)
+    mirror = np.asarray(circ.settings(params)["mzi"]["mirror"], bool)
+    for name in ("theta_before", "theta_after", "phi_before", "phi_after"):
+        rows = part.read_rows(name)
+        expect = np.arange(len(mirror)) if read == "all" else \
+            np.flatnonzero(mirror if name.endswith("before") else ~mirror)
+        np.testing.assert_array_equal(np.arange(len(mirror))[rows], expect)
+        np.testing.assert_allclose(getattr(part, name)[rows], getattr(full, name)[rows], rtol=0, atol=1e-15)
+    for comp in full.single_in:
+        np.testing.assert_array_equal(part.single_in[comp], full.single_in[comp])
+        np.testing.assert_array_equal(part.single_out[comp], full.single_out[comp])
+    with pytest.raises(ParamsError, match="read='some'.*valid: all, gradient"):
+        circ.taps(x, params, read="some")
+
+
+def test_gradient_taps_of_symmetric_core_are_contiguous_views():
+    circ = compiled("symmetric", 6)
+    _, taps = circ.taps(np.eye(6), read="gradient")
+    cmap_rows = {name: taps.read_rows(name) for name in ("theta_after", "theta_before")}
+    assert all(isinstance(r, slice) for r in cmap_rows.values())  # first half forward, mirror half after it
+    assert cmap_rows["theta_after"].stop == cmap_rows["theta_before"].start

@@ -24,26 +24,57 @@ import numpy as np
 
 from .spec import DetectorSpec
 
-__all__ = ["coherent", "direct", "quantise"]
+__all__ = ["coherent", "coherent_many", "direct", "quantise"]
 
 
 def _noisy(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
     if spec.shot == 0 and spec.thermal == 0:
         return y
     # circular complex standard normal: E|z|^2 = 1 (two real normals viewed as one complex)
-    z = rng.standard_normal(y.shape + (2,)).view(complex)[..., 0]
+    return _add_noise(rng.standard_normal(y.shape + (2,)).view(complex)[..., 0], y, spec)
+
+
+def _add_noise(z: np.ndarray, y: np.ndarray, spec: DetectorSpec) -> np.ndarray:
+    """``y + z * std(y)`` in place in ``z`` (circular standard normal ``z``)."""
     if spec.shot:
         std = np.abs(y)
         std *= std
         std *= spec.shot ** 2
         std += spec.thermal ** 2
         np.sqrt(std, out=std)
+        std *= np.sqrt(0.5)
         z *= std
     else:
-        z *= spec.thermal
-    z *= np.sqrt(0.5)
+        z *= spec.thermal * np.sqrt(0.5)
     z += y
     return z
+
+
+def _adc(out: np.ndarray, spec: DetectorSpec) -> np.ndarray:
+    if spec.adc_bits and out.size:
+        fs = float(max(np.abs(out.real).max(), np.abs(out.imag).max()))
+        out = quantise(out.real, fs, spec.adc_bits) + 1j * quantise(out.imag, fs, spec.adc_bits)
+    return out
+
+
+def coherent_many(ys, spec: DetectorSpec, rng: np.random.Generator) -> list[np.ndarray]:
+    """:func:`coherent` for several arrays read in one measurement, noise from one generator call.
+
+    Same statistics as calling :func:`coherent` on each array (the ADC full
+    scale is still per array), but a single ``standard_normal`` draw covers
+    every value, in the order of ``ys``.
+    """
+    ys = [np.asarray(y, dtype=complex) for y in ys]
+    if spec.shot == 0 and spec.thermal == 0:
+        return [_adc(y, spec) for y in ys]
+    total = sum(y.size for y in ys)
+    z = rng.standard_normal(2 * total).view(complex)
+    out, pos = [], 0
+    for y in ys:
+        zi = z[pos:pos + y.size].reshape(y.shape)
+        pos += y.size
+        out.append(_adc(_add_noise(zi, y, spec), spec))
+    return out
 
 
 def quantise(v: np.ndarray, full_scale: float, bits: int) -> np.ndarray:
@@ -56,12 +87,7 @@ def quantise(v: np.ndarray, full_scale: float, bits: int) -> np.ndarray:
 
 def coherent(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
     """Complex fields measured by coherent detection (see module docstring)."""
-    y = np.asarray(y, dtype=complex)
-    out = _noisy(y, spec, rng)
-    if spec.adc_bits and out.size:
-        fs = float(max(np.abs(out.real).max(), np.abs(out.imag).max()))
-        out = quantise(out.real, fs, spec.adc_bits) + 1j * quantise(out.imag, fs, spec.adc_bits)
-    return out
+    return _adc(_noisy(np.asarray(y, dtype=complex), spec, rng), spec)
 
 
 def direct(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:

@@ -46,9 +46,9 @@ class IdealChip(PassCounter):
     def intensities(self, x: np.ndarray) -> np.ndarray:
         return np.abs(self.run(x)) ** 2
 
-    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
+    def monitors(self, x: np.ndarray, *, read: str = "all") -> tuple[np.ndarray, Taps]:
         self._count(x)
-        return self.circuit.taps(x, self._settings)
+        return self.circuit.taps(x, self._settings, read=read)
 
     def advance(self, dt_s: float) -> None:
         self._tick(dt_s)

@@ -10,8 +10,10 @@ A trainer can, and can only:
   coherent detection (complex amplitudes against the laser as phase
   reference, with the chip's detector noise); ``intensities(x)`` reads
   ``|y|**2`` with direct detection instead;
-* ``monitors(x)``: same as ``run`` but also read the monitor taps at every MZI
-  phase shifter (:class:`picffm.simulation.Taps`), if ``has_monitors``;
+* ``monitors(x, read="all")``: same as ``run`` but also read the monitor taps
+  at every MZI phase shifter (:class:`picffm.simulation.Taps`), if
+  ``has_monitors``; ``read="gradient"`` reads only those the phase gradient
+  uses;
 * ``advance(dt_s)``: let time pass (drift);
 * read ``passes`` (input vectors sent so far; one vector through the chip is
   one optical pass, whatever the call) and ``time_s``.
@@ -121,8 +123,12 @@ class Chip(Protocol):
     def intensities(self, x: np.ndarray) -> np.ndarray:
         """Output powers |y|^2 (N, B) by direct detection."""
 
-    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
-        """Output fields and monitor-tap fields at every MZI phase shifter."""
+    def monitors(self, x: np.ndarray, *, read: str = "all") -> tuple[np.ndarray, Taps]:
+        """Output fields and monitor-tap fields at the MZI phase shifters.
+
+        ``read="gradient"`` reads only the taps the tied-pair phase gradient
+        uses (see :meth:`picffm.simulation.Circuit.taps`).
+        """
 
     def advance(self, dt_s: float) -> None:
         """Let ``dt_s`` seconds pass (drift evolves)."""

@@ -158,26 +158,19 @@ class SimulatedChip(PassCounter):
         y = self._propagate(x)
         return detector.direct(y, self.spec.detector, self._noise_rng)
 
-    def monitors(self, x: np.ndarray) -> tuple[np.ndarray, Taps]:
-        """Output fields and monitor-tap fields, all by coherent detection (noisy)."""
-        y, taps = self._circuit.taps(self._io.encode(x, self._noise_rng), self._true_settings())
+    def monitors(self, x: np.ndarray, *, read: str = "all") -> tuple[np.ndarray, Taps]:
+        """Output fields and monitor-tap fields, all by coherent detection (noisy).
+
+        ``read`` as in :meth:`picffm.simulation.Circuit.taps`: ``"gradient"``
+        reads only the taps the tied-pair phase gradient uses. Detector noise
+        is drawn for what is read only, in one generator call per pass.
+        """
+        y, taps = self._circuit.taps(self._io.encode(x, self._noise_rng), self._true_settings(), read=read)
         self._count(x)
-        det, rng, io = self.spec.detector, self._noise_rng, self._io
-        jit = io.pass_phases(np.shape(x)[1:], rng)
-
-        def read(v, static=False):
-            return detector.coherent(io.receive(v, jit, static=static), det, rng)
-
-        y = read(y, static=True)
-        taps = Taps(
-            read(taps.theta_before),
-            read(taps.theta_after),
-            read(taps.phi_before),
-            read(taps.phi_after),
-            {c: read(v) for c, v in taps.single_in.items()},
-            {c: read(v) for c, v in taps.single_out.items()},
-        )
-        return y, taps
+        io = self._io
+        jit = io.pass_phases(np.shape(x)[1:], self._noise_rng)
+        return _read_taps(io.receive(y, jit, static=True), taps, lambda v: io.receive(v, jit, static=False),
+                          self.spec.detector, self._noise_rng)
 
     def advance(self, dt_s: float) -> None:
         """Let ``dt_s`` seconds pass: the phase offsets drift."""
@@ -237,3 +230,24 @@ class SimulatedChip(PassCounter):
             layout.scatter(phase, true)
         self._true = true
         return true
+
+
+def _read_taps(y: np.ndarray, taps: Taps, receive, det, rng: np.random.Generator) -> tuple[np.ndarray, Taps]:
+    """Coherent detection of the output ``y`` (already received) and of every distinct tap array.
+
+    ``receive`` maps a tap array to what reaches its detector (reference
+    jitter); arrays shared between tap names are received and read once.
+    """
+    mzi = [taps.theta_before, taps.theta_after, taps.phi_before, taps.phi_after]
+    singles = [(d, c) for d in ("in", "out") for c in (taps.single_in if d == "in" else taps.single_out)]
+    arrays, slot = [y], {}
+    for a in mzi:
+        if id(a) not in slot:
+            slot[id(a)] = len(arrays)
+            arrays.append(a)
+    arrays += [(taps.single_in if d == "in" else taps.single_out)[c] for d, c in singles]
+    got = detector.coherent_many([arrays[0]] + [receive(v) for v in arrays[1:]], det, rng)
+    tb, ta, pb, pa = (got[slot[id(a)]] for a in mzi)
+    rest = dict(zip(singles, got[1 + len(slot):]))
+    return got[0], Taps(tb, ta, pb, pa, {c: rest["in", c] for c in taps.single_in},
+                        {c: rest["out", c] for c in taps.single_out}, taps.rows)

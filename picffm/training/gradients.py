@@ -139,12 +139,13 @@ def phase_gradients_from_taps(cmap: CoreMap, taps_d, taps_e, att_theta: np.ndarr
         dict with :data:`PHASE_KEYS`: ``dL/dphase`` per first-half MZI and per
         attenuator.
     """
-    u, ut = cmap.u, cmap.ut
+    u, ut = _as_slice(cmap.u), _as_slice(cmap.ut)
     out = {}
     for key, after, before in (("u_theta", "theta_after", "theta_before"), ("u_phi", "phi_after", "phi_before")):
         a_d, a_e = getattr(taps_d, after)[u], getattr(taps_e, after)[u]
         c_d, c_e = getattr(taps_d, before)[ut], getattr(taps_e, before)[ut]
-        out[key] = -2.0 * np.imag(np.sum(c_e * a_d + c_d * a_e, axis=1))
+        # sum over the batch of c_e a_d + c_d a_e (no conjugate), row by row
+        out[key] = -2.0 * np.imag(np.einsum("ij,ij->i", c_e, a_d) + np.einsum("ij,ij->i", c_d, a_e))
     f_d, f_e = taps_d.single_in["attenuator"], taps_e.single_in["attenuator"]
     so_d = getattr(taps_d, "single_out", None) or {}
     so_e = getattr(taps_e, "single_out", None) or {}
@@ -160,17 +161,25 @@ def phase_gradients_from_taps(cmap: CoreMap, taps_d, taps_e, att_theta: np.ndarr
     return out
 
 
+def _as_slice(idx: np.ndarray):
+    """A slice for consecutive ascending indices (a view instead of a gather), else ``idx``."""
+    idx = np.asarray(idx)
+    if idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size)):
+        return slice(int(idx[0]), int(idx[0]) + idx.size)
+    return idx
+
+
 def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap, x: np.ndarray,
                     labels: np.ndarray, *, n_classes: int, readout_gain: float) -> PhaseGrads:
     """FFM phase-level gradients on already-programmed ``chips`` (see module docstring)."""
     from ..models import attenuator
 
-    data = forward(chips, states, x, monitors=True)
+    data = forward(chips, states, x, monitors=True, read="gradient")
     loss, g, logits = loss_and_grad(data.z[-1], labels, n_classes, readout_gain)
     grads = [None] * len(chips)
     for layer in range(len(chips) - 1, -1, -1):
         st = states[layer]
-        y_e, taps_e = optical(chips[layer], _error_input(g, st.gain), monitors=True)
+        y_e, taps_e = optical(chips[layer], _error_input(g, st.gain), monitors=True, read="gradient")
         att = st.settings["attenuator"]
         d = attenuator(theta=att["theta"], psi=att["psi"])
         gr = phase_gradients_from_taps(cmap, data.taps[layer], taps_e, att["theta"], d)

@@ -153,25 +153,33 @@ def activation_backward(z: np.ndarray, g: np.ndarray) -> np.ndarray:
 def _scaled_taps(taps, scale: np.ndarray):
     from ..simulation import Taps
 
+    done: dict[int, np.ndarray] = {}  # arrays shared between tap names are scaled once
+
+    def sc(v):
+        if id(v) not in done:
+            done[id(v)] = v * scale
+        return done[id(v)]
+
     single_out = getattr(taps, "single_out", None)
-    kw = {}
+    kw = {"rows": getattr(taps, "rows", None)}
     if single_out is not None:
-        kw["single_out"] = {c: v * scale for c, v in single_out.items()}
-    return Taps(taps.theta_before * scale, taps.theta_after * scale, taps.phi_before * scale,
-                taps.phi_after * scale, {c: v * scale for c, v in taps.single_in.items()}, **kw)
+        kw["single_out"] = {c: sc(v) for c, v in single_out.items()}
+    return Taps(sc(taps.theta_before), sc(taps.theta_after), sc(taps.phi_before), sc(taps.phi_after),
+                {c: sc(v) for c, v in taps.single_in.items()}, **kw)
 
 
-def optical(chip, v: np.ndarray, *, monitors: bool = False):
+def optical(chip, v: np.ndarray, *, monitors: bool = False, read: str = "all"):
     """Send ``v`` ``(N, B)`` through ``chip`` at unit power per column, rescale the result.
 
     Returns the measured output fields ``(N, B)`` (and the scaled
-    :class:`~picffm.simulation.Taps` if ``monitors``). One optical pass per
-    column. All-zero columns are sent as they are.
+    :class:`~picffm.simulation.Taps` if ``monitors``; ``read`` as in
+    ``chip.monitors``). One optical pass per column. All-zero columns are
+    sent as they are.
     """
     norm = np.linalg.norm(v, axis=0)
     norm = np.where(norm > 0, norm, 1.0)
     if monitors:
-        y, taps = chip.monitors(v / norm)
+        y, taps = chip.monitors(v / norm, read=read)
         return y * norm, _scaled_taps(taps, norm)
     return chip.run(v / norm) * norm
 
@@ -182,11 +190,12 @@ def program_network(chips: Sequence, states: Sequence[LayerState]) -> None:
         chip.program(st.settings)
 
 
-def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, monitors: bool = False) -> Forward:
+def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, monitors: bool = False,
+            read: str = "all") -> Forward:
     """Data pass through already-programmed chips (one optical pass per column and layer)."""
     a, ys, zs, taps = [x], [], [], []
     for i, (chip, st) in enumerate(zip(chips, states)):
-        out = optical(chip, a[-1], monitors=monitors)
+        out = optical(chip, a[-1], monitors=monitors, read=read)
         y, t = out if monitors else (out, None)
         z = st.gain * y
         ys.append(y)

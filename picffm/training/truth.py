@@ -114,7 +114,7 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
     """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``)."""
     a, y, z, taps = [x], [], [], []
     for i, ((circ, s), gain) in enumerate(zip(layers, gains)):
-        yi, ti = circ.taps(a[-1], s)
+        yi, ti = circ.taps(a[-1], s, read="gradient")
         y.append(yi)
         z.append(gain * yi)
         taps.append(ti)
@@ -125,7 +125,7 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
     for i in range(len(layers) - 1, -1, -1):
         circ, s = layers[i]
         st = _transposed(cmap, s)
-        y_e, taps_e = circ.taps(np.conj(gains[i] * g), st)
+        y_e, taps_e = circ.taps(np.conj(gains[i] * g), st, read="gradient")
         gr = phase_gradients_from_taps(cmap, taps[i], taps_e, s["attenuator"]["theta"],
                                        att_ratio=_att_ratio(s["attenuator"]))
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
