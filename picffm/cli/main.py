@@ -17,7 +17,7 @@ from ..errors import PicffmError
 from .common import EXIT_INTERRUPTED, EXIT_USER, fail
 
 #: command modules, in help order (each registers one or more subcommands)
-COMMAND_MODULES = ("mesh", "validate", "compile_", "program", "chip", "train", "study", "layout")
+COMMAND_MODULES = ("mesh", "validate", "compile_", "program", "chip", "train", "study", "layout", "freespace")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -17,7 +17,8 @@
   0..3) give ``y = sum_k I_k e^{i k pi/2} / (4 r)``. The reference amplitude
   ``r`` equals the field's peak amplitude and the exposure puts the brightest
   frame pixel at 80 % of the full well (automatic exposure per field; the
-  scale is known). Photo-electrons are Poisson, dark and read noise Gaussian,
+  scale is known). Photo-electrons are Poisson (its normal approximation
+  above 1000 electrons), dark and read noise Gaussian,
   the ADC rounds to ``2^b`` levels of the full well and clips.
 """
 
@@ -32,6 +33,8 @@ from .errors import FreespaceError
 __all__ = ["SLM", "Camera", "encode", "PHASE_SLM", "AMPLITUDE_SLM", "CAMERA", "EXACT_CAMERA"]
 
 TWO_PI = 2 * np.pi
+#: mean photo-electron count above which shot noise is drawn as a normal distribution (skewness < 3 %)
+POISSON_EXACT_BELOW = 1000.0
 
 
 @dataclass(frozen=True)
@@ -136,10 +139,13 @@ class Camera:
         """
         scale = np.asarray(electrons_per_unit, dtype=float)[..., None, None]
         mean_e = np.clip(intensity * scale, 0.0, None)
-        electrons = rng.poisson(mean_e).astype(float)
-        sigma = float(np.hypot(self.dark_noise_e, self.read_noise_e))
-        if sigma > 0:
-            electrons += rng.normal(0.0, sigma, size=electrons.shape)
+        sigma2 = self.dark_noise_e ** 2 + self.read_noise_e ** 2
+        noise = rng.standard_normal(mean_e.shape)
+        # shot noise: Poisson, drawn as its normal approximation above POISSON_EXACT_BELOW electrons
+        electrons = mean_e + np.sqrt(mean_e + sigma2) * noise
+        small = mean_e < POISSON_EXACT_BELOW
+        if small.any():
+            electrons[small] = rng.poisson(mean_e[small]) + np.sqrt(sigma2) * noise[small]
         top = 2 ** int(self.bit_depth) - 1
         counts = np.clip(np.round(electrons / self.full_well_e * top), 0, top)
         return counts * (self.full_well_e / top) / scale

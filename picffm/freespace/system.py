@@ -40,7 +40,7 @@ from .grid import Grid
 from .imperfections import NONE, Imperfections, SystemTruth, draw
 from .propagation import Propagator
 
-__all__ = ["DiffractiveDesign", "Reading", "DiffractiveSystem", "IdealSystem", "SimulatedSystem"]
+__all__ = ["DiffractiveDesign", "Reading", "DiffractiveSystem", "IdealSystem", "SimulatedSystem", "slm_transmission"]
 
 TWO_PI = 2 * np.pi
 
@@ -164,6 +164,33 @@ def _warp(a: np.ndarray, shift_px: tuple[float, float], rotation: float) -> np.n
     return ndi.affine_transform(a, m, offset=off, order=1, mode="constant", cval=0.0)
 
 
+def slm_transmission(phi: np.ndarray, slm: SLM, truth: SystemTruth, aberration_rad: np.ndarray,
+                     *, block: int = 1, grid_pitch_um: float | None = None) -> np.ndarray:
+    """Transmission (..., n, n) of a phase SLM displaying phases ``phi`` (rad) on the real system.
+
+    Quantisation -> phase response ``2 pi s (phi / 2 pi)^gamma`` -> pixel
+    crosstalk (Gaussian blur of the displayed phase, ``truth.crosstalk_px``
+    SLM pixels) -> fill factor (dead area passes light unmodulated) -> static
+    aberration. ``phi`` may be given per block of ``block x block`` grid
+    pixels (segments); ``grid_pitch_um`` (default the SLM pitch) converts the
+    crosstalk width to grid pixels.
+    """
+    phi = slm.quantise(phi)
+    phi = TWO_PI * truth.stroke * (phi / TWO_PI) ** truth.gamma
+    sigma_px = truth.crosstalk_px * slm.pitch_um / (grid_pitch_um or slm.pitch_um)
+    ff = slm.fill_factor
+    if int(4 * sigma_px + 0.5) < 1:  # the blur's kernel is one pixel wide: no crosstalk on this grid
+        t = ff * np.exp(1j * phi) + (1 - ff)
+        if block > 1:
+            t = np.repeat(np.repeat(t, block, axis=-2), block, axis=-1)
+        return t * np.exp(1j * aberration_rad)
+    if block > 1:
+        phi = np.repeat(np.repeat(phi, block, axis=-2), block, axis=-1)
+    sigma = (0,) * (phi.ndim - 2) + (sigma_px, sigma_px)
+    phi = ndi.gaussian_filter(phi, sigma, mode="nearest")
+    return (ff * np.exp(1j * phi) + (1 - ff)) * np.exp(1j * aberration_rad)
+
+
 class SimulatedSystem(_Base):
     """A built system: hidden imperfections, quantised SLMs with fill factor, noisy cameras.
 
@@ -202,13 +229,7 @@ class SimulatedSystem(_Base):
         p = d.grid.pitch_um
         amp = _warp(d.amplitude_slm.quantise(np.abs(unit)), (st.shift_um[0] / p, st.shift_um[1] / p), st.rotation_rad)
         phi = np.angle(unit) + (self._masks[stage] if mask else 0.0)
-        phi = d.phase_slm.quantise(phi)
-        phi = TWO_PI * tr.stroke * (phi / TWO_PI) ** tr.gamma
-        if tr.crosstalk_px > 0:
-            phi = ndi.gaussian_filter(phi, (0, tr.crosstalk_px, tr.crosstalk_px), mode="nearest")
-        ff = d.phase_slm.fill_factor
-        t = (ff * np.exp(1j * phi) + (1 - ff)) * np.exp(1j * st.aberration_rad)
-        return (amp * t).astype(d.dtype)
+        return (amp * slm_transmission(phi, d.phase_slm, tr, st.aberration_rad)).astype(d.dtype)
 
     def send(self, stage: int, fields: np.ndarray, *, mask: bool = True, monitor: bool = False) -> Reading:
         f = self._check_send(stage, fields)
