@@ -119,7 +119,8 @@ def test_cli_inspect_every_preset(capsys, name):
     assert main(["chip", "inspect", "--spec", name, "-n", "6", "--samples", "3", "--times", "4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["spec"] == name and out["n"] == 6 and out["samples"] == 3
-    assert out["passes"] == 3 * 6  # one probe (N passes) per sample; drift read through the oracle
+    # one probe (N passes) per sample, then 4 times 100 probe reads for the drift through the protocol
+    assert out["passes"] == 3 * 6 + 4 * 100 * 6
     if name == "ideal":
         assert out["fidelity"]["min"] > 1 - 1e-12 and out["rel_error"]["max"] < 1e-12
         assert out["symmetry_error"]["max"] < 1e-13 and out["measured_rel_error"]["max"] < 1e-12

@@ -138,3 +138,18 @@ def test_cli_drift_json_and_errors(tmp_path, capsys):
     assert f"{bad}: unknown key 'drift.method'; valid keys:" in capsys.readouterr().err
     assert main(["study", "drift", "--chip", "nonsense", "--out", str(tmp_path / "w"), "--seeds", "1"]) == 2
     assert "neither a preset" in capsys.readouterr().err
+
+
+def test_kaplan_meier_median_on_a_hand_made_censored_sample():
+    from picffm.studies.survival import kaplan_meier, km_median
+
+    # 5 replicates: events at 10, 20, 20 s; two still alive (censored) at 30 s
+    times, events = [10.0, 20.0, 20.0, 30.0, 30.0], [True, True, True, False, False]
+    grid, surv = kaplan_meier(times, events)
+    assert grid.tolist() == [10.0, 20.0]
+    np.testing.assert_allclose(surv, [4 / 5, 4 / 5 * (1 - 2 / 4)])  # 0.8, then 0.4 <= 0.5
+    assert km_median(times, events) == 20.0
+    # a censored replicate leaves the risk set: 1 event among 2 at risk halves S
+    assert km_median([5.0, 8.0, 30.0], [False, True, False]) == 8.0
+    # more than half survived the study: the median is not reached
+    assert km_median([10.0, 30.0, 30.0], [True, False, False]) is None

@@ -44,7 +44,7 @@ asymmetries = [0.0, 1.0]
     ("[drift]\nthreshold = 1.5\n", r"drift.threshold = 1.5"),
     ("[drift]\nstep_s = 10\nduration_s = 5\n", r"sweep.toml: \[drift\]: step_s \(10.0\) must not exceed duration_s"),
     ("[drift]\nduration_s = 1000\nstep_s = 0.1\n", r"10000 time steps; at most 2000"),
-    ("[drift]\nrecal_interval_s = 1\nstep_s = 5\n", r"recal_interval_s \(1.0\) must be >= step_s"),
+    ("[drift]\nrecal_interval_s = 1\nstep_s = 5\nduration_s = 60\n", r"recal_interval_s \(1.0\) must be >= step_s"),
     ("[drift]\ndrift_rates = [0.1, 0.1]\n", r"drift.drift_rates = \[0.1, 0.1\]: values must be distinct"),
     ("[drift]\ndrift_rates = []\n", r"drift.drift_rates = \[\]: .*at least 1"),
     ("[asymmetry]\nasymmetries = [0.5, 1.2]\n", r"sweep.toml: no \[drift\] table \(found: \[asymmetry\]\)"),

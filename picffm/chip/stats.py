@@ -11,8 +11,16 @@ with the std of a complex series ``sqrt(mean_t |M_ij(t) - mean_t M_ij|^2)``
 (``rel_std_abs`` uses ``|M_ij(t)|`` instead: amplitude only). By default the
 matrix is read noiselessly through the evaluation-only oracle
 (``method="true"``: drift alone); ``method="measured"`` probes it through the
-protocol with :func:`~picffm.chip.calibration.measure_matrix` (detector noise
-included, ``repeats`` averages per time).
+protocol as an experiment would: at every time the N unit vectors are sent
+``repeats`` times (``N * repeats`` passes) and the reads are averaged.
+
+Through the protocol every read carries noise (detector, encoding noise,
+reference jitter), so the raw figure is ``sqrt(drift**2 + noise**2 / repeats)``.
+Because there are ``repeats`` reads at every time, the noise is also
+*measured*: ``noise_floor`` is the std of the mean of the reads at one time,
+estimated from their spread (``sqrt(mean_t var_within / repeats)``), and
+``corrected`` subtracts its variance from the raw one (clipped at 0): the
+drift an experiment can claim. Both are relative to ``|mean M_ij|``, in %.
 
 :func:`inspect_chip` gathers what ``picffm chip inspect`` prints.
 """
@@ -45,6 +53,13 @@ class DriftStatistics:
         rel_std_pct: ``(K,)`` relative std over time of each complex element, %.
         rel_std_abs_pct: ``(K,)`` the same for the amplitude ``|M_ij|``, %.
         method: "true" (noiseless oracle) or "measured" (through the protocol).
+        repeats: reads averaged per time (measured).
+        noise_floor_abs_pct: ``(K,)`` measured only (repeats >= 2): noise of
+            the averaged amplitude ``|M_ij|`` at one time, from the spread
+            of the reads, % of ``|mean M_ij|``.
+        corrected_abs_pct: ``(K,)`` measured only (repeats >= 2):
+            ``sqrt(max(0, rel_std_abs**2 - noise_floor_abs**2))``: the
+            amplitude drift with the measured noise variance removed.
     """
 
     times_s: np.ndarray
@@ -52,6 +67,9 @@ class DriftStatistics:
     rel_std_pct: np.ndarray
     rel_std_abs_pct: np.ndarray
     method: str
+    repeats: int = 1
+    noise_floor_abs_pct: np.ndarray | None = None
+    corrected_abs_pct: np.ndarray | None = None
 
     @property
     def mean_pct(self) -> float:
@@ -62,16 +80,22 @@ class DriftStatistics:
         return float(np.max(self.rel_std_pct))
 
     def summary(self) -> dict:
-        return {
+        out = {
             "method": self.method,
             "window_s": float(self.times_s[-1] - self.times_s[0]),
             "n_samples": int(self.times_s.size),
             "n_elements": int(self.elements.shape[0]),
+            "repeats": int(self.repeats),
             "rel_std_pct_mean": self.mean_pct,
             "rel_std_pct_median": float(np.median(self.rel_std_pct)),
             "rel_std_pct_max": self.max_pct,
             "rel_std_abs_pct_mean": float(np.mean(self.rel_std_abs_pct)),
         }
+        if self.corrected_abs_pct is not None:
+            out["noise_floor_abs_pct_mean"] = float(np.mean(self.noise_floor_abs_pct))
+            out["corrected_abs_pct_mean"] = float(np.mean(self.corrected_abs_pct))
+            out["corrected_abs_pct_median"] = float(np.median(self.corrected_abs_pct))
+        return out
 
 
 def drift_statistics(chip, window_s: float, n_samples: int, *, elements=None, method: str = "true",
@@ -100,20 +124,29 @@ def drift_statistics(chip, window_s: float, n_samples: int, *, elements=None, me
         raise ParamsError(f"n_samples must be an integer >= 2, got {n_samples!r}")
     if method == "true" and not hasattr(chip, "reveal"):
         raise ParamsError("method 'true' needs a simulated chip (reveal()); use method 'measured'")
-    read = (lambda: chip.realised_matrix()) if method == "true" else (lambda: measure_matrix(chip, repeats))
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ParamsError(f"repeats must be an integer >= 1, got {repeats!r}")
+    n = chip.n_modes
+    probe = np.tile(np.eye(n, dtype=complex), (1, int(repeats)))  # N * repeats passes in one batch
+
+    def read():
+        if method == "true":
+            return chip.realised_matrix()[None]
+        return chip.run(probe).reshape(n, int(repeats), n).transpose(1, 0, 2)  # (R, out, in)
+
     dt = window_s / (n_samples - 1)
-    times, mats = [], []
+    times, reads = [], []
     for k in range(n_samples):
         if k:
             chip.advance(dt)
         times.append(chip.time_s)
-        mats.append(read())
-    stack = np.array(mats)  # (T, N, N)
+        reads.append(read())
+    raw = np.array(reads)  # (T, R, N, N)
+    stack = raw.mean(axis=1)  # (T, N, N)
     if elements is None:
         mag = np.abs(stack[0])
         elements = np.argwhere(mag >= min_fraction * mag.max())
     elements = np.asarray(elements, dtype=int).reshape(-1, 2)
-    n = stack.shape[1]
     if elements.size == 0 or elements.min() < 0 or elements.max() >= n:
         raise ParamsError(f"elements must be (row, column) pairs in 0..{n - 1}")
     series = stack[:, elements[:, 0], elements[:, 1]]  # (T, K)
@@ -123,7 +156,15 @@ def drift_statistics(chip, window_s: float, n_samples: int, *, elements=None, me
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = 100.0 * std / np.abs(mean)
         rel_abs = 100.0 * amp.std(axis=0) / amp.mean(axis=0)
-    return DriftStatistics(np.array(times), elements, rel, rel_abs, method)
+    floor = corrected = None
+    r = raw.shape[1]
+    if method == "measured" and r >= 2:
+        amps = np.abs(raw[:, :, elements[:, 0], elements[:, 1]])  # (T, R, K)
+        noise_var = amps.var(axis=1, ddof=1).mean(axis=0) / r  # variance of the mean of R reads
+        with np.errstate(divide="ignore", invalid="ignore"):
+            floor = 100.0 * np.sqrt(noise_var) / amp.mean(axis=0)
+        corrected = np.sqrt(np.maximum(0.0, rel_abs ** 2 - floor ** 2))
+    return DriftStatistics(np.array(times), elements, rel, rel_abs, method, r, floor, corrected)
 
 
 @dataclass(frozen=True)
@@ -155,6 +196,7 @@ class ChipReport:
     drift: DriftStatistics
     passes: int
     measured_fidelity: np.ndarray | None = None
+    drift_measured: DriftStatistics | None = None
 
     def summary(self) -> dict:
         def ms(v):
@@ -175,6 +217,7 @@ class ChipReport:
             "measured_rel_error": ms(self.measured_rel_error),
             "measured_fidelity": ms(self.fidelity if self.measured_fidelity is None else self.measured_fidelity),
             "drift": self.drift.summary(),
+            "drift_measured": None if self.drift_measured is None else self.drift_measured.summary(),
             "passes": self.passes,
         }
 
@@ -186,7 +229,7 @@ def random_symmetric(n: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
-                 window_s: float = 600.0, n_times: int = 21) -> ChipReport:
+                 window_s: float = 600.0, n_times: int = 21, drift_repeats: int = 0) -> ChipReport:
     """Program random symmetric matrices onto an N-mode symmetric core with ``spec``.
 
     One chip is fabricated from ``numpy.random.default_rng(seed)``; each
@@ -195,7 +238,10 @@ def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
     ``W / scale``) and records fidelity, errors, insertion loss, symmetry
     error and one probe measurement (N passes) of the realised matrix. Drift
     statistics then follow the last programmed matrix over ``window_s``
-    (``n_times`` noiseless reads).
+    (``n_times`` noiseless reads); with ``drift_repeats`` R > 0 the next
+    window of the same length is then measured through the protocol
+    (``n_times`` times ``N * R`` passes, :func:`drift_statistics` with
+    ``method="measured"``).
     """
     from ..programming import program_symmetric
 
@@ -223,8 +269,12 @@ def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
         merr.append(relative_error(measured, chip.effective_matrix()))
         mfid.append(fidelity(measured, target))
     drift = drift_statistics(chip, window_s, n_times)
+    measured = None
+    if drift_repeats:
+        measured = drift_statistics(chip, window_s, n_times, elements=drift.elements, method="measured",
+                                    repeats=drift_repeats)
     return ChipReport(spec.name, n, samples, seed, np.array(fid), np.array(err), np.array(ierr), np.array(loss),
-                      np.array(sym), np.array(merr), drift, chip.passes, np.array(mfid))
+                      np.array(sym), np.array(merr), drift, chip.passes, np.array(mfid), measured)
 
 
 def protocol_fidelity(spec: ChipSpec, n: int = 16, samples: int = 4, seed: int = 0) -> np.ndarray:

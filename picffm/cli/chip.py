@@ -40,6 +40,9 @@ def register(subparsers) -> None:
     q.add_argument("--window", type=float, default=600.0, metavar="SECONDS",
                    help="drift window in s (default 600)")
     q.add_argument("--times", type=int, default=21, metavar="T", help="matrix reads over the window (default 21)")
+    q.add_argument("--drift-repeats", type=int, default=100, metavar="R",
+                   help="probe reads averaged per time when the drift is measured through the protocol over a "
+                        "second window (N * R passes per time; 0: skip; default 100)")
     q.add_argument("--json", action="store_true", help="print machine-readable output")
     q.set_defaults(func=run_inspect)
 
@@ -76,11 +79,14 @@ def run_inspect(args) -> int:
     _check("-n", args.n, 2)
     _check("--samples", args.samples, 1)
     _check("--times", args.times, 2)
+    _check("--drift-repeats", args.drift_repeats, 0)
+    if args.drift_repeats > 100000:
+        raise CLIError(f"--drift-repeats must be <= 100000, got {args.drift_repeats}")
     if not args.window > 0:
         raise CLIError(f"--window must be > 0 s, got {args.window}")
     spec = resolve_spec(args.spec)
     report = inspect_chip(spec, n=args.n, samples=args.samples, seed=args.seed, window_s=args.window,
-                          n_times=args.times)
+                          n_times=args.times, drift_repeats=args.drift_repeats)
     s = report.summary()
     if args.json:
         emit_json(s)
@@ -102,7 +108,14 @@ def run_inspect(args) -> int:
     d = s["drift"]
     print(f"drift over {d['window_s']:g} s ({d['n_samples']} reads, {d['n_elements']} elements >= 10 % of max): "
           f"relative std {d['rel_std_pct_mean']:.4f} % mean, {d['rel_std_pct_median']:.4f} % median, "
-          f"{d['rel_std_pct_max']:.4f} % max; amplitude only {d['rel_std_abs_pct_mean']:.4f} % mean")
+          f"{d['rel_std_pct_max']:.4f} % max; amplitude only {d['rel_std_abs_pct_mean']:.4f} % mean "
+          "(noiseless reads through reveal())")
+    m = s["drift_measured"]
+    if m is not None:
+        print(f"drift measured through the protocol over the next {m['window_s']:g} s ({m['n_samples']} times, "
+              f"{m['repeats']} probe reads averaged per time, amplitudes |M_ij|): relative std "
+              f"{m['rel_std_abs_pct_mean']:.4f} % mean, of which noise {m.get('noise_floor_abs_pct_mean', 0):.4f} %;"
+              f" noise removed {m.get('corrected_abs_pct_mean', float('nan')):.4f} %")
     print(f"optical passes: {s['passes']}")
     return 0
 

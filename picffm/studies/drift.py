@@ -39,6 +39,7 @@ from .executor import Task, derive_seed
 from .recalibration import make_twin, recalibrate
 from .report import mean_band, plot_panels, write_csv, write_json
 from .evaluation import true_accuracy
+from .survival import km_median
 
 __all__ = ["NAME", "drift_point", "make_tasks", "summarise", "write_outputs", "summary_table", "survival_time"]
 
@@ -55,7 +56,7 @@ def make_tasks(sweep, context: Mapping[str, Any]) -> list[Task]:
 
 def survival_time(times: list[float], accuracy: list[float], threshold: float) -> float:
     """First check time at which accuracy is below ``threshold`` (0 if already at t = 0);
-    the last time if it never is (a lower bound: the study ended first)."""
+    the last time if it never is (censored: a lower bound, the study ended first)."""
     for t, a in zip(times, accuracy):
         if a < threshold:
             return float(t)
@@ -131,6 +132,9 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
                 "accuracy_mean": mean, "accuracy_min": lo, "accuracy_max": hi,
                 "survival_s_mean": float(np.mean([p["survival_s"] for p in rows])),
                 "survived_all": all(p["survived"] for p in rows),
+                "survived": sum(p["survived"] for p in rows),
+                "survival_s_km_median": km_median([p["survival_s"] for p in rows],
+                                                  [not p["survived"] for p in rows]),
                 "final_accuracy_mean": mean[-1],
                 "passes_mean": float(np.mean([p["passes"][-1] for p in rows])),
                 "initial_passes_mean": float(np.mean([p["initial_passes"] for p in rows])),
@@ -149,9 +153,10 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
                          "passes"],
               ([p["drift_rate"], p["method"], p["replicate"], p["seed"], t, a, n]
                for p in doc["points"] for t, a, n in zip(p["times_s"], p["accuracy"], p["passes"])))
-    write_csv(files[2], ["drift_rate_rad_per_sqrt_s", "method", "seeds", "survival_s_mean", "survived_all",
+    write_csv(files[2], ["drift_rate_rad_per_sqrt_s", "method", "seeds", "survived", "survival_s_km_median",
                          "final_accuracy_mean", "initial_passes_mean", "passes_mean"],
-              ([s["drift_rate"], s["method"], s["seeds"], s["survival_s_mean"], s["survived_all"],
+              ([s["drift_rate"], s["method"], s["seeds"], s["survived"],
+                "" if s["survival_s_km_median"] is None else s["survival_s_km_median"],
                 s["final_accuracy_mean"], s["initial_passes_mean"], s["passes_mean"]] for s in doc["summary"]))
     panels = []
     for rate in cfg["drift_rates"]:
@@ -169,9 +174,14 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
 
 def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
     """Header and rows for the terminal: one row per drift rate and method."""
-    header = ["drift rad/sqrt(s)", "method", "acc t=0", "acc end", "time above thr (s)", "passes initial",
-              "passes maint."]
+    header = ["drift rad/sqrt(s)", "method", "acc t=0", "acc end", "stayed above thr", "median survival (s, KM)",
+              "passes initial", "passes maint."]
+    end = doc["config"]["duration_s"]
+
+    def med(v):
+        return f"> {end:g} (not reached)" if v is None else f"{v:g}"
+
     rows = [[s["drift_rate"], s["method"], round(s["accuracy_mean"][0], 3), round(s["final_accuracy_mean"], 3),
-             f"{s['survival_s_mean']:g}" + ("+" if s["survived_all"] else ""), int(s["initial_passes_mean"]),
+             f"{s['survived']} of {s['seeds']}", med(s["survival_s_km_median"]), int(s["initial_passes_mean"]),
              int(s["passes_mean"])] for s in doc["summary"]]
     return header, rows

@@ -3,7 +3,7 @@
 A sweep file holds one table per study, so one file can describe both::
 
     [drift]
-    drift_rates = [0.0, 0.01, 0.03]     # rad/sqrt(s), see DriftSweep
+    drift_rates = [1e-6, 1e-5, 1e-4]    # rad/sqrt(s), see DriftSweep
     methods = ["insilico", "recal", "ffm"]
     seeds = 2
 
@@ -78,15 +78,18 @@ class DriftSweep(_Sweep):
     training steps on the chip in every step.
     """
 
+    seeds: int = Field(5, ge=1, le=1000, description="replicate chips per point (1 .. 1000)")
     drift_rates: Annotated[list[NonNegFloat], Distinct] = Field(
-        [0.0, 0.01, 0.03], min_length=1, max_length=50,
-        description="phase drift rates in rad/sqrt(s) (random-walk std after 1 s), each in [0, 10]")
+        [1e-6, 1e-5, 1e-4], min_length=1, max_length=50,
+        description="phase drift rates in rad/sqrt(s) (random-walk std after 1 s), each in [0, 10]; the "
+                    "default spans realistic chips, from a well stabilised one to a free-running one")
     methods: Annotated[list[Literal["insilico", "recal", "ffm"]], Distinct] = Field(
         list(DRIFT_METHODS), min_length=1, description=f"methods, any of {', '.join(DRIFT_METHODS)}")
-    duration_s: float = Field(60.0, gt=0.0, le=1e7, allow_inf_nan=False, description="time span in s, (0, 1e7]")
-    step_s: float = Field(5.0, gt=0.0, le=1e7, allow_inf_nan=False,
+    duration_s: float = Field(14400.0, gt=0.0, le=1e7, allow_inf_nan=False,
+                              description="time span in s, (0, 1e7]; default 4 hours of chip time")
+    step_s: float = Field(900.0, gt=0.0, le=1e7, allow_inf_nan=False,
                           description="time between accuracy checks in s, (0, duration_s]")
-    recal_interval_s: float = Field(15.0, gt=0.0, le=1e7, allow_inf_nan=False,
+    recal_interval_s: float = Field(3600.0, gt=0.0, le=1e7, allow_inf_nan=False,
                                     description="recalibration interval of 'recal' in s, >= step_s")
     recal_iterations: int = Field(8, ge=1, le=50,
                                   description="measure-and-correct rounds per recalibration (1 .. 50)")
