@@ -1,0 +1,150 @@
+"""EVALUATION ONLY: gradient error as Xue et al. compare it (per layer, over a window of updates).
+
+Definition (``docs/training.md``, "Gradient error"), for a method that
+updates the layers' symmetric weights (matrix level):
+
+* **true gradient** ``G_true,l``: the exact, noiseless gradient of the
+  chip's loss with respect to layer ``l``'s effective weight
+  ``W_l = s_l A_l``, where ``A_l = diag(r) M_l diag(e)`` is the operator a
+  noiseless probe reads (core ``M_l`` plus the static IQ-modulator and
+  receiver errors, :meth:`picffm.chip.SimulatedChip.effective_matrix`),
+  backpropagated exactly (``A^H``, not FFM's forward shortcut), projected
+  on symmetric matrices: ``sym(g a^H)``. It needs ``reveal()``;
+* **estimate** ``G_est,l``: what the method measured at the same parameters
+  and batch (FFM: data and error passes through the chip);
+* **in silico**: the same exact backpropagation through a *digital model
+  fitted from measurements through the protocol*: each layer's matrix
+  measured with the N unit-vector probes (N passes per layer,
+  :func:`fitted_matrices`), not the uncalibrated design;
+* per layer ``err_l = ||G_est,l - G_true,l||_F / ||G_true,l||_F`` and the
+  cosine ``Re<G_est,l, G_true,l> / (||G_est,l|| ||G_true,l||)``, recorded at
+  every update in a window (default 70..90, around the paper's update 80)
+  on the method's own trajectory, averaged over the window's updates, then
+  mean and std over seeds (:class:`GradientWindow`).
+
+**Saturation.** Late in training most samples are classified with
+``p_correct`` close to 1 and carry almost no gradient; ``G_true`` is then
+the sum of a few samples' terms and small, so a fixed absolute error is a
+large relative one. :func:`carrying_samples` counts the samples that carry
+the gradient (report it beside the error).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from ..chip.calibration import measure_matrix
+from .gradients import sym
+from .network import activation, activation_backward, loss_and_grad
+
+__all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "layer_errors", "carrying_samples",
+           "GradientWindow", "probe_window"]
+
+
+def true_matrices(chips: Sequence) -> list[np.ndarray]:
+    """EVALUATION ONLY: each chip's noiseless effective operator (``reveal()``; ideal chips: their matrix)."""
+    out = []
+    for c in chips:
+        out.append(c.reveal().effective_matrix() if hasattr(c, "reveal") else c.matrix())
+    return out
+
+
+def fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.ndarray]:
+    """A digital model fitted through the protocol: each layer's measured matrix (``N * repeats`` passes)."""
+    return [measure_matrix(c, repeats) for c in chips]
+
+
+def matrix_gradients_through(mats: Sequence[np.ndarray], gains: Sequence[float], x: np.ndarray,
+                             labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
+    """Loss and exact ``sym(g a^H)`` per layer of the network whose layers are ``gain * mats[l]``."""
+    a, z = [x], []
+    for i, (m, s) in enumerate(zip(mats, gains)):
+        z.append(s * (m @ a[-1]))
+        if i < len(mats) - 1:
+            a.append(activation(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+    grads = [None] * len(mats)
+    for i in range(len(mats) - 1, -1, -1):
+        grads[i] = sym(g @ a[i].conj().T)
+        if i > 0:
+            g = activation_backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
+    return loss, grads
+
+
+def layer_errors(estimate: Sequence[np.ndarray], true: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:
+    """Per layer: relative Frobenius error (fraction) and cosine of ``estimate`` against ``true``."""
+    errs, coss = [], []
+    for e, t in zip(estimate, true):
+        e, t = np.ravel(e), np.ravel(t)
+        nt, ne = np.linalg.norm(t), np.linalg.norm(e)
+        errs.append(float(np.linalg.norm(e - t) / nt) if nt > 0 else float("nan"))
+        coss.append(float(np.real(np.vdot(t, e)) / (nt * ne)) if nt > 0 and ne > 0 else float("nan"))
+    return errs, coss
+
+
+def carrying_samples(logits: np.ndarray, labels: np.ndarray, tol: float = 0.01) -> int:
+    """Samples whose ``1 - p_correct`` exceeds ``tol``: the ones that carry the gradient."""
+    z = logits - logits.max(axis=0, keepdims=True)
+    p = np.exp(z) / np.exp(z).sum(axis=0, keepdims=True)
+    return int(np.count_nonzero(1.0 - p[np.asarray(labels), np.arange(p.shape[1])] > tol))
+
+
+@dataclass
+class GradientWindow:
+    """Gradient errors recorded per (seed, update, layer); summarised over a window of updates.
+
+    Attributes:
+        start, end: first and last update (counted from 1) of the window, inclusive.
+        records: ``{(series, seed): {update: (errors per layer, cosines per layer)}}``.
+    """
+
+    start: int = 70
+    end: int = 90
+    records: dict = field(default_factory=dict)
+
+    def add(self, series: str, seed: int, update: int, errors: Sequence[float], cosines: Sequence[float]) -> None:
+        if self.start <= update <= self.end:
+            self.records.setdefault((series, int(seed)), {})[int(update)] = (list(errors), list(cosines))
+
+    def summary(self, series: str) -> dict:
+        """Per layer and overall: mean over the window's updates per seed, then mean and std over seeds (%)."""
+        per_seed = []
+        for (name, _seed), rows in sorted(self.records.items()):
+            if name != series or not rows:
+                continue
+            e = np.array([r[0] for r in rows.values()])  # (updates, layers)
+            c = np.array([r[1] for r in rows.values()])
+            per_seed.append((e.mean(axis=0), c.mean(axis=0), len(rows)))
+        if not per_seed:
+            return {"seeds": 0}
+        e = 100.0 * np.array([p[0] for p in per_seed])  # (seeds, layers)
+        c = np.array([p[1] for p in per_seed])
+        overall = e.mean(axis=1)
+        return {"seeds": len(per_seed), "window": [self.start, self.end],
+                "updates_per_seed": [p[2] for p in per_seed],
+                "error_pct_mean": float(overall.mean()), "error_pct_std": float(overall.std()),
+                "layers_error_pct_mean": e.mean(axis=0).tolist(), "layers_error_pct_std": e.std(axis=0).tolist(),
+                "cos_mean": float(c.mean()), "layers_cos_mean": c.mean(axis=0).tolist()}
+
+
+def probe_window(trainer, start: int, end: int, fn: Callable) -> None:
+    """Call ``fn(trainer, x, labels, grads)`` before every update ``start..end`` of ``trainer``.
+
+    Uses the trainer's probe hook (one update at a time), so the trajectory is
+    the trainer's own: the probe reads only the oracle and a fitted model.
+    """
+    step = trainer.step
+
+    def stepping(idx):
+        u = trainer.updates + 1
+        if start <= u <= end:
+            trainer.config = trainer.config.replace(grad_probe_step=u)
+            trainer.probe = fn
+        else:
+            trainer.probe = None
+        return step(idx)
+
+    trainer.step = stepping

@@ -1,0 +1,88 @@
+"""The gradient-error metric (per layer, window of updates, fitted in-silico model) on hand-made cases."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from picffm.chip import ChipSpec
+from picffm.training.config import TrainConfig
+from picffm.training.gradients import matrix_gradients
+from picffm.training.gradmetric import (GradientWindow, carrying_samples, fitted_matrices, layer_errors,
+                                        matrix_gradients_through, true_matrices)
+from picffm.training.network import core_map, program_network
+from picffm.training.trainers import initial_states, make_chips, make_dataset
+
+CFG = TrainConfig()
+KW = dict(n_classes=3, readout_gain=CFG.readout_gain)
+
+
+def test_layer_errors_of_known_perturbations():
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    errs, coss = layer_errors([1.03 * t], [t])  # 3 % too long, same direction
+    assert errs[0] == pytest.approx(0.03) and coss[0] == pytest.approx(1.0)
+    q = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    q -= np.vdot(t, q) / np.vdot(t, t) * t  # orthogonal to t (complex inner product)
+    q *= 0.04 * np.linalg.norm(t) / np.linalg.norm(q)
+    errs, coss = layer_errors([t + q, -t], [t, t])
+    assert errs[0] == pytest.approx(0.04) and coss[0] == pytest.approx(1 / np.sqrt(1 + 0.04 ** 2))
+    assert errs[1] == pytest.approx(2.0) and coss[1] == pytest.approx(-1.0)
+
+
+def test_window_averages_updates_then_seeds():
+    w = GradientWindow(70, 90)
+    w.add("ffm", 0, 69, [9.0, 9.0], [0.0, 0.0])  # outside the window: ignored
+    w.add("ffm", 0, 70, [0.02, 0.04], [1.0, 0.9])
+    w.add("ffm", 0, 90, [0.04, 0.06], [1.0, 0.7])
+    w.add("ffm", 1, 80, [0.01, 0.01], [1.0, 1.0])
+    w.add("ffm", 1, 91, [9.0, 9.0], [0.0, 0.0])
+    s = w.summary("ffm")
+    assert s["seeds"] == 2 and s["updates_per_seed"] == [2, 1]
+    # seed 0: layers 3 % and 5 % (overall 4 %); seed 1: 1 % and 1 % (overall 1 %)
+    assert_allclose(s["layers_error_pct_mean"], [2.0, 3.0])
+    assert s["error_pct_mean"] == pytest.approx(2.5) and s["error_pct_std"] == pytest.approx(1.5)
+    assert s["cos_mean"] == pytest.approx((1.0 + 0.8 + 1.0 + 1.0) / 4)
+    assert GradientWindow().summary("none") == {"seeds": 0}
+
+
+def test_carrying_samples_counts_the_unsaturated():
+    logits = np.array([[20.0, 0.0, 1.0], [0.0, 20.0, 1.0], [0.0, 0.0, 1.0]])
+    assert carrying_samples(logits, np.array([0, 1, 2])) == 1  # two confident, one at p = 1/3
+
+
+def _setup(spec, seed=2):
+    data = make_dataset(seed, CFG)
+    chips = make_chips(spec, seed, 2)
+    states = initial_states(seed, CFG, core_map(chips[0].schedule))
+    program_network(chips, states)
+    return data.x_train[:, :20], data.y_train[:20], chips, states
+
+
+def test_symmetric_noiseless_chip_ffm_is_exact_and_fitted_model_is_exact():
+    # imperfect but symmetric core (twins identical), ideal transceivers, no noise: FFM is exact
+    spec = ChipSpec().replace(coupler__kappa_std=0.03, phase__offset_std_rad=0.05, loss__mzi_db=0.2)
+    x, y, chips, states = _setup(spec)
+    gains = [s.gain for s in states]
+    _, true = matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)
+    ffm = matrix_gradients(chips, states, x, y, **KW).grads
+    errs, coss = layer_errors(ffm, true)
+    assert max(errs) < 1e-9 and min(coss) > 1 - 1e-12
+    # the fitted model (unit-vector probes, N passes per layer) of a noiseless chip is the chip
+    before = sum(c.passes for c in chips)
+    _, fit = matrix_gradients_through(fitted_matrices(chips), gains, x, y, **KW)
+    assert sum(c.passes for c in chips) - before == 2 * 16
+    assert max(layer_errors(fit, true)[0]) < 1e-9
+
+
+def test_static_modulator_errors_break_ffm_but_not_the_fitted_model():
+    # the same chip with static IQ-modulator and receiver errors: the operator is diag(r) M diag(e),
+    # not symmetric, so FFM's forward error pass is no longer the transpose; a fitted model still is exact
+    spec = ChipSpec().replace(modulator__gain_std=0.02, modulator__phase_std_rad=0.02,
+                              detector__phase_offset_std_rad=0.02)
+    x, y, chips, states = _setup(spec)
+    gains = [s.gain for s in states]
+    _, true = matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)
+    errs, coss = layer_errors(matrix_gradients(chips, states, x, y, **KW).grads, true)
+    assert errs[0] > 1e-3 and max(errs) < 0.5 and min(coss) > 0.8  # first layer sees layer 2's error pass
+    _, fit = matrix_gradients_through(fitted_matrices(chips), gains, x, y, **KW)
+    assert max(layer_errors(fit, true)[0]) < 1e-9
