@@ -85,3 +85,50 @@ def test_integrated_stack_never_imports_freespace(path):
     if _unit(path) in ("freespace", "cli"):
         return
     assert "freespace" not in _imported_units(path), f"{path.relative_to(PKG)} imports picffm.freespace"
+
+
+#: what the layout may read: the netlist and the schedule built from it (and what those rest on)
+LAYOUT_MAY_IMPORT = {"errors", "atomic", "models", "components", "netlist", "schedule"}
+
+
+def test_layout_reads_only_netlist_and_schedule_level_modules():
+    used = set()
+    for path in sorted((PKG / "layout").rglob("*.py")):
+        bad = {u for u in _imported_units(path) if u in RANK} - LAYOUT_MAY_IMPORT
+        assert not bad, f"{path.relative_to(PKG)} imports {sorted(bad)}; the layout may read only {sorted(LAYOUT_MAY_IMPORT)}"
+        used |= _imported_units(path)
+    assert {"netlist", "schedule"} <= used  # the check above looked at real imports
+
+
+def _layout_module_graph() -> dict[str, set[str]]:
+    """Module -> layout modules it imports (relative imports inside picffm.layout, any depth in the file)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((PKG / "layout").glob("*.py")):
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                deps.update([node.module.split(".")[0]] if node.module else [a.name for a in node.names])
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("picffm.layout."):
+                deps.add(node.module.split(".")[2])
+        graph[path.stem] = deps - {path.stem}
+    return graph
+
+
+def test_layout_modules_have_no_import_cycle():
+    graph = _layout_module_graph()
+    assert "plan" in graph["explicit"] and "explicit" in graph["place"]  # the graph sees real edges
+    state: dict[str, int] = {}
+
+    def visit(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for dep in sorted(graph.get(node, ())):
+            if dep == "__init__" or dep not in graph:
+                continue
+            assert state.get(dep) != 1, f"import cycle in picffm.layout: {' -> '.join(stack + [node, dep])}"
+            if dep not in state:
+                visit(dep, stack + [node])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name != "__init__" and name not in state:
+            visit(name, [])

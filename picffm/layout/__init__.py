@@ -27,7 +27,8 @@ from .explicit import drawn_lengths, plan_placed
 from .export import GDS_TIMESTAMP, lyp_path, lyp_text, write_gds, write_lyp, write_png
 from .layers import LAYERS, get_layer
 from .options import LayoutOptions, check_options, options_from_dict
-from .place import LayoutPlan, plan_layout
+from .place import plan_layout
+from .plan import LayoutPlan
 from .rules import DEFAULT_RULES, Rule, rules_from_dict
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Assemble a :class:`~picffm.layout.place.LayoutPlan` into a gdstk library.
+"""Assemble a :class:`~picffm.layout.plan.LayoutPlan` into a gdstk library.
 
 One cell per distinct geometry, referenced once per instance (an N = 64
 Clements mesh is one MZI cell referenced 2016 times); routed waveguides are
@@ -21,7 +21,8 @@ from ..schedule import Schedule
 from .geometry import ref_matrix, snap
 from .layers import LAYERS
 from .options import LayoutOptions, check_options
-from .place import LayoutPlan, Placed, plan_layout, ref_params, route_polygon
+from .place import plan_layout, route_polygon
+from .plan import LayoutPlan, Placed, ref_params
 from .rules import DEFAULT_RULES, Rules
 
 __all__ = ["Layout", "build_layout", "TOP_CELL", "ref_center"]

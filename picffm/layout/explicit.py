@@ -37,7 +37,8 @@ from ..netlist import Netlist
 from .cells import grating_coupler_cell
 from .geometry import ref_matrix, snap
 from .options import LayoutOptions
-from .place import CellSet, LayoutPlan, Placed, Route, check_drawable
+from .cellset import CellSet, check_drawable
+from .plan import LayoutPlan, Placed, Route
 from .routing import RouteError, route_centerline
 
 __all__ = ["plan_placed", "placement_transform", "drawn_lengths"]

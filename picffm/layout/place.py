@@ -23,172 +23,21 @@ are laid out.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from typing import Mapping
 
-import gdstk
 import numpy as np
 
 from ..components import COMPONENTS
 from ..errors import CompileError, LayoutError
 from ..netlist import Netlist
 from ..schedule import Schedule, compile_netlist
-from .cells import (
-    CELL_COMPONENTS,
-    attenuator_cell,
-    cell_ports,
-    coupler_cell,
-    coupling_length,
-    fmt,
-    grating_coupler_cell,
-    mzi_cell,
-    phase_shifter_cell,
-    waveguide_cell,
-)
-from .geometry import orientation, path_polygon, sbend, snap
+from .cells import grating_coupler_cell
+from .cellset import CellSet, check_drawable
+from .explicit import plan_placed
+from .geometry import path_polygon, sbend, snap
 from .options import LayoutOptions
-from .routing import path_length
+from .plan import LayoutPlan, Placed, Route
 
-__all__ = ["Placed", "Route", "LayoutPlan", "plan_layout", "check_drawable", "CellSet"]
-
-
-@dataclass(frozen=True)
-class Placed:
-    """One placed cell reference.
-
-    ``x``, ``y``: lower-left corner of the span it occupies ([x, x + length] by
-    the modes it covers); ``mirror``: reflected left-right; ``flip``:
-    reflected up-down. ``name`` is the instance name (or the chip port name for
-    grating couplers, whose ``component`` is ``grating_coupler``).
-    """
-
-    name: str
-    component: str
-    cell: str
-    x: float
-    y: float
-    length: float
-    mirror: bool = False
-    flip: bool = False
-    span: float = 0.0  # height between the cell's port rows (pitch for two-mode cells)
-    at: tuple[float, float] | None = None  # explicit placement: the reference origin ...
-    rotation: float = 0.0  # ... its rotation (rad) ...
-    xref: bool = False  # ... and x reflection (gdstk convention: y -> -y before rotating)
-
-    @property
-    def origin(self) -> tuple[float, float]:
-        if self.at is not None:
-            return self.at
-        return (round(self.x + (self.length if self.mirror else 0.0), 3) + 0.0,
-                round(self.y + (self.span if self.flip else 0.0), 3) + 0.0)
-
-
-@dataclass(frozen=True)
-class Route:
-    """A routed waveguide: its centre line and the two ports it joins ((inst, port) or (port name, 'o1'))."""
-
-    a: tuple[str, str]
-    b: tuple[str, str]
-    points: np.ndarray
-
-    @property
-    def length(self) -> float:
-        """Drawn length of the centre line (um)."""
-        return path_length(self.points)
-
-
-@dataclass(frozen=True)
-class LayoutPlan:
-    """Where everything goes (um); pure data, built by :func:`plan_layout`."""
-
-    n_modes: int
-    column_x: np.ndarray
-    column_width: np.ndarray
-    instances: tuple[Placed, ...]
-    gratings: tuple[Placed, ...]
-    routes: tuple[Route, ...]
-    outline: tuple[float, float, float, float]
-    cells: Mapping[str, gdstk.Cell] = field(repr=False)
-
-    def expected_position(self, name: str) -> tuple[float, float] | None:
-        for p in self.instances:
-            if p.name == name:
-                return (p.x, p.y)
-        return None
-
-
-def check_drawable(netlist: Netlist) -> None:
-    """Raise LayoutError for an instance whose component has no cell."""
-    for name, inst in netlist.instances.items():
-        if inst.component not in CELL_COMPONENTS:
-            raise LayoutError(
-                f"{netlist.source + ': ' if netlist.source else ''}instance {name!r}: component "
-                f"{inst.component!r} has no layout cell; drawable components: {', '.join(CELL_COMPONENTS)}"
-            )
-
-
-class CellSet:
-    """Builds each distinct cell once and keeps it by name (insertion order = GDS order)."""
-
-    def __init__(self, o: LayoutOptions):
-        self.o = o
-        self.cells: dict[str, gdstk.Cell] = {}
-        self._ports: dict[str, dict] = {}
-        self._length: dict[str, float] = {}
-
-    def get(self, name: str, build) -> str:
-        if name not in self.cells:
-            cell = build()
-            if cell.name != name:  # pragma: no cover - a naming bug, not user input
-                raise RuntimeError(f"cell built as {cell.name!r}, expected {name!r}")
-            self.cells[name] = cell
-            ports = cell_ports(cell)
-            self._ports[name] = ports
-            self._length[name] = max(p[0] for p in ports.values())
-        return name
-
-    def length(self, name: str) -> float:
-        return self._length[name]
-
-    def ports(self, name: str) -> dict:
-        return self._ports[name]
-
-    def for_stage(self, component: str, settings: Mapping[str, np.ndarray], names) -> list[str]:
-        """Cell name of every element of a stage (vectorised over the stage's settings)."""
-        o = self.o
-        if component in ("mzi", "attenuator"):
-            mirror = np.asarray(settings.get("mirror", np.zeros(len(names), bool)), bool).reshape(-1)
-            lc = np.column_stack([coupling_length(settings["kappa1"], o), coupling_length(settings["kappa2"], o),
-                                  mirror])
-            uniq, inv = np.unique(lc, axis=0, return_inverse=True)
-            cn = []
-            for a, b, m in uniq:
-                if component == "mzi":
-                    name = f"mzi_Lc{fmt(a)}_{fmt(b)}" + ("_mirror" if m else "")
-                    cn.append(self.get(name, lambda a=a, b=b, m=m: mzi_cell(a, b, o, mirror=bool(m))))
-                else:
-                    cn.append(self.get(f"attenuator_Lc{fmt(a)}_{fmt(b)}", lambda a=a, b=b: attenuator_cell(a, b, o)))
-            return [cn[i] for i in np.asarray(inv).reshape(-1)]
-        if component == "coupler":
-            lc = coupling_length(settings["kappa"], o)
-            uniq, inv = np.unique(lc, return_inverse=True)
-            cn = [self.get(f"coupler_Lc{fmt(a)}", lambda a=a: coupler_cell(a, o)) for a in uniq]
-            return [cn[i] for i in np.asarray(inv).reshape(-1)]
-        if component == "phase_shifter":
-            n = self.get("phase_shifter", lambda: phase_shifter_cell(o))
-            return [n] * len(names)
-        if component == "waveguide":
-            lengths = snap(settings["length_um"])
-            bad = np.flatnonzero(lengths <= 0)
-            if bad.size:
-                raise LayoutError(
-                    f"instance {names[bad[0]]!r} (waveguide): length_um = {float(settings['length_um'][bad[0]]):g} "
-                    "cannot be drawn; valid: length_um >= 0.001 um"
-                )
-            uniq, inv = np.unique(lengths, return_inverse=True)
-            cn = [self.get(f"waveguide_L{fmt(a)}", lambda a=a: waveguide_cell(a, o)) for a in uniq]
-            return [cn[i] for i in np.asarray(inv).reshape(-1)]
-        raise LayoutError(f"component {component!r} has no layout cell; drawable: {', '.join(CELL_COMPONENTS)}")
+__all__ = ["plan_layout", "route_polygon"]
 
 
 def _fan(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
@@ -207,8 +56,6 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     else:
         check_drawable(source)
         if source.placements:
-            from .explicit import plan_placed
-
             return plan_placed(source, o)
         try:
             schedule = compile_netlist(source)
@@ -309,11 +156,3 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
 def route_polygon(route: Route, o: LayoutOptions) -> np.ndarray:
     """Outline of a routed waveguide."""
     return path_polygon(route.points, o.wg_width)
-
-
-def ref_params(pl: Placed) -> tuple[tuple[float, float], float, bool]:
-    """gdstk Reference (origin, rotation, x_reflection) of a placed cell."""
-    if pl.at is not None:
-        return pl.at, pl.rotation, pl.xref
-    rot, xref = orientation(pl.mirror, pl.flip)
-    return pl.origin, rot, xref

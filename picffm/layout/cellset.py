@@ -1,0 +1,100 @@
+"""One set of cells per layout: each distinct geometry built once, kept by name."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import gdstk
+import numpy as np
+
+from ..netlist import Netlist
+from ..errors import LayoutError
+from .cells import (
+    CELL_COMPONENTS,
+    attenuator_cell,
+    cell_ports,
+    coupler_cell,
+    coupling_length,
+    fmt,
+    mzi_cell,
+    phase_shifter_cell,
+    waveguide_cell,
+)
+from .geometry import snap
+from .options import LayoutOptions
+
+__all__ = ["CellSet", "check_drawable"]
+
+
+def check_drawable(netlist: Netlist) -> None:
+    """Raise LayoutError for an instance whose component has no cell."""
+    for name, inst in netlist.instances.items():
+        if inst.component not in CELL_COMPONENTS:
+            raise LayoutError(
+                f"{netlist.source + ': ' if netlist.source else ''}instance {name!r}: component "
+                f"{inst.component!r} has no layout cell; drawable components: {', '.join(CELL_COMPONENTS)}"
+            )
+
+
+class CellSet:
+    """Builds each distinct cell once and keeps it by name (insertion order = GDS order)."""
+
+    def __init__(self, o: LayoutOptions):
+        self.o = o
+        self.cells: dict[str, gdstk.Cell] = {}
+        self._ports: dict[str, dict] = {}
+        self._length: dict[str, float] = {}
+
+    def get(self, name: str, build) -> str:
+        if name not in self.cells:
+            cell = build()
+            if cell.name != name:  # pragma: no cover - a naming bug, not user input
+                raise RuntimeError(f"cell built as {cell.name!r}, expected {name!r}")
+            self.cells[name] = cell
+            ports = cell_ports(cell)
+            self._ports[name] = ports
+            self._length[name] = max(p[0] for p in ports.values())
+        return name
+
+    def length(self, name: str) -> float:
+        return self._length[name]
+
+    def ports(self, name: str) -> dict:
+        return self._ports[name]
+
+    def for_stage(self, component: str, settings: Mapping[str, np.ndarray], names) -> list[str]:
+        """Cell name of every element of a stage (vectorised over the stage's settings)."""
+        o = self.o
+        if component in ("mzi", "attenuator"):
+            mirror = np.asarray(settings.get("mirror", np.zeros(len(names), bool)), bool).reshape(-1)
+            lc = np.column_stack([coupling_length(settings["kappa1"], o), coupling_length(settings["kappa2"], o),
+                                  mirror])
+            uniq, inv = np.unique(lc, axis=0, return_inverse=True)
+            cn = []
+            for a, b, m in uniq:
+                if component == "mzi":
+                    name = f"mzi_Lc{fmt(a)}_{fmt(b)}" + ("_mirror" if m else "")
+                    cn.append(self.get(name, lambda a=a, b=b, m=m: mzi_cell(a, b, o, mirror=bool(m))))
+                else:
+                    cn.append(self.get(f"attenuator_Lc{fmt(a)}_{fmt(b)}", lambda a=a, b=b: attenuator_cell(a, b, o)))
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        if component == "coupler":
+            lc = coupling_length(settings["kappa"], o)
+            uniq, inv = np.unique(lc, return_inverse=True)
+            cn = [self.get(f"coupler_Lc{fmt(a)}", lambda a=a: coupler_cell(a, o)) for a in uniq]
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        if component == "phase_shifter":
+            n = self.get("phase_shifter", lambda: phase_shifter_cell(o))
+            return [n] * len(names)
+        if component == "waveguide":
+            lengths = snap(settings["length_um"])
+            bad = np.flatnonzero(lengths <= 0)
+            if bad.size:
+                raise LayoutError(
+                    f"instance {names[bad[0]]!r} (waveguide): length_um = {float(settings['length_um'][bad[0]]):g} "
+                    "cannot be drawn; valid: length_um >= 0.001 um"
+                )
+            uniq, inv = np.unique(lengths, return_inverse=True)
+            cn = [self.get(f"waveguide_L{fmt(a)}", lambda a=a: waveguide_cell(a, o)) for a in uniq]
+            return [cn[i] for i in np.asarray(inv).reshape(-1)]
+        raise LayoutError(f"component {component!r} has no layout cell; drawable: {', '.join(CELL_COMPONENTS)}")
