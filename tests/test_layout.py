@@ -96,7 +96,7 @@ def test_drc_measures_width_spacing_radius():
     wg = dict(layer=1, datatype=0)
     cell.add(gdstk.rectangle((0, 0), (10, 0.5), **wg), gdstk.rectangle((0, 0.6), (10, 1.1), **wg))  # 0.1 gap
     cell.add(gdstk.rectangle((0, 5), (10, 5.1), **wg))  # 0.1 wide
-    cell.add(gdstk.Polygon(np.vstack([arc * 3.25 / r, arc[::-1] * 2.75 / r]) + (0, 20), **wg))  # R = 3
+    cell.add(gdstk.Polygon(np.round(np.vstack([arc * 3.25 / r, arc[::-1] * 2.75 / r]) + (0, 20), 3), **wg))  # R = 3
     cell.add(gdstk.rectangle((0, 30), (5, 35), layer=5))  # not in the layer map
     rep = check_drc(cell)
     kinds = sorted((v.rule, v.layer) for v in rep.violations)
@@ -106,6 +106,30 @@ def test_drc_measures_width_spacing_radius():
     wd = next(v for v in rep.violations if v.rule == "width")
     assert wd.value == pytest.approx(0.1) and wd.y == pytest.approx(5.05)
     assert "0.100 um < 0.15 um" in str(sp)
+
+
+def test_drc_finds_notches_and_off_grid_vertices():
+    # a straight and a bend end squared on its last chord: their end edges cross at the centre line,
+    # a 3 nm crack on one half (a notch inside the merged shape), a 3 nm overlap on the other
+    cell = gdstk.Cell("joints")
+    wg = dict(layer=1, datatype=0)
+    cell.add(gdstk.rectangle((0, -0.25), (10, 0.25), **wg))
+    cell.add(gdstk.Polygon([(10.003, -0.25), (20, -0.25), (20, 0.25), (9.997, 0.25)], **wg))
+    # abutting on a shared edge: one shape, no notch
+    cell.add(gdstk.rectangle((0, 9.75), (10, 10.25), **wg), gdstk.rectangle((10, 9.75), (20, 10.25), **wg))
+    cell.add(gdstk.rectangle((30, -0.25), (40.0004, 0.25), **wg))  # 0.4 nm off the grid
+    rep = check_drc(cell)
+    kinds = sorted((v.rule, v.layer) for v in rep.violations)
+    assert kinds == [("notch", "WG"), ("off_grid", "WG")], rep.summary()
+    notch = next(v for v in rep.violations if v.rule == "notch")
+    assert notch.value == pytest.approx(0.003, abs=1e-4) and notch.x == pytest.approx(10.0015, abs=1e-3)
+    assert notch.y == pytest.approx(-0.25)
+    off = next(v for v in rep.violations if v.rule == "off_grid")
+    assert (off.x, off.y) == (40.0, -0.25) and "off the 1 nm grid by 0.4 nm" in str(off)
+    # a reference turned by 45 degrees puts its cell's vertices off the grid
+    top = gdstk.Cell("top")
+    top.add(gdstk.Reference(cell, (0, 0), rotation=np.pi / 4))
+    assert any(v.rule == "off_grid" and v.layer == "reference to joints" for v in check_drc(top).violations)
 
 
 MESHES = [(kind, n) for kind in ("clements", "reck", "symmetric") for n in (3, 4)]

@@ -30,7 +30,7 @@ from typing import Iterable
 import gdstk
 import numpy as np
 
-from .geometry import arc, path_polygon, rect, sbend, snap
+from .geometry import arc, path_polygon, pointed_end, rect, sbend, snap
 from .layers import LAYERS
 from .options import LayoutOptions
 
@@ -53,6 +53,13 @@ __all__ = [
 CELL_COMPONENTS = ("coupler", "mzi", "phase_shifter", "waveguide", "attenuator")
 
 Shape = tuple[str, np.ndarray]
+
+_TOOTH_BULGE = 0.01  # um: the ends of grating teeth bulge out by this much (obtuse corners on the grid)
+
+
+def _ccw(p: np.ndarray) -> np.ndarray:
+    area = np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(p[:, 1], np.roll(p[:, 0], -1))
+    return p if area >= 0 else p[::-1]
 
 
 def fmt(v: float) -> str:
@@ -275,7 +282,8 @@ def grating_coupler_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
     stub = 1.0
     apex = -stub + (w / 2) / math.tan(th)  # where the taper's sides meet (x)
     r0 = o.gc_taper_length
-    taper_arc = arc((apex, 0.0), r0, math.pi - th, math.pi + th, o.arc_tolerance)
+    spread = math.radians(-1.0)  # the taper stops 1 degree short of the teeth: obtuse corners at its ends
+    taper_arc = arc((apex, 0.0), r0, math.pi - th - spread, math.pi + th + spread, o.arc_tolerance)
     shapes: list[Shape] = [
         _wg(-stub, 0.0, 0, o),
         ("WG", snap(np.vstack([[[-stub, -w / 2], [-stub, w / 2]], taper_arc]))),
@@ -286,7 +294,10 @@ def grating_coupler_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
         ro = r0 + (k + 1) * o.gc_period
         inner = arc((apex, 0.0), ri, math.pi + th, math.pi - th, o.arc_tolerance)
         outer = arc((apex, 0.0), ro, math.pi - th, math.pi + th, o.arc_tolerance)
-        shapes.append(("WG", snap(np.vstack([inner, outer]))))
+        tooth = _ccw(np.vstack([inner, outer]))
+        tooth = pointed_end(tooth, len(tooth) - 1, _TOOTH_BULGE)
+        tooth = pointed_end(tooth, len(inner) - 1, _TOOTH_BULGE)
+        shapes.append(("WG", snap(tooth)))
     return _make_cell("grating_coupler", shapes, [("o1", 0.0, 0.0, 0.0)])
 
 

@@ -1,4 +1,4 @@
-"""Design-rule check: minimum width, spacing and bend radius per layer.
+"""Design-rule check: minimum width, spacing, notch and bend radius per layer; vertices on the grid.
 
 Rules come from :mod:`picffm.layout.rules`. The check is hierarchical, so an
 N = 64 mesh (2016 references to one MZI cell) takes a fraction of a second:
@@ -13,8 +13,12 @@ N = 64 mesh (2016 references to one MZI cell) takes a fraction of a second:
   with the same relative geometry are checked once (a regular mesh repeats a
   handful of configurations thousands of times).
 
-Touching or overlapping polygons form one shape and are not checked for
-spacing against each other; width is checked per polygon. Edge runs of fewer
+Touching or overlapping polygons form one shape: they are not checked for
+spacing against each other but for **notches** (two of their edges facing
+each other across empty space closer than the spacing rule: a crack where two
+polygons were meant to join); width is checked per polygon. Every vertex and
+reference origin must lie on the 1 nm grid, and references may only turn by
+multiples of 90 degrees (**off_grid**). Edge runs of fewer
 than three vertices, or turning by more than 20 degrees at one vertex, are
 corners, not bends. Polygons on layers outside the layer map are reported.
 Every violation carries the coordinates (um, top-cell frame) of the spot.
@@ -29,6 +33,7 @@ import gdstk
 import numpy as np
 
 from ..errors import LayoutError
+from .geometry import GRID
 from .layers import layer_of
 from .rules import DEFAULT_RULES, Rules
 
@@ -37,13 +42,14 @@ __all__ = ["Violation", "DrcReport", "check_drc", "polygon_width", "edge_spacing
 _TOUCH = 2e-4  # um: polygons closer than this touch (same shape)
 _TOL = 5e-4  # um: measurement tolerance (half the 1 nm grid)
 _CORNER = math.radians(20.0)
+_GRID_TOL = 1e-6  # um: a vertex further than this from the 1 nm grid is off it
 
 
 @dataclass(frozen=True)
 class Violation:
     """One rule violation at (x, y) um in the top cell's frame."""
 
-    rule: str  # "width", "spacing", "bend_radius" or "layer"
+    rule: str  # "width", "spacing", "notch", "off_grid", "bend_radius" or "layer"
     layer: str
     x: float
     y: float
@@ -55,7 +61,11 @@ class Violation:
         where = f"at ({self.x:.3f}, {self.y:.3f}) um"
         if self.rule == "layer":
             return f"polygon on layer {self.layer}, which is not in the layer map, {where} (cell {self.cell})"
-        what = {"width": "width", "spacing": "spacing", "bend_radius": "edge radius"}[self.rule]
+        if self.rule == "off_grid":
+            return (f"{self.layer} vertex off the {self.limit * 1e3:g} nm grid by {self.value * 1e3:.3g} nm {where} "
+                    f"(cell {self.cell})")
+        what = {"width": "width", "spacing": "spacing", "notch": "notch (gap inside one shape)",
+                "bend_radius": "edge radius"}[self.rule]
         return (f"{self.layer} {what} {self.value:.3f} um < {self.limit:g} um {where} "
                 f"(cell {self.cell})")
 
@@ -255,18 +265,45 @@ def _matrix(ref) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _pairs(boxes: np.ndarray, grow: float) -> tuple[np.ndarray, np.ndarray]:
-    """Index pairs (i < j in sorted order) of boxes that come within ``grow`` of each other."""
-    if len(boxes) < 2:
+    """Index pairs (i, j), i != j, each pair once, of boxes (xmin, ymin, xmax, ymax) within ``grow`` of each other.
+
+    Binned sweep: the boxes are cut into horizontal bands (a box spanning
+    several bands is listed in each), and within every band a sweep along x
+    pairs the boxes whose x ranges come within ``grow``. The bands keep the
+    work proportional to the number of near pairs: a plain x sweep would pair
+    every waveguide of a column gap with every other one of that gap (all N
+    modes share its x range), N^2 pairs per column.
+    """
+    n = len(boxes)
+    if n < 2:
         return np.zeros(0, int), np.zeros(0, int)
-    order = np.argsort(boxes[:, 0], kind="stable")
-    b = boxes[order]
-    hi = np.searchsorted(b[:, 0], b[:, 2] + grow, side="right")
-    counts = np.maximum(hi - np.arange(len(b)) - 1, 0)
-    i = np.repeat(np.arange(len(b)), counts)
-    off = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
-    j = i + 1 + off
-    keep = (b[j, 1] <= b[i, 3] + grow) & (b[i, 1] <= b[j, 3] + grow)
-    return order[i[keep]], order[j[keep]]
+    boxes = np.asarray(boxes, float)
+    h = boxes[:, 3] - boxes[:, 1]
+    band = max(float(np.median(h)) * 4.0, 4.0 * grow, 1e-3)
+    y0 = float(boxes[:, 1].min())
+    b_lo = np.floor((boxes[:, 1] - grow / 2 - y0) / band).astype(np.int64)
+    b_hi = np.floor((boxes[:, 3] + grow / 2 - y0) / band).astype(np.int64)
+    reps = b_hi - b_lo + 1
+    idx = np.repeat(np.arange(n), reps)
+    bnd = np.repeat(b_lo, reps) + (np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps))
+    # one sweep over all bands: band k's x values are shifted past band k-1's
+    span = float(boxes[:, 2].max() - boxes[:, 0].min()) + 2 * grow + 1.0
+    key0 = bnd * span + (boxes[idx, 0] - boxes[:, 0].min())
+    key1 = bnd * span + (boxes[idx, 2] - boxes[:, 0].min()) + grow
+    order = np.argsort(key0, kind="stable")
+    k0, k1, ids = key0[order], key1[order], idx[order]
+    hi = np.searchsorted(k0, k1, side="right")
+    counts = np.maximum(hi - np.arange(len(k0)) - 1, 0)
+    i = np.repeat(np.arange(len(k0)), counts)
+    j = i + 1 + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    a, c = ids[i], ids[j]
+    bi, bj = boxes[a], boxes[c]
+    keep = ((a != c) & (bj[:, 1] <= bi[:, 3] + grow) & (bi[:, 1] <= bj[:, 3] + grow)
+            & (bj[:, 0] <= bi[:, 2] + grow) & (bi[:, 0] <= bj[:, 2] + grow))
+    a, c = a[keep], c[keep]
+    lo, hi_ = np.minimum(a, c), np.maximum(a, c)
+    code = np.unique(lo * n + hi_)
+    return code // n, code % n
 
 
 class _Checker:
@@ -301,8 +338,8 @@ class _Checker:
         x0, y0 = pts[0]
         return [(k, x + x0, y + y0, v, lim) for k, x, y, v, lim in hit]
 
-    def spacing(self, layer: str, a: list, b: list, same: bool) -> list[tuple[float, float, float, float]]:
-        """Spacing violations between polygon lists a and b of one layer (same: a is b)."""
+    def spacing(self, layer: str, a: list, b: list, same: bool) -> list[tuple[str, float, float, float, float]]:
+        """Spacing and notch violations between polygon lists a and b of one layer (same: a is b)."""
         s = self.spacings.get(layer)
         if not s or not a or not b or (same and len(a) < 2):
             return []
@@ -310,18 +347,23 @@ class _Checker:
 
 
 def _edges(polys: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    polys = [_ccw(np.asarray(p, float)) for p in polys]
     p1 = np.concatenate(polys)
     p2 = np.concatenate([np.roll(p, -1, axis=0) for p in polys])
     owner = np.repeat(np.arange(len(polys)), [len(p) for p in polys])
     return p1, p2, owner
 
 
-def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[float, float, float, float]]:
-    """Spacing violations (x, y, distance, s) between polygons closer than ``s``.
+def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, float, float, float]]:
+    """Spacing and notch violations (kind, x, y, distance, s) between polygons closer than ``s``.
 
     ``b`` None: between the polygons of ``a``; else between a polygon of ``a``
-    and one of ``b``. Touching, overlapping or crossing polygons (one shape)
-    are skipped. One violation per polygon pair, at its closest spot.
+    and one of ``b``. Polygons that neither touch nor overlap are checked for
+    **spacing** (one violation per pair, at its closest spot). Touching,
+    overlapping or crossing polygons form one shape: they are checked for
+    **notches**, two of their edges facing each other across empty space
+    (outside both polygons) closer than ``s``, such as a crack a few nm wide
+    where a bend meets a straight on a chord instead of its tangent.
     """
     if b is not None:  # keep only what lies near the other side's bounding box
         lo = np.min([p.min(0) for p in b], axis=0) - s
@@ -364,10 +406,54 @@ def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[float, float, 
     # the smallest distance of each polygon pair comes first
     d0, mid0 = d[first], mid[first]
     bad = (d0 > _TOUCH) & (d0 < s - _TOL)
-    out = []
-    for dd, (x, y) in zip(d0[bad], mid0[bad]):
-        out.append((float(x), float(y), float(dd), s))
+    out = [("spacing", float(x), float(y), float(dd), s) for dd, (x, y) in zip(d0[bad], mid0[bad])]
+    touching = pair[first][d0 <= _TOUCH]
+    if touching.size:
+        out += _notches(p1[i][order], p2[i][order], p1[j][order], p2[j][order], pair, touching, s)
     return out
+
+
+def _notches(a1, a2, b1, b2, pair, touching, s) -> list[tuple[str, float, float, float, float]]:
+    """Notches among the edge pairs of touching polygon pairs (edges of CCW polygons: outside on the right).
+
+    Two facing edges (directions more than 120 degrees apart) make a notch
+    where an end point of one lies outside the other's polygon, closer than
+    ``s`` to its edge, with the closest point of that edge outside the first
+    polygon too: the empty sliver between them. That also finds the wedge of
+    two end edges that cross at a small angle (a bend squared on its last
+    chord against a straight): crossing edges touch, but one half of the
+    joint is open.
+    """
+    sel = np.isin(pair, touching)
+    if not sel.any():
+        return []
+    a1, a2, b1, b2, pair = a1[sel], a2[sel], b1[sel], b2[sel], pair[sel]
+    ua = (a2 - a1) / np.hypot(*(a2 - a1).T)[:, None]
+    ub = (b2 - b1) / np.hypot(*(b2 - b1).T)[:, None]
+    facing = np.sum(ua * ub, axis=1) < -0.5
+    if not facing.any():
+        return []
+    a1, a2, b1, b2, ua, ub, pair = (v[facing] for v in (a1, a2, b1, b2, ua, ub, pair))
+
+    def right_of(u, o, q):  # q strictly on the outer (right) side of the line through o along u
+        return u[:, 0] * (q[:, 1] - o[:, 1]) - u[:, 1] * (q[:, 0] - o[:, 0]) < -_TOL
+
+    hits_d, hits_xy, hits_pair = [], [], []
+    for pt, o1, o2, uo, o_self, u_self in ((a1, b1, b2, ub, a1, ua), (a2, b1, b2, ub, a1, ua),
+                                           (b1, a1, a2, ua, b1, ub), (b2, a1, a2, ua, b1, ub)):
+        dist, q = _point_seg(pt, o1, o2)
+        ok = (dist > _TOUCH) & (dist < s - _TOL) & right_of(uo, o1, pt) & right_of(u_self, o_self, q)
+        hits_d.append(dist[ok])
+        hits_xy.append((pt[ok] + q[ok]) / 2)
+        hits_pair.append(pair[ok])
+    d, mid, pair = np.concatenate(hits_d), np.concatenate(hits_xy), np.concatenate(hits_pair)
+    if not d.size:
+        return []
+    order = np.lexsort((d, pair))
+    pair, d, mid = pair[order], d[order], mid[order]
+    first = np.ones(pair.size, bool)
+    first[1:] = pair[1:] != pair[:-1]
+    return [("notch", float(x), float(y), float(dd), s) for dd, (x, y) in zip(d[first], mid[first])]
 
 
 def _top_cells(lib: gdstk.Library) -> list[gdstk.Cell]:
@@ -409,6 +495,7 @@ def check_drc(source, rules: Rules = DEFAULT_RULES) -> DrcReport:
 
     own: dict[str, _Shapes] = {}
     for cell in cells:
+        found += _off_grid(cell, to_top)
         sh = _Shapes.of(cell.polygons)
         own[cell.name] = sh
         for lay, x, y in sh.unknown:
@@ -417,14 +504,42 @@ def check_drc(source, rules: Rules = DEFAULT_RULES) -> DrcReport:
             for pts in lst:
                 for rule, x, y, v, lim in chk.single(layer, pts):
                     found.append(Violation(rule, layer, *to_top(cell.name, x, y), v, lim, cell.name))
-            for x, y, d, s in chk.spacing(layer, lst, lst, same=True):
-                found.append(Violation("spacing", layer, *to_top(cell.name, x, y), d, s, cell.name))
+            for kind, x, y, d, s in chk.spacing(layer, lst, lst, same=True):
+                found.append(Violation(kind, layer, *to_top(cell.name, x, y), d, s, cell.name))
     for cell in cells:
         if cell.references:
             found += _check_placements(cell, own[cell.name], chk, to_top)
     unique = {(v.rule, v.layer, v.x, v.y, v.cell): v for v in found}  # one report per spot
     found = sorted(unique.values(), key=lambda v: (v.rule, v.layer, v.x, v.y))
     return DrcReport(tuple(found), len(cells), chk.polygons, chk.pairs)
+
+
+def _off_grid(cell: gdstk.Cell, to_top) -> list[Violation]:
+    """Vertices and reference origins off the database grid, and references that would move them off it.
+
+    A reference rotated by other than a multiple of 90 degrees, or magnified,
+    puts the vertices of its cell off the grid once flattened (a foundry's
+    fracturing then moves them).
+    """
+    out = []
+    for pg in cell.polygons:
+        dev = np.abs(pg.points / GRID - np.round(pg.points / GRID)) * GRID
+        worst = int(np.argmax(dev.max(axis=1)))
+        if dev[worst].max() > _GRID_TOL:
+            ly = layer_of(pg.layer, pg.datatype)
+            name = ly.name if ly else f"{pg.layer}/{pg.datatype}"
+            out.append(Violation("off_grid", name, *to_top(cell.name, *pg.points[worst]), float(dev[worst].max()),
+                                 GRID, cell.name))
+    for ref in cell.references:
+        origin = np.asarray(ref.origin, float)
+        dev = float(np.max(np.abs(origin / GRID - np.round(origin / GRID)))) * GRID
+        quarter = ref.rotation / (math.pi / 2)
+        name = ref.cell.name if isinstance(ref.cell, gdstk.Cell) else str(ref.cell)
+        if (dev > _GRID_TOL or abs(quarter - round(quarter)) > 1e-9
+                or abs((ref.magnification or 1.0) - 1.0) > 1e-12):
+            out.append(Violation("off_grid", f"reference to {name}", *to_top(cell.name, *origin), dev, GRID,
+                                 cell.name))
+    return out
 
 
 def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> list[Violation]:
@@ -491,7 +606,7 @@ def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> 
                 if layer_b in sa.polys:
                     hit += [(layer_b,) + v for v in chk.spacing(layer_b, sa.polys[layer_b], [local], same=False)]
             chk.pair_cache[key] = hit
-        for layer, x, y, d, s in hit:
+        for layer, kind, x, y, d, s in hit:
             gx, gy = ma @ np.array([x, y]) + ta
-            out.append(Violation("spacing", layer, *to_top(cell.name, gx, gy), d, s, cell.name))
+            out.append(Violation(kind, layer, *to_top(cell.name, gx, gy), d, s, cell.name))
     return out

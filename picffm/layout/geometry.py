@@ -12,10 +12,10 @@ import math
 import numpy as np
 
 __all__ = ["GRID", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
-           "MAX_ARC_SEGMENTS"]
+           "MAX_ARC_SEGMENTS", "pointed_end"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
-MAX_ARC_SEGMENTS = 45  # keeps every routed waveguide polygon under the GDSII 199-point limit
+MAX_ARC_SEGMENTS = 44  # keeps every routed waveguide polygon under the GDSII 199-point limit
 
 
 def snap(a) -> np.ndarray:
@@ -29,10 +29,23 @@ def _segments(angle: float, radius: float, tol: float) -> int:
 
 
 def arc(center, radius: float, a0: float, a1: float, tol: float) -> np.ndarray:
-    """Points of the arc of ``radius`` about ``center`` from angle a0 to a1 (inclusive)."""
+    """Points of the arc of ``radius`` about ``center`` from angle a0 to a1, ending on its true tangents.
+
+    The polygon is the one whose edges are tangent to the circle at ``n + 1``
+    equally spaced angles (``n`` steps of delta): the end points lie on the
+    arc at a0 and a1, the interior vertices at the half steps, at radius
+    ``radius / cos(delta/2)``. So the first and last edges run exactly along
+    the arc's end tangents: a straight that continues the arc continues its
+    last edge, its outline (:func:`path_polygon`) ends square to the true
+    tangent, and an arc cut off by a radial edge (a grating tooth) meets it at
+    90 degrees. Every edge stays within ``tol`` of the true arc.
+    """
     n = _segments(a1 - a0, radius, tol)
-    t = np.linspace(a0, a1, n + 1)
-    return np.column_stack([center[0] + radius * np.cos(t), center[1] + radius * np.sin(t)])
+    step = (a1 - a0) / n
+    t = np.concatenate([[a0], a0 + step * (np.arange(n) + 0.5), [a1]])
+    r = np.full(n + 2, float(radius))
+    r[1:-1] /= math.cos(step / 2)
+    return np.column_stack([center[0] + r * np.cos(t), center[1] + r * np.sin(t)])
 
 
 def sbend(h: float, radius: float, max_angle: float, tol: float) -> tuple[np.ndarray, float]:
@@ -86,6 +99,22 @@ def path_polygon(points, width: float) -> np.ndarray:
     right = p - half * m
     left = p + half * m
     return snap(np.vstack([right, left[::-1]]))
+
+
+def pointed_end(points, k: int, bulge: float) -> np.ndarray:
+    """Replace the straight edge from vertex k to k+1 by two edges through its midpoint pushed out by ``bulge`` um.
+
+    A right-angled corner between an arc's end tangent and a straight edge
+    (the end of a grating tooth) can come out a fraction of a degree acute
+    once both are snapped to the grid, which a width check flags; pushing the
+    end edge's middle outwards makes both corners obtuse by atan(2 bulge /
+    edge length), a margin the grid cannot undo.
+    """
+    p = np.asarray(points, float)
+    a, b = p[k], p[(k + 1) % len(p)]
+    d = b - a
+    mid = (a + b) / 2 + bulge * np.array([d[1], -d[0]]) / math.hypot(d[0], d[1])  # right of a -> b: outside (CCW)
+    return np.insert(p, k + 1, mid, axis=0)
 
 
 def rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:
