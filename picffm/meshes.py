@@ -16,6 +16,11 @@ c and lower mode m, zero-padded to the width of the largest index):
   phase ``d_m{m}``, then the mirror image of the mesh (``ut_c{c}_m{m}``: the
   same MZIs in reverse column order, ``mirror: true``). A unitary's output
   phase screen commutes into D, so none is needed.
+* **SVD** (any N x N matrix up to a scale, ``A = U diag(s) V^H``): a Clements
+  mesh without phase screen (``vh_c{c}_m{m}``, V^H), one column of attenuators
+  (``s_m{m}``, full transmission by default: theta = pi), a second Clements
+  mesh (``u_c{c}_m{m}``, U) and the output phase screen ``ps_m{m}``.
+  :func:`picffm.programming.program_svd` sets its phases for a target.
 
 External ports are ``in0..in{N-1}`` and ``out0..out{N-1}``; ``info`` records the
 mesh kind and size (and for the symmetric core the mirror pairs' naming).
@@ -34,13 +39,14 @@ __all__ = [
     "clements",
     "reck",
     "symmetric_core",
+    "svd",
     "mzi_netlist",
     "mesh_netlist",
     "MESH_KINDS",
     "mzi_name",
 ]
 
-MESH_KINDS = ("clements", "reck", "symmetric")
+MESH_KINDS = ("clements", "reck", "symmetric", "svd")
 
 
 def _check_n(n: Any) -> int:
@@ -165,6 +171,19 @@ def symmetric_core(n: int) -> Netlist:
     )
 
 
+def svd(n: int) -> Netlist:
+    """N-mode SVD mesh: Clements ``vh_*``, attenuators ``s_m*`` (theta = pi: full transmission),
+    Clements ``u_*``, output phase screen ``ps_m*``; ``info.kind = 'svd'``; all phases 0."""
+    n = _check_n(n)
+    cells = clements_layout(n) if n > 2 else [(0, 0)]
+    return _assemble(
+        n,
+        [_mesh(cells, n, "vh"), _diag(n, "s", "attenuator", {"theta": 3.141592653589793, "psi": 0.0}),
+         _mesh(cells, n, "u"), _diag(n, "ps", "phase_shifter", {"phi": 0.0})],
+        {"kind": "svd", "n": n, "mesh": "clements"},
+    )
+
+
 def mzi_netlist() -> Netlist:
     """A single MZI between two input and two output ports."""
     return _assemble(2, [_mesh([(0, 0)], 2, "mzi")], {"kind": "mzi", "n": 2})
@@ -172,7 +191,7 @@ def mzi_netlist() -> Netlist:
 
 def mesh_netlist(kind: str, n: int) -> Netlist:
     """Netlist of a mesh by kind name: one of :data:`MESH_KINDS`."""
-    gens = {"clements": clements, "reck": reck, "symmetric": symmetric_core}
+    gens = {"clements": clements, "reck": reck, "symmetric": symmetric_core, "svd": svd}
     if kind not in gens:
         raise NetlistError(f"unknown mesh kind {kind!r}; valid: {', '.join(MESH_KINDS)}")
     return gens[kind](n)

@@ -7,8 +7,9 @@ the ring from its placements):
 repository small), a PNG preview ``layouts/<name>.png`` and, once,
 ``layouts/picffm.lyp`` (KLayout layer properties). ``layouts/SHA256SUMS``
 records the hash of every GDS, committed or not, so a test can check that the
-layouts still come out byte for byte the same. Every layout is checked (DRC
-and layout versus netlist) before it is written.
+layouts still come out byte for byte the same. Every layout is checked (picffm's DRC,
+layout versus netlist and KLayout's own region checks,
+``scripts/klayout_check.py``) before it is written.
 
     python scripts/make_layouts.py            # write
     python scripts/make_layouts.py --check    # compare with layouts/, exit 1 on a difference
@@ -22,10 +23,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 NETLISTS = ROOT / "netlists"
 LAYOUTS = ROOT / "layouts"
 MAX_GDS_BYTES = 200_000
-PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "clements_64", "ring_allpass")
+PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "svd_4", "clements_64", "ring_allpass")
 
 
 def example_netlists() -> list[Path]:
@@ -38,7 +40,9 @@ def stem(path: Path) -> str:
 
 
 def gds_bytes(path: Path) -> bytes | None:
-    """The GDS bytes of a netlist's layout (None if it cannot be drawn); checks DRC and LVS."""
+    """The GDS bytes of a netlist's layout (None if it cannot be drawn); checks DRC, LVS and KLayout's checks."""
+    from klayout_check import klayout_counts
+
     from picffm.errors import LayoutError
     from picffm.layout import build_layout, write_gds
     from picffm.layout.drc import check_drc
@@ -56,6 +60,9 @@ def gds_bytes(path: Path) -> bytes | None:
         drc, lvs = check_drc(layout.library), check_lvs(out, net)
         if not (drc.ok and lvs.ok):
             raise SystemExit(f"{path.name}: {drc.summary()}\n{lvs.summary()}")
+        counts = klayout_counts(out)
+        if any(any(c.values()) for c in counts.values()):
+            raise SystemExit(f"{path.name}: KLayout's region checks find {counts}")
         return out.read_bytes()
 
 

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from picffm.meshes import clements, mzi_netlist, reck, symmetric_core  # noqa: E402
+from picffm.meshes import clements, mzi_netlist, reck, svd, symmetric_core  # noqa: E402
 from picffm.netlist import Netlist, atomic_write_text, dump_document  # noqa: E402
 
 OUT = ROOT / "netlists"
@@ -69,6 +69,7 @@ def build() -> dict[str, str]:
         "clements_16.pic.yml": clements(16),
         "symmetric_core_4.json": symmetric_core(4),
         "symmetric_core_16.pic.yml": symmetric_core(16),
+        "svd_4.pic.yml": svd(4),
         "clements_64.pic.yml": clements(64),
         "ring_allpass.pic.yml": ring_allpass(),
     }

@@ -8,20 +8,19 @@ so its matrix is ``M = Phi_u L_u S' L_v``. For ``A = U diag(s) V^H`` (numpy
 SVD) with ``V^H = Phi_v L_v`` and ``U = Phi_u L_u`` (Clements decompositions),
 ``M = A / scale`` when ``S' = diag(s) Phi_v / scale`` and ``scale = s_max =
 ||A||_2``: attenuator k gets ``theta = 2 arcsin(s_k / scale)`` and ``psi =
-screen_v[k] - pi/2 - theta/2``. The mesh generators of :mod:`picffm.meshes`
-have no SVD mesh, so it is built here, with the same naming conventions.
+screen_v[k] - pi/2 - theta/2``. The mesh itself is :func:`picffm.meshes.svd`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import NetlistError, ProgrammingError
-from ..meshes import _assemble, _diag, _mesh
+from ..errors import ProgrammingError
+from ..meshes import svd
 from ..netlist import Netlist
 from ..schedule import Schedule, Settings
 from .checks import as_target
-from .clements import clements_cells, decompose_clements
+from .clements import decompose_clements
 from .mzi2x2 import wrap
 from .plans import as_schedule, mesh_plan
 
@@ -29,17 +28,8 @@ __all__ = ["svd_mesh", "program_svd"]
 
 
 def svd_mesh(n: int) -> Netlist:
-    """N-mode SVD mesh: Clements ``vh_*``, attenuators ``s_m*`` (full transmission),
-    Clements ``u_*``, output phase screen ``ps_m*``; ``info.kind = 'svd'``."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise NetlistError(f"mesh size N must be an integer >= 2, got {n!r}")
-    cells = clements_cells(n)
-    return _assemble(
-        n,
-        [_mesh(cells, n, "vh"), _diag(n, "s", "attenuator", {"theta": float(np.pi), "psi": 0.0}),
-         _mesh(cells, n, "u"), _diag(n, "ps", "phase_shifter", {"phi": 0.0})],
-        {"kind": "svd", "n": n, "mesh": "clements"},
-    )
+    """N-mode SVD mesh (:func:`picffm.meshes.svd`, also ``picffm mesh svd``)."""
+    return svd(n)
 
 
 def program_svd(schedule: Schedule | Netlist, a) -> tuple[Settings, float]:
