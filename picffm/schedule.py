@@ -19,18 +19,23 @@ a single-mode element keeps its mode. The k-th output port reads the mode
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-import networkx as nx
 import numpy as np
 
 from .components import COMPONENTS
 from .errors import CompileError, ParamsError
 from .netlist import Netlist
 
-__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "Settings", "apply_params"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "flow_graph", "FlowGraph", "Settings",
+           "apply_params"]
 
 #: Settings of a compiled circuit: component -> setting -> array over that
 #: component's elements, in :attr:`Schedule.names` order.
@@ -161,42 +166,128 @@ def _py(v):
     return bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
 
 
-def circuit_graph(netlist: Netlist) -> nx.MultiDiGraph:
-    """Directed graph of instances: an edge for every output -> input connection.
+@dataclass(frozen=True, eq=False)
+class FlowGraph:
+    """The instance graph of a netlist in plain dicts (what compiling needs).
 
-    Edge attributes ``src_port`` and ``dst_port``. Raises :class:`CompileError`
-    for connections that join two outputs or two inputs (reflections).
+    Attributes:
+        order: instances in a topological order (every instance after the
+            ones that feed it).
+        preds: instance -> the instances feeding it (one entry per connection).
+        edges: instance -> ``(src_port, successor, dst_port)`` per outgoing connection.
     """
-    g = nx.MultiDiGraph()  # two MZIs stacked on one pair share two edges
-    g.add_nodes_from((n, {"component": i.component}) for n, i in netlist.instances.items())
+
+    order: tuple[str, ...]
+    preds: Mapping[str, list[str]]
+    edges: Mapping[str, list[tuple[str, str, str]]]
+
+
+def _edges(netlist: Netlist):
+    """Directed connections ``(src, src_port, dst, dst_port)``; CompileError for reflections."""
+    out = []
+    inst = netlist.instances
     for a, b in netlist.connections.items():
         (ia, pa), (ib, pb) = a.split(","), b.split(",")
-        ca, cb = COMPONENTS[netlist.instances[ia].component], COMPONENTS[netlist.instances[ib].component]
+        ca, cb = COMPONENTS[inst[ia].component], COMPONENTS[inst[ib].component]
         if pa in ca.outputs and pb in cb.inputs:
-            g.add_edge(ia, ib, src_port=pa, dst_port=pb)
+            out.append((ia, pa, ib, pb))
         elif pb in cb.outputs and pa in ca.inputs:
-            g.add_edge(ib, ia, src_port=pb, dst_port=pa)
+            out.append((ib, pb, ia, pa))
         else:
             raise CompileError(
                 f"connection {a!r} -> {b!r} joins two {'outputs' if pa in ca.outputs else 'inputs'}: "
                 "not feed-forward (light would be reflected)"
             )
+    return out
+
+
+def flow_graph(netlist: Netlist) -> FlowGraph:
+    """The :class:`FlowGraph` of a netlist, topologically ordered (Kahn's algorithm).
+
+    Raises :class:`CompileError` for connections that join two outputs or two
+    inputs, and for a loop (naming the instances on it). Linear in the size
+    of the netlist.
+    """
+    preds: dict[str, list[str]] = {n: [] for n in netlist.instances}
+    edges: dict[str, list[tuple[str, str, str]]] = {n: [] for n in netlist.instances}
+    for src, sp, dst, dp in _edges(netlist):
+        edges[src].append((sp, dst, dp))
+        preds[dst].append(src)
+    waiting = {n: len(p) for n, p in preds.items()}
+    order = [n for n, k in waiting.items() if k == 0]
+    i = 0
+    while i < len(order):
+        for _, dst, _ in edges[order[i]]:
+            waiting[dst] -= 1
+            if waiting[dst] == 0:
+                order.append(dst)
+        i += 1
+    if len(order) < len(preds):
+        raise CompileError(f"the circuit has a loop through {', '.join(_a_loop(edges, waiting))}")
+    return FlowGraph(tuple(order), MappingProxyType(preds), MappingProxyType(edges))
+
+
+def _a_loop(edges, waiting) -> list[str]:
+    """One directed cycle among the instances Kahn's algorithm could not order."""
+    left = {n for n, k in waiting.items() if k > 0}
+    node = next(n for n in waiting if n in left)
+    seen: dict[str, int] = {}
+    path: list[str] = []
+    while node not in seen:  # walking forwards inside a set with no sink must close a loop
+        seen[node] = len(path)
+        path.append(node)
+        node = next(d for _, d, _ in edges[node] if d in left)
+    return path[seen[node]:]
+
+
+def circuit_graph(netlist: Netlist) -> "nx.MultiDiGraph":
+    """Directed networkx graph of instances: an edge for every output -> input connection.
+
+    Edge attributes ``src_port`` and ``dst_port``. Raises :class:`CompileError`
+    for connections that join two outputs or two inputs (reflections). For
+    analysis and plots; compiling uses :func:`flow_graph`.
+    """
+    import networkx as nx  # on first use: compiling does not need it
+
+    g = nx.MultiDiGraph()  # two MZIs stacked on one pair share two edges
+    g.add_nodes_from((n, {"component": i.component}) for n, i in netlist.instances.items())
+    for src, sp, dst, dp in _edges(netlist):
+        g.add_edge(src, dst, src_port=sp, dst_port=dp)
     return g
 
 
+@contextmanager
+def _no_gc():
+    """Pause the cyclic garbage collector while a compile allocates many small objects."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def compile_netlist(netlist: Netlist) -> Schedule:
-    """Compile a feed-forward netlist to a :class:`Schedule` (raises CompileError otherwise)."""
+    """Compile a feed-forward netlist to a :class:`Schedule` (raises CompileError otherwise).
+
+    Cost per instance is flat in the netlist size: one pass over the
+    connections, Kahn's topological order, and one pass forward and one
+    backward over the instances.
+    """
+    with _no_gc():
+        return _compile(netlist)
+
+
+def _compile(netlist: Netlist) -> Schedule:
     where = f"{netlist.source}: " if netlist.source else ""
     terms = [n for n, i in netlist.instances.items() if i.component == "terminator"]
     if terms:
         raise CompileError(where + f"instance {terms[0]!r} is a terminator: not a feed-forward mesh")
     try:
-        g = circuit_graph(netlist)
+        g = flow_graph(netlist)
     except CompileError as exc:
         raise CompileError(where + str(exc)) from None
-    if not nx.is_directed_acyclic_graph(g):
-        cycle = nx.find_cycle(g)
-        raise CompileError(where + f"the circuit has a loop through {', '.join(e[0] for e in cycle)}")
     inputs, outputs = netlist.input_ports, netlist.output_ports
     if len(inputs) != len(outputs) or not inputs:
         raise CompileError(where + f"{len(inputs)} input ports but {len(outputs)} output ports: not a square mesh")
@@ -207,29 +298,30 @@ def compile_netlist(netlist: Netlist) -> Schedule:
         inst, port = netlist.ports[p].split(",")
         mode_at[(inst, port)] = k
     column: dict[str, int] = {}
-    order = list(nx.topological_sort(g))
+    order = g.order
+    instances = netlist.instances
+    in_modes_of: dict[str, tuple[int, ...]] = {}
     for inst in order:
-        comp = COMPONENTS[netlist.instances[inst].component]
-        preds = list(g.predecessors(inst))
-        column[inst] = 1 + max((column[p] for p in preds), default=-1)
+        comp = COMPONENTS[instances[inst].component]
+        column[inst] = 1 + max((column[p] for p in g.preds[inst]), default=-1)
         try:
-            in_modes = [mode_at[(inst, p)] for p in comp.inputs]
+            in_modes = tuple(mode_at[(inst, p)] for p in comp.inputs)
         except KeyError:
             raise CompileError(where + f"instance {inst!r}: an input is fed by no path from an input port") from None
-        for port, mode in zip(comp.outputs, in_modes):
-            for _, succ, d in g.out_edges(inst, data=True):
-                if d["src_port"] == port:
-                    mode_at[(succ, d["dst_port"])] = mode
+        in_modes_of[inst] = in_modes
+        out_mode = dict(zip(comp.outputs, in_modes))
+        for port, mode in out_mode.items():
             mode_at[(inst, port)] = mode
+        for sp, succ, dp in g.edges[inst]:
+            mode_at[(succ, dp)] = out_mode[sp]
     output_modes = np.array([mode_at[tuple(netlist.ports[p].split(","))] for p in outputs], dtype=int)
-    column = _centred_columns(g, order, column)
+    column = _centred_columns(g, column)
 
     # group instances by (column, component), then order by first mode
     buckets: dict[tuple[int, str], list[tuple[int, str, tuple[int, ...]]]] = {}
     for inst in order:
-        comp = COMPONENTS[netlist.instances[inst].component]
-        modes = tuple(mode_at[(inst, p)] for p in comp.inputs)
-        buckets.setdefault((column[inst], comp.name), []).append((modes[0], inst, modes))
+        modes = in_modes_of[inst]
+        buckets.setdefault((column[inst], instances[inst].component), []).append((modes[0], inst, modes))
     names: dict[str, list[str]] = {}
     stages: list[Stage] = []
     for (col, comp_name) in sorted(buckets):
@@ -250,7 +342,7 @@ def compile_netlist(netlist: Netlist) -> Schedule:
         for s in comp.settings:
             dtype = bool if s.type is bool else float
             cols[s.name] = np.array(
-                [netlist.instances[n].settings.get(s.name, s.default) for n in lst], dtype=dtype
+                [instances[n].settings.get(s.name, s.default) for n in lst], dtype=dtype
             )
         defaults[comp_name] = cols
     return Schedule(
@@ -266,7 +358,7 @@ def compile_netlist(netlist: Netlist) -> Schedule:
     )
 
 
-def _centred_columns(g: nx.MultiDiGraph, order: list[str], earliest: dict[str, int]) -> dict[str, int]:
+def _centred_columns(g: FlowGraph, earliest: dict[str, int]) -> dict[str, int]:
     """Each element's column within its slack (earliest .. latest possible).
 
     Elements that only feed output ports take their latest column, elements
@@ -279,13 +371,13 @@ def _centred_columns(g: nx.MultiDiGraph, order: list[str], earliest: dict[str, i
     """
     last = max(earliest.values())
     latest: dict[str, int] = {}
-    for inst in reversed(order):
-        latest[inst] = min((latest[s] for s in g.successors(inst)), default=last + 1) - 1
+    for inst in reversed(g.order):
+        latest[inst] = min((latest[s] for _, s, _ in g.edges[inst]), default=last + 1) - 1
     out = {}
-    for inst in order:
-        if g.out_degree(inst) == 0:  # feeds only output ports: line up at the output
+    for inst in g.order:
+        if not g.edges[inst]:  # feeds only output ports: line up at the output
             out[inst] = latest[inst]
-        elif g.in_degree(inst) == 0:  # fed only by input ports: line up at the input
+        elif not g.preds[inst]:  # fed only by input ports: line up at the input
             out[inst] = earliest[inst]
         else:
             out[inst] = (earliest[inst] + latest[inst] + 1) // 2

@@ -38,8 +38,6 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
 from .components import COMPONENTS
 from .errors import CompileError
@@ -82,6 +80,8 @@ class GeneralCircuit:
     route = "general"
 
     def __init__(self, netlist: Netlist):
+        import scipy.sparse as sp  # imported on first use: most commands never need it
+
         self.netlist = netlist
         port_index: dict[tuple[str, str], int] = {}
         names: dict[str, list[str]] = {}
@@ -125,8 +125,10 @@ class GeneralCircuit:
         return apply_params(self.defaults, self.index, params)
 
     # ------------------------------------------------------------ evaluation
-    def instance_smatrix(self, params: Any = None) -> sp.csr_matrix:
+    def instance_smatrix(self, params: Any = None) -> "sp.csr_matrix":
         """Block-diagonal S of all instances over all instance ports (sparse)."""
+        import scipy.sparse as sp
+
         settings = self.settings(params)
         rows, cols, vals = [], [], []
         for comp_name, idx in self._port_idx.items():
@@ -154,6 +156,9 @@ class GeneralCircuit:
 
     def smatrix(self, params: Any = None) -> np.ndarray:
         """Circuit S-matrix over the external ports (``port_names`` order)."""
+        import scipy.sparse as sp
+        import scipy.sparse.linalg as spla
+
         s = self.instance_smatrix(params)
         n = self.n_ports
         a = (sp.identity(n, dtype=complex, format="csc") - (s @ self._c).tocsc()).tocsc()

@@ -165,3 +165,33 @@ def test_phase_screen_lines_up_at_the_output(gen, n):
     sched = compile_netlist(gen(n))
     screens = [st for st in sched.stages if st.component == "phase_shifter"]
     assert len(screens) == 1 and screens[0].column == sched.n_columns - 1 and len(screens[0]) == n
+
+
+@pytest.mark.parametrize("kind,n", [("clements", 7), ("symmetric", 6), ("reck", 5)])
+def test_flow_graph_is_a_topological_order_of_the_networkx_graph(kind, n):
+    import networkx as nx
+
+    from picffm.meshes import clements, reck, symmetric_core
+    from picffm.schedule import flow_graph
+
+    net = {"clements": clements, "symmetric": symmetric_core, "reck": reck}[kind](n)
+    g, fg = circuit_graph(net), flow_graph(net)
+    assert sorted(fg.order) == sorted(g.nodes)
+    pos = {v: i for i, v in enumerate(fg.order)}
+    assert all(pos[a] < pos[b] for a, b in g.edges())
+    for v in g.nodes:
+        assert sorted(fg.preds[v]) == sorted(u for u, _ in g.in_edges(v))
+        assert sorted(fg.edges[v]) == sorted((d["src_port"], w, d["dst_port"]) for _, w, d in g.out_edges(v, data=True))
+    assert nx.is_directed_acyclic_graph(g)
+
+
+def test_compiling_and_simulating_import_no_heavy_library():
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np, picffm\n"
+            "c = picffm.Circuit.from_netlist(picffm.symmetric_core(4)); c.matrix(); c.taps(np.eye(4))\n"
+            "heavy = [m for m in ('networkx', 'matplotlib', 'scipy.sparse', 'tqdm', 'gdstk') if m in sys.modules]\n"
+            "print(','.join(heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -90,3 +90,27 @@ def test_resume_after_interruption_continues_from_the_saved_state(tmp_path):
 def test_resume_needs_a_run_directory(tmp_path):
     with pytest.raises(ConfigError, match="cannot resume"):
         run_experiment(None, tmp_path, resume=True, progress=False)
+
+
+@pytest.mark.parametrize("method", ["ffm", "ffm-phase", "spsa", "fd"])
+@pytest.mark.parametrize("layers,batch", [(1, 3), (2, 5)])
+def test_closed_form_passes_agree_with_the_chip_counters(method, layers, batch):
+    from picffm.chip import SimulatedChip
+    from picffm.meshes import symmetric_core
+    from picffm.training.trainers import Dataset, make_chips, make_dataset, make_trainer, passes_per_update
+
+    config = TrainConfig(epochs=1, layers=layers, batch_size=batch)
+    data = make_dataset(0, config)
+    n = 16
+    if method == "fd":  # two loss readings per parameter: a 4-mode core keeps the test quick
+        n = 4
+        chips = [SimulatedChip(symmetric_core(n), preset("typical"), np.random.default_rng(i)) for i in range(layers)]
+        data = Dataset(data.x_train[:n], data.y_train, data.x_test[:n], data.y_test, data.train_index,
+                       data.test_index, data.encoder)
+    else:
+        chips = make_chips(preset("typical"), 0, layers)
+    tr = make_trainer(method, chips, data, config, 0)
+    before = sum(c.passes for c in chips)
+    tr.step(np.arange(batch))
+    assert tr.train_passes == sum(c.passes for c in chips) - before == passes_per_update(method, layers, batch, n)
+    assert passes_per_update("ideal", layers, batch) == passes_per_update("insilico", layers, batch) == 0

@@ -36,11 +36,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
-from ..schedule import Schedule, circuit_graph
+from ..schedule import Schedule, flow_graph
 from .interface import PROGRAMMABLE
 
 __all__ = ["HeaterLayout", "heater_layout", "mirror_pairs", "crosstalk_matrix"]
@@ -151,14 +149,13 @@ def heater_layout(schedule: Schedule) -> HeaterLayout:
 
 def _column_positions2(schedule: Schedule) -> dict[str, np.ndarray]:
     """Twice the (ASAP + ALAP) / 2 column position of every element, per component."""
-    g = circuit_graph(schedule.netlist)
-    order = list(nx.topological_sort(g))
+    g = flow_graph(schedule.netlist)
     asap: dict[str, int] = {}
-    for n in order:
-        asap[n] = 1 + max((asap[p] for p in g.predecessors(n)), default=-1)
+    for n in g.order:
+        asap[n] = 1 + max((asap[p] for p in g.preds[n]), default=-1)
     tail: dict[str, int] = {}
-    for n in reversed(order):
-        tail[n] = 1 + max((tail[q] for q in g.successors(n)), default=-1)
+    for n in reversed(g.order):
+        tail[n] = 1 + max((tail[q] for _, q, _ in g.edges[n]), default=-1)
     depth = max(asap.values(), default=0)
     out = {}
     for comp, names in schedule.names.items():
@@ -166,8 +163,10 @@ def _column_positions2(schedule: Schedule) -> dict[str, np.ndarray]:
     return out
 
 
-def crosstalk_matrix(layout: HeaterLayout, same_column: float, next_column: float) -> sp.csr_matrix:
+def crosstalk_matrix(layout: HeaterLayout, same_column: float, next_column: float) -> "sp.csr_matrix":
     """Sparse ``(H, H)`` thermal crosstalk matrix (zero diagonal); see module docstring."""
+    import scipy.sparse as sp  # on first use: ``import picffm`` stays light
+
     h = layout.n
     if h == 0 or (same_column == 0 and next_column == 0):
         return sp.csr_matrix((h, h))

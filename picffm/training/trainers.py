@@ -62,6 +62,7 @@ __all__ = [
     "SPSATrainer",
     "FiniteDifferenceTrainer",
     "make_trainer",
+    "passes_per_update",
 ]
 
 
@@ -398,6 +399,30 @@ class FiniteDifferenceTrainer(_PhaseSpace):
         program_network(self.chips, self._states)
         loss = network_loss(self.chips, self._states, x, labels, n_classes=3, readout_gain=self.config.readout_gain)
         return loss, grads
+
+
+def passes_per_update(method: str, layers: int, batch: int, n_modes: int = N_MODES) -> int:
+    """Optical passes one update of ``method`` sends through the chips (closed form).
+
+    ``(2L - 1) B`` for ``ffm`` (a data pass per layer, an error pass per layer
+    but the first), ``2 L B`` for ``ffm-phase`` (data and error pass per
+    layer, with monitors) and for ``spsa`` (two loss readings), ``(2 P + 1) L B``
+    for ``fd`` (two loss readings per parameter, ``P = L (N (N - 1) + 2 N + 1)``
+    phases and gains of L N-mode cores, then the loss at the new point); 0 for
+    ``ideal`` and ``insilico``, which train on the ideal model. The chips'
+    pass counters agree (tested).
+    """
+    if method not in METHODS:
+        raise ConfigError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    lb = layers * batch
+    if method in ("ideal", "insilico"):
+        return 0
+    if method == "ffm":
+        return (2 * layers - 1) * batch
+    if method in ("ffm-phase", "spsa"):
+        return 2 * lb
+    n_params = layers * (n_modes * (n_modes - 1) + 2 * n_modes + 1)
+    return (2 * n_params + 1) * lb
 
 
 _TRAINERS = {"ideal": MatrixTrainer, "insilico": MatrixTrainer, "ffm": MatrixTrainer,
