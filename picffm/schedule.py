@@ -223,21 +223,21 @@ def flow_graph(netlist: Netlist) -> FlowGraph:
                 order.append(dst)
         i += 1
     if len(order) < len(preds):
-        raise CompileError(f"the circuit has a loop through {', '.join(_a_loop(edges, waiting))}")
+        raise CompileError(f"the circuit has a loop through {', '.join(_a_loop(preds, waiting))}")
     return FlowGraph(tuple(order), MappingProxyType(preds), MappingProxyType(edges))
 
 
-def _a_loop(edges, waiting) -> list[str]:
-    """One directed cycle among the instances Kahn's algorithm could not order."""
+def _a_loop(preds, waiting) -> list[str]:
+    """One directed cycle among the instances Kahn's algorithm could not order, in flow order."""
     left = {n for n, k in waiting.items() if k > 0}
     node = next(n for n in waiting if n in left)
     seen: dict[str, int] = {}
     path: list[str] = []
-    while node not in seen:  # walking forwards inside a set with no sink must close a loop
+    while node not in seen:  # every unordered instance has an unordered predecessor: walking back closes a loop
         seen[node] = len(path)
         path.append(node)
-        node = next(d for _, d, _ in edges[node] if d in left)
-    return path[seen[node]:]
+        node = next(p for p in preds[node] if p in left)
+    return path[seen[node]:][::-1]
 
 
 def circuit_graph(netlist: Netlist) -> "nx.MultiDiGraph":
