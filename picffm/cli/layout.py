@@ -91,7 +91,7 @@ def run(args) -> int:
     code = 0
     if args.check:
         drc = check_drc(layout.library, rules)
-        lvs = check_lvs(out, net, options)  # read back from the file just written
+        lvs = check_lvs(out, net, options, plan=layout.plan)  # read back from the file just written
         report["drc"], report["lvs"] = drc.to_dict(), lvs.to_dict()
         code = 0 if drc.ok and lvs.ok else EXIT_CHECK_FAILED
     if args.json:

@@ -256,22 +256,24 @@ def _fmt_port(p: Port) -> str:
 
 
 def check_lvs(source: gdstk.Library | str | os.PathLike, netlist: Netlist,
-              options: LayoutOptions | None = None) -> LvsReport:
+              options: LayoutOptions | None = None, *, plan=None) -> LvsReport:
     """Compare a layout (library or GDS path) with ``netlist``; see the module docstring.
 
     ``options`` (the ones the layout was drawn with) give the expected cell of
-    every instance and the expected place of missing ones.
+    every instance and the expected place of missing ones. ``plan``: the
+    layout plan it was drawn from, if the caller has it (saves compiling and
+    planning again); otherwise it is planned from ``netlist`` and ``options``.
     """
     lib = source if isinstance(source, gdstk.Library) else read_library(source)
     ex = extract(lib)
     issues = list(ex.issues)
-    plan = None
-    try:
-        from .place import plan_layout
+    if plan is None:
+        try:
+            from .place import plan_layout
 
-        plan = plan_layout(netlist, options or LayoutOptions())
-    except PicffmError:
-        pass
+            plan = plan_layout(netlist, options or LayoutOptions())
+        except PicffmError:
+            pass
     expected_cell = {p.name: p for p in plan.instances} if plan else {}
 
     for name, inst in netlist.instances.items():
