@@ -29,8 +29,9 @@ def test_small_drift_study_identical_serial_pool_and_dask(tmp_path):
     serial = run_study(drift, sweep, tmp_path / "serial", workers=1, progress=False)
     pool = run_study(drift, sweep, tmp_path / "pool", workers=2, progress=False)
     # in-process cluster (threads, no sockets): fast; the executor tests run a
-    # process-based LocalCluster on the loopback interface
-    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None) as cluster, \
+    # process-based LocalCluster on the loopback interface; the scheduler's HTTP
+    # server takes a free loopback port (a fixed 8787 may be taken by another run)
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address="127.0.0.1:0") as cluster, \
             Client(cluster) as client:
         dask = run_study(drift, sweep, tmp_path / "dask", scheduler=client, progress=False)
     assert serial.ran == pool.ran == dask.ran == 4 and serial.reused == 0

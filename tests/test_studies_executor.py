@@ -62,7 +62,7 @@ def test_serial_pool_and_dask_give_identical_results(tmp_path):
     pool = run_tasks(tasks, workers=2, progress=False)
     # two worker processes talking TCP on the loopback interface only, like a
     # real cluster (tasks and results are pickled); starts in ~1.5 s
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address="127.0.0.1:0",
                       host="127.0.0.1") as cluster, Client(cluster) as client:
         dask = run_tasks(tasks, scheduler=client, progress=False)
     assert list(serial) == [t.key for t in tasks] == list(pool) == list(dask)
