@@ -28,19 +28,17 @@ enters at ``in{k}`` and leaves at ``out{k}``.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-import yaml
-
+from . import documents
 from .atomic import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
 from .components import COMPONENTS, Component
+from .documents import JSON_SUFFIXES, YAML_SUFFIXES  # noqa: F401 (re-exported)
 from .errors import NetlistError
 
 __all__ = [
@@ -54,9 +52,9 @@ __all__ = [
 
 TOP_LEVEL_KEYS = ("instances", "connections", "ports", "placements", "info")
 PLACEMENT_KEYS = ("x", "y", "rotation", "mirror")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-YAML_SUFFIXES = (".yml", ".yaml")
-JSON_SUFFIXES = (".json",)
+#: instance and port names; always used with ``fullmatch`` (``$`` would accept a trailing newline)
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_IDENT_PATTERN = "^" + _IDENT.pattern + "$"  # JSON schema form (ECMA-262 ``$`` is the true end)
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,7 @@ def _validate(doc: Any, source: str | None) -> Netlist:
 
     ports: dict[str, str] = {}
     for pname, ref in _mapping(doc.get("ports", {}), "ports", w).items():
-        if not isinstance(pname, str) or not _IDENT.match(pname):
+        if not isinstance(pname, str) or not _IDENT.fullmatch(pname):
             raise NetlistError(w + f"external port name {pname!r} is not an identifier (letters, digits, _)")
         k = parse_ref(ref, f"external port {pname!r}")
         use(k, f"external port {pname!r}")
@@ -232,6 +230,7 @@ def _validate(doc: Any, source: str | None) -> Netlist:
                 raise NetlistError(w + f"placements of {name!r}: {key!r} must be {want}, got {value!r}")
         placements[name] = dict(raw)
     info = _mapping(doc.get("info", {}) or {}, "info", w)
+    documents.check_tree(info, w + "info")  # free-form: bounded (no alias bomb), plain types only
     return Netlist(
         instances=MappingProxyType(instances),
         connections=MappingProxyType(connections),
@@ -251,7 +250,7 @@ def _mapping(value: Any, what: str, w: str) -> Mapping:
 
 
 def _instance(name: Any, raw: Any, w: str) -> Instance:
-    if not isinstance(name, str) or not _IDENT.match(name):
+    if not isinstance(name, str) or not _IDENT.fullmatch(name):
         raise NetlistError(
             w + f"instance name {name!r} is not an identifier: use letters, digits and '_', "
             "not starting with a digit (names become GDS cell and label names)"
@@ -262,7 +261,7 @@ def _instance(name: Any, raw: Any, w: str) -> Instance:
     if bad:
         raise NetlistError(w + f"instance {name!r}: unknown key {bad[0]!r}; valid: component, settings")
     cname = raw.get("component")
-    if cname not in COMPONENTS:
+    if not isinstance(cname, str) or cname not in COMPONENTS:
         raise NetlistError(
             w + f"instance {name!r}: unknown component {cname!r}; valid components: {', '.join(sorted(COMPONENTS))}"
         )
@@ -306,64 +305,9 @@ def _plain(obj: Any) -> Any:
 # ------------------------------------------------------------------------- I/O
 
 
-class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """A YAML loader that rejects duplicate mapping keys (a port listed twice).
-
-    Uses libyaml's C parser when PyYAML was built with it (about 10x faster on
-    a 2016-instance mesh), the pure-Python SafeLoader otherwise. Floats written
-    with an exponent but no dot (``1e-3``) are read as numbers, as in YAML 1.2
-    and JSON, not as strings.
-    """
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise NetlistError(f"line {key_node.start_mark.line + 1}: duplicate key {key!r}")
-        seen.add(key)
-    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_EXP_FLOAT = re.compile(r"^[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?[eE][-+]?[0-9]+$")
-_UniqueKeyLoader.add_implicit_resolver("tag:yaml.org,2002:float", _EXP_FLOAT, list("-+0123456789"))
-
-
-def _json_unique(pairs):
-    out = {}
-    for k, v in pairs:
-        if k in out:
-            raise NetlistError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
-
-
 def read_document(path: str | os.PathLike, what: str = "netlist") -> Any:
-    """Parse a YAML or JSON file (by extension) into plain data, with clear errors."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in YAML_SUFFIXES + JSON_SUFFIXES:
-        raise NetlistError(f"{path}: unknown {what} file type {suffix or '(none)'!r}; use .pic.yml, .yml, .yaml or .json")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise NetlistError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NetlistError(f"{path}: cannot read: {exc}") from None
-    try:
-        if suffix in JSON_SUFFIXES:
-            return json.loads(text, object_pairs_hook=_json_unique)
-        return yaml.load(text, Loader=_UniqueKeyLoader)
-    except NetlistError as exc:
-        raise NetlistError(f"{path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise NetlistError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise NetlistError(f"{path}: invalid YAML{at}: {getattr(exc, 'problem', None) or exc}") from None
+    """Parse a netlist-like YAML or JSON file (by extension); problems raise :class:`NetlistError`."""
+    return documents.read_document(path, what, NetlistError)
 
 
 def load_netlist(path: str | os.PathLike) -> Netlist:
@@ -371,37 +315,9 @@ def load_netlist(path: str | os.PathLike) -> Netlist:
     return Netlist.from_dict(read_document(path), source=str(path))
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style, one connection or port per line (readable diffs); mappings
-    and lists of numbers (an instance's settings) stay on one line."""
-
-
-def _numbers(values) -> bool:
-    return bool(values) and all(isinstance(v, (int, float)) for v in values)  # bools are ints
-
-
-def _represent_dict(dumper: yaml.SafeDumper, data: dict):
-    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=_numbers(data.values()))
-
-
-def _represent_list(dumper: yaml.SafeDumper, data: list):
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=_numbers(data))
-
-
-_Dumper.add_representer(dict, _represent_dict)
-# quote strings such as "1e3" that our loader would read back as numbers
-_Dumper.add_implicit_resolver("tag:yaml.org,2002:float", _EXP_FLOAT, list("-+0123456789"))
-_Dumper.add_representer(list, _represent_list)
-
-
 def dump_document(doc: Any, path: str | os.PathLike) -> str:
     """Serialise plain data as YAML or JSON according to the file extension."""
-    suffix = Path(path).suffix.lower()
-    if suffix in JSON_SUFFIXES:
-        return json.dumps(doc, indent=1) + "\n"
-    if suffix in YAML_SUFFIXES:
-        return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=120)
-    raise NetlistError(f"{path}: unknown file type {suffix or '(none)'!r}; use .pic.yml, .yml, .yaml or .json")
+    return documents.dump_document(doc, path, NetlistError)
 
 
 def save_netlist(netlist: Netlist, path: str | os.PathLike) -> None:
@@ -445,12 +361,12 @@ def netlist_json_schema() -> dict:
         "properties": {
             "instances": {
                 "type": "object",
-                "propertyNames": {"pattern": _IDENT.pattern},
+                "propertyNames": {"pattern": _IDENT_PATTERN},
                 "additionalProperties": {"oneOf": inst_variants},
                 "minProperties": 1,
             },
             "connections": {"type": "object", "propertyNames": ref, "additionalProperties": ref},
-            "ports": {"type": "object", "propertyNames": {"pattern": _IDENT.pattern}, "additionalProperties": ref},
+            "ports": {"type": "object", "propertyNames": {"pattern": _IDENT_PATTERN}, "additionalProperties": ref},
             "placements": {
                 "type": "object",
                 "additionalProperties": {

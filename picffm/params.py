@@ -32,14 +32,15 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from .errors import NetlistError, ParamsError
-from .netlist import atomic_write_text, dump_document, read_document
+from .atomic import atomic_write_text
+from .documents import DocumentError, check_tree, dump_document, read_document
+from .errors import ParamsError
 
 __all__ = ["ParamFile", "load_params", "save_params", "validate_params", "PARAM_KEYS"]
 
 #: top-level keys of a parameter file
 PARAM_KEYS = ("params", "info")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch (``$`` accepts a trailing newline)
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
         raise ParamsError(w + f"'params' must be a mapping instance -> {{setting: value}}, got {type(raw).__name__}")
     params: dict[str, Mapping[str, Any]] = {}
     for name, values in raw.items():
-        if not isinstance(name, str) or not _IDENT.match(name):
+        if not isinstance(name, str) or not _IDENT.fullmatch(name):
             raise ParamsError(w + f"params: instance name {name!r} is not an identifier (letters, digits, _)")
         if values is None:
             values = {}
@@ -110,7 +111,7 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
                               f"got {type(values).__name__}")
         checked = {}
         for key, value in values.items():
-            if not isinstance(key, str) or not _IDENT.match(key):
+            if not isinstance(key, str) or not _IDENT.fullmatch(key):
                 raise ParamsError(w + f"params of {name!r}: setting name {key!r} is not an identifier")
             value = _scalar(value)
             if isinstance(value, int) and not isinstance(value, bool):
@@ -132,15 +133,16 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
         info = {}
     if not isinstance(info, Mapping):
         raise ParamsError(w + f"'info' must be a mapping, got {type(info).__name__}")
+    try:
+        check_tree(info, w + "info")  # free-form: bounded (no alias bomb), plain types only
+    except DocumentError as exc:
+        raise ParamsError(str(exc)) from None
     return ParamFile(MappingProxyType(params), MappingProxyType(dict(_plain(info))), source)
 
 
 def load_params(path: str | os.PathLike) -> ParamFile:
     """Read and check a parameter file (YAML or JSON by extension)."""
-    try:
-        doc = read_document(path, what="parameter")
-    except NetlistError as exc:  # unreadable / unparsable file: same message, params error
-        raise ParamsError(str(exc)) from None
+    doc = read_document(path, "parameter", ParamsError)
     return validate_params(doc, source=str(path))
 
 
@@ -157,11 +159,7 @@ def save_params(path: str | os.PathLike, params: Mapping[str, Mapping[str, Any]]
     if info:
         doc["info"] = _plain(info)
     pf = validate_params(doc, source=str(path))
-    try:
-        text = dump_document(pf.to_dict(), path)
-    except NetlistError as exc:
-        raise ParamsError(str(exc)) from None
-    atomic_write_text(path, text)
+    atomic_write_text(path, dump_document(pf.to_dict(), path, ParamsError))
     return pf
 
 

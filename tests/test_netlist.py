@@ -256,8 +256,13 @@ def test_integer_beyond_float_range_is_out_of_range(tmp_path):
     (tmp_path / "big.pic.yml").write_text(
         "instances:\n  a: {component: phase_shifter, settings: {phi: " + "9" * 400 + "}}\n"
         "ports: {i: 'a,o1', o: 'a,o2'}\n")
-    with pytest.raises(NetlistError, match="setting 'phi' = inf is out of range"):
+    with pytest.raises(NetlistError, match="line 2: integer with 400 digits is beyond the limit of "
+                       "9223372036854775807"):
         load_netlist(tmp_path / "big.pic.yml")
+    doc = {"instances": {"a": {"component": "phase_shifter", "settings": {"phi": 10**400}}},
+           "ports": {"i": "a,o1", "o": "a,o2"}}
+    with pytest.raises(NetlistError, match="setting 'phi' = inf is out of range"):
+        Netlist.from_dict(doc)  # the library route converts and range-checks
 
 
 @pytest.mark.parametrize("suffix", [".pic.yml", ".json"])

@@ -57,13 +57,13 @@ import dataclasses
 import json
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..atomic import atomic_write_text
+from ..documents import TOML_SUFFIXES, read_document
 from ..errors import SpecError
-from ..netlist import atomic_write_text
 
 __all__ = [
     "CouplerSpec",
@@ -291,12 +291,17 @@ def _check_value(key: str, value: Any, meta: Mapping, w: str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise bad
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SpecError(f"{w}{key} = {value!r} out of range; valid: {_range_text(meta)}")
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the float range
+        raise SpecError(f"{w}{key}: an integer of {len(str(abs(value)))} digits is out of range; "
+                        f"valid: {_range_text(meta)}") from None
     if meta["kind"] is int:
-        if isinstance(value, float) and not value.is_integer():
+        if not value.is_integer():
             raise bad
         value = int(value)
-    else:
-        value = float(value)
     if not math.isfinite(value) or not meta["low"] <= value <= meta["high"]:
         raise SpecError(f"{w}{key} = {value!r} out of range; valid: {_range_text(meta)}")
     return value
@@ -335,21 +340,7 @@ def spec_from_dict(doc: Any, source: str | None = None, name: str | None = None)
 def load_spec(path: str | os.PathLike) -> ChipSpec:
     """Read a chip spec file (``.toml`` or ``.json``) with clear errors."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in SPEC_SUFFIXES:
-        raise SpecError(f"{path}: unknown chip spec file type {suffix or '(none)'!r}; use .toml or .json")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
-    try:
-        doc = tomllib.loads(text) if suffix == ".toml" else json.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{path}: invalid TOML: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+    doc = read_document(path, "chip spec", SpecError, suffixes=TOML_SUFFIXES + (".json",))
     return spec_from_dict(doc, source=str(path), name=path.name)
 
 
@@ -370,9 +361,27 @@ def save_spec(spec: ChipSpec, path: str | os.PathLike) -> None:
     atomic_write_text(path, text)
 
 
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string: quotes, backslashes and control characters
+    escaped (a name can never start a new line or key); unencodable surrogates
+    (undecodable bytes of a file name) become U+FFFD."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        elif 0xD800 <= code <= 0xDFFF:
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
 def _toml_value(v: Any) -> str:
     if isinstance(v, str):
-        return json.dumps(v)  # a basic TOML string is a JSON string for our plain names
+        return toml_string(v)
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, int):
@@ -381,7 +390,7 @@ def _toml_value(v: Any) -> str:
 
 
 def _to_toml(doc: Mapping, name: str) -> str:
-    lines = [f"# picffm chip spec ({name}); units and ranges: picffm chip presets --fields"]
+    lines = [f"# picffm chip spec {toml_string(name)}; units and ranges: picffm chip presets --fields"]
     lines += [f"{k} = {_toml_value(v)}" for k, v in doc.items() if not isinstance(v, Mapping)]
     for sec, values in doc.items():
         if isinstance(values, Mapping):

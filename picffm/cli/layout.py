@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import LayoutError
-from ..netlist import load_netlist, read_document
+from ..documents import read_document
+from ..netlist import load_netlist
 from .common import emit_json
 
 EXIT_CHECK_FAILED = 1
@@ -40,7 +41,7 @@ def _load_options(path: str | None):
 
     if not path:
         return LayoutOptions(), DEFAULT_RULES
-    doc = read_document(path, "layout options")
+    doc = read_document(path, "layout options", LayoutError)
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):

@@ -83,6 +83,18 @@ class LayoutOptions:
 
 _NAMES = tuple(f.name for f in fields(LayoutOptions))
 
+#: largest length option (um): 10 cm, beyond any reticle (26 x 33 mm)
+MAX_LENGTH_UM = 1e5
+#: option -> (lowest, highest) where the generic (0, MAX_LENGTH_UM] does not apply
+RANGES = {
+    "gc_teeth": (1, 1000),
+    # a tenth of the 1 nm GDS grid at the fine end: finer chords only multiply the vertices
+    "arc_tolerance": (1e-4, 1.0),
+    "max_bend_angle_deg": (0.0, 90.0),
+    "gc_half_angle_deg": (0.0, 60.0),
+    "gc_fill": (0.0, 1.0),
+}
+
 
 def options_from_dict(doc: Mapping[str, Any] | None, base: LayoutOptions | None = None) -> LayoutOptions:
     """Options updated from a mapping; unknown keys and non-numbers raise LayoutError."""
@@ -92,8 +104,8 @@ def options_from_dict(doc: Mapping[str, Any] | None, base: LayoutOptions | None 
     if bad:
         raise LayoutError(f"unknown layout option {bad[0]!r}; valid options: {', '.join(_NAMES)}")
     for k, v in doc.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise LayoutError(f"layout option {k!r} must be a finite number (um), got {v!r}")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
+            raise LayoutError(f"layout option {k!r} must be a finite number (um), got {_show(v)}")
         if k == "gc_teeth":
             if v != int(v):
                 raise LayoutError(f"layout option 'gc_teeth' must be an integer, got {v!r}")
@@ -103,14 +115,31 @@ def options_from_dict(doc: Mapping[str, Any] | None, base: LayoutOptions | None 
     return replace(base, **doc)
 
 
+def _finite(v) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
+def _show(v) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else f"{text[:12]}... ({len(text)} characters)"
+
+
 def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
     """Raise :class:`LayoutError` if the options cannot be drawn within the rules."""
     default = LayoutOptions()
     for name in _NAMES:
         v = getattr(o, name)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise LayoutError(f"layout option {name} = {v!r} is impossible: valid values are numbers > 0 "
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v) or v <= 0:
+            raise LayoutError(f"layout option {name} = {_show(v)} is impossible: valid values are numbers > 0 "
                               f"(default {getattr(default, name)!r})")
+        low, high = RANGES.get(name, (0.0, MAX_LENGTH_UM))
+        if not low <= v <= high:
+            unit = "" if name in ("gc_teeth", "gc_fill") else (" deg" if name.endswith("_deg") else " um")
+            raise LayoutError(f"layout option {name} = {v:g}{unit} is beyond the limit: valid {low:g} .. {high:g}"
+                              f"{unit} (default {getattr(default, name)!r})")
 
     def need(cond: bool, msg: str) -> None:
         if not cond:

@@ -24,7 +24,6 @@ below ``min_bend_radius - nominal_width/2`` is a violation.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields, replace
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -50,8 +49,9 @@ class Rule:
         for f in ("min_width", "min_spacing", "min_bend_radius", "nominal_width"):
             v = getattr(self, f)
             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))
-                                  or not math.isfinite(v) or v <= 0):
-                raise LayoutError(f"rule {f} of layer {self.layer!r} must be a number > 0 (um), got {v!r}")
+                                  or not v > 0 or not v <= MAX_RULE_UM):
+                raise LayoutError(f"rule {f} of layer {self.layer!r} must be a number in (0, {MAX_RULE_UM:g}] um, "
+                                  f"got {v!r}")
         if self.min_bend_radius is not None and self.nominal_width is None:
             raise LayoutError(f"layer {self.layer!r}: a min_bend_radius rule needs the nominal_width")
 
@@ -62,6 +62,9 @@ class Rule:
             return None
         return self.min_bend_radius - self.nominal_width / 2
 
+
+#: largest rule value (um): 10 cm, beyond any reticle
+MAX_RULE_UM = 1e5
 
 #: layer name -> Rule
 Rules = Mapping[str, Rule]
@@ -86,6 +89,9 @@ def rules_from_dict(doc: Mapping[str, Any] | None, base: Rules = DEFAULT_RULES) 
     a value of ``null`` switches a check off.
     """
     out = dict(base)
+    if doc is not None and not isinstance(doc, Mapping):
+        raise LayoutError(f"rules must be a mapping of layer names ({', '.join(LAYERS)}) to rules, "
+                          f"got {type(doc).__name__}")
     for name, values in (doc or {}).items():
         if name not in LAYERS:
             raise LayoutError(f"rules: unknown layer {name!r}; valid layers: {', '.join(LAYERS)}")

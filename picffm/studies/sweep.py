@@ -18,12 +18,12 @@ the valid range. Command-line options override the file's values.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..documents import TOML_SUFFIXES, read_document
 from ..errors import ConfigError
 
 __all__ = ["DriftSweep", "AsymmetrySweep", "SWEEPS", "load_sweep", "parse_list"]
@@ -173,17 +173,11 @@ def load_sweep(study: str, path: str | os.PathLike | None = None,
 
 
 def _read_table(path: Path, study: str) -> Mapping[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            doc = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such sweep file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a sweep file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if path.suffix.lower() != ".toml":
+        raise ConfigError(f"{path}: unknown sweep file type {path.suffix or '(none)'!r}; use .toml")
+    if not path.exists():
+        raise ConfigError(f"{path}: no such sweep file")
+    doc = read_document(path, "sweep", ConfigError, suffixes=TOML_SUFFIXES)
     unknown = [k for k in doc if k not in SWEEPS]
     if unknown:
         raise ConfigError(f"{path}: unknown table or key {unknown[0]!r}; a sweep file holds the tables "
