@@ -80,10 +80,10 @@ class _Refused(Exception):
 # --------------------------------------------------------------- tree checks
 
 
-def check_tree(doc: Any, what: str = "document") -> None:
+def check_tree(doc: Any, what: str = "document", error: type[PicffmError] = DocumentError) -> None:
     """Check a plain-data tree against the document limits.
 
-    Raises :class:`DocumentError` (message starting with ``what``) for
+    Raises ``error`` (message starting with ``what``) for
     unsupported types (dates, sets, bytes, ...), non-scalar keys, nesting
     deeper than :data:`MAX_DEPTH`, integers beyond :data:`MAX_INT`, shared or
     recursive parts (YAML aliases) that add more than
@@ -93,24 +93,24 @@ def check_tree(doc: Any, what: str = "document") -> None:
     try:
         _check_tree(doc)
     except _Refused as exc:
-        raise DocumentError(f"{what}: {exc}") from None
+        raise error(f"{what}: {exc}") from None
 
 
 def _check_tree(doc: Any) -> None:
     sizes: dict[int, int] = {}  # id(container) -> values in its expanded form
     open_: set[int] = set()
-    distinct = 0
+    distinct = 0  # values visited (a shared container's values once)
 
     def walk(obj: Any, depth: int, where: str) -> int:
         nonlocal distinct
-        if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        if isinstance(obj, bool) or obj is None or isinstance(obj, (str, float)):
+            distinct += 1
             return 1
         if isinstance(obj, int):
             if abs(obj) > MAX_INT:
                 raise _Refused(f"{where or 'value'}: integer with {len(str(abs(obj)))} digits is beyond the "
                                f"limit of {MAX_INT} (2**63 - 1) in magnitude")
-            return 1
-        if isinstance(obj, float):
+            distinct += 1
             return 1
         if not isinstance(obj, (Mapping, list, tuple)):
             raise _Refused(f"{where or 'value'}: {_kind(obj)} is not supported; a document holds mappings, "
@@ -253,7 +253,9 @@ def _check_nodes(root) -> None:
         node, depth, done = stack.pop()
         key = id(node)
         if isinstance(node, yaml.ScalarNode):
-            sizes[key] = 1
+            if key not in sizes:
+                sizes[key] = 1
+                distinct += 1
             continue
         if done:
             children = node.value if isinstance(node, yaml.SequenceNode) else [c for kv in node.value for c in kv]

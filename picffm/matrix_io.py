@@ -21,9 +21,12 @@ import numpy as np
 from .errors import PicffmError
 from .netlist import atomic_write_bytes, atomic_write_text
 
-__all__ = ["MATRIX_SUFFIXES", "MatrixFileError", "save_matrix", "load_matrix", "check_matrix_path"]
+__all__ = ["MATRIX_SUFFIXES", "MAX_MATRIX_ENTRIES", "MatrixFileError", "save_matrix", "load_matrix",
+           "check_matrix_path", "read_npy"]
 
 MATRIX_SUFFIXES = (".npy", ".csv")
+#: most entries of a matrix read from a file (4096 x 4096; 256 MiB as complex128)
+MAX_MATRIX_ENTRIES = 4096 * 4096
 
 
 class MatrixFileError(PicffmError):
@@ -41,6 +44,45 @@ def check_matrix_path(path: str | os.PathLike) -> str:
     if not parent.is_dir():
         raise MatrixFileError(f"{path}: directory {str(parent)!r} does not exist")
     return suffix
+
+
+def read_npy(path: str | os.PathLike, error: type[PicffmError]) -> np.ndarray:
+    """Read a numeric ``.npy`` array, checking its header before allocating.
+
+    The header's shape must hold at most :data:`MAX_MATRIX_ENTRIES` entries
+    and the file must be as long as the header says (a header claiming a huge
+    shape is refused without allocating it); object arrays (pickles) are
+    refused. Problems raise ``error`` naming the file.
+    """
+    try:
+        with open(path, "rb") as fh:
+            version = np.lib.format.read_magic(fh)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(fh)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(fh)
+            else:
+                raise ValueError(f".npy format version {version[0]}.{version[1]} is not supported; "
+                                 "write it with numpy.save")
+            data_at = fh.tell()
+            size = os.fstat(fh.fileno()).st_size
+    except (ValueError, OSError, EOFError) as exc:
+        raise error(f"{path}: cannot read as .npy: {' '.join(str(exc).split())}") from None
+    if dtype.hasobject or dtype.kind not in "biufc":
+        raise error(f"{path}: expected a numeric array, got dtype {dtype}")
+    entries = 1
+    for d in shape:
+        entries *= int(d)
+    if entries > MAX_MATRIX_ENTRIES:
+        raise error(f"{path}: the header claims shape {shape} ({entries} entries), beyond the limit of "
+                    f"{MAX_MATRIX_ENTRIES} entries (4096 x 4096)")
+    if size - data_at < entries * dtype.itemsize:
+        raise error(f"{path}: truncated: the header claims shape {shape} of {dtype} "
+                    f"({entries * dtype.itemsize} bytes) but the file holds {size - data_at}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise error(f"{path}: cannot read as .npy: {' '.join(str(exc).split())}") from None
 
 
 def _entry(z: complex) -> str:
@@ -80,7 +122,7 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
         raise MatrixFileError(f"{path}: no such file")
     try:
         if suffix == ".npy":
-            m = np.load(path, allow_pickle=False)
+            m = read_npy(path, MatrixFileError)
         else:
             m = np.loadtxt(path, delimiter=",", dtype=complex, ndmin=2)
     except (ValueError, OSError, EOFError) as exc:

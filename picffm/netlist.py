@@ -230,7 +230,7 @@ def _validate(doc: Any, source: str | None) -> Netlist:
                 raise NetlistError(w + f"placements of {name!r}: {key!r} must be {want}, got {value!r}")
         placements[name] = dict(raw)
     info = _mapping(doc.get("info", {}) or {}, "info", w)
-    documents.check_tree(info, w + "info")  # free-form: bounded (no alias bomb), plain types only
+    documents.check_tree(info, w + "info", NetlistError)  # free-form: bounded (no alias bomb), plain types only
     return Netlist(
         instances=MappingProxyType(instances),
         connections=MappingProxyType(connections),

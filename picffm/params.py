@@ -33,7 +33,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from .atomic import atomic_write_text
-from .documents import DocumentError, check_tree, dump_document, read_document
+from .documents import check_tree, dump_document, read_document
 from .errors import ParamsError
 
 __all__ = ["ParamFile", "load_params", "save_params", "validate_params", "PARAM_KEYS"]
@@ -133,10 +133,7 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
         info = {}
     if not isinstance(info, Mapping):
         raise ParamsError(w + f"'info' must be a mapping, got {type(info).__name__}")
-    try:
-        check_tree(info, w + "info")  # free-form: bounded (no alias bomb), plain types only
-    except DocumentError as exc:
-        raise ParamsError(str(exc)) from None
+    check_tree(info, w + "info", ParamsError)  # free-form: bounded (no alias bomb), plain types only
     return ParamFile(MappingProxyType(params), MappingProxyType(dict(_plain(info))), source)
 
 

@@ -156,7 +156,7 @@ def test_cli_presets(capsys):
     (["chip", "inspect", "--spec", "typcal"], "neither a preset"),
     (["chip", "inspect", "--spec", "{bad}"], "/bad.toml: unknown key 'coupler.kapa_std'"),
     (["chip", "inspect", "--spec", "{range}"], "range.toml: heater.dac_bits = 99 out of range; valid: integer in [0, 24]"),
-    (["chip", "inspect", "-n", "1"], "-n must be >= 2"),
+    (["chip", "inspect", "-n", "1"], "-n 1 is below the limit; valid: 2 .. 128"),
     (["chip", "inspect", "--window", "0"], "--window must be > 0"),
     (["chip", "spec", "mild", "-o", "{dir}/x.yaml"], "use .toml or .json"),
 ])

@@ -17,7 +17,8 @@ from pathlib import Path
 from ..chip.presets import PRESET_STATE, PRESETS, preset
 from ..chip.spec import SECTIONS, SPEC_SUFFIXES, ChipSpec, describe_fields, load_spec, save_spec
 from ..chip.stats import inspect_chip, protocol_fidelity
-from .common import CLIError, emit_json, table
+from .common import (MAX_INSPECT_MODES, MAX_SAMPLES, MAX_TIMES, CLIError, check_output, check_range,
+                     check_seed, emit_json, table)
 
 
 def register(subparsers) -> None:
@@ -70,20 +71,15 @@ def resolve_spec(value: str) -> ChipSpec:
     raise CLIError(f"--spec {value!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")
 
 
-def _check(name: str, value, low):
-    if value < low:
-        raise CLIError(f"{name} must be >= {low}, got {value}")
-
-
 def run_inspect(args) -> int:
-    _check("-n", args.n, 2)
-    _check("--samples", args.samples, 1)
-    _check("--times", args.times, 2)
-    _check("--drift-repeats", args.drift_repeats, 0)
-    if args.drift_repeats > 100000:
-        raise CLIError(f"--drift-repeats must be <= 100000, got {args.drift_repeats}")
+    check_range("-n", args.n, 2, MAX_INSPECT_MODES)
+    check_range("--samples", args.samples, 1, MAX_SAMPLES)
+    check_range("--times", args.times, 2, MAX_TIMES)
+    check_range("--drift-repeats", args.drift_repeats, 0, 100000)
+    check_seed("--seed", args.seed)
     if not args.window > 0:
         raise CLIError(f"--window must be > 0 s, got {args.window}")
+    check_range("--window", args.window, 0, 1e7, " s")
     spec = resolve_spec(args.spec)
     report = inspect_chip(spec, n=args.n, samples=args.samples, seed=args.seed, window_s=args.window,
                           n_times=args.times, drift_repeats=args.drift_repeats)
@@ -155,6 +151,7 @@ def run_spec(args) -> int:
         raise CLIError(f"{out}: unknown chip spec file type {out.suffix or '(none)'!r}; use .toml or .json")
     if not out.parent.is_dir():
         raise CLIError(f"{out}: directory {str(out.parent)!r} does not exist")
+    check_output(out, {"the spec file read": None if args.spec in PRESETS else args.spec})
     save_spec(spec, out)
     print(f"wrote {out}: chip spec {spec.name}")
     return 0

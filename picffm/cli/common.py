@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..documents import finite_or_none
 from ..errors import PicffmError
 
 EXIT_OK = 0
 EXIT_USER = 2  # bad input, bad option, missing file
+EXIT_INTERNAL = 1  # a bug in picffm (the top-level handler in main)
 EXIT_INTERRUPTED = 130
 
 
@@ -20,8 +23,12 @@ class CLIError(PicffmError):
 
 
 def emit_json(obj: Any) -> None:
-    """Print ``obj`` as JSON (numpy scalars and arrays converted)."""
-    print(json.dumps(obj, indent=2, default=_default))
+    """Print ``obj`` as JSON (numpy scalars and arrays converted).
+
+    JSON has no NaN or infinity: non-finite numbers are printed as ``null``,
+    so the output is always valid JSON.
+    """
+    print(json.dumps(finite_or_none(json.loads(json.dumps(obj, default=_default))), indent=2, allow_nan=False))
 
 
 def _default(o):
@@ -54,3 +61,72 @@ def _fmt(c: Any) -> str:
     if isinstance(c, float):
         return f"{c:.4g}"
     return str(c)
+
+
+# ------------------------------------------------------------------ limits
+# Every limit is listed in docs/limits.md with its reason.
+
+#: largest mesh size ``picffm mesh -n`` writes (1024 modes: 523,776 MZIs, about 1 min and 2 GB)
+MAX_MODES = 1024
+#: largest chip ``picffm chip inspect -n`` simulates
+MAX_INSPECT_MODES = 128
+#: most random matrices / matrix reads in one ``chip inspect``
+MAX_SAMPLES = 10_000
+MAX_TIMES = 10_000
+#: most seeds in one run, and the largest seed (numpy accepts any; int64 keeps files portable)
+MAX_SEEDS = 1000
+MAX_SEED = 2**63 - 1
+#: most worker processes
+MAX_WORKERS = 256
+
+
+def check_range(option: str, value: Any, low: float, high: float, unit: str = "") -> Any:
+    """Return ``value`` if ``low <= value <= high``; else raise :class:`CLIError` naming the option."""
+    if isinstance(value, float) and not np.isfinite(value):
+        raise CLIError(f"{option} {value} is not a finite number; valid: {low:g} .. {high:g}{unit}")
+    if not low <= value <= high:
+        what = "below" if value < low else "beyond"
+        raise CLIError(f"{option} {value} is {what} the limit; valid: {low:g} .. {high:g}{unit}")
+    return value
+
+
+def check_seed(option: str, value: int) -> int:
+    """A seed is an integer in 0 .. 2**63 - 1."""
+    if not 0 <= value <= MAX_SEED:
+        raise CLIError(f"{option} {value} is invalid; a seed is an integer in 0 .. {MAX_SEED} (2**63 - 1)")
+    return value
+
+
+def check_output(out: Any, inputs: dict[str, Any], option: str = "-o") -> None:
+    """Refuse an output path that is one of the inputs (it would be overwritten).
+
+    ``inputs`` maps a description (``"the netlist"``) to a path or ``None``.
+    Paths are compared after resolving symbolic links and ``..``; an existing
+    file reached through another name (a hard link) is caught too.
+    """
+    out_p = Path(out)
+    for what, path in inputs.items():
+        if path is None:
+            continue
+        p = Path(path)
+        same = out_p.resolve() == p.resolve()
+        if not same and out_p.exists() and p.exists():
+            try:
+                same = out_p.samefile(p)
+            except OSError:
+                same = False
+        if same:
+            raise CLIError(f"{option} {out}: is {what} ({path}); writing it would overwrite the input, "
+                           "choose another file name")
+
+
+def check_out_dir(path: Any, option: str = "--out") -> None:
+    """Refuse a run or study directory that is a file or lies below a file."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        raise CLIError(f"{option} {path}: not writable: it is a file, not a directory")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise CLIError(f"{option} {path}: not writable: {parent} is a file, not a directory")
+            break

@@ -3,18 +3,25 @@
 Every command module exposes ``register(subparsers)``, which adds its parser
 and sets ``func`` to a callable ``func(args) -> int`` (exit code). Errors
 derived from :class:`picffm.errors.PicffmError`, missing files and bad options
-become a one-line message and exit code 2; Ctrl-C exits with 130.
+become a one-line message and exit code 2; Ctrl-C exits with 130. Anything
+else is a picffm bug: one line naming the exception, a hint to report it and
+exit code 1 (set ``PICFFM_DEBUG=1`` for the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from .. import __version__
 from ..errors import PicffmError
-from .common import EXIT_INTERRUPTED, EXIT_USER, fail
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, fail
+
+#: where to report an internal error (printed with it)
+REPORT_HINT = ("this is a bug in picffm: please report it with the command line and input files "
+               "(PICFFM_DEBUG=1 shows the traceback)")
 
 #: command modules, in help order (each registers one or more subcommands)
 COMMAND_MODULES = ("mesh", "validate", "compile_", "program", "chip", "train", "study", "layout", "freespace")
@@ -53,14 +60,31 @@ def main(argv: list[str] | None = None) -> int:
         return fail("interrupted", EXIT_INTERRUPTED)
     except PicffmError as exc:
         return fail(str(exc))
+    except BrokenPipeError:
+        return 0
     except FileNotFoundError as exc:
         return fail(f"{exc.filename}: no such file")
     except PermissionError as exc:
         return fail(f"{exc.filename}: permission denied")
     except IsADirectoryError as exc:
         return fail(f"{exc.filename}: is a directory")
-    except BrokenPipeError:
-        return 0
+    except NotADirectoryError as exc:
+        return fail(f"{exc.filename}: a part of this path is a file, not a folder")
+    except OSError as exc:  # disk full, read-only file system, ...: the environment, not the input
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}")
+    except Exception as exc:  # noqa: BLE001 - the one place that catches everything
+        if os.environ.get("PICFFM_DEBUG"):
+            raise
+        return internal_error(exc)
+
+
+def internal_error(exc: BaseException) -> int:
+    """Report an unexpected exception in one line; exit code :data:`EXIT_INTERNAL`."""
+    text = " ".join(str(exc).split())
+    if len(text) > 300:
+        text = text[:300] + " ..."
+    return fail(f"internal error: {type(exc).__name__}{': ' + text if text else ''}; {REPORT_HINT}", EXIT_INTERNAL)
 
 
 if __name__ == "__main__":  # pragma: no cover

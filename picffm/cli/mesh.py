@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..meshes import MESH_KINDS, mesh_netlist
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, save_netlist
-from .common import CLIError, emit_json
+from .common import MAX_MODES, CLIError, check_range, emit_json
 
 
 def register(subparsers) -> None:
@@ -18,13 +18,15 @@ def register(subparsers) -> None:
         "attenuators fully open). The file type follows the extension: .pic.yml/.yml/.yaml or .json.",
     )
     p.add_argument("kind", choices=MESH_KINDS, help="mesh kind")
-    p.add_argument("-n", "--modes", dest="n", type=int, required=True, metavar="N", help="number of modes (>= 2)")
+    p.add_argument("-n", "--modes", dest="n", type=int, required=True, metavar="N", help=f"number of modes (2 .. {MAX_MODES})")
     p.add_argument("-o", "--output", required=True, metavar="FILE", help="netlist file to write (.pic.yml or .json)")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    if args.n > MAX_MODES:  # below 2: the generator's own message
+        check_range("-n", args.n, 2, MAX_MODES)
     out = Path(args.output)
     if out.suffix.lower() not in YAML_SUFFIXES + JSON_SUFFIXES:
         raise CLIError(f"{out}: unknown netlist file type {out.suffix or '(none)'!r}; "

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import ParamsError, ProgrammingError
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
 from ..params import save_params
 from ..programming import load_target, program_matrix, relative_symmetry_error
-from .common import emit_json
+from .common import CLIError, check_output, emit_json
 
 ERROR_DEFINITION = "||M - target/scale||_F / ||target/scale||_F (M: ideal compiled mesh)"
+#: default largest relative error of a programmed mesh (exact decompositions reach ~1e-13)
+DEFAULT_TOLERANCE = 1e-6
 
 
 def register(subparsers) -> None:
@@ -32,6 +36,12 @@ def register(subparsers) -> None:
                    help="parameter file to write (.yml/.yaml or .json)")
     p.add_argument("--symmetrize", action="store_true",
                    help="symmetric core: program (T + T^T)/2 of a non-symmetric target instead of failing")
+    p.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, metavar="TOL",
+                   help=f"largest accepted relative error (default {DEFAULT_TOLERANCE:g}); a larger error (e.g. a "
+                   "netlist whose connections are not the mesh its names suggest) is an error, exit 2, nothing "
+                   "written")
+    p.add_argument("--allow-error", action="store_true",
+                   help="write the parameter file even if the error exceeds --tolerance (exit 0)")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)
 
@@ -43,6 +53,9 @@ def run(args) -> int:
                           "use .yml, .yaml or .json")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise ParamsError(f"{out}: directory {str(out.parent)!r} does not exist")
+    if not (args.tolerance >= 0 and args.tolerance <= 1e300):
+        raise CLIError(f"--tolerance {args.tolerance} is invalid; give a finite number >= 0")
+    check_output(out, {"the netlist": args.netlist, "the target": args.target})
     net = load_netlist(args.netlist)
     target = load_target(args.target)
     try:
@@ -50,6 +63,14 @@ def run(args) -> int:
     except ProgrammingError as exc:  # name the file for problems with the target itself
         msg = str(exc)
         raise ProgrammingError(f"{args.target}: {msg}" if msg.startswith("target") else msg) from None
+    if not np.isfinite(res.error) or not np.isfinite(res.scale):
+        raise ProgrammingError(f"{args.target}: programming {args.netlist} gave no finite error or scale "
+                               "(is the target numerically degenerate?); nothing written")
+    if res.error > args.tolerance and not args.allow_error:
+        raise ProgrammingError(
+            f"{args.netlist}: the programmed mesh misses the target by a relative error of {res.error:.3g}, above "
+            f"--tolerance {args.tolerance:g} (are its connections the {res.kind} mesh its instance names "
+            "suggest?); nothing written; --allow-error writes it anyway")
     symmetrized = bool(args.symmetrize and res.kind == "symmetric")
     n = res.schedule.n_modes
     info = {
@@ -57,6 +78,8 @@ def run(args) -> int:
         "n": n,
         "scale": res.scale,
         "relative_error": res.error,
+        "tolerance": args.tolerance,
+        "within_tolerance": bool(res.error <= args.tolerance),
         "netlist": str(args.netlist),
         "target": str(args.target),
         "symmetrized": symmetrized,

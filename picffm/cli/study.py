@@ -9,10 +9,14 @@ cluster (``--scheduler tcp://host:8786``). Every finished point is saved in
 
 from __future__ import annotations
 
+import re
 import sys
 
 from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, parse_list
-from .common import EXIT_INTERRUPTED, emit_json, table
+from .common import EXIT_INTERRUPTED, MAX_WORKERS, CLIError, check_out_dir, check_range, emit_json, table
+
+#: a Dask scheduler address: [protocol://]host:port (host a name, an IPv4 or a bracketed IPv6 address)
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})")
 
 
 def register(subparsers) -> None:
@@ -88,11 +92,23 @@ def _options(args) -> dict:
     return opts
 
 
+def _check_run_options(args) -> None:
+    check_out_dir(args.out, "--out")
+    if args.workers is not None:
+        check_range("--workers", args.workers, 1, MAX_WORKERS)
+    if args.scheduler is not None:
+        m = _ADDRESS.fullmatch(args.scheduler.strip())
+        if not m or not 1 <= int(m.group(1)) <= 65535:
+            raise CLIError(f"--scheduler {args.scheduler!r} is not a Dask scheduler address; "
+                           "give [tcp://]host:port, e.g. tcp://10.0.0.5:8786")
+
+
 def run(args) -> int:
     from ..studies import asymmetry, drift
     from ..studies.runner import run_study
 
     module = {"drift": drift, "asymmetry": asymmetry}[args.study]
+    _check_run_options(args)
     sweep = load_sweep(args.study, args.sweep, _options(args))
     try:
         res = run_study(module, sweep, args.out, workers=args.workers, scheduler=args.scheduler,

@@ -15,7 +15,7 @@ from ..training.config import METHODS, TrainConfig
 from ..training.optim import OPTIMIZERS
 from ..training.run import (DEFAULT_METHODS, DEFAULT_SPECS, Experiment, default_workers, resolve_spec,
                             run_experiment)
-from .common import EXIT_INTERRUPTED, CLIError, emit_json
+from .common import EXIT_INTERRUPTED, MAX_SEEDS, MAX_WORKERS, CLIError, check_out_dir, check_seed, emit_json
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -66,18 +66,24 @@ def register(subparsers) -> None:
 
 
 def _seeds(text: str) -> tuple[int, ...]:
+    bad = f"--seeds {text!r} is invalid; give a count 1 .. {MAX_SEEDS} or a comma list of seeds >= 0"
     try:
-        if "," not in text:
-            n = int(text)
-            if n < 1:
-                raise ValueError
-            return tuple(range(n))
-        seeds = tuple(int(s) for s in text.split(",") if s.strip())
+        values = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise CLIError(f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0") from None
-    if not seeds or any(s < 0 for s in seeds):
-        raise CLIError(f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0")
-    return seeds
+        raise CLIError(bad) from None
+    if "," not in text:
+        if len(values) != 1 or values[0] < 1:
+            raise CLIError(bad)
+        if values[0] > MAX_SEEDS:
+            raise CLIError(f"--seeds {values[0]} is beyond the limit of {MAX_SEEDS} seeds")
+        return tuple(range(values[0]))
+    if not values or any(s < 0 for s in values):
+        raise CLIError(bad)
+    if len(values) > MAX_SEEDS:
+        raise CLIError(f"--seeds: {len(values)} seeds is beyond the limit of {MAX_SEEDS}")
+    for s in values:
+        check_seed("--seeds", s)
+    return tuple(values)
 
 
 def _workers(text: str | None) -> int:
@@ -87,8 +93,8 @@ def _workers(text: str | None) -> int:
         n = int(text)
     except ValueError:
         n = 0
-    if n < 1:
-        raise CLIError(f"--workers {text!r} is invalid; give an integer >= 1 (1 = serial)")
+    if not 1 <= n <= MAX_WORKERS:
+        raise CLIError(f"--workers {text!r} is invalid; give an integer in 1 .. {MAX_WORKERS} (1 = serial)")
     return n
 
 
@@ -122,6 +128,7 @@ def run_iris(args) -> int:
         exp = _experiment(args)
         out = Path(args.out or f"runs/iris-{time.strftime('%Y%m%d-%H%M%S')}")
         resume = False
+    check_out_dir(out, "--resume" if resume else "--out")
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - declared dependency

@@ -16,6 +16,10 @@ __all__ = ["as_target", "unitarity_error", "relative_symmetry_error", "check_uni
 
 #: default tolerance on ||U U^H - I||_F for targets of unitary meshes
 UNITARY_TOL = 1e-8
+#: range of the largest entry magnitude of a nonzero target: the decompositions
+#: square and sum entries, which overflows near 1e154 and loses every digit to
+#: subnormals near 1e-154; the mesh implements target/scale, so rescale instead
+TARGET_MAGNITUDE = (1e-100, 1e100)
 
 
 def as_target(target, n: int, what: str = "target") -> np.ndarray:
@@ -36,6 +40,12 @@ def as_target(target, n: int, what: str = "target") -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         i, j = np.argwhere(~np.isfinite(arr))[0]
         raise ProgrammingError(f"{what} has a non-finite entry {arr[i, j]} at row {i}, column {j}")
+    peak = float(np.max(np.abs(arr))) if arr.size else 0.0
+    low, high = TARGET_MAGNITUDE
+    if peak != 0.0 and not low <= peak <= high:
+        raise ProgrammingError(f"{what}'s largest entry magnitude {peak:.3g} is outside the supported range "
+                               f"{low:g} .. {high:g}; rescale the target (a symmetric or SVD mesh implements "
+                               "target / ||target||_2 anyway)")
     return arr
 
 

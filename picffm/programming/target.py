@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ProgrammingError
+from ..matrix_io import MAX_MATRIX_ENTRIES, read_npy
 
 __all__ = ["load_target", "TARGET_SUFFIXES"]
 
@@ -41,10 +42,7 @@ def load_target(path: str | os.PathLike) -> np.ndarray:
     if path.is_dir():
         raise ProgrammingError(f"{path}: is a directory, not a matrix file")
     if suffix == ".npy":
-        try:
-            arr = np.load(path, allow_pickle=False)
-        except (ValueError, OSError, EOFError) as exc:
-            raise ProgrammingError(f"{path}: cannot read as .npy: {' '.join(str(exc).split())}") from None
+        arr = read_npy(path, ProgrammingError)
         if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
             raise ProgrammingError(f"{path}: expected a numeric array, got dtype {getattr(arr, 'dtype', '?')}")
         if arr.ndim != 2:
@@ -81,6 +79,9 @@ def _read_csv(path: Path) -> np.ndarray:
         elif len(row) != width:
             raise ProgrammingError(f"{path}: line {lineno} has {len(row)} entries but the first row has {width}")
         rows.append(row)
+        if len(rows) * width > MAX_MATRIX_ENTRIES:
+            raise ProgrammingError(f"{path}: line {lineno}: more than the limit of {MAX_MATRIX_ENTRIES} entries "
+                                   "(4096 x 4096)")
     if not rows:
         raise ProgrammingError(f"{path}: no matrix rows (empty file or only comments)")
     return np.array(rows, dtype=complex)

@@ -213,8 +213,8 @@ def _dask_client(scheduler: Any):
         raise ConfigError(f"--scheduler must be an address like tcp://host:8786, got {scheduler!r}")
     try:
         return Client(scheduler, timeout="10s"), True
-    except (OSError, TimeoutError) as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
+        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {' '.join(str(exc).split())}") from None
 
 
 def _run_dask(todo: list[Task], scheduler: Any, finish) -> None:
