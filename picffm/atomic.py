@@ -1,57 +1,132 @@
-"""Atomic file writes: a temporary file in the target's folder, then a rename.
+"""Atomic, durable file writes and a symlink-safe writability probe.
 
-A reader (or an interrupted run) never sees a half-written file: it finds
-either the old file or the complete new one. New files get the usual
+A write goes to a temporary file created exclusively in the target's folder
+(``O_CREAT | O_EXCL | O_NOFOLLOW``: it never opens an existing file or follows
+a symbolic link planted under its name), is flushed to disk with ``fsync``,
+then renamed over the target; the folder is fsynced after the rename. A
+reader (or an interrupted run, or a power cut) finds either the old file or
+the complete new one, never a half-written file. New files get the usual
 permissions (``0666 & ~umask``); a replaced file keeps its mode.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "probe_writable"]
+
+#: flags of every temporary or probe file: exclusive creation, no symlink followed
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _create_exclusive(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
+    """Create a new, empty file with a random name in ``folder``; return (fd, path)."""
+    for _ in range(100):
+        name = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(name, _EXCLUSIVE, 0o600), str(name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{folder}: cannot create a temporary file (100 names taken)")
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:  # e.g. a platform without directory handles
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _commit(fd: int, tmp: str, path: Path) -> None:
+    """fsync and chmod the open temporary file, rename it over ``path``, fsync the folder."""
+    os.fchmod(fd, _mode_for(path))
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(tmp, path)
+    _fsync_folder(path.parent)
+
+
+def _discard(fd: int | None, tmp: str) -> None:
+    if fd is not None:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path beside ``path``; on success rename it over ``path``.
 
-    For writers that want a file name (e.g. ``gdstk.Library.write_gds``). On an
-    exception (Ctrl-C included) the temporary file is removed and ``path`` is
-    left untouched.
+    For writers that want a file name (e.g. ``gdstk.Library.write_gds``): the
+    file is created exclusively first, the writer reopens it by name, and it
+    is reopened without following links for the fsync. On an exception
+    (Ctrl-C included) the temporary file is removed and ``path`` is left
+    untouched.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp")
     os.close(fd)
+    fd = None
     try:
         yield tmp
-        try:
-            mode = path.stat().st_mode & 0o7777
-        except OSError:
-            mode = 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        fd = os.open(tmp, os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+        _commit(fd, tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _discard(fd, tmp)
         raise
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write bytes to ``path`` atomically."""
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        fh.write(data)
+    """Write bytes to ``path`` atomically and durably (through the exclusive file's own descriptor)."""
+    path = Path(path)
+    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        _commit(fd, tmp, path)
+    except BaseException:
+        _discard(fd, tmp)
+        raise
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     """Write UTF-8 text to ``path`` atomically."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def probe_writable(folder: str | os.PathLike) -> None:
+    """Raise ``OSError`` unless a new file can be created in ``folder``.
+
+    The probe file has a random name, is created exclusively without
+    following links (a symlink planted in the folder is never opened, so its
+    target is never truncated) and is removed again.
+    """
+    fd, name = _create_exclusive(Path(folder), ".write-test.", "")
+    os.close(fd)
+    os.unlink(name)
 
 
 def _umask() -> int:

@@ -28,3 +28,40 @@ def test_new_file_gets_usual_permissions_and_replacement_keeps_mode(tmp_path):
     os.chmod(target, 0o640)
     atomic_write_text(target, "y")
     assert target.read_text() == "y" and target.stat().st_mode & 0o777 == 0o640
+
+
+def test_probe_and_temporary_files_never_follow_symlinks(tmp_path, monkeypatch):
+    import secrets
+
+    from picffm import atomic
+    from picffm.atomic import atomic_write_bytes, probe_writable
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    out = tmp_path / "run"
+    out.mkdir()
+    os.symlink(victim, out / ".write-test")  # the old fixed probe name
+    names = iter(["planted", "fresh", "planted", "fresh2"])
+    monkeypatch.setattr(secrets, "token_hex", lambda n: next(names))
+    os.symlink(victim, out / ".write-test.planted")
+    os.symlink(victim, out / ".a.txt.planted.tmp")
+    probe_writable(out)  # skips the planted name, creates and removes a fresh file
+    atomic_write_bytes(out / "a.txt", b"new")
+    assert victim.read_text() == "keep me"
+    assert (out / "a.txt").read_bytes() == b"new"
+    assert sorted(os.listdir(out)) == [".a.txt.planted.tmp", ".write-test", ".write-test.planted", "a.txt"]
+    assert atomic._EXCLUSIVE & os.O_EXCL and atomic._EXCLUSIVE & os.O_NOFOLLOW
+
+
+def test_writes_are_fsynced_before_the_rename(tmp_path, monkeypatch):
+    events = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    atomic_write_text(tmp_path / "a.txt", "x")
+    with atomic_path(tmp_path / "b.bin") as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(b"y")
+    # file data before the rename, the folder after it
+    assert events == ["fsync", "replace", "fsync"] * 2
+    assert (tmp_path / "b.bin").read_bytes() == b"y"

@@ -45,6 +45,8 @@ import numpy as np
 from ..chip import ChipSpec, load_spec, preset
 from ..chip.presets import PRESETS
 from ..errors import ConfigError, SpecError
+from ..atomic import probe_writable
+from ..documents import read_document
 from ..netlist import atomic_write_bytes, atomic_write_text
 from .config import METHODS, TrainConfig, config_from_dict
 from .network import LayerState, evaluate
@@ -314,9 +316,7 @@ def _check_out_dir(out: Path) -> None:
         out.mkdir(parents=True, exist_ok=True)
         (out / "units").mkdir(exist_ok=True)
         (out / "checkpoints").mkdir(exist_ok=True)
-        probe = out / ".write-test"
-        probe.write_text("")
-        probe.unlink()
+        probe_writable(out)  # exclusive, never through a planted symlink
     except OSError as exc:
         raise ConfigError(f"output directory {str(out)!r} is not writable: {exc.strerror or exc}") from None
 
@@ -357,8 +357,10 @@ def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bo
         if not cfg_path.is_file():
             raise ConfigError(f"cannot resume: {str(cfg_path)!r} not found (not a picffm train run directory)")
         try:
-            exp = Experiment.from_dict(json.loads(cfg_path.read_text()))
-        except (ValueError, KeyError, TypeError) as exc:
+            exp = Experiment.from_dict(read_document(cfg_path, "run config", ConfigError, suffixes=(".json",)))
+        except ConfigError:
+            raise
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise ConfigError(f"cannot resume: {cfg_path} is not a valid run config ({exc})") from None
     elif exp is None:
         raise ConfigError("no experiment given")
