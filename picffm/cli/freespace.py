@@ -36,6 +36,34 @@ def register(subparsers) -> None:
     _common(f, "runs/focus-YYYYmmdd-HHMMSS", resume=False)
     f.set_defaults(func=run_focus_cmd)
 
+    from ..freespace.ffm import ACTIVATIONS
+
+    c = sub.add_parser("classify", help="diffractive image classifier: ideal vs in silico deployed vs FFM",
+                       description="Train a diffractive network of phase masks (1-8 layers; each stage an SLM, "
+                       "free space and a camera, an electronic nonlinearity between stages) to classify images: "
+                       "on the ideal system (ideal), deployed from it onto the imperfect system (insilico), and "
+                       "on the imperfect system itself by fully forward mode training (ffm). Default data: "
+                       "scikit-learn's 8 x 8 digits (shipped); --data reads MNIST or Fashion-MNIST from local "
+                       "IDX files or an NPZ (never downloaded). Writes a run directory (config.json, "
+                       "metrics.json, history.csv, units/, PNG plots); Ctrl-C stops with finished units saved, "
+                       "--resume continues.")
+    c.add_argument("--layers", default="2", metavar="L[,L...]", help="number(s) of layers, 1..8 (default 2)")
+    c.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 8)")
+    c.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 32)")
+    c.add_argument("--lr", type=float, default=None, metavar="RAD", help="Adam step size in rad (default 0.1)")
+    c.add_argument("--activation", choices=ACTIVATIONS, default=None,
+                   help="electronic activation between stages (default intensity)")
+    c.add_argument("--data", default=None, metavar="DIR|FILE.npz",
+                   help="local MNIST-format data: a directory of the four IDX files (.gz or not) or an NPZ with "
+                   "x_train, y_train, x_test, y_test (default: scikit-learn's digits)")
+    c.add_argument("--train-samples", type=int, default=None, metavar="N", help="use N training samples (default all)")
+    c.add_argument("--test-samples", type=int, default=None, metavar="N", help="use N test samples (default all)")
+    c.add_argument("--workers", default=None, metavar="N",
+                   help="worker processes for the independent units (default: all cores; 1: serial); "
+                   "results are identical for any N")
+    _common(c, "runs/classify-YYYYmmdd-HHMMSS", resume=True)
+    c.set_defaults(func=run_classify_cmd)
+
 
 def _common(p, default_out: str, *, resume: bool) -> None:
     p.add_argument("--seeds", default="1", metavar="N|S,S,...",
@@ -85,5 +113,66 @@ def run_focus_cmd(args) -> int:
         emit_json({**summary, "run_dir": str(out)})
     else:
         print(format_focus(summary))
+        print(f"\nrun directory: {out} ({summary['elapsed_s']:.1f} s)")
+    return 0
+
+
+def _int_list(text: str, option: str, lo: int, hi: int) -> tuple[int, ...]:
+    try:
+        vals = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        vals = ()
+    if not vals or any(not lo <= v <= hi for v in vals) or len(set(vals)) != len(vals):
+        raise CLIError(f"{option} {text!r} is invalid; give distinct integers {lo}..{hi}, comma separated")
+    return vals
+
+
+def _workers(text: str | None) -> int:
+    from ..freespace.classify_run import default_workers
+
+    if text is None:
+        return default_workers()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise CLIError(f"--workers {text!r} is invalid; give an integer >= 1 (1 = serial)")
+    return n
+
+
+def run_classify_cmd(args) -> int:
+    from ..freespace.classify import ClassifyConfig
+    from ..freespace.classify_run import format_classify, run_classify
+
+    workers = _workers(args.workers)
+    if args.resume:
+        given = [o for o, v in (("--layers", args.layers if args.layers != "2" else None), ("--epochs", args.epochs),
+                                ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),
+                                ("--activation", args.activation), ("--train-samples", args.train_samples),
+                                ("--test-samples", args.test_samples), ("--out", args.out),
+                                ("--seeds", args.seeds if args.seeds != "1" else None),
+                                ("--force", args.force or None)) if v is not None]
+        if given:
+            raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")
+        config, out = None, args.resume
+    else:
+        over = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("lr", args.lr),
+                                  ("activation", args.activation), ("train_samples", args.train_samples),
+                                  ("test_samples", args.test_samples)) if v is not None}
+        config = ClassifyConfig(layers=_int_list(args.layers, "--layers", 1, 8), seeds=seeds_option(args.seeds),
+                                data=args.data, **over)
+        out = args.out or f"runs/classify-{time.strftime('%Y%m%d-%H%M%S')}"
+    try:
+        summary = run_classify(config, out, resume=bool(args.resume), force=args.force, workers=workers,
+                               progress=_progress(args))
+    except KeyboardInterrupt:
+        print(f"picffm: interrupted; finished units are in {out}; continue with "
+              f"'picffm freespace classify --resume {out}'", file=sys.stderr)
+        return 130
+    if args.json:
+        emit_json({**summary, "run_dir": str(out)})
+    else:
+        print(format_classify(summary))
         print(f"\nrun directory: {out} ({summary['elapsed_s']:.1f} s)")
     return 0

@@ -19,6 +19,13 @@ backwards and no model of the optics is used: the error crosses the same
 free space as the data (distance errors included) and ``a_d`` is measured
 (aberrations, fill factor and encoding errors included).
 
+**The SLM's own static phase.** The error is displayed on the same SLM as
+the data, so a static phase of the SLM plane (backplane curvature, the phase
+response at zero setting) would multiply it too. :func:`flat_response`
+measures that phase through the protocol (a uniform field with a flat mask,
+read by the monitor: one pass per stage) and the error pass displays
+``conj(g)`` times its conjugate. On the ideal system it is 1.
+
 **Error for the previous stage.** ``dL/dx* = conj(t) conj(P^T conj(g)) =
 conj(t v)``: display ``v`` with the mask on and read the monitor (``t v``),
 then conjugate (a second error pass, stages after the first only). Passes
@@ -47,7 +54,8 @@ from .grid import Grid
 from .system import DiffractiveSystem
 
 __all__ = ["ACTIVATIONS", "activate", "activation_backward", "mask_gradient", "Readout", "detector_masks",
-           "forward", "ffm_gradients"]
+           "forward", "ffm_gradients",
+           "flat_response"]
 
 ACTIVATIONS = ("intensity", "linear")
 
@@ -132,6 +140,18 @@ class Readout:
         return loss, g, np.argmax(p_c, axis=1)
 
 
+def flat_response(system: DiffractiveSystem) -> np.ndarray:
+    """Unit-modulus phase (n_stages, n, n) of each stage's SLM plane for a uniform input and a flat mask,
+    as read by the monitor (one pass per stage)."""
+    n = system.grid.n
+    out = np.ones((system.n_stages, n, n), dtype=complex)
+    for stage in range(system.n_stages):
+        a = system.send(stage, np.ones((1, n, n)), mask=False, monitor=True).leaving[0]
+        mag = np.abs(a)
+        out[stage] = np.where(mag > 1e-3 * mag.max(), a / np.where(mag > 0, mag, 1.0), 1.0)
+    return out
+
+
 def forward(system: DiffractiveSystem, x0: np.ndarray, activation: str, *, monitor: bool = False):
     """Data pass through every stage. Returns (readings per stage, final output fields)."""
     readings = []
@@ -144,18 +164,21 @@ def forward(system: DiffractiveSystem, x0: np.ndarray, activation: str, *, monit
 
 
 def ffm_gradients(system: DiffractiveSystem, x0: np.ndarray, labels: np.ndarray, readout: Readout,
-                  activation: str = "intensity") -> tuple[float, np.ndarray, np.ndarray]:
+                  activation: str = "intensity", flat: np.ndarray | None = None
+                  ) -> tuple[float, np.ndarray, np.ndarray]:
     """Loss, mask gradients (n_stages, n, n) and predictions by FFM: one data and one error pass per stage.
 
     Only the system's protocol is used (``send`` and the monitor), so the same
     code is exact backpropagation on an :class:`~picffm.freespace.system.IdealSystem`
-    and fully forward mode training on a simulated (or real) one.
+    and fully forward mode training on a simulated (or real) one. ``flat``:
+    the stages' :func:`flat_response` (measured once; ``None`` = 1).
     """
     readings, y = forward(system, x0, activation, monitor=True)
     loss, g, pred = readout.loss_and_grad(y, labels)
     grads = np.zeros((system.n_stages, *system.grid.shape))
     for stage in range(system.n_stages - 1, -1, -1):
-        v = system.send(stage, np.conj(g), mask=False).output  # P^T conj(g), sent forward
+        e = np.conj(g) if flat is None else np.conj(g) * np.conj(flat[stage])
+        v = system.send(stage, e, mask=False).output  # P^T conj(g), sent forward
         grads[stage] = mask_gradient(readings[stage].leaving, v)
         if stage > 0:
             g_x = np.conj(system.send(stage, v, mask=True, monitor=True).leaving)  # dL/dx_stage*

@@ -45,11 +45,11 @@ class Imperfections:
 
     misalignment_um: float = 2.0
     rotation_mrad: float = 1.0
-    distance_error_um: float = 300.0
+    distance_error_um: float = 500.0
     crosstalk_px: float = 0.25
     gamma_std: float = 0.05
     stroke_std: float = 0.03
-    aberration_rms_rad: float = 0.3
+    aberration_rms_rad: float = 1.0
 
     def __post_init__(self):
         for k, v in asdict(self).items():

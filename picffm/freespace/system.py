@@ -40,7 +40,8 @@ from .grid import Grid
 from .imperfections import NONE, Imperfections, SystemTruth, draw
 from .propagation import Propagator
 
-__all__ = ["DiffractiveDesign", "Reading", "DiffractiveSystem", "IdealSystem", "SimulatedSystem", "slm_transmission"]
+__all__ = ["DiffractiveDesign", "Reading", "DiffractiveSystem", "IdealSystem", "SimulatedSystem", "slm_transmission",
+           "warp_matrix"]
 
 TWO_PI = 2 * np.pi
 
@@ -148,20 +149,28 @@ class IdealSystem(_Base):
         return Reading(out, leaving) if monitor else Reading(out)
 
 
-def _warp(a: np.ndarray, shift_px: tuple[float, float], rotation: float) -> np.ndarray:
-    """Shift by ``(dx, dy)`` pixels and rotate about the centre real images (B, n, n) (bilinear)."""
-    if shift_px == (0.0, 0.0) and rotation == 0.0:
-        return a
-    n = a.shape[-1]
+def warp_matrix(n: int, shift_px: tuple[float, float], rotation: float):
+    """Sparse (n^2, n^2) bilinear-interpolation matrix of an image shift by ``(dx, dy)`` pixels and a
+    rotation (rad) about the grid centre: ``out.ravel() = W @ img.ravel()``, zero outside the image."""
+    import scipy.sparse as sp
+
     c, s = np.cos(rotation), np.sin(rotation)
-    rot = np.array([[c, -s], [s, c]])  # on (row = y, col = x)
-    ctr = np.full(2, (n - 1) / 2)
-    d = np.array([shift_px[1], shift_px[0]])
-    m2 = rot.T  # output(o) = input(R^T (o - c - d) + c)
-    m = np.eye(3)
-    m[1:, 1:] = m2
-    off = np.concatenate([[0.0], ctr - m2 @ (ctr + d)])
-    return ndi.affine_transform(a, m, offset=off, order=1, mode="constant", cval=0.0)
+    ctr = (n - 1) / 2
+    oy, ox = np.meshgrid(np.arange(n, dtype=float), np.arange(n, dtype=float), indexing="ij")
+    # source = R^T (o - c - d) + c on (row, col), R = [[c, -s], [s, c]] (scipy.ndimage's convention)
+    px, py = ox - ctr - shift_px[0], oy - ctr - shift_px[1]
+    sy, sx = c * py + s * px + ctr, -s * py + c * px + ctr
+    x0, y0 = np.floor(sx).astype(int), np.floor(sy).astype(int)
+    fx, fy = sx - x0, sy - y0
+    rows, cols, vals = [], [], []
+    out = np.arange(n * n).reshape(n, n)
+    for dy, dx, w in ((0, 0, (1 - fx) * (1 - fy)), (0, 1, fx * (1 - fy)), (1, 0, (1 - fx) * fy), (1, 1, fx * fy)):
+        xi, yi = x0 + dx, y0 + dy
+        ok = (xi >= 0) & (xi < n) & (yi >= 0) & (yi < n) & (w > 0)
+        rows.append(out[ok])
+        cols.append(yi[ok] * n + xi[ok])
+        vals.append(w[ok])
+    return sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n * n, n * n))
 
 
 def slm_transmission(phi: np.ndarray, slm: SLM, truth: SystemTruth, aberration_rad: np.ndarray,
@@ -176,9 +185,10 @@ def slm_transmission(phi: np.ndarray, slm: SLM, truth: SystemTruth, aberration_r
     crosstalk width to grid pixels.
     """
     phi = slm.quantise(phi)
-    phi = TWO_PI * truth.stroke * (phi / TWO_PI) ** truth.gamma
     sigma_px = truth.crosstalk_px * slm.pitch_um / (grid_pitch_um or slm.pitch_um)
     ff = slm.fill_factor
+    if truth.gamma != 1.0 or truth.stroke != 1.0:
+        phi = TWO_PI * truth.stroke * (phi / TWO_PI) ** truth.gamma
     if int(4 * sigma_px + 0.5) < 1:  # the blur's kernel is one pixel wide: no crosstalk on this grid
         t = ff * np.exp(1j * phi) + (1 - ff)
         if block > 1:
@@ -222,12 +232,18 @@ class SimulatedSystem(_Base):
         self._truth = draw(imperfections, design.grid, self.n_stages, build_rng)
         self._prop = [Propagator(design.grid, design.z_um + s.dz_um, design.pad, dtype=design.dtype)
                       for s in self._truth.stages]
+        p, n = design.grid.pitch_um, design.grid.n
+        self._warp = [None if (s.shift_um == (0.0, 0.0) and s.rotation_rad == 0.0) else
+                      warp_matrix(n, (s.shift_um[0] / p, s.shift_um[1] / p), s.rotation_rad).T.tocsr()
+                      for s in self._truth.stages]
 
     def _leaving(self, stage: int, unit: np.ndarray, mask: bool) -> np.ndarray:
         d, tr = self.design, self._truth
         st = tr.stages[stage]
-        p = d.grid.pitch_um
-        amp = _warp(d.amplitude_slm.quantise(np.abs(unit)), (st.shift_um[0] / p, st.shift_um[1] / p), st.rotation_rad)
+        amp = d.amplitude_slm.quantise(np.abs(unit))
+        if self._warp[stage] is not None:
+            b, n = amp.shape[0], d.grid.n
+            amp = (amp.reshape(b, n * n) @ self._warp[stage]).reshape(b, n, n)
         phi = np.angle(unit) + (self._masks[stage] if mask else 0.0)
         return (amp * slm_transmission(phi, d.phase_slm, tr, st.aberration_rad)).astype(d.dtype)
 

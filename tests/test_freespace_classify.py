@@ -1,0 +1,135 @@
+"""Diffractive classification: data readers (IDX, NPZ, digits), units, run directory, resume, CLI."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import struct
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from picffm.cli.main import main
+from picffm.freespace.data import load_digits, load_local, read_idx, to_fields
+from picffm.freespace.errors import FreespaceError
+
+
+def _idx(path, arr, compress=False):
+    arr = np.asarray(arr, dtype=np.uint8)
+    head = bytes([0, 0, 8, arr.ndim]) + b"".join(struct.pack(">I", d) for d in arr.shape)
+    data = head + arr.tobytes()
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    return path
+
+
+def _mnist_like(rng, n, side=10):
+    y = np.arange(n) % 3
+    x = np.zeros((n, side, side), dtype=np.uint8)
+    for k in range(n):  # class c: a bright bar in row band c (learnable)
+        x[k, 2 + 3 * y[k]:4 + 3 * y[k], 2:8] = 255
+    x = np.clip(x + rng.integers(0, 30, x.shape), 0, 255).astype(np.uint8)
+    return x, y
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_idx_round_trip(tmp_path, compress):
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (5, 4, 3))
+    p = _idx(tmp_path / "a-idx3-ubyte", a, compress)
+    assert_allclose(read_idx(p), a)
+
+
+@pytest.mark.parametrize("mangle,needle", [(lambda b: b"\x01" + b[1:], "magic"), (lambda b: b[:2] + b"\x0d" + b[3:], "0x0d"),
+                                           (lambda b: b[:-1], "bytes"), (lambda b: b[:6], "header")])
+def test_bad_idx_is_named(tmp_path, mangle, needle):
+    p = _idx(tmp_path / "a", np.zeros((2, 3, 3)))
+    p.write_bytes(mangle(p.read_bytes()))
+    with pytest.raises(FreespaceError, match=needle):
+        read_idx(p)
+
+
+def test_idx_header_cannot_allocate_gigabytes(tmp_path):
+    p = tmp_path / "huge"
+    p.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">III", 100000, 10000, 10000))
+    with pytest.raises(FreespaceError, match="limit"):
+        read_idx(p)
+
+
+def test_local_dir_and_npz(tmp_path):
+    rng = np.random.default_rng(1)
+    x, y = _mnist_like(rng, 30)
+    d = tmp_path / "idx"
+    d.mkdir()
+    _idx(d / "train-images-idx3-ubyte", x[:20], True)
+    _idx(d / "train-labels-idx1-ubyte", y[:20])
+    _idx(d / "t10k-images-idx3-ubyte", x[20:])
+    _idx(d / "t10k-labels-idx1-ubyte", y[20:], True)
+    a = load_local(d)
+    np.savez(tmp_path / "m.npz", x_train=x[:20], y_train=y[:20], x_test=x[20:], y_test=y[20:])
+    b = load_local(tmp_path / "m.npz")
+    assert_allclose(a.train_x, b.train_x) and assert_allclose(a.test_y, b.test_y)
+    assert a.train_x.max() == 1.0 and a.n_classes == 3
+    np.savez(tmp_path / "bad.npz", x_train=x)
+    with pytest.raises(FreespaceError, match="missing array"):
+        load_local(tmp_path / "bad.npz")
+    (d / "t10k-labels-idx1-ubyte.gz").unlink()
+    with pytest.raises(FreespaceError, match="t10k-labels"):
+        load_local(d)
+
+
+def test_digits_and_fields():
+    d = load_digits(0)
+    assert len(d.train_y) == 1437 and len(d.test_y) == 360 and set(np.unique(d.test_y)) == set(range(10))
+    f = to_fields(d.train_x[:4], 40, 16)
+    assert f.shape == (4, 40, 40) and f[:, :12].max() == 0 and 0 < f.max() <= 1
+
+
+def _run(tmp_path, capsys, *extra):
+    code = main(["freespace", "classify", "--epochs", "2", "--train-samples", "60", "--test-samples", "30",
+                 "--quiet", "--json", "--workers", "1", *extra])
+    return code, capsys.readouterr()
+
+
+def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    x, y = _mnist_like(rng, 90)
+    np.savez(tmp_path / "m.npz", x_train=x[:60], y_train=y[:60], x_test=x[60:], y_test=y[60:])
+    out = tmp_path / "run"
+    code, cap = _run(tmp_path, capsys, "--data", str(tmp_path / "m.npz"), "-o", str(out))
+    assert code == 0, cap.err
+    s = json.loads(cap.out)
+    r = s["results"]["2"]
+    assert r["ideal"]["test_acc"]["mean"] > 60  # a learnable toy problem
+    assert r["ffm"]["passes_per_sample"] == pytest.approx(5 + 2 / (2 * 60))  # + flat-response passes
+    for name in ("config.json", "metrics.json", "history.csv", "learning_curves.png", "masks.png",
+                 "units/L2-s0-ffm.npz", "units/L2-s0-insilico.json"):
+        assert (out / name).is_file(), name
+    # resume: nothing left to train, the same summary
+    ffm_before = (out / "units/L2-s0-ffm.json").read_bytes()
+    assert main(["freespace", "classify", "--resume", str(out), "--quiet", "--json"]) == 0
+    s2 = json.loads(capsys.readouterr().out)
+    assert s2["results"] == s["results"]
+    assert (out / "units/L2-s0-ffm.json").read_bytes() == ffm_before
+    # an interrupted run: drop a unit, resume trains it again, bit-identical
+    (out / "units/L2-s0-ffm.json").unlink()
+    assert main(["freespace", "classify", "--resume", str(out), "--quiet", "--json"]) == 0
+    capsys.readouterr()
+    assert json.loads((out / "units/L2-s0-ffm.json").read_text())["test_acc_history"] == \
+        json.loads(ffm_before)["test_acc_history"]
+    # refuses to clobber; --resume refuses new options
+    code, cap = _run(tmp_path, capsys, "-o", str(out))
+    assert code == 2 and "--force" in cap.err
+    assert main(["freespace", "classify", "--resume", str(out), "--epochs", "3"]) == 2
+    assert "drop --epochs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra,needle", [(["--layers", "9"], "--layers"), (["--layers", "x"], "--layers"),
+                                          (["--workers", "0"], "--workers"), (["--data", "nowhere.npz"], "no such"),
+                                          (["--epochs", "0"], "epochs"), (["--train-samples", "3"], "train-samples")])
+def test_cli_classify_bad_options(tmp_path, capsys, extra, needle):
+    code, cap = _run(tmp_path, capsys, "-o", str(tmp_path / "r"), *extra)
+    assert code == 2 and needle in cap.err and "Traceback" not in cap.err
