@@ -181,3 +181,23 @@ def test_wrong_mesh_kinds():
     doc4["info"] = {"kind": "reck", "n": 4}
     with pytest.raises(ProgrammingError, match="netlist says kind 'reck' but it has no mzi"):
         program_unitary(Netlist.from_dict(doc4), np.eye(4))
+
+
+@pytest.mark.parametrize("n", [2, 3, 7, 16, 17])
+def test_clements_list_and_numpy_nulling_agree(n, monkeypatch):
+    # small cores null on Python lists, large ones with numpy: same arithmetic, same phases
+    import picffm.programming.clements as cl
+
+    u = unitary_group.rvs(n, random_state=100 + n)
+    monkeypatch.setattr(cl, "_LIST_MAX_N", 10**6)
+    lists = cl.decompose_clements(u)
+    monkeypatch.setattr(cl, "_LIST_MAX_N", 0)
+    dense = cl.decompose_clements(u)
+    for a, b in zip(lists, dense):
+        assert np.max(np.abs(np.angle(np.exp(1j * (a - b))))) < 1e-12
+    circ = Circuit.from_netlist(clements(n))
+    th, ph, sc = lists
+    names = circ.schedule.names
+    params = {m: {"theta": float(t), "phi": float(p)} for m, t, p in zip(names["mzi"], th, ph)}
+    params.update({m: {"phi": float(p)} for m, p in zip(names.get("phase_shifter", ()), sc)})
+    assert_allclose(circ.matrix(params), u, atol=1e-12)

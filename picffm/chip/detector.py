@@ -51,9 +51,15 @@ def _add_noise(z: np.ndarray, y: np.ndarray, spec: DetectorSpec) -> np.ndarray:
 
 
 def _adc(out: np.ndarray, spec: DetectorSpec) -> np.ndarray:
+    """Both quadratures rounded to the ADC grid, full scale = the largest quadrature magnitude."""
     if spec.adc_bits and out.size:
-        fs = float(max(np.abs(out.real).max(), np.abs(out.imag).max()))
-        out = quantise(out.real, fs, spec.adc_bits) + 1j * quantise(out.imag, fs, spec.adc_bits)
+        q = np.ascontiguousarray(out).reshape(-1).view(float)  # (re, im) pairs: one pass over both
+        fs = float(np.max(np.abs(q)))
+        if fs > 0:
+            step = 2.0 * fs / 2 ** spec.adc_bits
+            q = np.round(q / step)
+            q *= step
+            out = q.view(complex).reshape(np.shape(out))
     return out
 
 

@@ -18,7 +18,6 @@ Takagi vectors are not defined).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from ..chip.interface import programmable_settings
 from ..programming.clements import decompose_clements
@@ -51,6 +50,8 @@ class TrackingProgrammer:
         w = 0.5 * (w + w.T)
         v, s = takagi(w)
         if self.v is not None:
+            from scipy.optimize import linear_sum_assignment  # on first use: scipy.optimize is slow to import
+
             overlap = np.abs(self.v.conj().T @ v)
             _, cols = linear_sum_assignment(-overlap)
             v, s = v[:, cols], s[cols]
