@@ -20,6 +20,8 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import numpy as np
+
 from . import models
 
 __all__ = ["Setting", "Component", "COMPONENTS", "get_component"]
@@ -36,10 +38,35 @@ class Setting:
     high: float = math.inf
     unit: str = ""
     doc: str = ""
+    programmable: bool = False
 
     def describe(self) -> str:
         rng = "" if self.type is bool else f" in [{self.low:g}, {self.high:g}]"
         return f"{self.name} ({self.type.__name__}{rng}{', ' + self.unit if self.unit else ''})"
+
+    def check(self, value):
+        """``value`` as this setting's type, or ``ValueError`` with the reason (no location).
+
+        The one check of a setting value, used by netlists, parameter sets and
+        chips: a boolean setting takes ``True``/``False`` only; a number
+        setting takes a finite real number (not a boolean) in
+        ``[low, high]``, returned as a float.
+        """
+        if isinstance(value, np.generic):
+            value = value.item()
+        if self.type is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"setting {self.name!r} must be true or false, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"setting {self.name!r} must be a number, got {value!r}")
+        try:
+            f = float(value)
+        except OverflowError:
+            f = math.inf
+        if not math.isfinite(f) or not self.low <= f <= self.high:
+            raise ValueError(f"setting {self.name!r} = {value!r} out of range; valid: {self.describe()}")
+        return f
 
 
 @dataclass(frozen=True)
@@ -73,7 +100,7 @@ class Component:
         return {s.name: s.default for s in self.settings}
 
 
-_PHASE = dict(type=float, low=-1e4, high=1e4, unit="rad")
+_PHASE = dict(type=float, low=-1e4, high=1e4, unit="rad", programmable=True)
 _KAPPA = dict(type=float, default=0.5, low=0.0, high=1.0, unit="power coupling")
 _LOSS = dict(type=float, default=0.0, low=0.0, high=100.0, unit="dB")
 

@@ -23,7 +23,9 @@ c and lower mode m, zero-padded to the width of the largest index):
   :func:`picffm.programming.program_svd` sets its phases for a target.
 
 External ports are ``in0..in{N-1}`` and ``out0..out{N-1}``; ``info`` records the
-mesh kind and size (and for the symmetric core the mirror pairs' naming).
+mesh kind and size, and for the symmetric core the mirror twins as data
+(``info.mirror_twins``: {copy: source}, read by the compiler into
+:attr:`picffm.elements.ElementTable.twin`; nothing parses the names).
 """
 
 from __future__ import annotations
@@ -163,11 +165,13 @@ def symmetric_core(n: int) -> Netlist:
     """
     n = _check_n(n)
     cells = clements_layout(n) if n > 2 else [(0, 0)]
+    n_cols = 1 + max(c for c, _ in cells)
+    twins = {mzi_name("ut", c, m, n_cols, n): mzi_name("u", c, m, n_cols, n) for c, m in cells}
     return _assemble(
         n,
         [_mesh(cells, n, "u"), _diag(n, "d", "attenuator", {"theta": 3.141592653589793, "psi": 0.0}),
          _mesh(cells, n, "ut", mirror=True)],
-        {"kind": "symmetric", "n": n, "mesh": "clements", "mirror_prefix": {"u": "ut"}},
+        {"kind": "symmetric", "n": n, "mesh": "clements", "mirror_twins": twins},
     )
 
 

@@ -11,14 +11,17 @@ live in a separate parameter file (DESIGN section 6). YAML (``*.yml``,
       kind: symmetric
       scale: 1.7
       target: weights.npy
+    netlist:                     # optional: the netlist the file belongs to
+      name: symmetric_core_16.pic.yml
+      sha256: 5f0c...            # picffm.elements.netlist_identity
 
 Units are those of the component settings (phases in rad, loss in dB, ...).
 This module checks only the *form* of the file (keys, identifiers, plain
 numbers or booleans); whether the instances and settings exist in a given
-netlist, and whether values are in range, is checked by
-:meth:`picffm.schedule.Schedule.settings` (raises :class:`ParamsError`). Use
-:meth:`ParamFile.settings` to get that check with the file name in the
-message.
+netlist, whether values are in range and whether the file was written for
+that netlist is checked when the file is applied to a circuit
+(:func:`picffm.parameters.params_from_file`, raises :class:`ParamsError`
+naming the file).
 """
 
 from __future__ import annotations
@@ -39,8 +42,9 @@ from .errors import ParamsError
 __all__ = ["ParamFile", "load_params", "save_params", "validate_params", "PARAM_KEYS"]
 
 #: top-level keys of a parameter file
-PARAM_KEYS = ("params", "info")
+PARAM_KEYS = ("params", "netlist", "info")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch (``$`` accepts a trailing newline)
+_SHA256 = re.compile(r"[0-9a-f]{64}")  # used with fullmatch
 
 
 @dataclass(frozen=True)
@@ -52,26 +56,20 @@ class ParamFile:
             (floats, ints or bools, in the settings' units).
         info: read-only free-form metadata (e.g. ``scale``, ``kind``, ``target``).
         source: the file it was read from, if any (used in error messages).
+        netlist: ``{name, sha256}`` of the netlist the file was written for
+            (empty if the file does not say).
     """
 
     params: Mapping[str, Mapping[str, Any]]
     info: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None
-
-    def settings(self, target: Any):
-        """``target.settings(self.params)`` with errors prefixed by the file name.
-
-        ``target`` is anything with a ``settings(params)`` method, e.g. a
-        :class:`picffm.schedule.Schedule` or :class:`picffm.simulation.Circuit`.
-        """
-        try:
-            return target.settings(self.params)
-        except ParamsError as exc:
-            raise ParamsError(_where(self.source) + str(exc)) from None
+    netlist: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_dict(self) -> dict:
         """Plain-data form (what :func:`save_params` writes)."""
         out: dict[str, Any] = {"params": {k: dict(v) for k, v in self.params.items()}}
+        if self.netlist:
+            out["netlist"] = dict(self.netlist)
         if self.info:
             out["info"] = _plain(self.info)
         return out
@@ -134,7 +132,17 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
     if not isinstance(info, Mapping):
         raise ParamsError(w + f"'info' must be a mapping, got {type(info).__name__}")
     check_tree(info, w + "info", ParamsError)  # free-form: bounded (no alias bomb), plain types only
-    return ParamFile(MappingProxyType(params), MappingProxyType(dict(_plain(info))), source)
+    rec = doc.get("netlist")
+    rec = {} if rec is None else rec
+    if not isinstance(rec, Mapping) or (rec and not _netlist_record_ok(rec)):
+        raise ParamsError(w + "'netlist' must be a mapping with 'name' (text) and 'sha256' (64 hex digits)")
+    return ParamFile(MappingProxyType(params), MappingProxyType(dict(_plain(info))), source,
+                     MappingProxyType(dict(rec)))
+
+
+def _netlist_record_ok(rec: Mapping) -> bool:
+    return (set(rec) == {"name", "sha256"} and isinstance(rec["name"], str)
+            and isinstance(rec["sha256"], str) and bool(_SHA256.fullmatch(rec["sha256"])))
 
 
 def load_params(path: str | os.PathLike) -> ParamFile:
@@ -144,15 +152,19 @@ def load_params(path: str | os.PathLike) -> ParamFile:
 
 
 def save_params(path: str | os.PathLike, params: Mapping[str, Mapping[str, Any]],
-                info: Mapping[str, Any] | None = None) -> ParamFile:
+                info: Mapping[str, Any] | None = None, netlist: Mapping[str, str] | None = None) -> ParamFile:
     """Write a parameter file atomically (YAML or JSON by extension).
 
     ``params`` values may be Python or numpy scalars; they are written as
     plain floats/ints/bools, so loading the file gives the same values back
-    exactly. Returns the :class:`ParamFile` written.
+    exactly. ``netlist`` (``{name, sha256}``) records the netlist the values
+    belong to (:meth:`picffm.parameters.Params.save` fills it in). Returns
+    the :class:`ParamFile` written.
     """
     doc: dict[str, Any] = {"params": {str(k): {str(s): _scalar(v) for s, v in vals.items()}
                                       for k, vals in params.items()}}
+    if netlist:
+        doc["netlist"] = dict(netlist)
     if info:
         doc["info"] = _plain(info)
     pf = validate_params(doc, source=str(path))

@@ -2,9 +2,11 @@
 
 The circuit is analysed **once** (DESIGN section 6, sax's "analyse once,
 evaluate many times"): the netlist becomes a networkx graph, the graph a list
-of stages, each a set of elements of one component on disjoint modes. Element
-settings live in per-component arrays ordered stage by stage, so evaluating a
-new set of phases is a handful of vectorised numpy calls per column.
+of stages, each a set of elements of one component on disjoint modes, and an
+:class:`~picffm.elements.ElementTable` whose element order is the stage
+order, so a stage reads a contiguous slice of a component's values
+(:class:`~picffm.parameters.Params`) and evaluating a new set of phases is a
+handful of vectorised numpy calls per column.
 
 A netlist compiles to a schedule when it is feed-forward: every connection
 joins an output port to an input port, the graph has no cycle, there are no
@@ -28,18 +30,15 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 
 from .components import COMPONENTS
-from .errors import CompileError, ParamsError
+from .elements import ElementTable, build_table
+from .errors import CompileError
 from .netlist import Netlist
+from .parameters import Params, as_params
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "flow_graph", "FlowGraph", "Settings",
-           "apply_params"]
-
-#: Settings of a compiled circuit: component -> setting -> array over that
-#: component's elements, in :attr:`Schedule.names` order.
-Settings = dict[str, dict[str, np.ndarray]]
+__all__ = ["Stage", "Schedule", "compile_netlist", "circuit_graph", "flow_graph", "FlowGraph", "element_table"]
 
 
 @dataclass(frozen=True)
@@ -48,11 +47,12 @@ class Stage:
 
     Attributes:
         component: component name (all elements of the stage share it).
-        start, stop: slice of the component's setting arrays.
+        start, stop: slice of the component's elements (table order, see
+            :meth:`picffm.elements.ElementTable.elements`).
         modes: ``(k,)`` mode of each single-mode element, or ``(k, 2)`` modes
             of rows 0 and 1 of each two-mode element.
-        column: the column the stage belongs to (middle of the element's earliest
-            and latest possible column, see :func:`_centred_columns`).
+        column: the column the stage belongs to (the one column-position rule,
+            :func:`_centred_columns`; also :attr:`ElementTable.column`).
         offset: if not ``None``, the elements sit on the contiguous modes
             ``offset, offset+1, ...`` (pairs ``(offset+2j, offset+2j+1)``),
             which allows a reshape instead of a gather.
@@ -83,9 +83,8 @@ class Schedule:
         input_ports, output_ports: external port names; input k feeds mode k.
         output_modes: mode read by each output port.
         stages: stages in propagation order.
-        names: component -> instance names, in setting-array order.
-        index: instance name -> (component, position in that component's arrays).
-        defaults: settings taken from the netlist (the ``Settings`` layout).
+        table: the element table (element order = stage order, mirror twins,
+            columns, value layout).
     """
 
     netlist: Netlist
@@ -94,76 +93,25 @@ class Schedule:
     output_ports: tuple[str, ...]
     output_modes: np.ndarray
     stages: tuple[Stage, ...]
-    names: Mapping[str, tuple[str, ...]]
-    index: Mapping[str, tuple[str, int]]
-    defaults: Mapping[str, Mapping[str, np.ndarray]]
+    table: ElementTable
 
     @property
     def n_columns(self) -> int:
         return 1 + max(s.column for s in self.stages)
 
-    def settings(self, params: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
-        """Settings arrays: the netlist's values, overridden by ``params``.
+    @property
+    def names(self) -> Mapping[str, tuple[str, ...]]:
+        """component -> instance names, in element (stage) order."""
+        return self.table.by_component
 
-        ``params`` maps instance name -> {setting: value} (the parameter file
-        form). Unknown instances or settings raise :class:`ParamsError`.
+    def params(self, params: Any = None) -> Params:
+        """:class:`Params` of this circuit: the netlist's values, overridden by ``params``.
+
+        ``params``: ``None``, a :class:`Params` of this netlist, a parameter
+        file (path or :class:`~picffm.params.ParamFile`) or a mapping
+        ``{instance: {setting: value}}``; bad entries raise ParamsError.
         """
-        return apply_params(self.defaults, self.index, params)
-
-    def to_params(self, settings: Settings, keys: Mapping[str, tuple[str, ...]] | None = None) -> dict:
-        """Parameter-file form {instance: {setting: value}} of a settings set.
-
-        Args:
-            keys: component -> settings to include (default: every setting).
-        """
-        out: dict[str, dict] = {}
-        for comp, names in self.names.items():
-            wanted = keys.get(comp, ()) if keys is not None else tuple(settings[comp])
-            for i, name in enumerate(names):
-                out[name] = {k: _py(settings[comp][k][i]) for k in wanted}
-        return out
-
-
-def apply_params(defaults: Mapping[str, Mapping[str, np.ndarray]], index: Mapping[str, tuple[str, int]],
-                 params: Mapping[str, Mapping[str, Any]] | None) -> Settings:
-    """Copy ``defaults`` (the :data:`Settings` layout) and override from ``params``.
-
-    ``index`` maps instance name -> (component, position in that component's
-    arrays). Unknown instances or settings, ill-typed or out-of-range values
-    raise :class:`ParamsError`. Shared by the schedule and the general route.
-    """
-    out = {c: {k: v.copy() for k, v in d.items()} for c, d in defaults.items()}
-    for name, values in (params or {}).items():
-        if name not in index:
-            raise ParamsError(
-                f"parameter for unknown instance {name!r}; the netlist has {len(index)} instances "
-                f"such as {', '.join(list(index)[:4])}"
-            )
-        comp, i = index[name]
-        for key, value in values.items():
-            if key not in out[comp]:
-                raise ParamsError(
-                    f"instance {name!r} ({comp}) has no setting {key!r}; valid: {', '.join(out[comp])}"
-                )
-            spec = COMPONENTS[comp].setting(key)
-            if spec.type is bool:
-                if not isinstance(value, (bool, np.bool_)):
-                    raise ParamsError(f"instance {name!r}: setting {key!r} must be true or false")
-            else:
-                if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-                    raise ParamsError(f"instance {name!r}: setting {key!r} must be a number, got {value!r}")
-                if isinstance(value, int) and abs(value) > 1e300:  # would overflow np.isfinite
-                    value = float("inf")
-                if not np.isfinite(value) or not spec.low <= value <= spec.high:
-                    raise ParamsError(
-                        f"instance {name!r}: setting {key!r} = {value!r} out of range; valid: {spec.describe()}"
-                    )
-            out[comp][key][i] = value
-    return out
-
-
-def _py(v):
-    return bool(v) if isinstance(v, (bool, np.bool_)) else float(v)
+        return as_params(self.table, params)
 
 
 @dataclass(frozen=True, eq=False)
@@ -334,17 +282,7 @@ def _compile(netlist: Netlist) -> Schedule:
             modes = modes[:, 0]
         stages.append(Stage(comp_name, start, len(lst), modes, col, _offset(modes)))
 
-    index = {n: (c, i) for c, lst in names.items() for i, n in enumerate(lst)}
-    defaults: dict[str, dict[str, np.ndarray]] = {}
-    for comp_name, lst in names.items():
-        comp = COMPONENTS[comp_name]
-        cols = {}
-        for s in comp.settings:
-            dtype = bool if s.type is bool else float
-            cols[s.name] = np.array(
-                [instances[n].settings.get(s.name, s.default) for n in lst], dtype=dtype
-            )
-        defaults[comp_name] = cols
+    table = build_table(netlist, [n for lst in names.values() for n in lst], column)
     return Schedule(
         netlist=netlist,
         n_modes=len(inputs),
@@ -352,10 +290,25 @@ def _compile(netlist: Netlist) -> Schedule:
         output_ports=outputs,
         output_modes=output_modes,
         stages=tuple(stages),
-        names=MappingProxyType({c: tuple(v) for c, v in names.items()}),
-        index=MappingProxyType(index),
-        defaults=MappingProxyType(defaults),
+        table=table,
     )
+
+
+def element_table(netlist: Netlist) -> ElementTable:
+    """The element table of any netlist: the schedule's if it is feed-forward.
+
+    A netlist that does not compile to a schedule (loops, reflections,
+    terminators) gets its elements grouped by component (registry order),
+    each group sorted by instance name, and no columns (-1): one order
+    whatever the order of the file, on both routes.
+    """
+    try:
+        return compile_netlist(netlist).table
+    except CompileError:
+        pass
+    rank = {c: i for i, c in enumerate(COMPONENTS)}
+    order = sorted(netlist.instances, key=lambda n: (rank[netlist.instances[n].component], n))
+    return build_table(netlist, order)
 
 
 def _centred_columns(g: FlowGraph, earliest: dict[str, int]) -> dict[str, int]:

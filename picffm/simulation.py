@@ -16,7 +16,8 @@ import numpy as np
 from .components import COMPONENTS
 from .errors import ParamsError
 from .netlist import Netlist
-from .schedule import Schedule, Settings, compile_netlist
+from .parameters import Params
+from .schedule import Schedule, compile_netlist
 
 __all__ = ["Circuit", "Taps", "element_matrices", "TAP_READS"]
 
@@ -24,9 +25,9 @@ __all__ = ["Circuit", "Taps", "element_matrices", "TAP_READS"]
 TAP_READS = ("all", "gradient")
 
 
-def element_matrices(schedule: Schedule, settings: Settings) -> dict[str, np.ndarray]:
+def element_matrices(schedule: Schedule, params: Params) -> dict[str, np.ndarray]:
     """Evaluate every element model once: component -> ``(n, 2, 2)`` or ``(n,)``."""
-    return {comp: COMPONENTS[comp].model(**settings[comp]) for comp in schedule.names}
+    return {comp: COMPONENTS[comp].model(**params.component(comp)) for comp in schedule.names}
 
 
 @dataclass(frozen=True)
@@ -68,13 +69,14 @@ class Circuit:
     """A compiled circuit that evaluates its schedule for any settings.
 
     ``Circuit.from_netlist(net)`` compiles once; then :meth:`matrix`,
-    :meth:`propagate` and :meth:`taps` take a :data:`Settings` (from
-    :meth:`Schedule.settings`), a parameter mapping {instance: {setting:
-    value}}, or ``None`` for the netlist's own settings.
+    :meth:`propagate` and :meth:`taps` take a :class:`~picffm.parameters.Params`
+    of this netlist, a parameter file, a mapping {instance: {setting: value}},
+    or ``None`` for the netlist's own settings (see :meth:`Schedule.params`).
     """
 
     def __init__(self, schedule: Schedule):
         self.schedule = schedule
+        self.table = schedule.table
         self.n = schedule.n_modes
         self._perm = schedule.output_modes
         self._identity_perm = np.array_equal(self._perm, np.arange(self.n))
@@ -84,18 +86,16 @@ class Circuit:
         return cls(compile_netlist(netlist))
 
     # -------------------------------------------------------------- settings
-    def settings(self, params: Any = None) -> Settings:
-        """Normalise ``params`` (None, parameter mapping or Settings) to Settings."""
-        if params is None:
-            return self.schedule.settings()
-        if _is_settings(params, self.schedule):
+    def params(self, params: Any = None) -> Params:
+        """:class:`Params` of this circuit (see :meth:`Schedule.params`)."""
+        if type(params) is Params and params.table is self.table:
             return params
-        return self.schedule.settings(params)
+        return self.schedule.params(params)
 
     # ------------------------------------------------------------ evaluation
     def matrix(self, params: Any = None) -> np.ndarray:
         """Full transfer matrix ``T[out, in]``, shape (N, N)."""
-        mats = element_matrices(self.schedule, self.settings(params))
+        mats = element_matrices(self.schedule, self.params(params))
         state = _run(self.schedule.stages, mats, np.eye(self.n, dtype=complex))
         return state if self._identity_perm else state[self._perm]
 
@@ -112,7 +112,7 @@ class Circuit:
             t = self.matrix(params)
             y = (t.T if transpose else t) @ xb
             return y[:, 0] if vec else y
-        mats = element_matrices(self.schedule, self.settings(params))
+        mats = element_matrices(self.schedule, self.params(params))
         if transpose:
             state = np.zeros_like(xb, dtype=complex)
             state[self._perm] = xb
@@ -137,7 +137,7 @@ class Circuit:
             raise ParamsError(f"monitor stage index {bad[0]} out of range; valid: -1..{len(stages) - 1}")
         if not want:
             return []
-        mats = element_matrices(self.schedule, self.settings(params))
+        mats = element_matrices(self.schedule, self.params(params))
         state = x.astype(complex, copy=True)
         got = {}
         if -1 in want:
@@ -172,7 +172,7 @@ class Circuit:
             raise ParamsError(f"taps: read={read!r} is not valid; valid: {', '.join(TAP_READS)}")
         x = self._check_input(x)
         xb = (x[:, None] if x.ndim == 1 else x).astype(complex, copy=True)
-        settings = self.settings(params)
+        settings = self.params(params)
         y, taps = _taps_pass(self.schedule, settings, xb, read == "gradient")
         return (y if self._identity_perm else y[self._perm]), taps
 
@@ -181,15 +181,6 @@ class Circuit:
         if x.ndim not in (1, 2) or x.shape[0] != self.n:
             raise ParamsError(f"input fields must have shape ({self.n},) or ({self.n}, B); got {x.shape}")
         return x
-
-
-def _is_settings(params: Any, schedule: Schedule) -> bool:
-    if not isinstance(params, Mapping) or not params:
-        return False
-    key = next(iter(params))
-    return key in schedule.names and isinstance(params[key], Mapping) and all(
-        isinstance(v, np.ndarray) for v in params[key].values()
-    )
 
 
 def _transposed(m: np.ndarray) -> np.ndarray:
@@ -295,7 +286,7 @@ def _tap_coefficients(mzi: Mapping[str, np.ndarray], names: tuple[str, ...]) -> 
     return out
 
 
-def _taps_pass(sched: Schedule, settings: Settings, state: np.ndarray, gradient_only: bool):
+def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool):
     """One pass recording the taps; ``state`` (N, B) is consumed. Returns ``(y in mode order, Taps)``.
 
     Each MZI stage is two stacked 2x2-by-(2, B) matmuls on a view of its
@@ -311,7 +302,7 @@ def _taps_pass(sched: Schedule, settings: Settings, state: np.ndarray, gradient_
     mats = element_matrices(sched, settings)
     n, nb = state.shape
     n_mzi = len(sched.names.get("mzi", ()))
-    mzi = settings.get("mzi")
+    mzi = settings.component("mzi") if n_mzi else None
     names = ("theta", "phi") if gradient_only else _MZI_TAPS
     coef = _tap_coefficients(mzi, names) if n_mzi else np.zeros((0, len(names), 2), complex)
     buf = np.empty((n_mzi, len(names), nb), complex)

@@ -42,7 +42,8 @@ import numpy as np
 from .components import COMPONENTS
 from .errors import CompileError
 from .netlist import Netlist
-from .schedule import Settings, apply_params, compile_netlist
+from .parameters import Params, as_params
+from .schedule import compile_netlist, element_table
 
 __all__ = [
     "GeneralCircuit",
@@ -72,35 +73,26 @@ class GeneralCircuit:
         port_names: external ports, in file order (S-matrix index order).
         input_ports, output_ports: external ports bound to instance inputs /
             outputs (the columns / rows of :meth:`matrix`).
-        names: component -> instance names (settings-array order: file order).
-        index: instance -> (component, position).
-        defaults: the netlist's settings in the :data:`Settings` layout.
+        table: the element table (:func:`picffm.schedule.element_table`: the
+            same element order as the feed-forward route, whatever the file order).
     """
 
     route = "general"
 
-    def __init__(self, netlist: Netlist):
+    def __init__(self, netlist: Netlist, table=None):
         import scipy.sparse as sp  # imported on first use: most commands never need it
 
         self.netlist = netlist
+        self.table = element_table(netlist) if table is None else table
         port_index: dict[tuple[str, str], int] = {}
-        names: dict[str, list[str]] = {}
-        for inst_name, inst in netlist.instances.items():
-            names.setdefault(inst.component, []).append(inst_name)
-            for p in COMPONENTS[inst.component].ports:
+        for inst_name in self.table.names:
+            for p in COMPONENTS[netlist.instances[inst_name].component].ports:
                 port_index[(inst_name, p)] = len(port_index)
         self.n_ports = len(port_index)
-        self.names = {c: tuple(v) for c, v in names.items()}
-        self.index = {n: (c, i) for c, lst in self.names.items() for i, n in enumerate(lst)}
+        self.names = self.table.by_component
         # per component: (k, n_ports_of_component) global indices of o1, o2, ...
         self._port_idx = {
             c: np.array([[port_index[(n, p)] for p in COMPONENTS[c].ports] for n in lst], dtype=np.int64)
-            for c, lst in self.names.items()
-        }
-        self.defaults = {
-            c: {s.name: np.array([netlist.instances[n].settings.get(s.name, s.default) for n in lst],
-                                 dtype=bool if s.type is bool else float)
-                for s in COMPONENTS[c].settings}
             for c, lst in self.names.items()
         }
         pairs = np.array([[port_index[tuple(a.split(","))], port_index[tuple(b.split(","))]]
@@ -118,24 +110,22 @@ class GeneralCircuit:
         self._out = np.array([pos[e] for e in self.output_ports], dtype=np.int64)
 
     # -------------------------------------------------------------- settings
-    def settings(self, params: Any = None) -> Settings:
-        """Normalise ``params`` (None, {instance: {setting: value}} or Settings)."""
-        if params is not None and _is_settings(params, self.names):
-            return params
-        return apply_params(self.defaults, self.index, params)
+    def params(self, params: Any = None) -> Params:
+        """:class:`Params` of this circuit (None, Params, parameter file or instance mapping)."""
+        return as_params(self.table, params)
 
     # ------------------------------------------------------------ evaluation
     def instance_smatrix(self, params: Any = None) -> "sp.csr_matrix":
         """Block-diagonal S of all instances over all instance ports (sparse)."""
         import scipy.sparse as sp
 
-        settings = self.settings(params)
+        p = self.params(params)
         rows, cols, vals = [], [], []
         for comp_name, idx in self._port_idx.items():
             comp = COMPONENTS[comp_name]
             if not comp.outputs:  # terminator: absorbs, S = 0
                 continue
-            m = comp.model(**settings[comp_name])
+            m = comp.model(**p.component(comp_name))
             if comp.n_modes == 2:
                 for rp, cp, i, j in _TWO_MODE:
                     v = m[:, i, j]
@@ -202,9 +192,14 @@ class CompiledNetlist:
             self.input_ports = backend.input_ports
             self.output_ports = backend.output_ports
 
-    def settings(self, params: Any = None) -> Settings:
-        """Settings arrays for ``params``; bad parameters raise ParamsError."""
-        return self.backend.settings(params)
+    @property
+    def table(self):
+        """The element table (one element order on both routes)."""
+        return self.backend.table
+
+    def params(self, params: Any = None) -> Params:
+        """:class:`Params` for ``params``; bad parameters raise ParamsError."""
+        return self.backend.params(params)
 
     def matrix(self, params: Any = None) -> np.ndarray:
         """Transfer matrix ``T[outputs, inputs]``, whichever the route."""
@@ -236,12 +231,3 @@ def transfer_matrix_general(netlist: Netlist, params: Mapping[str, Mapping[str, 
                             ) -> np.ndarray:
     """``T[outputs, inputs]`` of any netlist by the general (sparse S-matrix) route."""
     return GeneralCircuit(netlist).matrix(params)
-
-
-def _is_settings(params: Any, names: Mapping[str, tuple[str, ...]]) -> bool:
-    if not isinstance(params, Mapping) or not params:
-        return False
-    key = next(iter(params))
-    return key in names and isinstance(params[key], Mapping) and all(
-        isinstance(v, np.ndarray) for v in params[key].values()
-    )

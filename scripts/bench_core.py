@@ -37,11 +37,12 @@ BATCH = 1024
 
 
 
-def naive_loop(circ: Circuit, settings: dict, state: np.ndarray) -> np.ndarray:
+def naive_loop(circ: Circuit, settings, state: np.ndarray) -> np.ndarray:
     """Baseline: one Python iteration per element, a 2x2 (or scalar) on its rows."""
     state = state.astype(complex, copy=True)
     sched = circ.schedule
-    s = settings["mzi"]
+    s = settings.component("mzi")
+    ps = settings.component("phase_shifter")
     for st in sched.stages:
         for j, i in enumerate(range(st.start, st.stop)):
             if st.component == "mzi":
@@ -49,18 +50,19 @@ def naive_loop(circ: Circuit, settings: dict, state: np.ndarray) -> np.ndarray:
                 a, b = st.modes[j]
                 state[[a, b]] = t @ state[[a, b]]
             else:
-                state[st.modes[j]] *= np.exp(1j * settings["phase_shifter"]["phi"][i])
+                state[st.modes[j]] *= np.exp(1j * ps["phi"][i])
     return state
 
 
 def new_phases(circ: Circuit, rng: np.random.Generator, k: int = 8) -> list[dict]:
     out = []
     for _ in range(k):
-        s = circ.settings()
+        p = circ.params().copy()
+        s = {c: p.component(c) for c in ("mzi", "phase_shifter")}
         s["mzi"]["theta"][:] = rng.uniform(0, 2 * np.pi, s["mzi"]["theta"].size)
         s["mzi"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["mzi"]["phi"].size)
         s["phase_shifter"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["phase_shifter"]["phi"].size)
-        out.append(s)
+        out.append(p)
     return out
 
 

@@ -53,9 +53,7 @@ def problem(n: int, rng: np.random.Generator):
     cmap = core_map(circ.schedule)
     p = (rng.uniform(0, np.pi, cmap.n_mzi), rng.uniform(0, 2 * np.pi, cmap.n_mzi),
          rng.uniform(0.2, np.pi - 0.2, n), rng.uniform(0, 2 * np.pi, n))
-    settings = circ.settings()
-    for comp, vals in cmap.tie(*p).items():
-        settings[comp].update(vals)
+    settings = cmap.tie(*p)
     x = rng.normal(size=(n, BATCH)) + 1j * rng.normal(size=(n, BATCH))
     x /= np.linalg.norm(x, axis=0)
     t = 0.1 * (rng.normal(size=(n, BATCH)) + 1j * rng.normal(size=(n, BATCH)))
@@ -66,7 +64,7 @@ def ffm_gradient(circ, cmap, settings, x, t):
     y, td = circ.taps(x, settings, read="gradient")
     g = y - t
     _, te = circ.taps(np.conj(g), settings, read="gradient")
-    att = settings["attenuator"]
+    att = settings.component("attenuator")
     d = attenuator(theta=att["theta"], psi=att["psi"])
     gr = phase_gradients_from_taps(cmap, td, te, att["theta"], d)
     return float(np.sum(np.abs(g) ** 2)), np.concatenate([gr["u_theta"], gr["u_phi"], gr["att_theta"],
@@ -95,7 +93,7 @@ def _mzi_derivatives(theta, phi, mirror):
 def adjoint_gradient(circ, cmap, settings, x, t):
     """Reverse mode by hand: store the field before each stage, walk back with T^H."""
     sched = circ.schedule
-    mzi, att = settings["mzi"], settings["attenuator"]
+    mzi, att = settings.component("mzi"), settings.component("attenuator")
     tm, dth, dph = _mzi_derivatives(mzi["theta"], mzi["phi"], mzi["mirror"])
     e = np.exp(1j * (0.5 * att["theta"] + att["psi"]))
     d = 1j * e * np.sin(0.5 * att["theta"])
@@ -153,7 +151,7 @@ def jax_gradient(circ, cmap):
     n = circ.n
     half = n // 2
     n_st = len(sched.stages)
-    mirror = np.asarray(circ.settings()["mzi"]["mirror"], bool)
+    mirror = np.asarray(circ.params().component("mzi")["mirror"], bool)
     offsets = np.zeros(n_st, int)
     # per stage and pair slot: the element feeding it (-1: identity) and its kind
     elem = -np.ones((n_st, half), int)

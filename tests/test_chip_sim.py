@@ -7,7 +7,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from picffm.chip import PRESETS, Chip, ChipSpec, IdealChip, SimulatedChip, preset
 from picffm.chip.calibration import measure_matrix, random_tied_settings, relative_symmetry_error
-from picffm.chip.heaters import crosstalk_matrix, heater_layout, mirror_pairs
+from picffm.chip.heaters import crosstalk_matrix, heater_layout
 from picffm.chip.stats import drift_statistics
 from picffm.errors import ParamsError, SpecError
 from picffm.meshes import clements, symmetric_core
@@ -18,16 +18,13 @@ Z = ChipSpec()
 def _random_program(schedule, rng, tied=True):
     if tied:
         return random_tied_settings(schedule, rng)
-    out = {}
-    for comp, keys in (("mzi", ("theta", "phi")), ("attenuator", ("theta", "psi")), ("phase_shifter", ("phi",))):
-        if comp in schedule.names:
-            out[comp] = {k: rng.uniform(-9, 9, len(schedule.names[comp])) for k in keys}
-    return out
+    p = schedule.params()
+    return p.set_programmable(rng.uniform(-9, 9, p.table.n_programmable))
 
 
 def _true_heaters(chip):
     layout = heater_layout(chip.schedule)
-    return layout, layout.gather(chip.reveal().settings)
+    return layout, chip.reveal().params.programmable.copy()
 
 
 # ---------------------------------------------------------------- ideal chip
@@ -140,7 +137,7 @@ def test_heater_positions_mirror_about_the_attenuator_column():
 
     sched = compile_netlist(symmetric_core(6))
     layout = heater_layout(sched)
-    att = [a for c, k, a, b in layout.blocks if c == "attenuator"]
+    att = [sched.table.block("attenuator", "theta").start]
     centre = layout.x4[att[0]]
     assert np.all(layout.x4[att[0]:] == centre)  # the whole D column on the axis
     assert_array_equal(layout.x4[layout.twin_src] + layout.x4[layout.twin_dst], 2 * centre)
@@ -155,9 +152,8 @@ def test_heater_model_crosstalk_efficiency_dac_written_out():
     xt = crosstalk_matrix(layout, 0.03, 0.01)
     drive = np.zeros(layout.n)
     drive[2] = 1.2
-    prog = chip.settings()
-    layout.scatter(drive, prog)
-    chip.program({c: {k: prog[c][k] for k in ks} for c, ks in (("mzi", ("theta", "phi")), ("phase_shifter", ("phi",)))})
+    prog = chip.params().set_programmable(drive)
+    chip.program(prog)
     _, true = _true_heaters(chip)
     assert_allclose(true, drive + xt @ drive, atol=1e-15)
     assert np.count_nonzero(true) > 1
@@ -165,15 +161,14 @@ def test_heater_model_crosstalk_efficiency_dac_written_out():
     spec = Z.replace(heater__efficiency_std=0.1)
     chip = SimulatedChip(net, spec, np.random.default_rng(2))
     p = np.random.default_rng(3).uniform(-10, 10, layout.n)
-    prog = chip.settings()
-    layout.scatter(p, prog)
-    chip.program({"mzi": {k: prog["mzi"][k] for k in ("theta", "phi")}, "phase_shifter": {"phi": prog["phase_shifter"]["phi"]}})
+    prog = chip.params().set_programmable(p)
+    chip.program(prog)
     _, true = _true_heaters(chip)
     eff = true / np.mod(p, 2 * np.pi)
     assert np.std(eff) > 0.02 and np.all(np.abs(eff - 1) < 0.5)
     # DAC: 3 bits over 2 pi -> multiples of pi/4
     chip = SimulatedChip(net, Z.replace(heater__dac_bits=3), np.random.default_rng(2))
-    chip.program({"mzi": {k: prog["mzi"][k] for k in ("theta", "phi")}, "phase_shifter": {"phi": prog["phase_shifter"]["phi"]}})
+    chip.program(prog)
     _, true = _true_heaters(chip)
     assert_allclose(true / (np.pi / 4), np.round(true / (np.pi / 4)), atol=1e-12)
     assert np.all((true >= 0) & (true < 2 * np.pi))
@@ -185,15 +180,15 @@ def test_fabrication_statistics_match_spec():
     spec = Z.replace(coupler__kappa_std=0.04, loss__mzi_db=0.3, loss__mzi_db_std=0.05,
                      heater__efficiency_std=0.05, mirror_asymmetry=1.0)
     chip = SimulatedChip(symmetric_core(40), spec, np.random.default_rng(1))
-    true = chip.reveal().settings
-    k = np.concatenate([true["mzi"]["kappa1"], true["mzi"]["kappa2"]])
+    true = chip.reveal().params.component("mzi")
+    k = np.concatenate([true["kappa1"], true["kappa2"]])
     assert k.size == 2 * 1560
     assert np.mean(k) == pytest.approx(0.5, abs=3 * 0.04 / np.sqrt(k.size))
     assert np.std(k) == pytest.approx(0.04, rel=0.05)
-    loss = true["mzi"]["loss_db"]
+    loss = true["loss_db"]
     assert np.mean(loss) == pytest.approx(0.3, abs=4 * 0.05 / np.sqrt(loss.size))
     assert np.std(loss) == pytest.approx(0.05, rel=0.08)
-    assert chip.settings()["mzi"]["kappa1"][0] == 0.5  # the programmed (nominal) view knows nothing
+    assert chip.params().component("mzi")["kappa1"][0] == 0.5  # the programmed (nominal) view knows nothing
 
 
 # -------------------------------------------------------------------- drift
@@ -266,7 +261,7 @@ def test_coherent_detection_noise_mean_and_variance():
     chip = SimulatedChip(symmetric_core(4), spec, np.random.default_rng(0))
     chip.program(random_tied_settings(chip.schedule, np.random.default_rng(1)))
     x = np.array([1.0, 0.5j, 0.0, -0.3]) / np.sqrt(1.34)
-    y = chip.reveal().circuit.propagate(x, chip.reveal().settings)
+    y = chip.reveal().circuit.propagate(x, chip.reveal().params)
     reps = 4000
     meas = chip.run(np.repeat(x[:, None], reps, axis=1))
     n = meas - y[:, None]
@@ -292,7 +287,7 @@ def test_adc_quantises_quadratures_and_monitors_are_noisy():
     assert_allclose(vals / step, np.round(vals / step), atol=1e-9)
     assert step <= 2 * fs / 2 ** 4 + 1e-12
     noisy = SimulatedChip(symmetric_core(4), Z.replace(detector__thermal=1e-3), np.random.default_rng(0))
-    (y1, t1), (y0, t0) = noisy.monitors(x), noisy.reveal().circuit.taps(x, noisy.reveal().settings)
+    (y1, t1), (y0, t0) = noisy.monitors(x), noisy.reveal().circuit.taps(x, noisy.reveal().params)
     assert noisy.passes == 4
     for name in ("theta_before", "phi_after"):
         d = getattr(t1, name) - getattr(t0, name)
@@ -344,14 +339,19 @@ def test_program_validation_is_atomic():
     chip = SimulatedChip(symmetric_core(3), preset("mild"))
     m = chip.realised_matrix()
     n_mzi = len(chip.schedule.names["mzi"])
+    first = chip.schedule.names["mzi"][0]
     with pytest.raises(ParamsError, match="not programmable"):
-        chip.program({"mzi": {"theta": np.zeros(n_mzi), "kappa1": np.zeros(n_mzi)}})
-    with pytest.raises(ParamsError, match="expected"):
-        chip.program({"mzi": {"theta": np.zeros(n_mzi + 1)}})
-    with pytest.raises(ParamsError, match="no 'coupler'"):
-        chip.program({"coupler": {"kappa": np.zeros(1)}})
-    with pytest.raises(ParamsError, match="finite"):
-        chip.program({"mzi": {"phi": np.full(n_mzi, np.nan)}})
+        chip.program({first: {"theta": 0.0, "kappa1": 0.0}})
+    with pytest.raises(ParamsError, match="shape"):
+        chip.program(chip.params().set_programmable(np.zeros(chip.schedule.table.n_programmable + 1)))
+    with pytest.raises(ParamsError, match="unknown instance 'c0'"):
+        chip.program({"c0": {"kappa": 0.0}})
+    with pytest.raises(ParamsError, match="out of range"):
+        chip.program({first: {"phi": float("nan")}})
+    fab = chip.params()
+    fab.component("mzi")["kappa1"][:] = 0.4
+    with pytest.raises(ParamsError, match="not programmable"):
+        chip.program(fab)
     assert_array_equal(chip.realised_matrix(), m)
 
 
@@ -361,18 +361,18 @@ def test_truth_is_not_reachable_through_public_attributes():
     public = {k for k in vars(chip) if not k.startswith("_")}
     assert public == {"netlist", "spec", "schedule", "n_modes"}
     methods = {k for k in dir(chip) if not k.startswith("_")}
-    assert methods == {"netlist", "spec", "schedule", "n_modes", "has_monitors", "program", "settings", "run",
+    assert methods == {"netlist", "spec", "schedule", "n_modes", "has_monitors", "program", "params", "run",
                        "intensities", "monitors", "advance", "passes", "time_s", "reveal", "realised_matrix",
                        "effective_matrix"}
-    true = chip.reveal().settings
-    nominal = chip.settings()
-    assert not np.array_equal(true["mzi"]["kappa1"], nominal["mzi"]["kappa1"])
+    true = chip.reveal().params.component("mzi")
+    nominal = chip.params().component("mzi")
+    assert not np.array_equal(true["kappa1"], nominal["kappa1"])
     # the design (netlist / schedule) holds the nominal values only
-    assert np.all(chip.schedule.defaults["mzi"]["kappa1"] == 0.5)
+    assert np.all(chip.schedule.params().component("mzi")["kappa1"] == 0.5)
     # reveal returns copies: editing them changes nothing
     before = chip.realised_matrix()
-    true["mzi"]["theta"][:] += 1.0
-    true["mzi"]["kappa1"][:] = 0.5
+    true["theta"][:] += 1.0
+    true["kappa1"][:] = 0.5
     assert_array_equal(chip.realised_matrix(), before)
 
 
@@ -380,11 +380,11 @@ def test_mirror_pairs_of_symmetric_core():
     from picffm.schedule import compile_netlist
 
     sched = compile_netlist(symmetric_core(5))
-    src, dst = mirror_pairs(sched)["mzi"]
+    src, dst = sched.table.twin_pairs("mzi")
     names = sched.names["mzi"]
     assert len(src) == 10
     assert all(names[d] == "ut" + names[s][1:] for s, d in zip(src, dst))
-    assert "attenuator" not in mirror_pairs(sched)
+    assert sched.table.twin_pairs("attenuator")[0].size == 0
 
 
 def test_program_is_all_or_nothing_on_both_chips():
@@ -396,10 +396,10 @@ def test_program_is_all_or_nothing_on_both_chips():
     net = symmetric_core(4)
     for chip in (IdealChip(net), SimulatedChip(net, preset("typical"), np.random.default_rng(3))):
         before = chip.run(np.eye(4))
-        n_mzi = len(chip.schedule.names["mzi"])
-        with pytest.raises(ParamsError, match=r"attenuator\.theta: values must be finite"):
-            chip.program({"mzi": {"theta": np.full(n_mzi, 0.3)},
-                          "attenuator": {"theta": np.array([1.0, np.nan, 1.0, 1.0])}})
+        req = {n: {"theta": 0.3} for n in chip.schedule.names["mzi"]}
+        req[chip.schedule.names["attenuator"][1]] = {"theta": float("nan")}
+        with pytest.raises(ParamsError, match=r"'d_m1': setting 'theta' = nan out of range"):
+            chip.program(req)
         np.testing.assert_allclose(chip.run(np.eye(4)), before, atol=1e-2)
 
 
@@ -413,7 +413,7 @@ def test_monitor_noise_statistics_for_what_is_read():
     x = np.repeat(np.array([0.6, 0.3j, -0.5, 0.55])[:, None], 3000, axis=1)
     y_meas, t_meas = chip.monitors(x, read="gradient")
     true = chip.reveal()
-    y0, t0 = true.circuit.taps(x, true.settings, read="all")
+    y0, t0 = true.circuit.taps(x, true.params, read="all")
     assert chip.passes == 3000
     pairs = [(y_meas, y0)]
     for name in ("theta_before", "theta_after", "phi_before", "phi_after"):

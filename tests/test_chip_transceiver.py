@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from picffm.chip import ChipSpec, SimulatedChip, preset, programmable_settings
+from picffm.chip import ChipSpec, SimulatedChip, preset
 from picffm.chip.calibration import measure_matrix, random_tied_settings, relative_symmetry_error
 from picffm.chip.stats import inspect_chip, protocol_fidelity
 from picffm.meshes import symmetric_core
@@ -51,7 +51,7 @@ def test_reference_jitter_is_one_phase_per_pass_shared_by_outputs_and_taps():
     ph = np.angle(ratio)
     assert_allclose(ph, np.broadcast_to(ph[0], ph.shape), atol=1e-12)  # common to every output of a pass
     assert np.std(ph[0]) == pytest.approx(sigma, rel=0.05)
-    _, taps_true = truth.circuit.taps(x, truth.settings)
+    _, taps_true = truth.circuit.taps(x, truth.params)
     tap_ph = np.angle(taps.theta_after / taps_true.theta_after)
     assert_allclose(np.angle(np.exp(1j * (tap_ph - ph[0]))), 0.0, atol=1e-9)
 

@@ -151,7 +151,7 @@ def test_compile_errors(tmp_path, capsys):
                    f"{tmp_path / 'p.yml'}: instance 'mzi_c0_m0': setting 'theta' = 1000000.0 out of range")
     (tmp_path / "p.yml").write_text("phases: {}\n")
     one_line_error(*run(capsys, "compile", net, "--params", tmp_path / "p.yml"),
-                   "unknown top-level key 'phases'; valid keys: params, info")
+                   "unknown top-level key 'phases'; valid keys: params, netlist, info")
     one_line_error(*run(capsys, "compile", tmp_path / "nope.pic.yml"), "no such file")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.yml"]
 

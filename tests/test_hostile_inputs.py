@@ -199,12 +199,15 @@ def test_output_equal_to_an_input_is_refused(files, tmp_path, capsys, suffix):
 
 
 def _rewired(n: int = 4) -> dict:
-    """Clements netlist with the generator's names but two connections swapped."""
+    """Clements netlist with the generator's structure but unbalanced couplers (programming assumes 50:50).
+
+    (A netlist with two connections swapped no longer gets this far: the mesh
+    plan is read from the structure and refuses it.)
+    """
     doc = clements(n).to_dict()
-    conns = doc["connections"]
-    keys = list(conns)
-    a, b = keys[0], keys[1]
-    conns[a], conns[b] = conns[b], conns[a]
+    for inst in doc["instances"].values():
+        if inst["component"] == "mzi":
+            inst["settings"]["kappa1"] = 0.2
     return doc
 
 

@@ -58,7 +58,7 @@ def test_yaml_exponent_without_dot_is_a_number(tmp_path):
         (None, "empty parameter file"),
         ({}, "empty parameter file"),
         ([1, 2], "must be a mapping, got list"),
-        ({"params": {}, "phases": {}}, "unknown top-level key 'phases'; valid keys: params, info"),
+        ({"params": {}, "phases": {}}, "unknown top-level key 'phases'; valid keys: params, netlist, info"),
         ({"info": {}}, "missing 'params'"),
         ({"params": [1]}, "'params' must be a mapping"),
         ({"params": {"1bad": {}}}, "instance name '1bad' is not an identifier"),
@@ -105,7 +105,7 @@ def test_settings_against_netlist_prefix_file_name(tmp_path):
     ]:
         save_params(path, params)
         with pytest.raises(ParamsError, match=f"^{path}: .*{message}"):
-            load_params(path).settings(sched)
+            sched.params(load_params(path))
 
 
 def test_settings_apply_to_circuit(tmp_path):
@@ -117,8 +117,8 @@ def test_settings_apply_to_circuit(tmp_path):
     path = tmp_path / "p.json"
     save_params(path, params)
     pf = load_params(path)
-    np.testing.assert_array_equal(circ.matrix(pf.settings(circ)), circ.matrix(params))
-    np.testing.assert_array_equal(circ.matrix(pf.settings(circ.schedule)), circ.matrix(params))
+    np.testing.assert_array_equal(circ.matrix(pf), circ.matrix(params))
+    np.testing.assert_array_equal(circ.matrix(circ.schedule.params(pf)), circ.matrix(params))
 
 
 def test_integer_beyond_float_range(tmp_path):
@@ -129,4 +129,4 @@ def test_integer_beyond_float_range(tmp_path):
     with pytest.raises(ParamsError, match="setting 'phi' is an integer beyond float range"):
         validate_params({"params": {"ps_m0": {"phi": 10**400}}})
     with pytest.raises(ParamsError, match="out of range"):
-        compile_netlist(clements(3)).settings({"ps_m0": {"phi": 10**400}})
+        compile_netlist(clements(3)).params({"ps_m0": {"phi": 10**400}})

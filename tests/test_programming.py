@@ -125,10 +125,8 @@ def test_schedule_or_netlist_and_full_settings():
     net = clements(4)
     s1 = program_unitary(net, u)
     s2 = program_unitary(compile_netlist(net), u)
-    for comp in s1:
-        for key in s1[comp]:
-            assert_allclose(s1[comp][key], s2[comp][key])
-    assert set(s1["mzi"]) == {"theta", "phi", "kappa1", "kappa2", "loss_db", "mirror"}
+    assert_allclose(s1.values, s2.values)
+    assert set(s1.component("mzi")) == {"theta", "phi", "kappa1", "kappa2", "loss_db", "mirror"}
 
 
 def test_kind_inferred_from_names_without_info():
@@ -144,8 +142,8 @@ def test_program_matrix_result_and_params_round_trip():
     u = haar(5, 9)
     res = program_matrix(clements(5), u)
     assert res.kind == "clements" and res.scale == 1.0 and res.error <= 1e-12
-    params = res.params()
-    assert set(params) == set(compile_netlist(clements(5)).index)
+    params = res.params.to_mapping()
+    assert set(params) == set(compile_netlist(clements(5)).table.index)
     assert set(params["ps_m0"]) == {"phi"} and set(params["mzi_c0_m0"]) == {"theta", "phi"}
     assert rel(Circuit.from_netlist(clements(5)).matrix(params), u) <= 1e-12
     assert rel(res.matrix(), u) <= 1e-12
@@ -179,7 +177,7 @@ def test_wrong_mesh_kinds():
     program_unitary(Netlist.from_dict(doc), np.eye(3))  # N = 3: Reck and Clements coincide
     doc4 = clements(4).to_dict()
     doc4["info"] = {"kind": "reck", "n": 4}
-    with pytest.raises(ProgrammingError, match="netlist says kind 'reck' but it has no mzi"):
+    with pytest.raises(ProgrammingError, match="netlist says kind 'reck' but its MZIs on modes .* do not follow the layout"):
         program_unitary(Netlist.from_dict(doc4), np.eye(4))
 
 

@@ -88,8 +88,9 @@ def test_symmetric_core_round_trip(n):
     assert_allclose(m, m.T, atol=1e-13)  # symmetric by construction
     plan = mesh_plan(sched)
     for key in ("theta", "phi"):  # the mirror half is tied to the first half
-        assert_allclose(s["mzi"][key][plan.mzi["ut"]], s["mzi"][key][plan.mzi["u"]], rtol=0, atol=0)
-    att = s["attenuator"]["theta"]
+        assert_allclose(s.component("mzi")[key][plan.mzi["ut"]], s.component("mzi")[key][plan.mzi["u"]],
+                        rtol=0, atol=0)
+    att = s.component("attenuator")["theta"]
     assert np.all((att >= 0) & (att <= np.pi + 1e-15))
     assert np.isclose(att.max(), np.pi)  # the largest singular value passes fully
 
@@ -105,7 +106,7 @@ def test_symmetric_core_zero_matrix_blocks_everything():
     m, scale, s, _ = core_error(np.zeros((3, 3)))
     assert scale == 0.0
     assert_allclose(m, 0, atol=1e-15)
-    assert_allclose(s["attenuator"]["theta"], 0)
+    assert_allclose(s.component("attenuator")["theta"], 0)
 
 
 @settings(max_examples=15, deadline=None)
@@ -156,7 +157,7 @@ def test_svd_mesh_general_matrices(n):
     assert res.kind == "svd" and res.error <= 1e-10
     assert_allclose(res.scale, np.linalg.norm(a, 2), rtol=1e-12)
     # independent check through a fresh compile of the parameter-file form
-    m = Circuit.from_netlist(svd_mesh(n)).matrix(res.params())
+    m = Circuit.from_netlist(svd_mesh(n)).matrix(res.params.to_mapping())
     assert rel(m * res.scale, a) <= 1e-10
 
 

@@ -17,10 +17,10 @@ def test_every_instance_once_and_stages_disjoint(gen, n):
     net = gen(n)
     sched = compile_netlist(net)
     assert sched.n_modes == n
-    assert sorted(sched.index) == sorted(net.instances)
+    assert sorted(sched.table.index) == sorted(net.instances)
     for comp, names in sched.names.items():
         assert all(net.instances[x].component == comp for x in names)
-        assert [sched.index[x] for x in names] == [(comp, i) for i in range(len(names))]
+        assert [sched.table.position(x) for x in names] == [(comp, i) for i in range(len(names))]
     covered = {c: 0 for c in sched.names}
     cols = [st.column for st in sched.stages]
     assert cols == sorted(cols)
@@ -58,8 +58,8 @@ def test_symmetric_core_structure():
     att = [st for st in sched.stages if st.component == "attenuator"]
     assert sorted(np.concatenate([st.modes for st in att]).tolist()) == [0, 1, 2, 3]
     assert all(st.column <= 4 for st in att)
-    assert sched.defaults["mzi"]["mirror"].sum() == 6
-    assert [n for n in sched.names["mzi"] if sched.defaults["mzi"]["mirror"][sched.index[n][1]]] == \
+    assert sched.table.flags["mzi"]["mirror"].sum() == 6
+    assert [n for n in sched.names["mzi"] if sched.table.flags["mzi"]["mirror"][sched.table.position(n)[1]]] == \
         [n for n in sched.names["mzi"] if n.startswith("ut_")]
 
 
@@ -67,15 +67,14 @@ def test_settings_and_to_params_round_trip():
     sched = compile_netlist(reck(4))
     rng = np.random.default_rng(0)
     params = {name: {"theta": float(rng.uniform(0, 6)), "phi": float(rng.uniform(0, 6))} for name in sched.names["mzi"]}
-    s = sched.settings(params)
-    back = sched.settings(sched.to_params(s))
-    for comp in s:
-        for key in s[comp]:
-            np.testing.assert_array_equal(back[comp][key], s[comp][key])
-    assert sched.to_params(s, keys={"mzi": ("theta",)})[sched.names["mzi"][0]] == \
-        {"theta": params[sched.names["mzi"][0]]["theta"]}
-    # defaults are not modified by settings()
-    assert np.all(sched.defaults["mzi"]["theta"] == 0.0)
+    p = sched.params(params)
+    back = sched.params(p.to_mapping(programmable_only=False))
+    np.testing.assert_array_equal(back.values, p.values)
+    first = sched.names["mzi"][0]
+    assert p.to_mapping()[first] == params[first]
+    assert p.instance(first)["kappa1"] == 0.5
+    # the netlist's values are not modified by params()
+    assert np.all(sched.params().component("mzi")["theta"] == 0.0)
 
 
 @pytest.mark.parametrize("params, message", [
@@ -88,7 +87,7 @@ def test_settings_and_to_params_round_trip():
 ])
 def test_bad_params(params, message):
     with pytest.raises(ParamsError, match=message.replace("(", r"\(")):
-        compile_netlist(clements(3)).settings(params)
+        compile_netlist(clements(3)).params(params)
 
 
 def _net(instances, connections, ports):

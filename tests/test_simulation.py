@@ -175,11 +175,11 @@ def test_taps_are_consistent_with_fields(lossy_case):
     y, taps = circ.taps(x, params)
     np.testing.assert_allclose(y, circ.matrix(params) @ x, atol=1e-13)
     allf = circ.fields(x, params)
-    settings_ = circ.settings(params)
+    settings_ = circ.params(params)
     for i, st in enumerate(sched.stages):
         sl = slice(st.start, st.stop)
         if st.component == "mzi":
-            s = {k: v[sl, None] for k, v in settings_["mzi"].items()}
+            s = {k: v[sl, None] for k, v in settings_.component("mzi").items()}
             a, b = st.modes[:, 0], st.modes[:, 1]
             fin = allf[i]
             # field entering the MZI on each arm, and the one leaving
@@ -255,7 +255,7 @@ def test_tied_pair_gradient_formula_holds_with_lossy_mzis():
         return float(np.sum(np.abs(core(theta).propagate(x) - target) ** 2))
 
     circ = core(1.3)
-    i_u, i_ut = circ.schedule.index["u"][1], circ.schedule.index["ut"][1]
+    i_u, i_ut = circ.table.position("u")[1], circ.table.position("ut")[1]
     z, td = circ.taps(x)
     g = z[:, 0] - target  # dL/dz*
     _, te = circ.taps(np.conj(g))
@@ -268,8 +268,9 @@ def test_tied_pair_gradient_formula_holds_with_lossy_mzis():
 def test_settings_forms_are_equivalent():
     circ = compiled("clements", 4)
     params = random_mesh_params(circ.schedule.names, np.random.default_rng(2))
-    s = circ.schedule.settings(params)
+    s = circ.schedule.params(params)
     np.testing.assert_array_equal(circ.matrix(params), circ.matrix(s))
+    np.testing.assert_array_equal(circ.matrix(params), circ.matrix(s.copy()))
     assert np.array_equal(circ.matrix(), circ.matrix(None))
 
 
@@ -290,7 +291,7 @@ def test_taps_read_modes_agree_with_the_full_record(lossy_case, read):
     y_all, full = circ.taps(x, params)
     y, part = circ.taps(x, params, read=read)
     np.testing.assert_allclose(y, y_all, rtol=0, atol=1e-15)
-    mirror = np.asarray(circ.settings(params)["mzi"]["mirror"], bool)
+    mirror = np.asarray(circ.params(params).component("mzi")["mirror"], bool)
     for name in ("theta_before", "theta_after", "phi_before", "phi_after"):
         rows = part.read_rows(name)
         expect = np.arange(len(mirror)) if read == "all" else \

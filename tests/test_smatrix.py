@@ -154,7 +154,7 @@ def test_general_route_validates_params_like_the_schedule():
         gc.matrix({"dc": {"theta": 0.2}})
     with pytest.raises(ParamsError, match="out of range"):
         gc.matrix({"dc": {"kappa": 2.0}})
-    settings_ = gc.settings({"dc": {"kappa": 0.3}})
-    assert settings_["coupler"]["kappa"][0] == 0.3
+    settings_ = gc.params({"dc": {"kappa": 0.3}})
+    assert settings_.component("coupler")["kappa"][0] == 0.3
     np.testing.assert_array_equal(gc.matrix(settings_), gc.matrix({"dc": {"kappa": 0.3}}))
-    np.testing.assert_array_equal(gc.defaults["coupler"]["kappa"], [0.1])  # defaults untouched
+    np.testing.assert_array_equal(gc.params().component("coupler")["kappa"], [0.1])  # defaults untouched

@@ -83,9 +83,9 @@ def test_recalibration_brings_the_in_silico_network_back():
     # a poorly calibrated chip (3.5 % couplers, 0.1 rad residual phases): the in-silico network breaks on it
     chip = make_chips(preset("typical").replace(coupler__kappa_std=0.035, phase__offset_std_rad=0.1), 3, 1)[0]
     st = model.states[0]
-    chip.program(st.settings)
+    chip.program(st.params)
     deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
-    twin = make_twin(design_circuit(16), model.params[0], st.settings)
+    twin = make_twin(design_circuit(16), model.params[0], st.params)
     before = chip.passes
     st2 = recalibrate(chip, twin, st, iterations=8)
     recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)

@@ -65,7 +65,7 @@ def test_phase_ffm_equals_finite_differences_on_ideal_chip(batch):
     states = initial_states(2, CFG, cmap)
     program_network(chips, states)
     got = phase_gradients(chips, states, cmap, x, y, **KW).grads
-    params = [list(cmap.untie(s.settings)) + [np.array([s.gain])] for s in states]
+    params = [list(cmap.untie(s.params)) + [np.array([s.gain])] for s in states]
 
     def loss(p):
         sts = [LayerState(cmap.tie(*q[:4]), float(q[4][0])) for q in p]
@@ -150,9 +150,8 @@ def test_true_phase_gradient_matches_finite_differences_on_asymmetric_lossy_chip
             for j in (0, 7):
                 vals = []
                 for sign in (1, -1):
-                    lays = [(c, {cc: {kk: vv.copy() for kk, vv in d.items()} for cc, d in s.items()})
-                            for c, s in layers]
-                    arr = lays[layer][1][comp][key]
+                    lays = [(c, s.copy()) for c, s in layers]
+                    arr = lays[layer][1].component(comp)[key]
                     if comp == "mzi":
                         arr[cmap.u[j]] += sign * eps
                         arr[cmap.ut[j]] += sign * eps

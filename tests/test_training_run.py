@@ -23,7 +23,7 @@ def test_train_network_is_seed_deterministic_and_learns():
     b = train_network("ffm-phase", "mild", 0, SMALL)
     assert a.test_acc == b.test_acc and a.history == b.history
     for sa, sb in zip(a.states, b.states):
-        np.testing.assert_array_equal(sa.settings["mzi"]["theta"], sb.settings["mzi"]["theta"])
+        np.testing.assert_array_equal(sa.params.values, sb.params.values)
     assert a.test_acc > 0.6  # chance is 1/3
     assert a.updates == 6 * 3 and a.passes_per_update == 2 * 2 * 35
     assert a.grad["step"] == 4 and 0 <= a.grad["method"] < a.grad["insilico"]

@@ -7,7 +7,7 @@ imperfections described by a :class:`ChipSpec` (presets: :data:`PRESETS`).
 call it.
 """
 
-from .interface import PROGRAMMABLE, Chip, programmable_settings
+from .interface import Chip
 from .ideal import IdealChip
 from .spec import ChipSpec, load_spec, save_spec, spec_from_dict
 from .presets import PRESETS, preset
@@ -18,8 +18,6 @@ from .stats import drift_statistics, inspect_chip
 __all__ = [
     "Chip",
     "IdealChip",
-    "PROGRAMMABLE",
-    "programmable_settings",
     "ChipSpec",
     "load_spec",
     "save_spec",

@@ -20,9 +20,8 @@ import numpy as np
 
 from ..errors import ParamsError
 from ..matrix_metrics import relative_symmetry_error  # noqa: F401 (re-exported)
-from ..schedule import Schedule, Settings
-from .heaters import mirror_pairs
-from .interface import PROGRAMMABLE
+from ..parameters import Params
+from ..schedule import Schedule
 
 __all__ = [
     "measure_matrix",
@@ -88,29 +87,25 @@ def insertion_loss_db(realised: np.ndarray, reference: np.ndarray) -> float:
 
 
 def random_tied_settings(schedule: Schedule, rng: np.random.Generator, *,
-                         full_transmission: bool = False) -> Settings:
+                         full_transmission: bool = False) -> Params:
     """Random programmable settings with mirror twins tied (a symmetric matrix on the ideal model).
 
-    Every phase is uniform in [0, 2 pi); the twin of each element (``ut_X`` of
-    ``u_X``, see :func:`picffm.chip.heaters.mirror_pairs`) gets its source's
-    values. Attenuator ``theta`` is uniform too (a random amplitude
+    Every phase is uniform in [0, 2 pi), drawn component by component and
+    setting by setting; the mirror copy of each element (``ut_X`` of ``u_X``,
+    :attr:`picffm.elements.ElementTable.twin`) gets its source's values.
+    Attenuator ``theta`` is uniform too (a random amplitude
     ``|sin(theta/2)|``) unless ``full_transmission``, which sets it to pi.
     """
-    out: Settings = {}
-    pairs = mirror_pairs(schedule)
-    for comp in schedule.names:
-        if comp not in PROGRAMMABLE:
-            continue
-        n = len(schedule.names[comp])
-        vals = {k: rng.uniform(0.0, 2 * np.pi, n) for k in PROGRAMMABLE[comp]}
-        if comp == "attenuator" and full_transmission:
-            vals["theta"] = np.full(n, np.pi)
-        if comp in pairs:
-            src, dst = pairs[comp]
-            for v in vals.values():
-                v[dst] = v[src]
-        out[comp] = vals
-    return out
+    p = schedule.params()
+    table = schedule.table
+    for comp, names in schedule.names.items():
+        for key in table.keys(comp, programmable=True):
+            b = table.block(comp, key)
+            v = rng.uniform(0.0, 2 * np.pi, len(names))
+            if comp == "attenuator" and key == "theta" and full_transmission:
+                v = np.full(len(names), np.pi)
+            p.values[b.start:b.stop] = v
+    return p.set_tied(p.tied())
 
 
 def _same_shape(a: np.ndarray, b: np.ndarray) -> None:

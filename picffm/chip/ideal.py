@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..netlist import Netlist
-from ..schedule import Settings
+from ..parameters import Params
 from ..simulation import Circuit, Taps
 from .interface import PassCounter, check_program
 
@@ -26,29 +26,29 @@ class IdealChip(PassCounter):
         self.circuit = Circuit.from_netlist(netlist)
         self.schedule = self.circuit.schedule
         self.n_modes = self.schedule.n_modes
-        self._settings = self.schedule.settings()
+        self._params = self.schedule.params()
 
-    def program(self, settings: Settings) -> None:
-        for (comp, k), v in check_program(settings, self._settings).items():
-            self._settings[comp][k] = v
+    def program(self, params) -> None:
+        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
+        self._params.programmable[:] = check_program(self._params, params)
 
-    def settings(self) -> Settings:
-        """Current settings (a copy). The ideal model has nothing to hide."""
-        return {c: {k: v.copy() for k, v in d.items()} for c, d in self._settings.items()}
+    def params(self) -> Params:
+        """Current values (a copy). The ideal model has nothing to hide."""
+        return self._params.copy()
 
     def matrix(self) -> np.ndarray:
-        return self.circuit.matrix(self._settings)
+        return self.circuit.matrix(self._params)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         self._count(x)
-        return self.circuit.propagate(x, self._settings)
+        return self.circuit.propagate(x, self._params)
 
     def intensities(self, x: np.ndarray) -> np.ndarray:
         return np.abs(self.run(x)) ** 2
 
     def monitors(self, x: np.ndarray, *, read: str = "all") -> tuple[np.ndarray, Taps]:
         self._count(x)
-        return self.circuit.taps(x, self._settings, read=read)
+        return self.circuit.taps(x, self._params, read=read)
 
     def advance(self, dt_s: float) -> None:
         self._tick(dt_s)

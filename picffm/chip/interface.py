@@ -4,8 +4,11 @@ A trainer can, and can only:
 
 * read the chip's *design* (``netlist``, ``schedule``: what was drawn, not
   what was fabricated) and its size ``n_modes``;
-* ``program(settings)``: set the programmable settings (heater phases and
-  attenuators, see :data:`PROGRAMMABLE`);
+* ``program(params)``: set the programmable settings (heater phases and
+  attenuator settings: the programmable slice of a
+  :class:`~picffm.parameters.Params`), from a ``Params`` of the chip's
+  netlist as :func:`picffm.programming.program_matrix` returns it, a
+  parameter file, or a mapping ``{instance: {setting: value}}``;
 * ``run(x)``: send a batch of input fields and read the output fields by
   coherent detection (complex amplitudes against the laser as phase
   reference, with the chip's detector noise); ``intensities(x)`` reads
@@ -24,58 +27,48 @@ state. A real instrument driver could implement the same protocol.
 
 from __future__ import annotations
 
-from typing import Mapping, Protocol, runtime_checkable
+from typing import Any, Mapping, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import ParamsError
 from ..netlist import Netlist
-from ..schedule import Schedule, Settings
+from ..parameters import Params, as_params
+from ..schedule import Schedule
 from ..simulation import Taps
 
-__all__ = ["Chip", "PROGRAMMABLE", "programmable_settings", "check_program", "PassCounter"]
-
-#: Settings a user can program on a chip, per component (phases in rad).
-#: Everything else (coupling ratios, losses, mirror flags) is fabrication.
-PROGRAMMABLE: Mapping[str, tuple[str, ...]] = {
-    "mzi": ("theta", "phi"),
-    "phase_shifter": ("phi",),
-    "attenuator": ("theta", "psi"),
-}
+__all__ = ["Chip", "check_program", "PassCounter"]
 
 
-def programmable_settings(schedule: Schedule, settings: Settings) -> Settings:
-    """The programmable part of a settings set (copies)."""
-    return {
-        comp: {k: np.array(settings[comp][k], dtype=float) for k in PROGRAMMABLE[comp]}
-        for comp in schedule.names
-        if comp in PROGRAMMABLE
-    }
+def check_program(current: Params, request: Any) -> np.ndarray:
+    """Validate a ``program()`` request against a chip's programmed :class:`Params`.
 
-
-def check_program(settings: Settings, current: Settings) -> dict[tuple[str, str], np.ndarray]:
-    """Validate a ``program()`` request against a chip's current settings.
-
-    Returns ``{(component, setting): array}`` (copies) only if every entry is
-    a programmable setting of an element the chip has, with the right length
-    and finite values, so a chip can apply the request all at once or not at
-    all. Raises :class:`~picffm.errors.ParamsError` naming the entry.
+    ``request`` is a :class:`Params` of the chip's netlist (its fixed part
+    must be the design's: couplers and losses are fabrication, a chip cannot
+    set them), a parameter file (path or :class:`~picffm.params.ParamFile`,
+    refused if written for another netlist) or a mapping ``{instance:
+    {setting: value}}`` of programmable settings (instances not listed keep
+    their programmed values). Returns the new programmable vector (a copy)
+    only if every entry is valid, so a chip applies a request all at once or
+    not at all. Raises :class:`~picffm.errors.ParamsError` naming the entry.
     """
-    checked = {}
-    for comp, values in settings.items():
-        allowed = PROGRAMMABLE.get(comp, ())
-        if comp not in current:
-            raise ParamsError(f"this chip has no {comp!r} elements; it has {', '.join(current)}")
-        for k, v in values.items():
-            if k not in allowed:
-                raise ParamsError(f"{comp}.{k} is not programmable; programmable: {', '.join(allowed) or 'none'}")
-            v = np.array(v, dtype=float)
-            if v.shape != current[comp][k].shape:
-                raise ParamsError(f"{comp}.{k}: expected {current[comp][k].shape[0]} values, got {v.shape}")
-            if not np.all(np.isfinite(v)):
-                raise ParamsError(f"{comp}.{k}: values must be finite")
-            checked[(comp, k)] = v
-    return checked
+    table = current.table
+    if isinstance(request, Params):
+        p = as_params(table, request)
+        if not np.array_equal(p.fixed, table.defaults[table.n_programmable:]):
+            i = table.n_programmable + int(np.argmax(p.fixed != table.defaults[table.n_programmable:]))
+            b = next(b for b in table.blocks if b.start <= i < b.stop)
+            name = table.by_component[b.component][i - b.start]
+            raise ParamsError(f"instance {name!r}: {b.key!r} differs from the design and is not programmable "
+                              "(fabrication); a chip takes the programmable settings only")
+    elif isinstance(request, Mapping):
+        p = current.copy().update(request, programmable_only=True)
+    else:
+        p = as_params(table, request, programmable_only=True)
+    v = p.programmable.copy()
+    if not np.all(np.isfinite(v)):
+        raise ParamsError("programmed values must be finite")
+    return v
 
 
 class PassCounter:
@@ -114,8 +107,8 @@ class Chip(Protocol):
     n_modes: int
     has_monitors: bool
 
-    def program(self, settings: Settings) -> None:
-        """Set programmable settings: component -> setting -> array (rad)."""
+    def program(self, params: Any) -> None:
+        """Set the programmable settings (rad) from Params, a parameter file or a mapping."""
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """Output fields (N, B) measured by coherent detection for inputs (N, B)."""

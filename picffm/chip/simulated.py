@@ -46,7 +46,7 @@ import numpy as np
 
 from ..errors import ParamsError
 from ..netlist import Netlist
-from ..schedule import Settings
+from ..parameters import Params
 from ..simulation import Circuit, Taps
 from . import detector
 from .drift import DriftProcess
@@ -65,21 +65,21 @@ class TrueState:
 
     Attributes:
         circuit: the compiled circuit (same schedule as the design).
-        settings: the true settings (couplers, losses, phases as applied).
+        params: the true values (couplers, losses, phases as applied).
         time_s: chip clock when revealed.
         input_factor: ``(N,)`` static IQ-modulator factors ``e`` (ones if ideal).
         output_factor: ``(N,)`` static receiver reference factors ``r`` (ones if ideal).
     """
 
     circuit: Circuit
-    settings: Settings
+    params: Params
     time_s: float
     input_factor: np.ndarray | None = None
     output_factor: np.ndarray | None = None
 
     def matrix(self) -> np.ndarray:
         """Noiseless realised transfer matrix ``T[out, in]`` of the circuit (the core alone)."""
-        return self.circuit.matrix(self.settings)
+        return self.circuit.matrix(self.params)
 
     def effective_matrix(self) -> np.ndarray:
         """``diag(r) T diag(e)``: what a noiseless unit-vector probe through the protocol reads."""
@@ -132,20 +132,18 @@ class SimulatedChip(PassCounter):
         self._heater_ideal = h.efficiency_std == 0 and not self._has_xtalk and h.dac_bits == 0
         self._drift = DriftProcess(spec.drift, self._layout.n, (self._layout.twin_src, self._layout.twin_dst),
                                    spec.mirror_asymmetry, drift_rng)
-        self._settings = self.schedule.settings()
-        self._true: Settings | None = None
+        self._params = self.schedule.params()
+        self._true: Params | None = None
 
     # ------------------------------------------------------------ protocol
-    def program(self, settings: Settings) -> None:
-        """Set programmable settings (component -> setting -> array, rad)."""
-        checked = check_program(settings, self._settings)
-        for (comp, k), v in checked.items():
-            self._settings[comp][k] = v
+    def program(self, params) -> None:
+        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
+        self._params.programmable[:] = check_program(self._params, params)
         self._true = None
 
-    def settings(self) -> Settings:
-        """The programmed (nominal) settings, a copy: what the user asked for, not the truth."""
-        return {c: {k: v.copy() for k, v in d.items()} for c, d in self._settings.items()}
+    def params(self) -> Params:
+        """The programmed (nominal) values, a copy: what the user asked for, not the truth."""
+        return self._params.copy()
 
     def run(self, x: np.ndarray) -> np.ndarray:
         """Output fields by coherent detection (noisy), shape like ``x``."""
@@ -165,7 +163,7 @@ class SimulatedChip(PassCounter):
         reads only the taps the tied-pair phase gradient uses. Detector noise
         is drawn for what is read only, in one generator call per pass.
         """
-        y, taps = self._circuit.taps(self._io.encode(x, self._noise_rng), self._true_settings(), read=read)
+        y, taps = self._circuit.taps(self._io.encode(x, self._noise_rng), self._true_params(), read=read)
         self._count(x)
         io = self._io
         jit = io.pass_phases(np.shape(x)[1:], self._noise_rng)
@@ -186,13 +184,12 @@ class SimulatedChip(PassCounter):
         gradients, true noiseless accuracy, programming fidelity); it counts
         no pass and draws no noise.
         """
-        true = self._true_settings()
-        return TrueState(self._circuit, {c: {k: v.copy() for k, v in d.items()} for c, d in true.items()},
-                         self._time, self._io.input_factor.copy(), self._io.output_factor.copy())
+        return TrueState(self._circuit, self._true_params().copy(), self._time,
+                         self._io.input_factor.copy(), self._io.output_factor.copy())
 
     def realised_matrix(self) -> np.ndarray:
         """Noiseless realised matrix of the core, ``reveal().matrix()``. EVALUATION ONLY."""
-        return self._circuit.matrix(self._true_settings())
+        return self._circuit.matrix(self._true_params())
 
     def effective_matrix(self) -> np.ndarray:
         """Noiseless ``diag(r) M diag(e)`` with the static modulator and receiver errors. EVALUATION ONLY."""
@@ -200,19 +197,15 @@ class SimulatedChip(PassCounter):
 
     # ------------------------------------------------------------- internals
     def _propagate(self, x) -> np.ndarray:
-        y = self._circuit.propagate(self._io.encode(x, self._noise_rng), self._true_settings())
+        y = self._circuit.propagate(self._io.encode(x, self._noise_rng), self._true_params())
         self._count(x)
         return y
 
-    def _true_settings(self) -> Settings:
+    def _true_params(self) -> Params:
         if self._true is not None:
             return self._true
-        true = {c: dict(d) for c, d in self._settings.items()}
-        for comp, vals in self._fab.elements.items():
-            true[comp].update(vals)
-        layout = self._layout
-        if layout.n:
-            p = layout.gather(self._settings)
+        p = self._params.programmable
+        if p.size:
             h = self.spec.heater
             if self._heater_ideal:
                 phase = p
@@ -227,9 +220,10 @@ class SimulatedChip(PassCounter):
             phase = phase + self._fab.offset_rad
             if self._drift.active:
                 phase = phase + self._drift.state
-            layout.scatter(phase, true)
-        self._true = true
-        return true
+        else:
+            phase = p
+        self._true = Params(self.schedule.table, np.concatenate([phase, self._fab.fixed]))
+        return self._true
 
 
 def _read_taps(y: np.ndarray, taps: Taps, receive, det, rng: np.random.Generator) -> tuple[np.ndarray, Taps]:

@@ -35,7 +35,6 @@ from ..errors import ParamsError
 from ..meshes import symmetric_core
 from .calibration import fidelity, insertion_loss_db, measure_matrix, relative_error, relative_symmetry_error
 from .ideal import IdealChip
-from .interface import programmable_settings
 from .simulated import SimulatedChip
 from .spec import ChipSpec
 
@@ -256,7 +255,6 @@ def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
     for _ in range(samples):
         w = random_symmetric(n, prog_rng)
         settings, scale = program_symmetric(chip.schedule, w)
-        settings = programmable_settings(chip.schedule, settings)
         chip.program(settings)
         ideal.program(settings)
         real, target = chip.realised_matrix(), w / scale
@@ -294,6 +292,6 @@ def protocol_fidelity(spec: ChipSpec, n: int = 16, samples: int = 4, seed: int =
     for _ in range(int(samples)):
         w = random_symmetric(n, prog_rng)
         settings, scale = program_symmetric(chip.schedule, w)
-        chip.program(programmable_settings(chip.schedule, settings))
+        chip.program(settings)
         out.append(fidelity(measure_matrix(chip), w / scale))
     return np.array(out)

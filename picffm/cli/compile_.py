@@ -38,8 +38,8 @@ def analyse(netlist_path: str, params_path: str | None = None) -> tuple[dict, np
         raise CompileError(f"{netlist_path}: {len(net.input_ports)} input and {len(net.output_ports)} output "
                            "ports: no transfer matrix to compute (list external ports under 'ports')")
     compiled = compile_any(net)
-    settings = load_params(params_path).settings(compiled) if params_path else None
-    t = compiled.matrix(settings)
+    params = compiled.params(load_params(params_path)) if params_path else None
+    t = compiled.matrix(params)
     il = insertion_loss_db(t)
     finite = np.where(np.isfinite(il), il, np.nan)
     worst = int(np.argmax(il)) if il.size else None

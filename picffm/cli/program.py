@@ -8,7 +8,6 @@ import numpy as np
 
 from ..errors import ParamsError, ProgrammingError
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
-from ..params import save_params
 from ..programming import load_target, program_matrix, relative_symmetry_error
 from .common import CLIError, check_output, emit_json
 
@@ -86,8 +85,7 @@ def run(args) -> int:
     }
     if symmetrized:
         info["target_asymmetry"] = relative_symmetry_error(target)
-    params = res.params()
-    save_params(out, params, info=info)
+    params = res.params.save(out, info=info).params
     if args.json:
         emit_json({**info, "params": str(out), "instances": len(params), "error_definition": ERROR_DEFINITION})
         return 0

@@ -69,9 +69,10 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
 
     # ---- elements, column by column (the schedule's order)
     elems = []  # (name, component, cell, column, modes tuple, mirror, flip)
+    design = schedule.params()
     for st in schedule.stages:
         names = schedule.names[st.component][st.start:st.stop]
-        sett = {k: v[st.start:st.stop] for k, v in schedule.defaults[st.component].items()}
+        sett = {k: v[st.start:st.stop] for k, v in design.component(st.component).items()}
         cellnames = cells.for_stage(st.component, sett, names)
         modes = np.asarray(st.modes)
         if COMPONENTS[st.component].n_modes == 2:

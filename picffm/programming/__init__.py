@@ -14,11 +14,11 @@ All phases in rad; exact for ideal 50:50 couplers and lossless elements.
 
 from .checks import as_target, check_unitary, relative_symmetry_error, unitarity_error
 from .clements import decompose_clements
-from .general import PROGRAMMED_KEYS, ProgramResult, program_matrix, relative_error
+from .general import ProgramResult, program_matrix, relative_error
 from .plans import PROGRAMMABLE_KINDS, MeshPlan, mesh_plan
 from .reck import decompose_reck
 from .svd import program_svd, svd_mesh
-from .symmetric import program_symmetric, symmetric_phases
+from .symmetric import core_phases, program_symmetric, set_core, symmetric_phases
 from .takagi import takagi
 from .target import TARGET_SUFFIXES, load_target
 from .unitary import program_unitary
@@ -30,11 +30,12 @@ __all__ = [
     "program_unitary",
     "program_symmetric",
     "symmetric_phases",
+    "core_phases",
+    "set_core",
     "program_svd",
     "svd_mesh",
     "program_matrix",
     "ProgramResult",
-    "PROGRAMMED_KEYS",
     "PROGRAMMABLE_KINDS",
     "MeshPlan",
     "mesh_plan",

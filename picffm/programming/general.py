@@ -8,17 +8,15 @@ import numpy as np
 
 from ..errors import ProgrammingError
 from ..netlist import Netlist
-from ..schedule import Schedule, Settings
+from ..parameters import Params
+from ..schedule import Schedule
 from ..simulation import Circuit
 from .checks import UNITARY_TOL, as_target, unitarity_error
 from .plans import as_schedule, mesh_plan
 from .symmetric import program_symmetric
 from .unitary import program_unitary
 
-__all__ = ["ProgramResult", "program_matrix", "PROGRAMMED_KEYS", "relative_error"]
-
-#: settings written by programming, per component (the parameter-file content)
-PROGRAMMED_KEYS = {"mzi": ("theta", "phi"), "phase_shifter": ("phi",), "attenuator": ("theta", "psi")}
+__all__ = ["ProgramResult", "program_matrix", "relative_error"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +24,9 @@ class ProgramResult:
     """Outcome of :func:`program_matrix`.
 
     Attributes:
-        settings: full :data:`picffm.schedule.Settings` of the mesh (rad).
+        params: :class:`~picffm.parameters.Params` of the mesh (rad): what
+            ``chip.program`` takes, and what :meth:`Params.save` writes to a
+            parameter file.
         scale: factor the electronics apply: the ideal chip implements
             ``target / scale`` (1.0 for unitary meshes; ``||target||_2`` for the
             symmetric core and the SVD mesh, 0.0 for a zero target).
@@ -37,20 +37,15 @@ class ProgramResult:
         schedule: the compiled mesh the settings belong to.
     """
 
-    settings: Settings = field(repr=False)
+    params: Params = field(repr=False)
     scale: float
     error: float
     kind: str
     schedule: Schedule = field(repr=False)
 
-    def params(self) -> dict:
-        """Parameter-file form {instance: {setting: value}} of the programmed settings."""
-        keys = {c: PROGRAMMED_KEYS[c] for c in self.schedule.names if c in PROGRAMMED_KEYS}
-        return self.schedule.to_params(self.settings, keys=keys)
-
     def matrix(self) -> np.ndarray:
         """Transfer matrix of the ideal compiled mesh with these settings."""
-        return Circuit(self.schedule).matrix(self.settings)
+        return Circuit(self.schedule).matrix(self.params)
 
 
 def relative_error(m: np.ndarray, target: np.ndarray, scale: float = 1.0) -> float:

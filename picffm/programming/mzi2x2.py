@@ -1,6 +1,7 @@
 """2x2 algebra shared by the mesh decompositions (ideal 50:50 MZIs).
 
-With 50:50 couplers the MZI of :func:`picffm.models.mzi` is::
+With 50:50 couplers the MZI of :func:`picffm.models.mzi` (the one place its
+matrix is computed) is::
 
     T(theta, phi) = i e^{i theta/2} [[e^{i phi} sin(theta/2),  cos(theta/2)],
                                      [e^{i phi} cos(theta/2), -sin(theta/2)]]
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["wrap", "mzi_matrix", "split_dt", "TWO_PI"]
+__all__ = ["wrap", "split_dt", "attenuator_settings", "TWO_PI"]
 
 TWO_PI = 2.0 * np.pi
 
@@ -28,18 +29,23 @@ def wrap(x):
     return np.mod(x, TWO_PI)
 
 
-def mzi_matrix(theta, phi) -> np.ndarray:
-    """Ideal MZI matrices ``(..., 2, 2)`` (same as ``models.mzi`` at kappa = 0.5)."""
-    theta = np.asarray(theta, float)
-    phi = np.asarray(phi, float)
-    g = 1j * np.exp(0.5j * theta)
-    s, c, e = np.sin(theta / 2), np.cos(theta / 2), np.exp(1j * phi)
-    out = np.empty(np.broadcast(theta, phi).shape + (2, 2), complex)
-    out[..., 0, 0] = g * e * s
-    out[..., 0, 1] = g * c
-    out[..., 1, 0] = g * e * c
-    out[..., 1, 1] = -g * s
-    return out
+def attenuator_settings(s: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Attenuator column realising ``diag(s) e^{i phase} / scale`` with ``scale = max(s)``.
+
+    The one conversion from singular values to attenuator settings (50:50
+    couplers, :func:`picffm.models.attenuator`: transmission
+    ``i e^{i theta/2} sin(theta/2) e^{i psi}``): ``theta = 2 arcsin(s / scale)``
+    in [0, pi] and ``psi = phase - pi/2 - theta/2`` wrapped to [0, 2 pi).
+
+    Returns:
+        ``(theta, psi, scale)``; for s = 0 the scale is 0 and every attenuator
+        blocks (theta = 0).
+    """
+    s = np.asarray(s, dtype=float)
+    scale = float(s.max()) if s.size else 0.0
+    r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
+    theta = 2.0 * np.arcsin(r)
+    return theta, wrap(np.asarray(phase, float) - 0.5 * np.pi - 0.5 * theta), scale
 
 
 def split_dt(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -18,10 +18,11 @@ import numpy as np
 from ..errors import ProgrammingError
 from ..meshes import svd
 from ..netlist import Netlist
-from ..schedule import Schedule, Settings
+from ..parameters import Params
+from ..schedule import Schedule
 from .checks import as_target
 from .clements import decompose_clements
-from .mzi2x2 import wrap
+from .mzi2x2 import attenuator_settings
 from .plans import as_schedule, mesh_plan
 
 __all__ = ["svd_mesh", "program_svd"]
@@ -32,7 +33,7 @@ def svd_mesh(n: int) -> Netlist:
     return svd(n)
 
 
-def program_svd(schedule: Schedule | Netlist, a) -> tuple[Settings, float]:
+def program_svd(schedule: Schedule | Netlist, a) -> tuple[Params, float]:
     """Settings and scale that make an SVD mesh implement ``a / scale``.
 
     Args:
@@ -40,7 +41,7 @@ def program_svd(schedule: Schedule | Netlist, a) -> tuple[Settings, float]:
         a: any N x N matrix (real or complex).
 
     Returns:
-        ``(settings, scale)`` with ``scale = ||a||_2`` (0 for a zero matrix,
+        ``(params, scale)`` (:class:`~picffm.parameters.Params`) with ``scale = ||a||_2`` (0 for a zero matrix,
         then every attenuator blocks); phases in rad.
     """
     schedule = as_schedule(schedule)
@@ -51,15 +52,14 @@ def program_svd(schedule: Schedule | Netlist, a) -> tuple[Settings, float]:
     u, s, vh = np.linalg.svd(a)
     th_v, ph_v, scr_v = decompose_clements(vh)
     th_u, ph_u, scr_u = decompose_clements(u)
-    scale = float(s[0])
-    r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
-    att_theta = 2.0 * np.arcsin(r)
-    settings = schedule.settings()
-    mzi = settings["mzi"]
-    for prefix, th, ph in (("vh", th_v, ph_v), ("u", th_u, ph_u)):
-        mzi["theta"][plan.mzi[prefix]] = th
-        mzi["phi"][plan.mzi[prefix]] = ph
-    settings["attenuator"]["theta"][plan.atten] = att_theta
-    settings["attenuator"]["psi"][plan.atten] = wrap(scr_v - 0.5 * np.pi - 0.5 * att_theta)
-    settings["phase_shifter"]["phi"][plan.screen] = scr_u
-    return settings, scale
+    att_theta, att_psi, scale = attenuator_settings(s, scr_v)
+    p = schedule.params()
+    mzi = p.component("mzi")
+    for group, th, ph in (("vh", th_v, ph_v), ("u", th_u, ph_u)):
+        mzi["theta"][plan.mzi[group]] = th
+        mzi["phi"][plan.mzi[group]] = ph
+    att = p.component("attenuator")
+    att["theta"][plan.atten] = att_theta
+    att["psi"][plan.atten] = att_psi
+    p.component("phase_shifter")["phi"][plan.screen] = scr_u
+    return p, scale

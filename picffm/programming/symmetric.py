@@ -22,14 +22,15 @@ import numpy as np
 
 from ..errors import ProgrammingError
 from ..netlist import Netlist
-from ..schedule import Schedule, Settings
+from ..parameters import Params
+from ..schedule import Schedule
 from .checks import as_target, relative_symmetry_error
 from .clements import decompose_clements
-from .mzi2x2 import wrap
+from .mzi2x2 import attenuator_settings
 from .plans import as_schedule, mesh_plan
 from .takagi import takagi
 
-__all__ = ["program_symmetric", "symmetric_phases"]
+__all__ = ["program_symmetric", "symmetric_phases", "core_phases", "set_core"]
 
 
 def symmetric_phases(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
@@ -42,16 +43,37 @@ def symmetric_phases(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         0 and every attenuator blocks (theta = 0).
     """
     v, s = takagi(w)
+    return core_phases(v, s)
+
+
+def core_phases(v: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+    """Phases of the symmetric core for a Takagi factorisation ``W = V diag(s) V^T``.
+
+    ``V^T = Phi L`` (Clements) gives the mesh phases; ``D = Phi^2 diag(s) / scale``
+    the attenuators (:func:`~picffm.programming.mzi2x2.attenuator_settings`).
+    Returns ``(theta, phi, att_theta, att_psi, scale)`` as :func:`symmetric_phases`.
+    """
     theta, phi, screen = decompose_clements(v.T)
-    scale = float(s[0])
-    r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
-    att_theta = 2.0 * np.arcsin(r)
-    att_psi = wrap(2.0 * screen - 0.5 * np.pi - 0.5 * att_theta)
+    att_theta, att_psi, scale = attenuator_settings(s, 2.0 * screen)
     return theta, phi, att_theta, att_psi, scale
 
 
+def set_core(schedule: Schedule, theta, phi, att_theta, att_psi) -> Params:
+    """:class:`Params` of a symmetric core with both mirror halves set to ``theta``/``phi``."""
+    plan = mesh_plan(schedule)
+    p = schedule.params()
+    mzi, att = p.component("mzi"), p.component("attenuator")
+    for group in ("u", "ut"):
+        idx = plan.mzi[group]
+        mzi["theta"][idx] = theta
+        mzi["phi"][idx] = phi
+    att["theta"][plan.atten] = att_theta
+    att["psi"][plan.atten] = att_psi
+    return p
+
+
 def program_symmetric(schedule: Schedule | Netlist, w, *, symmetrize: bool = False,
-                      atol: float = 1e-10) -> tuple[Settings, float]:
+                      atol: float = 1e-10) -> tuple[Params, float]:
     """Settings and scale that make a symmetric core implement ``w / scale``.
 
     Args:
@@ -64,10 +86,10 @@ def program_symmetric(schedule: Schedule | Netlist, w, *, symmetrize: bool = Fal
             (the symmetric part is used when it is below).
 
     Returns:
-        ``(settings, scale)``: full :data:`picffm.schedule.Settings` with the
-        MZI ``theta``/``phi`` of both halves (tied: ``ut_*`` = ``u_*``) and the
-        attenuators' ``theta``/``psi`` set (rad), and ``scale = ||W||_2`` (0 for
-        W = 0), so that the ideal chip's matrix is ``W / scale``.
+        ``(params, scale)``: :class:`~picffm.parameters.Params` with the MZI
+        ``theta``/``phi`` of both halves (tied: each mirror copy = its source)
+        and the attenuators' ``theta``/``psi`` set (rad), and ``scale =
+        ||W||_2`` (0 for W = 0), so that the ideal chip's matrix is ``W / scale``.
 
     Raises:
         ProgrammingError: not a symmetric core, wrong shape, non-finite or
@@ -86,12 +108,4 @@ def program_symmetric(schedule: Schedule | Netlist, w, *, symmetrize: bool = Fal
             "implements symmetric matrices only (use symmetrize=True / --symmetrize to program (W + W^T)/2)"
         )
     theta, phi, att_theta, att_psi, scale = symmetric_phases(w)
-    settings = schedule.settings()
-    mzi = settings["mzi"]
-    for prefix in ("u", "ut"):
-        idx = plan.mzi[prefix]
-        mzi["theta"][idx] = theta
-        mzi["phi"][idx] = phi
-    settings["attenuator"]["theta"][plan.atten] = att_theta
-    settings["attenuator"]["psi"][plan.atten] = att_psi
-    return settings, scale
+    return set_core(schedule, theta, phi, att_theta, att_psi), scale

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..errors import ProgrammingError
 from ..netlist import Netlist
-from ..schedule import Schedule, Settings
+from ..parameters import Params
+from ..schedule import Schedule
 from .checks import UNITARY_TOL, as_target, check_unitary
 from .clements import decompose_clements
 from .plans import as_schedule, mesh_plan
@@ -16,7 +17,7 @@ __all__ = ["program_unitary", "DECOMPOSE"]
 DECOMPOSE = {"clements": decompose_clements, "reck": decompose_reck}
 
 
-def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL) -> Settings:
+def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL) -> Params:
     """Settings that make a Clements or Reck mesh implement the unitary ``u``.
 
     Args:
@@ -27,8 +28,9 @@ def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL
         tol: largest accepted ``||U U^H - I||_F``.
 
     Returns:
-        Full :data:`picffm.schedule.Settings` (the netlist's own values, with
-        every MZI ``theta``/``phi`` and phase-screen ``phi`` replaced; rad).
+        :class:`~picffm.parameters.Params` of the mesh (the netlist's own
+        values, with every MZI ``theta``/``phi`` and phase-screen ``phi``
+        replaced; rad): what ``chip.program`` takes.
         Exact for ideal 50:50 couplers and no loss.
 
     Raises:
@@ -44,9 +46,10 @@ def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL
     u = as_target(u, plan.n)
     check_unitary(u, tol, plan.kind)
     theta, phi, screen = DECOMPOSE[plan.kind](u)
-    settings = schedule.settings()
+    p = schedule.params()
+    mzi = p.component("mzi")
     idx = plan.mzi["mzi"]
-    settings["mzi"]["theta"][idx] = theta
-    settings["mzi"]["phi"][idx] = phi
-    settings["phase_shifter"]["phi"][plan.screen] = screen
-    return settings
+    mzi["theta"][idx] = theta
+    mzi["phi"][idx] = phi
+    p.component("phase_shifter")["phi"][plan.screen] = screen
+    return p

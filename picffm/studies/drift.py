@@ -83,10 +83,10 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
             model.run_epoch()
         states = model.states
         for chip, st in zip(chips, states):
-            chip.program(st.settings)
+            chip.program(st.params)
         if method == "recal":
             circuit = design_circuit(chips[0].n_modes)
-            twins = [make_twin(circuit, w, st.settings) for w, st in zip(model.params, states)]
+            twins = [make_twin(circuit, w, st.params) for w, st in zip(model.params, states)]
             states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
                       for c, tw, st in zip(chips, twins, states)]
     # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration

@@ -31,30 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..chip.calibration import measure_matrix
-from ..chip.interface import PROGRAMMABLE
-from ..schedule import Schedule, Settings
+from ..parameters import Params
 from ..simulation import Circuit
 from ..training.network import LayerState
 
 __all__ = ["Twin", "make_twin", "recalibrate"]
-
-_KEYS = tuple((c, k) for c, ks in PROGRAMMABLE.items() for k in ks)
-
-
-def _flat(schedule: Schedule, s: Settings) -> np.ndarray:
-    return np.concatenate([np.asarray(s[c][k], float) for c, k in _KEYS if c in schedule.names])
-
-
-def _unflat(schedule: Schedule, v: np.ndarray) -> Settings:
-    out: Settings = {}
-    i = 0
-    for c, k in _KEYS:
-        if c not in schedule.names:
-            continue
-        n = len(schedule.names[c])
-        out.setdefault(c, {})[k] = v[i:i + n].copy()
-        i += n
-    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,19 +53,19 @@ class Twin:
     solve: np.ndarray
 
 
-def make_twin(circuit: Circuit, weight: np.ndarray, settings: Settings, *, step_rad: float = 1e-6,
+def make_twin(circuit: Circuit, weight: np.ndarray, params: Params, *, step_rad: float = 1e-6,
               damping: float = 0.1) -> Twin:
-    """The twin of a layer with symmetric weight ``weight`` deployed with ``settings``."""
-    schedule = circuit.schedule
-    full = schedule.settings()
+    """The twin of a layer with symmetric weight ``weight`` deployed with ``params``.
+
+    The twin's parameters are the programmable values (``params.programmable``).
+    """
+    trial = circuit.params(params).copy()
 
     def matrix(v):
-        s = {c: dict(d) for c, d in full.items()}
-        for c, d in _unflat(schedule, v).items():
-            s[c].update(d)
-        return circuit.matrix(s)
+        trial.programmable[:] = v
+        return circuit.matrix(trial)
 
-    v0 = _flat(schedule, settings)
+    v0 = trial.programmable.copy()
     m0 = matrix(v0)
     cols = np.empty((v0.size, m0.size), dtype=complex)
     for j in range(v0.size):
@@ -117,20 +98,20 @@ def recalibrate(chip, twin: Twin, state: LayerState, *, iterations: int = 3,
     the twin's (fabrication errors, heater wrap-around at 2 pi with
     efficiency errors), so this guard is what makes the loop converge.
     """
-    schedule = chip.schedule
-    p = _flat(schedule, state.settings)
-    chip.program(state.settings)
+    current = state.params.copy()
+    p = current.programmable.copy()
+    chip.program(current)
     res, err, a = _residual(chip, twin)
     for _ in range(iterations):
         dp = -(twin.solve @ res)
         for h in range(max_halvings + 1):
             trial = np.mod(p + dp / 2 ** h, 2 * np.pi)
-            chip.program(_unflat(schedule, trial))
+            chip.program(current.set_programmable(trial))
             res_t, err_t, a_t = _residual(chip, twin)
             if err_t < err:
                 p, res, err, a = trial, res_t, err_t, a_t
                 break
         else:
             break  # no improvement along the step: converged as far as the twin allows
-    chip.program(_unflat(schedule, p))
-    return LayerState(_unflat(schedule, p), twin.norm / max(a, 1e-12))
+    chip.program(current.set_programmable(p))
+    return LayerState(current, twin.norm / max(a, 1e-12))

@@ -180,7 +180,7 @@ def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap
     for layer in range(len(chips) - 1, -1, -1):
         st = states[layer]
         y_e, taps_e = optical(chips[layer], _error_input(g, st.gain), monitors=True, read="gradient")
-        att = st.settings["attenuator"]
+        att = st.params.component("attenuator")
         d = attenuator(theta=att["theta"], psi=att["psi"])
         gr = phase_gradients_from_taps(cmap, data.taps[layer], taps_e, att["theta"], d)
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * data.y[layer])))

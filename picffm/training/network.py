@@ -20,9 +20,9 @@ electronics. With ``a_0`` the encoded input (``(N, B)`` complex fields):
   ``logit_k = readout_gain * |z_L[k]|^2``; the loss is the softmax cross
   entropy averaged over the batch (:func:`loss_and_grad`).
 
-Settings of a layer are *tied*: every mirror MZI ``ut_X`` is programmed with
-the phases of its twin ``u_X`` (:class:`CoreMap`), so the core is symmetric
-by construction on an ideal chip.
+Settings of a layer are *tied*: every mirror copy is programmed with the
+phases of its source (the tied view of :class:`~picffm.parameters.Params`,
+:class:`CoreMap`), so the core is symmetric by construction on an ideal chip.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import ConfigError
-from ..schedule import Schedule, Settings
+from ..parameters import Params
+from ..schedule import Schedule
 
 __all__ = [
     "CoreMap",
@@ -53,68 +54,70 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class CoreMap:
-    """Index bookkeeping of a compiled symmetric core.
+    """Index bookkeeping of a compiled symmetric core, from its element table.
+
+    The tied view of the core's :class:`~picffm.parameters.Params` is
+    ``(u_theta, u_phi, att_theta, att_psi)`` concatenated: the first-half
+    MZIs' phases (every element that is not a mirror copy, in element order)
+    and the attenuators'.
 
     Attributes:
         n_modes: N.
-        u: ``(K,)`` positions of the first-half MZIs ``u_*`` in ``names['mzi']``.
-        ut: ``(K,)`` positions of their mirror twins ``ut_*`` (same order).
+        u: ``(K,)`` positions (among the MZI elements) of the first-half MZIs.
+        ut: ``(K,)`` positions of their mirror twins (same order).
         n_att: number of attenuators (N).
+        schedule: the core's schedule (its table lays out the values).
     """
 
     n_modes: int
     u: np.ndarray
     ut: np.ndarray
     n_att: int
+    schedule: Schedule
 
     @property
     def n_mzi(self) -> int:
         return int(self.u.size)
 
-    def tie(self, u_theta, u_phi, att_theta, att_psi) -> Settings:
-        """Programmable settings with every ``ut_X`` equal to its twin ``u_X``."""
-        theta = np.empty(2 * self.n_mzi)
-        phi = np.empty(2 * self.n_mzi)
-        theta[self.u] = u_theta
-        theta[self.ut] = u_theta
-        phi[self.u] = u_phi
-        phi[self.ut] = u_phi
-        return {"mzi": {"theta": theta, "phi": phi},
-                "attenuator": {"theta": np.array(att_theta, float), "psi": np.array(att_psi, float)}}
+    def tie(self, u_theta, u_phi, att_theta, att_psi) -> Params:
+        """:class:`Params` with every mirror copy equal to its source."""
+        tied = np.concatenate([np.asarray(v, float).ravel() for v in (u_theta, u_phi, att_theta, att_psi)])
+        return self.schedule.params().set_tied(tied)
 
-    def untie(self, settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """``(u_theta, u_phi, att_theta, att_psi)`` of a settings set (first half only)."""
-        m, a = settings["mzi"], settings["attenuator"]
-        return (np.array(m["theta"], float)[self.u], np.array(m["phi"], float)[self.u],
-                np.array(a["theta"], float), np.array(a["psi"], float))
+    def untie(self, params: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(u_theta, u_phi, att_theta, att_psi)`` of a :class:`Params` (first half only)."""
+        k, a = self.n_mzi, self.n_att
+        t = params.tied()
+        return t[:k], t[k:2 * k], t[2 * k:2 * k + a], t[2 * k + a:]
 
 
 def core_map(schedule: Schedule) -> CoreMap:
-    """The :class:`CoreMap` of a symmetric-core schedule (``u_*``, ``d_*``, ``ut_*``)."""
-    names = schedule.names.get("mzi", ())
-    pos = {n: i for i, n in enumerate(names)}
-    u = [i for i, n in enumerate(names) if n.startswith("u_")]
-    try:
-        ut = [pos["ut_" + names[i][2:]] for i in u]
-    except KeyError as exc:
-        raise ConfigError(f"not a symmetric core: MZI {exc.args[0]!r} has no mirror twin") from None
+    """The :class:`CoreMap` of a symmetric-core schedule (mirror twins from its element table)."""
+    table = schedule.table
+    sl = table.elements("mzi")
+    copy = table.is_copy[sl]
+    u = np.nonzero(~copy)[0]
+    ut = table.twin[sl][u] - sl.start
     n_att = len(schedule.names.get("attenuator", ()))
-    if not u or len(u) + len(ut) != len(names) or n_att != schedule.n_modes:
-        raise ConfigError("not a symmetric core: expected u_* MZIs, their ut_* twins and one attenuator per mode")
-    return CoreMap(schedule.n_modes, np.array(u), np.array(ut), n_att)
+    if u.size == 0 or np.any(table.twin[sl][u] < 0) or 2 * u.size != copy.size or n_att != schedule.n_modes \
+            or tuple(schedule.names) != ("mzi", "attenuator") \
+            or table.keys("mzi", True) != ("theta", "phi") or table.keys("attenuator", True) != ("theta", "psi"):
+        raise ConfigError("not a symmetric core: expected MZIs, their mirror twins (info.mirror_twins) and one "
+                          "attenuator per mode")
+    return CoreMap(schedule.n_modes, u, ut, n_att, schedule)
 
 
 @dataclass(frozen=True, eq=False)
 class LayerState:
-    """What defines one layer: the chip's programmed settings and the electronic gain.
+    """What defines one layer: the chip's programmed values and the electronic gain.
 
     Attributes:
-        settings: programmable settings (``mzi``: theta, phi; ``attenuator``:
-            theta, psi; rad), in the chip schedule's element order.
+        params: :class:`~picffm.parameters.Params` of the chip's netlist (the
+            programmable part is what the chip is programmed with; rad).
         gain: electronic gain ``s`` applied to the detected output fields.
     """
 
-    settings: Settings
+    params: Params
     gain: float
 
 
@@ -187,7 +190,7 @@ def optical(chip, v: np.ndarray, *, monitors: bool = False, read: str = "all"):
 def program_network(chips: Sequence, states: Sequence[LayerState]) -> None:
     """Program every layer's chip with its settings."""
     for chip, st in zip(chips, states):
-        chip.program(st.settings)
+        chip.program(st.params)
 
 
 def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, monitors: bool = False,

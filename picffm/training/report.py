@@ -16,7 +16,6 @@ from typing import Mapping
 import numpy as np
 
 from ..netlist import atomic_write_bytes, atomic_write_text
-from ..params import save_params
 
 __all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE"]
 
@@ -159,25 +158,17 @@ def _history_csv(results: Mapping) -> str:
 
 
 def _write_params(out: Path, results: Mapping) -> None:
-    from .trainers import design_netlist
-    from ..schedule import compile_netlist
-
-    names = compile_netlist(design_netlist()).names
     pdir = out / "params"
     pdir.mkdir(exist_ok=True)
     for key, r in results.items():
         if r.method == "insilico":
             continue
         for layer, st in enumerate(r.states):
-            params = {}
-            for comp, values in st.settings.items():
-                for i, inst in enumerate(names[comp]):
-                    params[inst] = {k: float(v[i]) for k, v in values.items()}
             info = {"task": "iris", "method": r.method, "chip": r.chip, "seed": r.seed, "layer": layer,
                     "gain": float(st.gain), "test_acc": float(r.test_acc)}
             path = pdir / f"{key}__layer{layer}.json"
             if not path.exists():
-                save_params(path, params, info)
+                st.params.save(path, info)
 
 
 def _plots(out: Path, summary: dict, results: Mapping) -> None:

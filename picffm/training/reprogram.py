@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..chip.interface import programmable_settings
-from ..programming.clements import decompose_clements
-from ..programming.mzi2x2 import wrap
-from ..programming.plans import mesh_plan
+from ..parameters import Params
+from ..programming.symmetric import core_phases, set_core
 from ..programming.takagi import takagi
-from ..schedule import Schedule, Settings
+from ..schedule import Schedule
 
 __all__ = ["TrackingProgrammer"]
 
@@ -42,11 +40,10 @@ class TrackingProgrammer:
 
     def __init__(self, schedule: Schedule):
         self.schedule = schedule
-        self.plan = mesh_plan(schedule)
         self.v: np.ndarray | None = None
 
-    def __call__(self, w: np.ndarray) -> tuple[Settings, float]:
-        """Programmable settings realising ``w / scale`` and ``scale = ||w||_2``."""
+    def __call__(self, w: np.ndarray) -> tuple[Params, float]:
+        """:class:`Params` realising ``w / scale`` and ``scale = ||w||_2``."""
         w = 0.5 * (w + w.T)
         v, s = takagi(w)
         if self.v is not None:
@@ -58,15 +55,5 @@ class TrackingProgrammer:
             signs = np.where(np.real(np.sum(self.v.conj() * v, axis=0)) < 0, -1.0, 1.0)
             v = v * signs
         self.v = v
-        theta, phi, screen = decompose_clements(v.T)
-        scale = float(s.max())
-        r = np.clip(s / scale, 0.0, 1.0) if scale > 0 else np.zeros_like(s)
-        att_theta = 2.0 * np.arcsin(r)
-        settings = self.schedule.settings()
-        for prefix in ("u", "ut"):
-            idx = self.plan.mzi[prefix]
-            settings["mzi"]["theta"][idx] = theta
-            settings["mzi"]["phi"][idx] = phi
-        settings["attenuator"]["theta"][self.plan.atten] = att_theta
-        settings["attenuator"]["psi"][self.plan.atten] = wrap(2.0 * screen - 0.5 * np.pi - 0.5 * att_theta)
-        return programmable_settings(self.schedule, settings), scale
+        theta, phi, att_theta, att_psi, scale = core_phases(v, s)
+        return set_core(self.schedule, theta, phi, att_theta, att_psi), scale

@@ -130,7 +130,7 @@ def deploy(states: Sequence[LayerState], spec: ChipSpec | None, seed: int, confi
     """Chips of ``spec`` for ``seed`` (the same draw as training there), programmed with ``states``."""
     chips = make_chips(spec, seed, config.layers)
     for c, st in zip(chips, states):
-        c.program(st.settings)
+        c.program(st.params)
     return chips
 
 

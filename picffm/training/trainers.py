@@ -275,12 +275,7 @@ class MatrixTrainer(Trainer):
 
     def _params_from_states(self, states):
         circ = design_circuit(self.cmap.n_modes)
-        full = circ.schedule.settings()
-        out = []
-        for st in states:
-            s = {c: {**full[c], **st.settings.get(c, {})} for c in full}
-            out.append(st.gain * sym(circ.matrix(s)))
-        return out
+        return [st.gain * sym(circ.matrix(st.params)) for st in states]
 
     def _program(self):
         if not hasattr(self, "_programmers"):
@@ -314,7 +309,7 @@ class _PhaseSpace(Trainer):
     def _params_from_states(self, states):
         out = []
         for st in states:
-            out.extend(self.cmap.untie(st.settings))
+            out.extend(self.cmap.untie(st.params))
             out.append(np.array([st.gain]))
         return out
 

@@ -33,6 +33,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..parameters import Params
 from ..simulation import Circuit
 from .gradients import PHASE_KEYS, phase_gradients_from_taps, sym
 from .network import CoreMap, LayerState, activation, activation_backward, loss_and_grad
@@ -49,29 +50,21 @@ __all__ = [
 _SWAP = ("theta", "phi", "kappa1", "kappa2", "loss_db")
 
 
-def true_circuits(chips: Sequence) -> list[tuple[Circuit, dict]]:
-    """``(circuit, true settings)`` of every chip, via ``reveal()`` (ideal chips: their own settings)."""
+def true_circuits(chips: Sequence) -> list[tuple[Circuit, Params]]:
+    """``(circuit, true params)`` of every chip, via ``reveal()`` (ideal chips: their own values)."""
     out = []
     for chip in chips:
         if hasattr(chip, "reveal"):
             t = chip.reveal()
-            out.append((t.circuit, t.settings))
+            out.append((t.circuit, t.params))
         else:
-            out.append((chip.circuit, chip.settings()))
+            out.append((chip.circuit, chip.params()))
     return out
 
 
-def model_circuits(circuit: Circuit, states: Sequence[LayerState]) -> list[tuple[Circuit, dict]]:
-    """``(circuit, settings)`` of the ideal model programmed with ``states``."""
-    base = circuit.schedule.settings()
-    out = []
-    for st in states:
-        s = {c: {k: v.copy() for k, v in d.items()} for c, d in base.items()}
-        for c, d in st.settings.items():
-            for k, v in d.items():
-                s[c][k] = np.asarray(v, float).copy()
-        out.append((circuit, s))
-    return out
+def model_circuits(circuit: Circuit, states: Sequence[LayerState]) -> list[tuple[Circuit, Params]]:
+    """``(circuit, params)`` of the ideal model programmed with ``states``."""
+    return [(circuit, circuit.params(st.params).copy()) for st in states]
 
 
 def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequence[float], x: np.ndarray,
@@ -92,12 +85,13 @@ def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequen
     return loss, grads
 
 
-def _transposed(cmap: CoreMap, settings: dict) -> dict:
-    out = {c: {k: np.array(v, copy=True) for k, v in d.items()} for c, d in settings.items()}
+def _transposed(cmap: CoreMap, params: Params) -> Params:
+    out = params.copy()
+    src, dst = params.component("mzi"), out.component("mzi")
     for k in _SWAP:
-        v = settings["mzi"][k]
-        out["mzi"][k][cmap.u] = v[cmap.ut]
-        out["mzi"][k][cmap.ut] = v[cmap.u]
+        v = src[k]
+        dst[k][cmap.u] = v[cmap.ut]
+        dst[k][cmap.ut] = v[cmap.u]
     return out
 
 
@@ -126,8 +120,8 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
         circ, s = layers[i]
         st = _transposed(cmap, s)
         y_e, taps_e = circ.taps(np.conj(gains[i] * g), st, read="gradient")
-        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, s["attenuator"]["theta"],
-                                       att_ratio=_att_ratio(s["attenuator"]))
+        att = s.component("attenuator")
+        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, att["theta"], att_ratio=_att_ratio(att))
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
         grads[i] = gr
         if i > 0:
