@@ -52,7 +52,7 @@ class Setting:
         setting takes a finite real number (not a boolean) in
         ``[low, high]``, returned as a float.
         """
-        if isinstance(value, np.generic):
+        if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
             value = value.item()
         if self.type is bool:
             if not isinstance(value, bool):
