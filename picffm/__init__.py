@@ -40,6 +40,8 @@ from .errors import (  # noqa: E402
 )
 from .meshes import clements, mesh_netlist, mzi_netlist, reck, symmetric_core  # noqa: E402
 from .netlist import Instance, Netlist, load_netlist, netlist_json_schema, save_netlist  # noqa: E402
+from .elements import ElementTable  # noqa: E402
+from .parameters import Params, params_from_file  # noqa: E402
 from .params import load_params, save_params  # noqa: E402
 from .programming import (  # noqa: E402
     program_matrix,
@@ -63,6 +65,9 @@ __all__ = [
     "netlist_json_schema",
     "load_params",
     "save_params",
+    "ElementTable",
+    "Params",
+    "params_from_file",
     "Schedule",
     "compile_netlist",
     "compile_any",

@@ -59,13 +59,13 @@ class Setting:
                 raise ValueError(f"setting {self.name!r} must be true or false, got {value!r}")
             return value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"setting {self.name!r} must be a number, got {value!r}")
+            raise ValueError(f"setting {self.name!r} must be a number ({self.unit or 'no unit'}), got {value!r}")
         try:
             f = float(value)
-        except OverflowError:
-            f = math.inf
+        except OverflowError:  # an integer beyond float range
+            f = math.inf if value > 0 else -math.inf
         if not math.isfinite(f) or not self.low <= f <= self.high:
-            raise ValueError(f"setting {self.name!r} = {value!r} out of range; valid: {self.describe()}")
+            raise ValueError(f"setting {self.name!r} = {f!r} is out of range; valid: {self.describe()}")
         return f
 
 

@@ -276,22 +276,10 @@ def _setting(name: str, comp: Component, key: Any, value: Any, w: str):
     if key not in comp.setting_names:
         valid = ", ".join(s.describe() for s in comp.settings) or "none"
         raise NetlistError(w + f"instance {name!r} ({comp.name}): unknown setting {key!r}; valid settings: {valid}")
-    spec = comp.setting(key)
-    if spec.type is bool:
-        if not isinstance(value, bool):
-            raise NetlistError(w + f"instance {name!r}: setting {key!r} must be true or false, got {value!r}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise NetlistError(w + f"instance {name!r}: setting {key!r} must be a number ({spec.unit or 'no unit'}), got {value!r}")
     try:
-        value = float(value)
-    except OverflowError:  # an integer beyond float range
-        value = math.inf if value > 0 else -math.inf
-    if not math.isfinite(value) or not (spec.low <= value <= spec.high):
-        raise NetlistError(
-            w + f"instance {name!r}: setting {key!r} = {value!r} is out of range; valid: {spec.describe()}"
-        )
-    return value
+        return comp.setting(key).check(value)  # the one check of a setting value (also parameters and chips)
+    except ValueError as exc:
+        raise NetlistError(w + f"instance {name!r}: {exc}") from None
 
 
 def _plain(obj: Any) -> Any:

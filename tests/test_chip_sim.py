@@ -398,7 +398,7 @@ def test_program_is_all_or_nothing_on_both_chips():
         before = chip.run(np.eye(4))
         req = {n: {"theta": 0.3} for n in chip.schedule.names["mzi"]}
         req[chip.schedule.names["attenuator"][1]] = {"theta": float("nan")}
-        with pytest.raises(ParamsError, match=r"'d_m1': setting 'theta' = nan out of range"):
+        with pytest.raises(ParamsError, match=r"'d_m1': setting 'theta' = nan is out of range"):
             chip.program(req)
         np.testing.assert_allclose(chip.run(np.eye(4)), before, atol=1e-2)
 

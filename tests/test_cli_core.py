@@ -148,7 +148,7 @@ def test_compile_errors(tmp_path, capsys):
                    f"{tmp_path / 'p.yml'}: parameter for unknown instance 'mzi_c9_m9'")
     save_params(tmp_path / "p.yml", {"mzi_c0_m0": {"theta": 1e6}})
     one_line_error(*run(capsys, "compile", net, "--params", tmp_path / "p.yml"),
-                   f"{tmp_path / 'p.yml'}: instance 'mzi_c0_m0': setting 'theta' = 1000000.0 out of range")
+                   f"{tmp_path / 'p.yml'}: instance 'mzi_c0_m0': setting 'theta' = 1000000.0 is out of range")
     (tmp_path / "p.yml").write_text("phases: {}\n")
     one_line_error(*run(capsys, "compile", net, "--params", tmp_path / "p.yml"),
                    "unknown top-level key 'phases'; valid keys: params, netlist, info")
