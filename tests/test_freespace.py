@@ -203,3 +203,36 @@ def test_ideal_and_imperfect_systems_differ_where_expected():
     ideal = IdealSystem(d, 1).send(0, x).output
     assert_allclose(SimulatedSystem(d, 1, NONE, 0).send(0, x).output, ideal, atol=1e-12)
     assert np.abs(SimulatedSystem(d, 1, TYPICAL, 0).send(0, x).output - ideal).max() > 1e-2 * np.abs(ideal).max()
+
+
+def test_closed_form_holography_noise_matches_four_simulated_frames():
+    rng = np.random.default_rng(6)
+    cam = Camera(full_well_e=2000.0, dark_noise_e=2.5, read_noise_e=1.0, bit_depth=10)
+    y0 = rng.normal(size=(6, 6)) + 1j * rng.normal(size=(6, 6))
+    y = np.broadcast_to(y0, (4000, 6, 6))
+    closed = cam.holography(y, np.random.default_rng(7))
+    # frame by frame: Poisson photo-electrons, Gaussian dark/read noise, ADC rounding, then the 4-step formula
+    r = np.abs(y0).max()
+    steps = np.exp(1j * np.pi / 2 * np.arange(4))
+    frames = np.abs(y[:, None] + r * steps[None, :, None, None]) ** 2
+    e = np.full(len(y), 0.8 * cam.full_well_e / (4 * r ** 2))
+    meas = cam.frames(frames, e[:, None], np.random.default_rng(8))
+    framed = np.einsum("bkij,k->bij", meas, steps) / (4 * r)
+    assert_allclose(closed.mean(axis=0), y0, atol=0.01 * r)
+    assert_allclose(framed.mean(axis=0), y0, atol=0.01 * r)
+    assert_allclose(closed.real.std(axis=0), framed.real.std(axis=0), rtol=0.1)
+    assert_allclose(closed.imag.std(axis=0), framed.imag.std(axis=0), rtol=0.1)
+
+
+def test_warp_matrix_matches_scipy_ndimage():
+    import scipy.ndimage as ndi
+
+    from picffm.freespace.system import warp_matrix
+
+    n, (dx, dy), rot = 12, (0.3, -0.7), 0.05
+    a = np.random.default_rng(9).random((n, n))
+    c, s = np.cos(rot), np.sin(rot)
+    m2 = np.array([[c, -s], [s, c]]).T
+    ctr, d = np.full(2, (n - 1) / 2), np.array([dy, dx])
+    ref = ndi.affine_transform(a, m2, offset=ctr - m2 @ (ctr + d), order=1, mode="grid-constant", cval=0.0)
+    assert_allclose((warp_matrix(n, (dx, dy), rot) @ a.ravel()).reshape(n, n), ref, atol=1e-12)

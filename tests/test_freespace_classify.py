@@ -90,7 +90,7 @@ def test_digits_and_fields():
 
 def _run(tmp_path, capsys, *extra):
     code = main(["freespace", "classify", "--epochs", "2", "--train-samples", "60", "--test-samples", "30",
-                 "--quiet", "--json", "--workers", "1", *extra])
+                 "--quiet", "--json", "--workers", "1", "--seeds", "1", *extra])
     return code, capsys.readouterr()
 
 

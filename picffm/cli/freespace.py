@@ -48,7 +48,7 @@ def register(subparsers) -> None:
                        "metrics.json, history.csv, units/, PNG plots); Ctrl-C stops with finished units saved, "
                        "--resume continues.")
     c.add_argument("--layers", default="2", metavar="L[,L...]", help="number(s) of layers, 1..8 (default 2)")
-    c.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 8)")
+    c.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 4)")
     c.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 32)")
     c.add_argument("--lr", type=float, default=None, metavar="RAD", help="Adam step size in rad (default 0.1)")
     c.add_argument("--activation", choices=ACTIVATIONS, default=None,
@@ -61,13 +61,13 @@ def register(subparsers) -> None:
     c.add_argument("--workers", default=None, metavar="N",
                    help="worker processes for the independent units (default: all cores; 1: serial); "
                    "results are identical for any N")
-    _common(c, "runs/classify-YYYYmmdd-HHMMSS", resume=True)
+    _common(c, "runs/classify-YYYYmmdd-HHMMSS", resume=True, seeds="3")
     c.set_defaults(func=run_classify_cmd)
 
 
-def _common(p, default_out: str, *, resume: bool) -> None:
-    p.add_argument("--seeds", default="1", metavar="N|S,S,...",
-                   help="number of seeds (0..N-1) or a comma list of seeds (default 1)")
+def _common(p, default_out: str, *, resume: bool, seeds: str = "1") -> None:
+    p.add_argument("--seeds", default=seeds, metavar="N|S,S,...",
+                   help=f"number of seeds (0..N-1) or a comma list of seeds (default {seeds})")
     p.add_argument("-o", "--out", default=None, metavar="DIR", help=f"run directory (default {default_out})")
     if resume:
         p.add_argument("--resume", default=None, metavar="DIR",
@@ -151,7 +151,7 @@ def run_classify_cmd(args) -> int:
                                 ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),
                                 ("--activation", args.activation), ("--train-samples", args.train_samples),
                                 ("--test-samples", args.test_samples), ("--out", args.out),
-                                ("--seeds", args.seeds if args.seeds != "1" else None),
+                                ("--seeds", args.seeds if args.seeds != "3" else None),
                                 ("--force", args.force or None)) if v is not None]
         if given:
             raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")

@@ -43,8 +43,8 @@ class ClassifyConfig:
     """Network, optics and training settings of ``picffm freespace classify``."""
 
     layers: tuple[int, ...] = (2,)
-    seeds: tuple[int, ...] = (0,)
-    epochs: int = 8
+    seeds: tuple[int, ...] = (0, 1, 2)
+    epochs: int = 4
     batch_size: int = 32
     lr: float = 0.1
     activation: str = "intensity"

@@ -43,10 +43,10 @@ __all__ = ["Imperfections", "StageTruth", "SystemTruth", "draw", "aberration_scr
 class Imperfections:
     """Spread of each hidden imperfection (std values; 0 turns an effect off)."""
 
-    misalignment_um: float = 2.0
+    misalignment_um: float = 1.0
     rotation_mrad: float = 1.0
-    distance_error_um: float = 500.0
-    crosstalk_px: float = 0.25
+    distance_error_um: float = 1000.0
+    crosstalk_px: float = 0.3
     gamma_std: float = 0.05
     stroke_std: float = 0.03
     aberration_rms_rad: float = 1.0
