@@ -129,7 +129,7 @@ def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
 
 @pytest.mark.parametrize("extra,needle", [(["--layers", "9"], "--layers"), (["--layers", "x"], "--layers"),
                                           (["--workers", "0"], "--workers"), (["--data", "nowhere.npz"], "no such"),
-                                          (["--epochs", "0"], "epochs"), (["--train-samples", "3"], "train-samples")])
+                                          (["--epochs", "0"], "--epochs"), (["--train-samples", "3"], "--train-samples"), (["--seeds", "1,1"], "--seeds")])
 def test_cli_classify_bad_options(tmp_path, capsys, extra, needle):
     code, cap = _run(tmp_path, capsys, "-o", str(tmp_path / "r"), *extra)
     assert code == 2 and needle in cap.err and "Traceback" not in cap.err

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import CLIError, emit_json
+from .common import MAX_SEEDS, MAX_WORKERS, CLIError, check_out_dir, check_output, check_range, check_seed, emit_json
 
 
 def register(subparsers) -> None:
@@ -91,7 +91,8 @@ def seeds_option(text: str) -> tuple[int, ...]:
         raise CLIError(msg) from None
     if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
         raise CLIError(msg)
-    return seeds
+    check_range("--seeds (count)", len(seeds), 1, MAX_SEEDS)
+    return tuple(check_seed("--seeds", s) for s in seeds)
 
 
 def _progress(args):
@@ -103,11 +104,17 @@ def _progress(args):
 def run_focus_cmd(args) -> int:
     from ..freespace.focus_run import FocusConfig, format_focus, run_focus
 
+    for opt, v, hi in (("--iterations", args.iterations, 100_000), ("--pso-iterations", args.pso_iterations, 100_000),
+                       ("--particles", args.particles, 10_000), ("--random-iterations", args.random_iterations, 100_000),
+                       ("--fov-iterations", args.fov_iterations, 100_000)):
+        check_range(opt, v, 1 if opt != "--particles" else 2, hi)
+    check_range("--lr", args.lr, 1e-9, 100.0, " rad")
     config = FocusConfig(medium=args.medium, seeds=seeds_option(args.seeds), iterations=args.iterations,
                          pso_iterations=args.pso_iterations, particles=args.particles,
                          random_iterations=args.random_iterations, lr=args.lr, fov_mm=args.fov_mm,
                          fov_iterations=args.fov_iterations)
     out = args.out or f"runs/focus-{time.strftime('%Y%m%d-%H%M%S')}"
+    check_out_dir(out, "-o/--out")
     summary = run_focus(config, out, force=args.force, progress=_progress(args))
     if args.json:
         emit_json({**summary, "run_dir": str(out)})
@@ -138,7 +145,7 @@ def _workers(text: str | None) -> int:
         n = 0
     if n < 1:
         raise CLIError(f"--workers {text!r} is invalid; give an integer >= 1 (1 = serial)")
-    return n
+    return check_range("--workers", n, 1, MAX_WORKERS)
 
 
 def run_classify_cmd(args) -> int:
@@ -157,12 +164,19 @@ def run_classify_cmd(args) -> int:
             raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")
         config, out = None, args.resume
     else:
+        for opt, v, lo, hi in (("--epochs", args.epochs, 1, 100_000), ("--batch-size", args.batch_size, 1, 100_000),
+                               ("--lr", args.lr, 1e-9, 100.0), ("--train-samples", args.train_samples, 10, 10**7),
+                               ("--test-samples", args.test_samples, 10, 10**7)):
+            if v is not None:
+                check_range(opt, v, lo, hi)
         over = {k: v for k, v in (("epochs", args.epochs), ("batch_size", args.batch_size), ("lr", args.lr),
                                   ("activation", args.activation), ("train_samples", args.train_samples),
                                   ("test_samples", args.test_samples)) if v is not None}
         config = ClassifyConfig(layers=_int_list(args.layers, "--layers", 1, 8), seeds=seeds_option(args.seeds),
                                 data=args.data, **over)
         out = args.out or f"runs/classify-{time.strftime('%Y%m%d-%H%M%S')}"
+        check_output(out, {"the --data input": args.data}, "-o/--out")
+    check_out_dir(out, "--resume" if args.resume else "-o/--out")
     try:
         summary = run_classify(config, out, resume=bool(args.resume), force=args.force, workers=workers,
                                progress=_progress(args))
