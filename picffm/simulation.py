@@ -293,8 +293,8 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
     contiguous modes: the element matrices give the output (as in
     :func:`_run`, with ping-pong buffers), a matrix of per-MZI tap
     coefficients (:func:`_tap_coefficients`, evaluated once per pass) gives
-    the taps, written straight into one ``(n_mzi, n_taps, B)`` buffer whose
-    slices are the tap arrays. No per-stage choice between the forward and
+    the taps, written straight into one ``(n_taps, n_mzi, B)`` buffer whose
+    (contiguous) slices are the tap arrays. No per-stage choice between the forward and
     mirror formulas. With ``gradient_only`` each MZI records two taps
     instead of four, which serve as ``*_before`` (rows of mirrored MZIs) and
     ``*_after`` (rows of forward MZIs).
@@ -305,7 +305,8 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
     mzi = settings.component("mzi") if n_mzi else None
     names = ("theta", "phi") if gradient_only else _MZI_TAPS
     coef = _tap_coefficients(mzi, names) if n_mzi else np.zeros((0, len(names), 2), complex)
-    buf = np.empty((n_mzi, len(names), nb), complex)
+    buf = np.empty((len(names), n_mzi, nb), complex)  # each tap array contiguous
+    buf_t = buf.transpose(1, 0, 2)  # (n_mzi, n_taps, B) view the stage matmuls write into
     single = [c for c in sched.names if COMPONENTS[c].n_modes == 1]
     single_in = {c: np.empty((len(sched.names[c]), nb), complex) for c in single}
     single_out = {c: np.empty_like(v) for c, v in single_in.items()}
@@ -324,12 +325,12 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
             continue
         if off is None:
             x = np.stack((state[st.modes[:, 0]], state[st.modes[:, 1]]), axis=1)
-            np.matmul(coef[sl], x, out=buf[sl])
+            np.matmul(coef[sl], x, out=buf_t[sl])
             _apply(st, m, state)
             continue
         end = off + 2 * k
         view = state[off:end].reshape(k, 2, nb)
-        np.matmul(coef[sl], view, out=buf[sl])
+        np.matmul(coef[sl], view, out=buf_t[sl])
         np.matmul(m, view, out=spare[off:end].reshape(k, 2, nb))
         if off:
             spare[:off] = state[:off]
@@ -340,8 +341,8 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
         mirror = np.asarray(mzi["mirror"], bool) if n_mzi else np.zeros(0, bool)
         rows = {"theta_before": _rows(mirror), "phi_before": _rows(mirror),
                 "theta_after": _rows(~mirror), "phi_after": _rows(~mirror)}
-        th, ph = buf[:, 0], buf[:, 1]
+        th, ph = buf[0], buf[1]
         taps = Taps(th, th, ph, ph, single_in, single_out, rows)
     else:
-        taps = Taps(buf[:, 0], buf[:, 1], buf[:, 2], buf[:, 3], single_in, single_out)
+        taps = Taps(buf[0], buf[1], buf[2], buf[3], single_in, single_out)
     return state, taps
