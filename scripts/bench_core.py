@@ -33,6 +33,7 @@ from picffm.smatrix import GeneralCircuit  # noqa: E402
 
 TARGETS_MS = {("matrix", 64): 1.0, ("matrix", 128): 6.0, ("batch", 64): 3.0}
 LOAD_TARGET_S = 1.0
+COMPILE_TARGET_US = 15.0
 BATCH = 1024
 
 
@@ -119,6 +120,52 @@ def main() -> None:
     t_sched = best(lambda: Circuit(compile_netlist(net)).matrix(), repeat=3)
     print(f"clements_64 matrix by the general route (sparse S-matrix solve): {t_general * 1e3:.1f} ms; "
           f"by the schedule (compile + evaluate) {t_sched * 1e3:.1f} ms")
+    compile_scaling()
+    unitarity()
+
+
+def compile_scaling() -> None:
+    """Compile cost per instance against N, beside building the networkx graph alone (the old first step)."""
+    from picffm.schedule import circuit_graph
+
+    print(f"\ncompile_netlist per instance (us; target <= {COMPILE_TARGET_US:g} at N = 256, flat in N)")
+    print(f"{'N':>5} {'instances':>10} {'compile':>9} {'nx graph + topological sort':>28}")
+    import networkx as nx
+
+    for n in (64, 128, 256):
+        net = clements(n)
+        k = len(net.instances)
+        t_c = best(lambda: compile_netlist(net), repeat=3)
+        t_nx = best(lambda: list(nx.topological_sort(circuit_graph(net))), repeat=3)
+        print(f"{n:>5} {k:>10} {t_c / k * 1e6:>9.1f} {t_nx / k * 1e6:>28.1f}")
+
+
+def unitarity() -> None:
+    """||U U^H - I||_F of random lossless Clements meshes, beside the same mesh built with sqrt(0.5) couplers."""
+    rng = np.random.default_rng(1)
+    print("\n||U U^H - I||_F, random lossless Clements mesh (targets 2e-14 at N = 64, 1e-13 at N = 256)")
+    print(f"{'N':>5} {'picffm':>10} {'sqrt(0.5) couplers':>19}")
+    for n in (64, 256):
+        circ = Circuit.from_netlist(clements(n))
+        s = circ.settings()
+        for k in ("theta", "phi"):
+            s["mzi"][k][:] = rng.uniform(0, 2 * np.pi, s["mzi"][k].size)
+        s["phase_shifter"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["phase_shifter"]["phi"].size)
+        u = circ.matrix(s)
+        h = np.sqrt(0.5)
+        c = np.array([[h, 1j * h], [1j * h, h]])
+        th, ph = s["mzi"]["theta"], s["mzi"]["phi"]
+        # C @ P(theta) @ C @ P(phi) with the rounded sqrt(0.5), as before the closed form
+        p_t = np.zeros((th.size, 2, 2), complex)
+        p_t[:, 0, 0], p_t[:, 1, 1] = np.exp(1j * th), 1
+        p_p = np.zeros_like(p_t)
+        p_p[:, 0, 0], p_p[:, 1, 1] = np.exp(1j * ph), 1
+        mats = {"mzi": c @ p_t @ c @ p_p, "phase_shifter": models.phase_shifter(phi=s["phase_shifter"]["phi"])}
+        from picffm.simulation import _run
+
+        v = _run(circ.schedule.stages, mats, np.eye(n, dtype=complex))
+        err = [np.linalg.norm(m @ m.conj().T - np.eye(n)) for m in (u, v)]
+        print(f"{n:>5} {err[0]:>10.2e} {err[1]:>19.2e}")
 
 
 if __name__ == "__main__":
