@@ -435,10 +435,12 @@ def test_cli_layout_text_and_errors(tmp_path, capsys):
     assert main(["layout", str(ring), "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert "ring.pic.yml" in err and "cannot be drawn" in err and "Traceback" not in err
-    assert main(["layout", str(ROOT / "netlists" / "ring_allpass.pic.yml"), "-o", str(out), "--check"]) == 0
+    # the example ring is drawn clean but its round trip is longer than simulated: --check says so, exit 1
+    assert main(["layout", str(ROOT / "netlists" / "ring_allpass.pic.yml"), "-o", str(out), "--check"]) == 1
     text = capsys.readouterr().out
     assert "DRC clean" in text and "LVS clean (2 instances, 2 connections, 2 chip ports" in text
-    assert "waveguide ring: simulated length_um 100, drawn as a 100 um straight + " in text
+    assert "waveguide ring: simulated length_um 100, drawn 222.87" in text
+    assert "lengths: 1 waveguide(s)" in text and "waveguide 'ring': drawn optical path 222.87" in text
     assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(tmp_path / "m.txt")]) == 2
     assert "use a .gds file name" in capsys.readouterr().err
     opts = tmp_path / "o.yml"
@@ -446,6 +448,43 @@ def test_cli_layout_text_and_errors(tmp_path, capsys):
     assert main(["layout", str(ROOT / "netlists" / "mzi.pic.yml"), "-o", str(out), "--options", str(opts)]) == 2
     err = capsys.readouterr().err
     assert "o.yml" in err and "gap = 0.0 is impossible" in err and "Traceback" not in err
+
+
+def _unbalanced_mzi(top_um: float, bottom_um: float) -> Netlist:
+    wg = {"component": "waveguide"}
+    return Netlist.from_dict({
+        "instances": {"dc1": {"component": "coupler"}, "dc2": {"component": "coupler"},
+                      "arm_top": {**wg, "settings": {"length_um": top_um}},
+                      "arm_bot": {**wg, "settings": {"length_um": bottom_um}}},
+        "connections": {"dc1,o4": "arm_bot,o1", "dc1,o3": "arm_top,o1", "arm_bot,o2": "dc2,o1",
+                        "arm_top,o2": "dc2,o2"},
+        "ports": {"in0": "dc1,o1", "in1": "dc1,o2", "out0": "dc2,o4", "out1": "dc2,o3"},
+    })
+
+
+def test_length_check_names_waveguides_drawn_longer_than_simulated(tmp_path, capsys):
+    from picffm.layout import check_lengths, drawn_paths
+    from picffm.netlist import save_netlist
+
+    net = _unbalanced_mzi(100.0, 10.0)
+    layout = build_layout(net)
+    paths = drawn_paths(layout.plan, net)
+    # independent: each arm's cell plus the two column-gap straights that join it to the couplers
+    o = LayoutOptions()
+    for name, sim in (("arm_top", 100.0), ("arm_bot", 10.0)):
+        assert paths[name]["simulated_um"] == sim
+        assert paths[name]["drawn_um"] == pytest.approx(paths[name]["cell_um"] + paths[name]["routed_um"])
+        assert paths[name]["routed_um"] >= 2 * o.column_gap - 1e-9
+    rep = check_lengths(layout.plan, net)
+    assert not rep.ok and sorted(i.instance for i in rep.issues) == ["arm_bot", "arm_top"]
+    path = tmp_path / "umzi.pic.yml"
+    save_netlist(net, path)
+    assert main(["layout", str(path), "-o", str(tmp_path / "u.gds"), "--check", "--json"]) == 1
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["drc"]["ok"] and doc["lvs"]["ok"] and not doc["lengths"]["ok"]
+    assert {i["instance"] for i in doc["lengths"]["first"]} == {"arm_top", "arm_bot"}
 
 
 def test_lvs_against_another_netlist_fails(tmp_path):

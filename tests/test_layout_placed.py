@@ -15,7 +15,7 @@ from picffm import LayoutError, Netlist, load_netlist, mzi_netlist
 from picffm.layout import LAYERS, LayoutOptions, build_layout, write_gds
 from picffm.layout.cells import cell_ports, coupler_cell, coupling_length
 from picffm.layout.drc import check_drc, edge_radius
-from picffm.layout.explicit import drawn_lengths
+from picffm.layout.lengths import check_lengths, drawn_paths
 from picffm.layout.lvs import check_lvs, extract
 from picffm.layout.routing import RouteError, path_length, route_centerline, route_kind
 
@@ -104,7 +104,7 @@ def test_ring_layout_passes_drc_and_lvs_with_its_loop(tmp_path):
 def test_ring_drawn_length_is_at_least_the_simulated_one():
     net = load_netlist(RING)
     layout = build_layout(net)
-    lengths = drawn_lengths(layout.plan, net)
+    lengths = drawn_paths(layout.plan, net)
     assert set(lengths) == {"ring"}
     d = lengths["ring"]
     assert d["simulated_um"] == 100.0 and d["cell_um"] == 100.0
@@ -177,8 +177,8 @@ def test_rotated_and_mirrored_ring_still_passes(turns, mirror, tmp_path):
     rep = check_lvs(path, net)
     assert rep.ok, rep.summary()
     # the drawn routes are the same length whatever the orientation
-    base = drawn_lengths(build_layout(load_netlist(RING)).plan, load_netlist(RING))
-    assert drawn_lengths(layout.plan, net)["ring"]["routed_um"] == pytest.approx(base["ring"]["routed_um"], abs=2e-3)
+    base = drawn_paths(build_layout(load_netlist(RING)).plan, load_netlist(RING))
+    assert drawn_paths(layout.plan, net)["ring"]["routed_um"] == pytest.approx(base["ring"]["routed_um"], abs=2e-3)
 
 
 def test_placed_feed_forward_netlist_and_mirrored_mzi(tmp_path):

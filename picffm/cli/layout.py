@@ -22,8 +22,8 @@ def register(subparsers) -> None:
         "'placements' (any netlist, e.g. a ring) is drawn from them, every connection routed as a "
         "waveguide (straight, S-bend, L- or U-turn). Writes FILE.gds "
         "(deterministic bytes) and FILE.lyp (KLayout layer properties) beside it. --check runs the "
-        "design-rule check and reads the GDS back to compare it with the netlist; the exit code is 1 "
-        "if either finds a problem.",
+        "design-rule check, reads the GDS back to compare it with the netlist and compares every "
+        "waveguide's drawn optical path with its simulated length_um; the exit code is 1 if any finds a problem.",
     )
     p.add_argument("netlist", metavar="NETLIST", help="netlist file (.pic.yml/.yml/.yaml or .json)")
     p.add_argument("-o", "--output", metavar="FILE.gds", required=True, help="GDS file to write")
@@ -59,7 +59,7 @@ def _load_options(path: str | None):
 def run(args) -> int:
     from ..layout import build_layout, lyp_path, write_gds, write_lyp, write_png
     from ..layout.drc import check_drc
-    from ..layout.explicit import drawn_lengths
+    from ..layout.lengths import check_lengths, drawn_paths
     from ..layout.lvs import check_lvs
 
     out = Path(args.output)
@@ -85,16 +85,18 @@ def run(args) -> int:
         "lyp": str(lyp),
         "png": args.png,
         **stats,
-        "waveguides": drawn_lengths(layout.plan, net),
+        "waveguides": drawn_paths(layout.plan, net),
         "drc": None,
         "lvs": None,
+        "lengths": None,
     }
     code = 0
     if args.check:
         drc = check_drc(layout.library, rules)
         lvs = check_lvs(out, net, options, plan=layout.plan)  # read back from the file just written
-        report["drc"], report["lvs"] = drc.to_dict(), lvs.to_dict()
-        code = 0 if drc.ok and lvs.ok else EXIT_CHECK_FAILED
+        lengths = check_lengths(layout.plan, net)
+        report["drc"], report["lvs"], report["lengths"] = drc.to_dict(), lvs.to_dict(), lengths.to_dict()
+        code = 0 if drc.ok and lvs.ok and lengths.ok else EXIT_CHECK_FAILED
     if args.json:
         emit_json(report)
         return code
@@ -103,9 +105,10 @@ def run(args) -> int:
     print(f"wrote {out} and {lyp.name}{extra}: {stats['cells']} cells, {stats['references']} references, "
           f"{stats['polygons']} polygons, {stats['labels']} labels, chip {w:g} x {h:g} um")
     for name, d in report["waveguides"].items():
-        print(f"waveguide {name}: simulated length_um {d['simulated_um']:g}, drawn as a {d['cell_um']:g} um straight "
-              f"+ {d['routed_um']:g} um of routes at its ports")
+        print(f"waveguide {name}: simulated length_um {d['simulated_um']:g}, drawn {d['drawn_um']:g} um "
+              f"({d['cell_um']:g} um cell + {d['routed_um']:g} um of routes at its ports)")
     if args.check:
         print(drc.summary())
         print(lvs.summary())
+        print(lengths.summary())
     return code

@@ -23,9 +23,10 @@ from .cells import (
     phase_shifter_cell,
     waveguide_cell,
 )
-from .explicit import drawn_lengths, plan_placed
+from .explicit import plan_placed
 from .export import GDS_TIMESTAMP, lyp_path, lyp_text, write_gds, write_lyp, write_png
 from .layers import LAYERS, get_layer
+from .lengths import LengthReport, check_lengths, drawn_paths
 from .options import LayoutOptions, check_options, options_from_dict
 from .place import plan_layout
 from .plan import LayoutPlan
@@ -38,13 +39,15 @@ __all__ = [
     "Layout",
     "LayoutOptions",
     "LayoutPlan",
+    "LengthReport",
     "Rule",
     "attenuator_cell",
     "bend_cell",
     "build_layout",
     "check_options",
     "coupler_cell",
-    "drawn_lengths",
+    "check_lengths",
+    "drawn_paths",
     "get_layer",
     "grating_coupler_cell",
     "lyp_path",

@@ -42,6 +42,8 @@ __all__ = ["Violation", "DrcReport", "check_drc", "polygon_width", "edge_spacing
 _TOUCH = 2e-4  # um: polygons closer than this touch (same shape)
 _TOL = 5e-4  # um: measurement tolerance (half the 1 nm grid)
 _CORNER = math.radians(20.0)
+_LONGEST_EDGE = 50.0  # um: longer edges are cut into pieces for the pair search
+_SWEEP_ONLY = 4096  # fewer boxes than this: a plain x sweep beats the binned one
 _GRID_TOL = 1e-6  # um: a vertex further than this from the 1 nm grid is off it
 
 
@@ -278,8 +280,10 @@ def _pairs(boxes: np.ndarray, grow: float) -> tuple[np.ndarray, np.ndarray]:
     if n < 2:
         return np.zeros(0, int), np.zeros(0, int)
     boxes = np.asarray(boxes, float)
-    h = boxes[:, 3] - boxes[:, 1]
-    band = max(float(np.median(h)) * 4.0, 4.0 * grow, 1e-3)
+    if n < _SWEEP_ONLY:
+        return _sweep(boxes, grow)
+    size = np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])
+    band = max(float(np.median(size)) * 2.0, 4.0 * grow, 1e-3)  # a typical box spans one or two bands
     y0 = float(boxes[:, 1].min())
     b_lo = np.floor((boxes[:, 1] - grow / 2 - y0) / band).astype(np.int64)
     b_hi = np.floor((boxes[:, 3] + grow / 2 - y0) / band).astype(np.int64)
@@ -301,9 +305,24 @@ def _pairs(boxes: np.ndarray, grow: float) -> tuple[np.ndarray, np.ndarray]:
     keep = ((a != c) & (bj[:, 1] <= bi[:, 3] + grow) & (bi[:, 1] <= bj[:, 3] + grow)
             & (bj[:, 0] <= bi[:, 2] + grow) & (bi[:, 0] <= bj[:, 2] + grow))
     a, c = a[keep], c[keep]
+    if reps.max() == 1:  # every box in one band: each pair was found once
+        return a, c
     lo, hi_ = np.minimum(a, c), np.maximum(a, c)
     code = np.unique(lo * n + hi_)
     return code // n, code % n
+
+
+def _sweep(boxes: np.ndarray, grow: float) -> tuple[np.ndarray, np.ndarray]:
+    """Plain sweep along x for a few boxes (the pairs of :func:`_pairs`)."""
+    order = np.argsort(boxes[:, 0], kind="stable")
+    b = boxes[order]
+    hi = np.searchsorted(b[:, 0], b[:, 2] + grow, side="right")
+    counts = np.maximum(hi - np.arange(len(b)) - 1, 0)
+    i = np.repeat(np.arange(len(b)), counts)
+    off = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    j = i + 1 + off
+    keep = (b[j, 1] <= b[i, 3] + grow) & (b[i, 1] <= b[j, 3] + grow)
+    return order[i[keep]], order[j[keep]]
 
 
 class _Checker:
@@ -347,11 +366,39 @@ class _Checker:
 
 
 def _edges(polys: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    polys = [_ccw(np.asarray(p, float)) for p in polys]
-    p1 = np.concatenate(polys)
-    p2 = np.concatenate([np.roll(p, -1, axis=0) for p in polys])
-    owner = np.repeat(np.arange(len(polys)), [len(p) for p in polys])
+    """All edges (start, end, owner) of a list of polygons, each oriented counter-clockwise (outside on the right)."""
+    sizes = np.array([len(p) for p in polys])
+    p1 = np.concatenate(polys).astype(float, copy=False)
+    start = np.cumsum(sizes) - sizes
+    nxt = np.arange(len(p1)) + 1
+    nxt[start + sizes - 1] = start
+    p2 = p1[nxt]
+    owner = np.repeat(np.arange(len(polys)), sizes)
+    cross = p1[:, 0] * p2[:, 1] - p1[:, 1] * p2[:, 0]
+    cw = np.add.reduceat(cross, start) < 0
+    flip = cw[owner]
+    if flip.any():  # a clockwise polygon's edges, reversed, are its counter-clockwise edges
+        p1, p2 = np.where(flip[:, None], p2, p1), np.where(flip[:, None], p1, p2)
     return p1, p2, owner
+
+
+def _split_edges(p1, p2, own, longest: float):
+    """Edges cut into collinear pieces at most ``longest`` um long (same owner; distances unchanged).
+
+    A long diagonal edge (the straight of a fan-out S-bend) has a bounding
+    box that overlaps every other such edge; in pieces, each meets only its
+    neighbours.
+    """
+    ln = np.hypot(*(p2 - p1).T)
+    k = np.maximum(np.ceil(ln / longest).astype(np.int64), 1)
+    if np.all(k == 1):
+        return p1, p2, own
+    idx = np.repeat(np.arange(len(p1)), k)
+    t = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    d = (p2 - p1)[idx] / k[idx, None]
+    a = p1[idx] + t[:, None] * d
+    b = np.where((t + 1 == k[idx])[:, None], p2[idx], a + d)  # the last piece ends exactly on the vertex
+    return a, b, own[idx]
 
 
 def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, float, float, float]]:
@@ -383,6 +430,7 @@ def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, fl
         b1, b2, ob = _edges(b)
         p1, p2 = np.concatenate([a1, b1]), np.concatenate([a2, b2])
         own = np.concatenate([oa, ob + len(a)])
+    p1, p2, own = _split_edges(p1, p2, own, _LONGEST_EDGE)
     boxes = np.column_stack([np.minimum(p1, p2), np.maximum(p1, p2)])
     i, j = _pairs(boxes, s)
     keep = own[i] != own[j]

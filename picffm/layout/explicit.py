@@ -19,9 +19,10 @@ same way.
 (zero length) and gives a ``waveguide`` instance exactly ``length_um``. Its
 cell is a straight of exactly ``length_um``; the routes that join it add
 length, so the drawn path is never shorter than the simulated one. The extra
-length of every route is in :attr:`Route.length` and summed per instance by
-:func:`drawn_lengths` (a ring's round trip also runs through the coupler's
-arms): shift ``length_um`` or calibrate (DESIGN section 5) to account for it.
+length of every route is in :attr:`Route.length`; :mod:`picffm.layout.lengths`
+sums it per instance and ``--check`` reports every waveguide whose drawn path
+is not its ``length_um`` (a ring's round trip also runs through the coupler's
+arms, which the coupler model has no length for).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from .cellset import CellSet, check_drawable
 from .plan import LayoutPlan, Placed, Route
 from .routing import RouteError, route_centerline
 
-__all__ = ["plan_placed", "placement_transform", "drawn_lengths"]
+__all__ = ["plan_placed", "placement_transform"]
 
 
 def _where(net: Netlist) -> str:
@@ -159,19 +160,3 @@ def _outline(objs: list[Placed], routes: list[Route], cells: CellSet, o: LayoutO
     lo, hi = allp.min(0) - o.wg_width / 2 - o.margin, allp.max(0) + o.wg_width / 2 + o.margin
     x0, y0, x1, y1 = snap([lo[0], lo[1], hi[0], hi[1]])
     return (float(x0), float(y0), float(x1), float(y1))
-
-
-def drawn_lengths(plan: LayoutPlan, net: Netlist) -> dict[str, dict[str, float]]:
-    """Per ``waveguide`` instance: simulated ``length_um``, drawn cell length and routed length at its ports (um).
-
-    ``routed_um`` sums the routes that end at the instance (each route's
-    full length; a route between two waveguides counts for both).
-    """
-    out: dict[str, dict[str, float]] = {}
-    for pl in plan.instances:
-        if pl.component != "waveguide":
-            continue
-        routed = sum(r.length for r in plan.routes if pl.name in (r.a[0], r.b[0]))
-        out[pl.name] = {"simulated_um": float(net.instances[pl.name].full_settings()["length_um"]),
-                        "cell_um": float(pl.length), "routed_um": round(routed, 3)}
-    return out
