@@ -174,7 +174,7 @@ def test_gds_reads_back_with_cells_labels_layers(kind, n, tmp_path):
     assert sorted(texts) == sorted(list(net.instances) + list(net.ports))  # one label per instance and chip port
     assert len(top.references) == len(net.instances) + 2 * n
     layers = {(p.layer, p.datatype) for c in lib.cells for p in c.polygons}
-    want = {LAYERS[k].spec for k in ("WG", "HEATER", "M1", "PAD", "FLOORPLAN")}
+    want = {LAYERS[k].spec for k in ("WG", "HEATER", "VIA1", "M2", "VIA2", "MTOP", "PADOPEN", "FLOORPLAN")}
     assert layers == want
     # one MZI cell, referenced once per MZI
     n_mzi = sum(1 for i in net.instances.values() if i.component == "mzi")
@@ -516,3 +516,63 @@ def test_example_layouts_are_up_to_date(tmp_path):
         committed = ROOT / "layouts" / name
         if committed.exists():
             assert committed.read_bytes() == data
+
+
+def test_preview_shows_whole_outline_labels_inside_and_scale_bar():
+    from picffm.layout.export import lyp_text, render_figure, scale_bar_um
+
+    layout = build_layout(mzi_netlist())
+    fig = render_figure(layout.top, title="mzi", width_in=8.0)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    x0, y0, x1, y1 = layout.plan.outline
+    (gx0, gx1), (gy0, gy1) = ax.get_xlim(), ax.get_ylim()
+    assert gx0 < x0 and gy0 < y0 and gx1 > x1 and gy1 > y1  # the outline with room around it
+    frame = fig.bbox
+    texts = [t for t in ax.texts]
+    names = {t.get_text() for t in texts}
+    assert {lb.text for lb in layout.top.labels} <= names  # every label drawn, none dropped
+    for t in texts:
+        bb = t.get_window_extent()
+        assert bb.x0 >= frame.x0 and bb.x1 <= frame.x1 and bb.y0 >= frame.y0 and bb.y1 <= frame.y1, t.get_text()
+    bar = scale_bar_um(gx1 - gx0)
+    assert f"{bar:g} um" in names and str(int(bar))[0] in "125"
+    assert [scale_bar_um(w) for w in (9.0, 120.0, 2600.0, 40000.0)] == [0.5, 10.0, 200.0, 2000.0]
+    # the TEXT colour is neither black nor white: readable on KLayout's dark and light backgrounds
+    assert "<frame-color>#e91e63</frame-color>" in lyp_text() and "#000000" not in lyp_text().split("TEXT")[0][-400:]
+
+
+def test_electrical_lvs_heaters_reach_their_own_pads(tmp_path):
+    from picffm.layout.electrical import cell_heater_issues, heater_count
+
+    net = clements(4)
+    layout = build_layout(net)
+    mzi = next(c for c in layout.library.cells if c.name.startswith("mzi_"))
+    assert heater_count(mzi) == 2 and cell_heater_issues(mzi) == []
+    path = tmp_path / "c4.gds"
+    write_gds(layout.library, path)
+    assert check_lvs(path, net).ok
+    # one VIA2 removed: that heater end reaches no pad
+    lib = gdstk.read_gds(str(path))
+    cell = next(c for c in lib.cells if c.name == mzi.name)
+    via2 = [p for p in cell.polygons if (p.layer, p.datatype) == LAYERS["VIA2"].spec]
+    cell.remove(via2[0])
+    rep = check_lvs(lib, net)
+    assert [i.kind for i in rep.issues] == ["heater"] and "reaches no pad" in rep.issues[0].message
+    # a second heater wired to the same pad is a short
+    bad = gdstk.Cell("mzi_Lc10_10_bad")
+    for p in mzi.polygons:
+        bad.add(p.copy())
+    h = next(p for p in mzi.polygons if (p.layer, p.datatype) == LAYERS["HEATER"].spec)
+    bad.add(gdstk.Polygon(h.points, layer=h.layer, datatype=h.datatype))  # a second heater on the same contacts
+    issues = cell_heater_issues(bad)
+    assert any("share the pad" in m for m, _, _ in issues), issues
+    # metal of two placed cells touching: a short between instances
+    lib2 = gdstk.read_gds(str(path))
+    top = next(c for c in lib2.top_level())
+    ref = next(r for r in top.references if r.cell.name.startswith("mzi_"))
+    top.add(gdstk.Reference(ref.cell, (ref.origin[0] + 1.0, ref.origin[1]), rotation=ref.rotation,
+                            x_reflection=ref.x_reflection))
+    rep = check_lvs(lib2, net)
+    shorts = [i for i in rep.issues if i.kind == "short"]
+    assert shorts and all("touches" in i.message for i in shorts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import LayoutError
@@ -92,8 +93,9 @@ def run(args) -> int:
     }
     code = 0
     if args.check:
-        drc = check_drc(layout.library, rules)
-        lvs = check_lvs(out, net, options, plan=layout.plan)  # read back from the file just written
+        bar = sys.stderr.isatty()  # progress bars on long checks, only for a person watching
+        drc = check_drc(layout.library, rules, progress=bar)
+        lvs = check_lvs(out, net, options, plan=layout.plan, progress=bar)  # read back from the file just written
         lengths = check_lengths(layout.plan, net)
         report["drc"], report["lvs"], report["lengths"] = drc.to_dict(), lvs.to_dict(), lengths.to_dict()
         code = 0 if drc.ok and lvs.ok and lengths.ok else EXIT_CHECK_FAILED

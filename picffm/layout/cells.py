@@ -14,8 +14,9 @@ rotation = the direction in which light *leaves* the cell through that port:
 Phase shifters sit on row 0 (DESIGN section 2): an MZI ``C(k2) P(theta)
 C(k1) P(phi)`` is, left to right, heater phi on the lower arm, coupler k1,
 heater theta on the lower arm, coupler k2. Each heater has a metal contact at
-both ends, a lead and a bond pad, placed between the two arms (inside the
-mode pair), so neighbouring pairs never compete for space.
+both ends, a via stack (gdsfactory's generic PDK: HEATER - VIA1 - M2 - VIA2 -
+MTOP, PADOPEN over the pad), a lead and a bond pad, placed between the two
+arms (inside the mode pair), so neighbouring pairs never compete for space.
 
 A coupler's kappa sets its coupling length (:func:`coupling_length`); the
 cell names carry that geometry, e.g. ``mzi_Lc10_10``, so equal geometry
@@ -131,11 +132,23 @@ def _dc_shapes(separation: float, lc: float, o: LayoutOptions) -> tuple[list[Sha
 
 
 def _heater_shapes(x0: float, pad_y: float, o: LayoutOptions) -> list[Shape]:
-    """Heater on the waveguide at y = 0 from x0 + margin, leads and two pads centred at pad_y."""
+    """Heater on the waveguide at y = 0 from x0 + margin and, at each end, its via stack up to a pad at pad_y.
+
+    The electrical stack of gdsfactory's generic PDK, bottom to top: the
+    HEATER strip (TiN) widens to a ``contact`` square at each end; a VIA1
+    square (``via_enclosure`` inside the contact) joins it to the M2 lead,
+    which runs to the pad; a VIA2 square (``via_enclosure`` inside the pad)
+    joins M2 to the pad metal MTOP; PADOPEN (``pad_inset`` inside MTOP) opens
+    the passivation over it. Each heater has two pads of its own.
+    """
     xa = x0 + o.heater_margin
     xb = xa + o.heater_length
-    c, lw, pd, ins = o.contact, o.lead_width, o.pad, o.pad_inset
+    c, lw, pd, ins, e, hw = o.contact, o.lead_width, o.pad, o.pad_inset, o.via_enclosure, o.heater_width / 2
     ylo = pad_y - pd / 2
+    heater = np.array([  # one polygon: strip and both contact squares (no overlapping HEATER shapes)
+        [xa, -c / 2], [xa + c, -c / 2], [xa + c, -hw], [xb - c, -hw], [xb - c, -c / 2], [xb, -c / 2],
+        [xb, c / 2], [xb - c, c / 2], [xb - c, hw], [xa + c, hw], [xa + c, c / 2], [xa, c / 2],
+    ])
     left = np.array([
         [xa, -c / 2], [xa + c, -c / 2], [xa + c, c / 2], [xa + lw, c / 2],
         [xa + lw, ylo], [xa + pd, ylo], [xa + pd, ylo + pd], [xa, ylo + pd],
@@ -145,13 +158,14 @@ def _heater_shapes(x0: float, pad_y: float, o: LayoutOptions) -> list[Shape]:
         left = np.delete(left, 2, axis=0)
     right = left.copy()
     right[:, 0] = xa + xb - right[:, 0]
-    return [
-        ("HEATER", rect(xa, -o.heater_width / 2, xb, o.heater_width / 2)),
-        ("M1", snap(left)),
-        ("M1", snap(right[::-1])),
-        ("PAD", rect(xa + ins, ylo + ins, xa + pd - ins, ylo + pd - ins)),
-        ("PAD", rect(xb - pd + ins, ylo + ins, xb - ins, ylo + pd - ins)),
-    ]
+    out: list[Shape] = [("HEATER", snap(heater)), ("M2", snap(left)), ("M2", snap(right[::-1]))]
+    for xl in (xa, xb - c):  # VIA1 in each contact
+        out.append(("VIA1", rect(xl + e, -c / 2 + e, xl + c - e, c / 2 - e)))
+    for xl in (xa, xb - pd):  # pad: VIA2, MTOP, PADOPEN
+        out += [("VIA2", rect(xl + e, ylo + e, xl + pd - e, ylo + pd - e)),
+                ("MTOP", rect(xl, ylo, xl + pd, ylo + pd)),
+                ("PADOPEN", rect(xl + ins, ylo + ins, xl + pd - ins, ylo + pd - ins))]
+    return out
 
 
 def _section_length(o: LayoutOptions) -> float:

@@ -509,11 +509,12 @@ def _top_cells(lib: gdstk.Library) -> list[gdstk.Cell]:
     return [c for c in tops if isinstance(c, gdstk.Cell)]
 
 
-def check_drc(source, rules: Rules = DEFAULT_RULES) -> DrcReport:
+def check_drc(source, rules: Rules = DEFAULT_RULES, *, progress: bool = False) -> DrcReport:
     """Check a gdstk Library (or Cell) against ``rules``; see the module docstring.
 
     The library must have exactly one top cell; violations inside a
     referenced cell are reported once, at that cell's first placement.
+    ``progress=True`` shows a tqdm bar over the placement pairs (stderr).
     """
     if isinstance(source, gdstk.Cell):
         top = source
@@ -556,7 +557,7 @@ def check_drc(source, rules: Rules = DEFAULT_RULES) -> DrcReport:
                 found.append(Violation(kind, layer, *to_top(cell.name, x, y), d, s, cell.name))
     for cell in cells:
         if cell.references:
-            found += _check_placements(cell, own[cell.name], chk, to_top)
+            found += _check_placements(cell, own[cell.name], chk, to_top, progress)
     unique = {(v.rule, v.layer, v.x, v.y, v.cell): v for v in found}  # one report per spot
     found = sorted(unique.values(), key=lambda v: (v.rule, v.layer, v.x, v.y))
     return DrcReport(tuple(found), len(cells), chk.polygons, chk.pairs)
@@ -590,7 +591,7 @@ def _off_grid(cell: gdstk.Cell, to_top) -> list[Violation]:
     return out
 
 
-def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> list[Violation]:
+def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top, progress: bool = False) -> list[Violation]:
     """Spacing between the objects placed in ``cell``: its references and its own polygons."""
     flat: dict[str, _Shapes] = {}
     refs = []
@@ -615,7 +616,10 @@ def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top) -> 
                   for _, p in own_list]
     out: list[Violation] = []
     g = chk.grow
-    for i, j in zip(ii, jj):
+    from tqdm import tqdm
+
+    for i, j in tqdm(zip(ii, jj), total=len(ii), desc="DRC placement pairs", unit="pair", disable=not progress,
+                     leave=False, mininterval=0.5):
         if i >= nref and j >= nref:
             continue  # own-own pairs were checked with the cell itself
         if i >= nref:

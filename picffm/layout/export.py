@@ -18,7 +18,8 @@ from ..errors import LayoutError
 from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
 from .layers import LAYERS, layer_of
 
-__all__ = ["GDS_TIMESTAMP", "write_gds", "lyp_text", "write_lyp", "write_png", "lyp_path"]
+__all__ = ["GDS_TIMESTAMP", "write_gds", "lyp_text", "write_lyp", "write_png", "render_figure", "lyp_path",
+           "scale_bar_um"]
 
 #: stored in every GDS picffm writes (GDSII requires a date; a fixed one keeps files reproducible)
 GDS_TIMESTAMP = datetime(2024, 1, 1, 0, 0, 0)
@@ -40,7 +41,7 @@ def lyp_path(gds_path: str | os.PathLike) -> Path:
     return Path(gds_path).with_suffix(".lyp")
 
 
-_DITHER = {"WG": "I0", "HEATER": "I5", "M1": "I9", "PAD": "I3"}
+_DITHER = {"WG": "I0", "HEATER": "I5", "VIA1": "I0", "M2": "I9", "VIA2": "I0", "MTOP": "I3"}
 
 
 def lyp_text() -> str:
@@ -75,18 +76,35 @@ def write_lyp(path: str | os.PathLike) -> None:
     atomic_write_text(path, lyp_text())
 
 
-_PNG_ORDER = ("FLOORPLAN", "WG", "HEATER", "M1", "PAD")
+_PNG_ORDER = ("FLOORPLAN", "WG", "HEATER", "VIA1", "M2", "VIA2", "MTOP", "PADOPEN")
+
+
+def scale_bar_um(width_um: float) -> float:
+    """Length of a scale bar for a drawing ``width_um`` wide: 1, 2 or 5 x 10^k um, about a tenth of it."""
+    import math
+
+    target = max(width_um, 1e-3) / 10
+    k = math.floor(math.log10(target))
+    for m in (5, 2, 1):
+        if m * 10 ** k <= target:
+            return float(m * 10 ** k)
+    return float(10 ** k)  # pragma: no cover - m = 1 always fits
 
 
 def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, width_in: float = 12.0,
               dpi: int = 110, title: str | None = None) -> None:
     """Render ``cell`` (flattened) to a PNG with matplotlib, coloured by the layer map.
 
-    Labels of the top cell are drawn when there are at most ``labels`` of them.
+    The view is the whole drawing (chip outline included) with a margin of 3 %
+    of its size on every side; a scale bar in um sits in the lower left
+    corner. Labels of the top cell are drawn (when there are at most
+    ``labels`` of them) in the TEXT colour with a white outline, readable on
+    the drawing and on the background, and each is kept inside the frame.
     """
     import io
 
     import numpy as np
+    from matplotlib import patheffects
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.collections import PolyCollection
     from matplotlib.figure import Figure
@@ -94,17 +112,38 @@ def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, wi
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise LayoutError(f"{path}: the preview is a PNG; use a .png file name")
+    fig = render_figure(cell, labels=labels, width_in=width_in, dpi=dpi, title=title,
+                        _mods=(np, patheffects, FigureCanvasAgg, PolyCollection, Figure))
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", metadata={"Software": None})
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def render_figure(cell: gdstk.Cell, *, labels: int = 80, width_in: float = 12.0, dpi: int = 110,
+                  title: str | None = None, _mods=None):
+    """The matplotlib Figure :func:`write_png` saves (for tests that inspect where things landed)."""
+    if _mods is None:
+        import numpy as np
+        from matplotlib import patheffects
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.collections import PolyCollection
+        from matplotlib.figure import Figure
+    else:
+        np, patheffects, FigureCanvasAgg, PolyCollection, Figure = _mods
     by_layer: dict[str, list] = {}
     for poly in cell.get_polygons():
         ly = layer_of(poly.layer, poly.datatype)
         if ly is not None:
             by_layer.setdefault(ly.name, []).append(poly.points)
     (x0, y0), (x1, y1) = cell.bounding_box()
+    pad = 0.03 * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
     aspect = (y1 - y0) / max(x1 - x0, 1e-9)
-    height_in = float(np.clip(width_in * aspect, 2.5, 16.0)) + (0.4 if title else 0.0)
+    top_frac = 0.93 if title else 0.98
+    height_in = float(np.clip(width_in * aspect / top_frac, 2.5, 16.0))
     fig = Figure(figsize=(width_in, height_in), dpi=dpi)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98 if not title else 0.93))
+    ax = fig.add_axes((0.01, 0.01, 0.98, top_frac - 0.01))
     for name in _PNG_ORDER:
         if name not in by_layer:
             continue
@@ -113,18 +152,32 @@ def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, wi
                               edgecolors=ly.color, linewidths=0.3 if ly.fill else 0.8,
                               alpha=0.85 if ly.fill else 1.0)
         ax.add_collection(coll)
-    text = LAYERS["TEXT"]
-    lbs = [lb for lb in cell.labels if lb.layer == text.layer and lb.texttype == text.datatype]
-    if len(lbs) <= labels:
-        for lb in lbs:
-            ax.text(lb.origin[0], lb.origin[1], lb.text, fontsize=6, ha="center", va="center",
-                    color="black", clip_on=True)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.set_axis_off()
+    text = LAYERS["TEXT"]
+    outline = [patheffects.withStroke(linewidth=1.8, foreground="white")]
+    lbs = [lb for lb in cell.labels if lb.layer == text.layer and lb.texttype == text.datatype]
+    if len(lbs) <= labels:
+        fig.canvas.draw()
+        inv = ax.transData.inverted()
+        frame = ax.get_window_extent()
+        for lb in lbs:
+            t = ax.text(lb.origin[0], lb.origin[1], lb.text, fontsize=6, ha="center", va="center",
+                        color=text.color, path_effects=outline, clip_on=False)
+            bb = t.get_window_extent()
+            dx = max(0.0, frame.x0 + 2 - bb.x0) - max(0.0, bb.x1 - (frame.x1 - 2))
+            dy = max(0.0, frame.y0 + 2 - bb.y0) - max(0.0, bb.y1 - (frame.y1 - 2))
+            if dx or dy:  # keep the whole label inside the frame
+                cx, cy = ax.transData.transform(lb.origin)
+                t.set_position(inv.transform((cx + dx, cy + dy)))
+    bar = scale_bar_um(x1 - x0)
+    bx, by = x0 + pad * 0.6, y0 + pad * 0.5
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=2.5, solid_capstyle="butt",
+            path_effects=[patheffects.withStroke(linewidth=4, foreground="white")])
+    ax.text(bx + bar / 2, by + pad * 0.15, f"{bar:g} um", fontsize=7, ha="center", va="bottom", color="black",
+            path_effects=outline)
     if title:
         fig.suptitle(title, fontsize=10)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", metadata={"Software": None})
-    atomic_write_bytes(path, buf.getvalue())
+    return fig

@@ -15,6 +15,10 @@ Extraction reads only what is in the file:
   route ending at a grating coupler binds the chip port named by the grating's
   label.
 
+* **heaters** (:mod:`picffm.layout.electrical`): through the via stack, each
+  heater's two ends reach pads of their own; metal of two placed cells never
+  touches.
+
 The comparison reports missing, extra, renamed or mis-drawn instances (wrong
 component, mirror or coupler geometry), missing or extra connections and
 chip ports, waveguides that end nowhere, and labels on no instance, each with
@@ -33,6 +37,7 @@ import numpy as np
 from ..errors import LayoutError, PicffmError
 from ..netlist import Netlist
 from .cells import component_of_cell
+from .electrical import cell_heater_issues, top_metal_issues
 from .layers import LAYERS
 from .options import LayoutOptions
 
@@ -141,7 +146,7 @@ def _near(labels: dict, x: float, y: float, tol: float = 0.003) -> tuple[float, 
     return None
 
 
-def extract(lib: gdstk.Library) -> Extracted:
+def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
     """Instances, connectivity and chip ports of a layout (see the module docstring)."""
     top = _top(lib)
     text, port_ly, wg = LAYERS["TEXT"], LAYERS["PORT"], LAYERS["WG"]
@@ -229,7 +234,10 @@ def extract(lib: gdstk.Library) -> Extracted:
         probes = np.array([[x + _PROBE * dx, y + _PROBE * dy] for _, x, y, dx, dy in ports])
         order = np.argsort(probes[:, 0], kind="stable")
         px = probes[order, 0]
-        for poly in top.polygons:
+        from tqdm import tqdm
+
+        for poly in tqdm(top.polygons, desc="LVS waveguides", unit="polygon", disable=not progress, leave=False,
+                         mininterval=0.5):
             if poly.layer != wg.layer or poly.datatype != wg.datatype:
                 continue
             (x0, y0), (x1, y1) = poly.bounding_box()
@@ -248,7 +256,36 @@ def extract(lib: gdstk.Library) -> Extracted:
             else:
                 joined = ", ".join(f"{ports[k][0][0]},{ports[k][0][1]}" for k in hits)
                 issues.append(LvsIssue("short", f"one waveguide joins {len(hits)} ports: {joined}", mx, my))
+    # electrical: every heater's two ends reach pads of their own; no metal shared between placed cells
+    ref_name: dict[int, str] = {}
+    for k, ref in enumerate(top.references):
+        if isinstance(ref.cell, gdstk.Cell):
+            (bx0, by0), (bx1, by1) = ref.cell.bounding_box() or ((0.0, 0.0), (0.0, 0.0))
+            m, t = _ref_matrix(ref)
+            cs = np.array([[bx0, by0], [bx1, by1]]) @ m.T + t
+            key = _near(labels, _r(cs[:, 0].mean()), _r(cs[:, 1].mean()))
+            ref_name[k] = labels[key][0] if key else ref.cell.name
+    seen: set[str] = set()
+    for k, ref in enumerate(top.references):
+        cell = ref.cell
+        if not isinstance(cell, gdstk.Cell) or cell.name in seen:
+            continue
+        seen.add(cell.name)
+        m, t = _ref_matrix(ref)
+        for msg, x, y in cell_heater_issues(cell):
+            gx, gy = m @ np.array([x, y]) + t
+            issues.append(LvsIssue("heater", f"{msg} (first placed as {ref_name.get(k, cell.name)})", _r(gx), _r(gy)))
+    for msg, x, y in top_metal_issues(top, ref_name):
+        issues.append(LvsIssue("short", msg, _r(x), _r(y)))
     return Extracted(instances, frozenset(conns), chip_ports, port_xy, tuple(issues))
+
+
+def _ref_matrix(ref) -> tuple[np.ndarray, np.ndarray]:
+    c, s = math.cos(ref.rotation), math.sin(ref.rotation)
+    m = np.array([[c, -s], [s, c]])
+    if ref.x_reflection:
+        m = m @ np.diag([1.0, -1.0])
+    return m, np.asarray(ref.origin, float)
 
 
 def _fmt_port(p: Port) -> str:
@@ -256,7 +293,7 @@ def _fmt_port(p: Port) -> str:
 
 
 def check_lvs(source: gdstk.Library | str | os.PathLike, netlist: Netlist,
-              options: LayoutOptions | None = None, *, plan=None) -> LvsReport:
+              options: LayoutOptions | None = None, *, plan=None, progress: bool = False) -> LvsReport:
     """Compare a layout (library or GDS path) with ``netlist``; see the module docstring.
 
     ``options`` (the ones the layout was drawn with) give the expected cell of
@@ -265,7 +302,7 @@ def check_lvs(source: gdstk.Library | str | os.PathLike, netlist: Netlist,
     planning again); otherwise it is planned from ``netlist`` and ``options``.
     """
     lib = source if isinstance(source, gdstk.Library) else read_library(source)
-    ex = extract(lib)
+    ex = extract(lib, progress)
     issues = list(ex.issues)
     if plan is None:
         try:

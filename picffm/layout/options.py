@@ -39,7 +39,9 @@ class LayoutOptions:
         contact: side of the metal contact square at each heater end.
         lead_width: width of the metal lead from a contact to its pad.
         pad: side of each (square) bond pad; two pads per heater.
-        pad_inset: the pad opening (PAD layer) sits this far inside the metal.
+        pad_inset: the pad opening (PADOPEN) sits this far inside the pad metal.
+        via_enclosure: each via (VIA1 in a heater contact, VIA2 in a pad)
+            sits this far inside the metal around it.
         attenuator_offset: distance from an attenuator's waveguide to its
             second (terminated) MZI arm.
         terminator_length, terminator_tip: taper that ends an unused port.
@@ -64,6 +66,7 @@ class LayoutOptions:
     lead_width: float = 3.0
     pad: float = 15.0
     pad_inset: float = 1.0
+    via_enclosure: float = 1.0
     attenuator_offset: float = 10.0
     terminator_length: float = 10.0
     terminator_tip: float = 0.2
@@ -145,7 +148,14 @@ def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
         if not cond:
             raise LayoutError(msg)
 
-    wg, ht, m1, pad = (rules.get(k) for k in ("WG", "HEATER", "M1", "PAD"))
+    wg, ht, m1, pad = (rules.get(k) for k in ("WG", "HEATER", "M2", "PADOPEN"))
+    for via, side in (("VIA1", o.contact), ("VIA2", o.pad)):
+        vr = rules.get(via)
+        if vr is not None and vr.min_width is not None:
+            need_w = side - 2 * o.via_enclosure
+            if need_w < vr.min_width:
+                raise LayoutError(f"{via} = {'contact' if via == 'VIA1' else 'pad'} - 2 via_enclosure = {need_w:g} um "
+                                  f"is below the {via} minimum width {vr.min_width:g} um")
     if wg is not None:
         if wg.min_width is not None:
             need(o.wg_width >= wg.min_width, f"wg_width = {o.wg_width:g} um is below the WG minimum width "
@@ -177,14 +187,14 @@ def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
         need(o.heater_width >= ht.min_width, f"heater_width = {o.heater_width:g} um is below the HEATER "
              f"minimum width {ht.min_width:g} um")
     if m1 is not None and m1.min_width is not None:
-        need(o.lead_width >= m1.min_width, f"lead_width = {o.lead_width:g} um is below the M1 minimum width "
+        need(o.lead_width >= m1.min_width, f"lead_width = {o.lead_width:g} um is below the M2 minimum width "
              f"{m1.min_width:g} um")
     need(o.heater_width < o.contact and o.lead_width <= o.contact <= o.pad,
          f"need heater_width < contact, lead_width <= contact <= pad; got heater_width {o.heater_width:g}, "
          f"lead_width {o.lead_width:g}, contact {o.contact:g}, pad {o.pad:g} um")
     if pad is not None and pad.min_width is not None:
         need(o.pad - 2 * o.pad_inset >= pad.min_width, f"pad opening = pad - 2 pad_inset = "
-             f"{o.pad - 2 * o.pad_inset:g} um is below the PAD minimum width {pad.min_width:g} um")
+             f"{o.pad - 2 * o.pad_inset:g} um is below the PADOPEN minimum width {pad.min_width:g} um")
     pad_sp = max(pad.min_spacing if pad and pad.min_spacing else 0, m1.min_spacing if m1 and m1.min_spacing else 0)
     need(o.heater_length >= 2 * o.pad + pad_sp, f"heater_length = {o.heater_length:g} um is too short for two "
          f"{o.pad:g} um pads {pad_sp:g} um apart; valid: >= {2 * o.pad + pad_sp:g}")

@@ -1,7 +1,7 @@
 """Design rules, in one place: minimum width, spacing and bend radius per layer.
 
 The defaults describe a *generic* 220 nm silicon-on-insulator process with a
-TiN heater and one aluminium routing layer (values typical of public
+TiN heater, vias, one aluminium routing layer and pad metal (values typical of public
 multi-project-wafer PDKs, rounded; not any foundry's numbers). Replace them
 with your foundry's rules through :func:`rules_from_dict`.
 
@@ -10,8 +10,11 @@ layer      min width   min spacing   min bend radius  note
 =========  ==========  ============  ===============  ========================
 WG         0.15 um     0.15 um       5 um             nominal width 0.5 um
 HEATER     1 um        2 um          -
-M1         2 um        3 um          -
-PAD        10 um       10 um         -
+VIA1       1 um        1 um          -
+M2         2 um        3 um          -
+VIA2       1 um        1 um          -
+MTOP       10 um       10 um         -                pad metal
+PADOPEN    10 um       10 um         -
 =========  ==========  ============  ===============  ========================
 
 How they are measured (:mod:`picffm.layout.drc`): width between facing edges
@@ -74,8 +77,11 @@ DEFAULT_RULES: Rules = MappingProxyType({
     for r in (
         Rule("WG", min_width=0.15, min_spacing=0.15, min_bend_radius=5.0, nominal_width=0.5),
         Rule("HEATER", min_width=1.0, min_spacing=2.0),
-        Rule("M1", min_width=2.0, min_spacing=3.0),
-        Rule("PAD", min_width=10.0, min_spacing=10.0),
+        Rule("VIA1", min_width=1.0, min_spacing=1.0),
+        Rule("M2", min_width=2.0, min_spacing=3.0),
+        Rule("VIA2", min_width=1.0, min_spacing=1.0),
+        Rule("MTOP", min_width=10.0, min_spacing=10.0),
+        Rule("PADOPEN", min_width=10.0, min_spacing=10.0),
     )
 })
 
