@@ -33,6 +33,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--start", type=int, default=70)
     ap.add_argument("--end", type=int, default=90)
+    ap.add_argument("--fit-repeats", type=int, default=1,
+                    help="probe reads averaged per layer for the fitted model (N passes each; default 1)")
     args = ap.parse_args()
     cfg = TrainConfig()
     kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
@@ -47,7 +49,7 @@ def main() -> None:
             gains = [s.gain for s in trainer.states]
             _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
             win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads, true))
-            _, fit = matrix_gradients_through(fitted_matrices(trainer.chips), gains, x, labels, **kw)
+            _, fit = matrix_gradients_through(fitted_matrices(trainer.chips, args.fit_repeats), gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
             logits = cfg.readout_gain * np.abs(forward(trainer.chips, trainer.states, x).z[-1][:3]) ** 2
             carrying.append(carrying_samples(logits, labels))
@@ -55,7 +57,8 @@ def main() -> None:
         probe_window(tr, args.start, args.end, probe)
         while tr.updates < args.end:
             tr.run_epoch()
-    print(f"chip {args.spec}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM "
+    print(f"chip {args.spec}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM, fitted model "
+          f"from {args.fit_repeats} probe read(s) per layer "
           f"({time.perf_counter() - t0:.1f} s)")
     for name, label in (("ffm", "FFM"), ("insilico", "in silico (fitted model)")):
         s = win.summary(name)

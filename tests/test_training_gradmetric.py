@@ -86,3 +86,34 @@ def test_static_modulator_errors_break_ffm_but_not_the_fitted_model():
     assert errs[0] > 1e-3 and max(errs) < 0.5 and min(coss) > 0.8  # first layer sees layer 2's error pass
     _, fit = matrix_gradients_through(fitted_matrices(chips), gains, x, y, **KW)
     assert max(layer_errors(fit, true)[0]) < 1e-9
+
+
+def test_true_phase_gradient_with_transceivers_matches_finite_differences():
+    from picffm.training.gradmetric import phase_gradients_true
+    from picffm.training.network import LayerState
+    from picffm.training.truth import flat_phase_grads
+
+    spec = ChipSpec().replace(coupler__kappa_std=0.03, phase__offset_std_rad=0.05, mirror_asymmetry=0.3,
+                              modulator__gain_std=0.05, modulator__phase_std_rad=0.1,
+                              detector__phase_offset_std_rad=0.1)
+    x, y, chips, states = _setup(spec, seed=5)
+    x, y = x[:, :6], y[:6]
+    cmap = core_map(chips[0].schedule)
+    gains = [s.gain for s in states]
+    _, g = phase_gradients_true(chips, cmap, gains, x, y, **KW)
+
+    def loss(u_theta0):
+        st = [LayerState(cmap.tie(u_theta0, *cmap.untie(states[0].settings)[1:]), gains[0]), states[1]]
+        program_network(chips, st)
+        return matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)[0]
+
+    base = cmap.untie(states[0].settings)[0]
+    eps = 1e-6
+    fd = []
+    for j in (0, 7, 30):
+        d = np.zeros_like(base)
+        d[j] = eps
+        fd.append((loss(base + d) - loss(base - d)) / (2 * eps))
+    program_network(chips, states)
+    assert_allclose(g[0]["u_theta"][[0, 7, 30]], fd, rtol=1e-5, atol=1e-8)
+    assert np.all(np.isfinite(flat_phase_grads(g[1])))

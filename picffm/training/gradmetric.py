@@ -40,8 +40,8 @@ from ..chip.calibration import measure_matrix
 from .gradients import sym
 from .network import activation, activation_backward, loss_and_grad
 
-__all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "layer_errors", "carrying_samples",
-           "GradientWindow", "probe_window"]
+__all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "phase_gradients_true",
+           "layer_errors", "carrying_samples", "GradientWindow", "probe_window"]
 
 
 def true_matrices(chips: Sequence) -> list[np.ndarray]:
@@ -71,6 +71,51 @@ def matrix_gradients_through(mats: Sequence[np.ndarray], gains: Sequence[float],
         grads[i] = sym(g @ a[i].conj().T)
         if i > 0:
             g = activation_backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
+    return loss, grads
+
+
+def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.ndarray, labels: np.ndarray, *,
+                         n_classes: int, readout_gain: float) -> tuple[float, list]:
+    """EVALUATION ONLY: exact tied phase gradients of the chip's noiseless loss, transceivers included.
+
+    As :func:`picffm.training.truth.phase_gradients_exact` (true circuit, error
+    fields of the transposed circuit), with each layer's static IQ-modulator
+    factors ``e`` (the launched field is ``e * a``) and receiver factors ``r``
+    (the read field is ``r * y``): the data taps are those of ``e * a``, the
+    error launched into the transposed circuit is ``conj(s * conj(r) * g)``
+    and the gradient passed to the previous layer is ``conj(e) * conj(y_e)``.
+    """
+    from .gradients import phase_gradients_from_taps
+    from .truth import _att_ratio, _transposed
+
+    layers, fac = [], []
+    for c in chips:
+        t = c.reveal()
+        layers.append((t.circuit, t.settings))
+        n = t.circuit.schedule.n_modes
+        e = np.ones(n, complex) if t.input_factor is None else t.input_factor
+        r = np.ones(n, complex) if t.output_factor is None else t.output_factor
+        fac.append((e[:, None], r[:, None]))
+    a, y, z, taps = [x], [], [], []
+    for i, ((circ, st), gain, (e, r)) in enumerate(zip(layers, gains, fac)):
+        yi, ti = circ.taps(e * a[-1], st)
+        y.append(r * yi)
+        z.append(gain * y[-1])
+        taps.append(ti)
+        if i < len(layers) - 1:
+            a.append(activation(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+    grads = [None] * len(layers)
+    for i in range(len(layers) - 1, -1, -1):
+        circ, st = layers[i]
+        e, r = fac[i]
+        y_e, taps_e = circ.taps(np.conj(gains[i] * np.conj(r) * g), _transposed(cmap, st))
+        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, st["attenuator"]["theta"],
+                                       att_ratio=_att_ratio(st["attenuator"]))
+        gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
+        grads[i] = gr
+        if i > 0:
+            g = activation_backward(z[i - 1], np.conj(e) * np.conj(y_e))
     return loss, grads
 
 

@@ -60,6 +60,7 @@ __all__ = [
     "deploy",
     "evaluate_states",
     "gradient_errors",
+    "grad_window",
     "run_experiment",
     "unit_key",
     "DEFAULT_METHODS",
@@ -134,43 +135,73 @@ def deploy(states: Sequence[LayerState], spec: ChipSpec | None, seed: int, confi
     return chips
 
 
+def grad_window(config: TrainConfig) -> tuple[int, int]:
+    """Updates over which the gradient error is averaged: ``grad_probe_step`` +- 10 within the run.
+
+    With the default 80 that is 70..90, around the update Xue et al. report.
+    """
+    total = config.epochs * config.updates_per_epoch()
+    step = min(config.grad_probe_step, total)
+    return max(1, step - 10), min(total, step + 10)
+
+
 def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured: list) -> dict:
     """EVALUATION ONLY (``reveal()``): relative error (%) of the measured and in-silico gradients.
 
-    For matrix-level trainers the gradient is ``dL/dW*`` per layer; for phase
-    trainers the phase gradient per layer (gains excluded). Returns
-    ``{"method": %, "insilico": %, "method_layers": [...], "insilico_layers":
-    [...], "method_cos": c, "insilico_cos": c, "step": k}`` (``*_cos``: mean
-    over layers of the cosine similarity with the true gradient, 1 = same
-    direction); see :mod:`picffm.training.truth` for the definitions.
+    Against the chip's exact noiseless gradient with respect to what the
+    method updates (:mod:`picffm.training.gradmetric`): for matrix-level
+    trainers ``dL/dW*`` per layer at the effective operator (core plus the
+    static modulator and receiver errors); for phase trainers the tied phase
+    gradient per layer (gains excluded). The in-silico line (matrix level
+    only) is the exact gradient of a digital model fitted through the
+    protocol: each layer's matrix measured with the N unit vectors (N passes
+    per layer). Returns ``{"method": %, "insilico": % or None,
+    "method_layers": [...], "insilico_layers": [...], "method_cos": c,
+    "insilico_cos": c, "step": k}`` (``*_cos``: mean over layers of the
+    cosine similarity with the true gradient, 1 = same direction).
     """
-    from .trainers import MatrixTrainer, design_circuit
-    from .truth import (cosine, flat_phase_grads, matrix_gradients_exact, model_circuits, phase_gradients_exact,
-                        relative_error, true_circuits)
+    from .gradmetric import (fitted_matrices, layer_errors, matrix_gradients_through, phase_gradients_true,
+                             true_matrices)
+    from .trainers import MatrixTrainer
+    from .truth import flat_phase_grads
 
     cfg = trainer.config
     states = trainer.states
     gains = [s.gain for s in states]
     kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
-    true_layers = true_circuits(trainer.chips)
-    model_layers = model_circuits(design_circuit(trainer.cmap.n_modes), states)
+    model = None
     if isinstance(trainer, MatrixTrainer):
-        _, true = matrix_gradients_exact(true_layers, gains, x, labels, **kw)
-        _, model = matrix_gradients_exact(model_layers, gains, x, labels, **kw)
+        _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
+        _, model = matrix_gradients_through(fitted_matrices(trainer.chips), gains, x, labels, **kw)
         est = measured
     else:
-        _, t = phase_gradients_exact(true_layers, trainer.cmap, gains, x, labels, **kw)
-        _, m = phase_gradients_exact(model_layers, trainer.cmap, gains, x, labels, **kw)
+        _, t = phase_gradients_true(trainer.chips, trainer.cmap, gains, x, labels, **kw)
         true = [flat_phase_grads(g) for g in t]
-        model = [flat_phase_grads(g) for g in m]
         k = len(measured) // cfg.layers
         est = [np.concatenate([np.asarray(a, float) for a in measured[k * i:k * i + 4]]) for i in range(cfg.layers)]
-    ml = [100 * relative_error(e, t) for e, t in zip(est, true)]
-    il = [100 * relative_error(e, t) for e, t in zip(model, true)]
-    return {"method": float(np.mean(ml)), "insilico": float(np.mean(il)), "method_layers": ml,
-            "insilico_layers": il, "method_cos": float(np.mean([cosine(e, t) for e, t in zip(est, true)])),
-            "insilico_cos": float(np.mean([cosine(e, t) for e, t in zip(model, true)])),
-            "step": trainer.updates + 1}
+    me, mc = layer_errors(est, true)
+    out = {"method": 100 * float(np.mean(me)), "method_layers": [100 * v for v in me],
+           "method_cos": float(np.mean(mc)), "insilico": None, "insilico_layers": None, "insilico_cos": None,
+           "step": trainer.updates + 1}
+    if model is not None:
+        ie, ic = layer_errors(model, true)
+        out.update(insilico=100 * float(np.mean(ie)), insilico_layers=[100 * v for v in ie],
+                   insilico_cos=float(np.mean(ic)))
+    return out
+
+
+def _window_mean(records: list[dict]) -> dict:
+    """One unit's gradient errors: the mean over the window's updates of every field."""
+    if not records:
+        return {}
+    out: dict = {"window": [records[0]["step"], records[-1]["step"]], "updates": len(records)}
+    for key in ("method", "insilico", "method_cos", "insilico_cos"):
+        vals = [r[key] for r in records if r[key] is not None]
+        out[key] = float(np.mean(vals)) if vals else None
+    for key in ("method_layers", "insilico_layers"):
+        vals = [r[key] for r in records if r[key] is not None]
+        out[key] = np.mean(vals, axis=0).tolist() if vals else None
+    return out
 
 
 def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, config: TrainConfig, *,
@@ -181,15 +212,18 @@ def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, 
     data = make_dataset(seed, config)
     chips = make_chips(spec, seed, config.layers)
     tr = make_trainer(method, chips, data, config, seed)
-    grad: dict = {}
+    grad: dict = {"records": []}
     if checkpoint is not None and checkpoint.exists():
         saved = pickle.loads(checkpoint.read_bytes())
         tr.load_state_dict(saved["trainer"])
         grad = saved["grad"]
+        grad.setdefault("records", [])
     if probe and spec is not None:
+        from .gradmetric import probe_window
+
         def _probe(trainer, x, labels, grads):
-            grad.update(gradient_errors(trainer, x, labels, grads))
-        tr.probe = _probe
+            grad["records"].append(gradient_errors(trainer, x, labels, grads))
+        probe_window(tr, *grad_window(config), _probe)
     while tr.epoch < config.epochs:
         row = tr.run_epoch()
         if on_epoch is not None:
@@ -202,7 +236,7 @@ def _train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, 
             raise _Stopped(f"{method} on {chip_label} seed {seed} stopped at epoch {tr.epoch}")
     last = tr.history[-1]
     return TrainResult(method, chip_label, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
-                       tr.updates, tr.train_passes, dict(grad), time.perf_counter() - t0)
+                       tr.updates, tr.train_passes, _window_mean(grad["records"]), time.perf_counter() - t0)
 
 
 def _insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int,
