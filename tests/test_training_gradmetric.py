@@ -103,11 +103,11 @@ def test_true_phase_gradient_with_transceivers_matches_finite_differences():
     _, g = phase_gradients_true(chips, cmap, gains, x, y, **KW)
 
     def loss(u_theta0):
-        st = [LayerState(cmap.tie(u_theta0, *cmap.untie(states[0].settings)[1:]), gains[0]), states[1]]
+        st = [LayerState(cmap.tie(u_theta0, *cmap.untie(states[0].params)[1:]), gains[0]), states[1]]
         program_network(chips, st)
         return matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)[0]
 
-    base = cmap.untie(states[0].settings)[0]
+    base = cmap.untie(states[0].params)[0]
     eps = 1e-6
     fd = []
     for j in (0, 7, 30):

@@ -91,14 +91,14 @@ def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.nd
     layers, fac = [], []
     for c in chips:
         t = c.reveal()
-        layers.append((t.circuit, t.settings))
+        layers.append((t.circuit, t.params))
         n = t.circuit.schedule.n_modes
         e = np.ones(n, complex) if t.input_factor is None else t.input_factor
         r = np.ones(n, complex) if t.output_factor is None else t.output_factor
         fac.append((e[:, None], r[:, None]))
     a, y, z, taps = [x], [], [], []
     for i, ((circ, st), gain, (e, r)) in enumerate(zip(layers, gains, fac)):
-        yi, ti = circ.taps(e * a[-1], st)
+        yi, ti = circ.taps(e * a[-1], st, read="gradient")
         y.append(r * yi)
         z.append(gain * y[-1])
         taps.append(ti)
@@ -109,9 +109,9 @@ def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.nd
     for i in range(len(layers) - 1, -1, -1):
         circ, st = layers[i]
         e, r = fac[i]
-        y_e, taps_e = circ.taps(np.conj(gains[i] * np.conj(r) * g), _transposed(cmap, st))
-        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, st["attenuator"]["theta"],
-                                       att_ratio=_att_ratio(st["attenuator"]))
+        y_e, taps_e = circ.taps(np.conj(gains[i] * np.conj(r) * g), _transposed(cmap, st), read="gradient")
+        att = st.component("attenuator")
+        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, att["theta"], att_ratio=_att_ratio(att))
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
         grads[i] = gr
         if i > 0:
