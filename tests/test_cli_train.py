@@ -44,7 +44,7 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["--method", "backprop"], "unknown method 'backprop'"),
-    (["--spec", "lukewarm"], "unknown chip preset 'lukewarm'"),
+    (["--spec", "lukewarm"], "chip 'lukewarm' is neither a preset"),
     (["--epochs", "0"], "--epochs must be >= 1"),
     (["--seeds", "x"], "--seeds 'x' is invalid"),
     (["--spec", "missing.toml"], "missing.toml"),

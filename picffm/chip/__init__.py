@@ -10,7 +10,7 @@ call it.
 from .interface import Chip
 from .ideal import IdealChip
 from .spec import ChipSpec, load_spec, save_spec, spec_from_dict
-from .presets import PRESETS, preset
+from .presets import PRESETS, preset, resolve_spec
 from .simulated import SimulatedChip, TrueState
 from .calibration import fidelity, measure_matrix, relative_error, relative_symmetry_error
 from .stats import drift_statistics, inspect_chip
@@ -24,6 +24,7 @@ __all__ = [
     "spec_from_dict",
     "PRESETS",
     "preset",
+    "resolve_spec",
     "SimulatedChip",
     "TrueState",
     "measure_matrix",

@@ -14,12 +14,14 @@ cited a value is an order-of-magnitude estimate and says so there.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import SpecError
-from .spec import ChipSpec, spec_from_dict
+from .spec import SPEC_SUFFIXES, ChipSpec, load_spec, spec_from_dict
 
-__all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names"]
+__all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names", "resolve_spec"]
 
 _PRESET_DATA = {
     "ideal": {},
@@ -95,3 +97,22 @@ def preset(name: str) -> ChipSpec:
         return PRESETS[name]
     except (KeyError, TypeError):
         raise SpecError(f"unknown chip preset {name!r}; valid presets: {', '.join(PRESETS)}") from None
+
+
+def resolve_spec(value) -> tuple[str, ChipSpec]:
+    """``(label, spec)`` of a preset name, a ``.toml``/``.json`` spec file or a :class:`ChipSpec`.
+
+    The one place a user's chip choice becomes a spec (chips, training,
+    studies and the CLI all call it). The label is the preset name, the spec
+    file's stem or the spec's own name. Anything else raises
+    :class:`~picffm.errors.SpecError` naming both valid kinds.
+    """
+    if isinstance(value, ChipSpec):
+        return value.name, value
+    if isinstance(value, (str, os.PathLike)):
+        text = str(value)
+        if text in PRESETS:
+            return text, PRESETS[text]
+        if Path(text).suffix.lower() in SPEC_SUFFIXES:
+            return Path(text).stem, load_spec(text)
+    raise SpecError(f"chip {value!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")

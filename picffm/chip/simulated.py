@@ -108,12 +108,10 @@ class SimulatedChip(PassCounter):
                  rng: np.random.Generator | None = None):
         if spec is None:
             spec = ChipSpec(name="ideal")
-        if isinstance(spec, str):
-            from .presets import preset
-
-            spec = preset(spec)
         if not isinstance(spec, ChipSpec):
-            raise ParamsError(f"spec must be a ChipSpec (see picffm.chip.preset), got {type(spec).__name__}")
+            from .presets import resolve_spec
+
+            spec = resolve_spec(spec)[1]
         if rng is None:
             rng = np.random.default_rng(0)
         self.netlist = netlist

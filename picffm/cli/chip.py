@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..chip.presets import PRESET_STATE, PRESETS, preset
+from ..chip.presets import PRESET_STATE, PRESETS
+from ..chip.presets import resolve_spec as chip_spec
 from ..chip.spec import SECTIONS, SPEC_SUFFIXES, ChipSpec, describe_fields, load_spec, save_spec
 from ..chip.stats import inspect_chip, protocol_fidelity
 from .common import (MAX_INSPECT_MODES, MAX_SAMPLES, MAX_TIMES, CLIError, check_output, check_range,
@@ -64,11 +65,7 @@ def register(subparsers) -> None:
 
 def resolve_spec(value: str) -> ChipSpec:
     """A preset name or a spec file path -> ChipSpec (errors name both kinds)."""
-    if value in PRESETS:
-        return preset(value)
-    if Path(value).suffix.lower() in SPEC_SUFFIXES:
-        return load_spec(value)
-    raise CLIError(f"--spec {value!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")
+    return chip_spec(value)[1]
 
 
 def run_inspect(args) -> int:

@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..chip import preset
-from ..chip.presets import PRESETS
-from ..chip.spec import load_spec
-from ..errors import ConfigError
+from ..chip import resolve_spec
+from ..errors import ConfigError, SpecError
 from .executor import run_tasks
 from .store import PointStore
 from .sweep import _Sweep
@@ -28,11 +26,10 @@ __all__ = ["resolve_chip", "run_study", "StudyResult"]
 
 def resolve_chip(name: str) -> dict:
     """Chip spec (file form) of a preset name or a ``.toml``/``.json`` spec file."""
-    if name in PRESETS:
-        return preset(name).to_dict()
-    if Path(name).suffix.lower() in (".toml", ".json"):
-        return load_spec(name).to_dict()
-    raise ConfigError(f"chip {name!r} is neither a preset ({', '.join(PRESETS)}) nor a .toml/.json spec file")
+    try:
+        return resolve_spec(name)[1].to_dict()
+    except SpecError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from ..chip import ChipSpec, load_spec, preset
-from ..chip.presets import PRESETS
-from ..errors import ConfigError, SpecError
+from ..chip import ChipSpec, resolve_spec
+from ..errors import ConfigError
 from ..atomic import probe_writable
 from ..documents import read_document
 from ..netlist import atomic_write_bytes, atomic_write_text
@@ -72,18 +71,6 @@ DEFAULT_METHODS = ("ideal", "insilico", "ffm", "ffm-phase")
 DEFAULT_SPECS = ("mild", "typical", "harsh")
 #: label of the ideal model (the ``ideal`` units do not depend on a chip spec)
 MODEL = "model"
-
-
-def resolve_spec(value: str | os.PathLike | ChipSpec) -> tuple[str, ChipSpec]:
-    """``(label, spec)`` of a preset name, a ``.toml``/``.json`` spec file or a :class:`ChipSpec`."""
-    if isinstance(value, ChipSpec):
-        return value.name, value
-    text = str(value)
-    if text in PRESETS:
-        return text, preset(text)
-    if Path(text).suffix.lower() in (".toml", ".json"):
-        return Path(text).stem, load_spec(text)
-    raise SpecError(f"unknown chip preset {text!r}; valid: {', '.join(PRESETS)} or a .toml/.json spec file")
 
 
 @dataclass(frozen=True, eq=False)
