@@ -147,11 +147,9 @@ def unitarity() -> None:
     print(f"{'N':>5} {'picffm':>10} {'sqrt(0.5) couplers':>19}")
     for n in (64, 256):
         circ = Circuit.from_netlist(clements(n))
-        s = circ.settings()
-        for k in ("theta", "phi"):
-            s["mzi"][k][:] = rng.uniform(0, 2 * np.pi, s["mzi"][k].size)
-        s["phase_shifter"]["phi"][:] = rng.uniform(0, 2 * np.pi, s["phase_shifter"]["phi"].size)
-        u = circ.matrix(s)
+        p = new_phases(circ, rng, k=1)[0]
+        s = {c: p.component(c) for c in ("mzi", "phase_shifter")}
+        u = circ.matrix(p)
         h = np.sqrt(0.5)
         c = np.array([[h, 1j * h], [1j * h, h]])
         th, ph = s["mzi"]["theta"], s["mzi"]["phi"]
