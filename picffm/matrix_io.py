@@ -66,8 +66,10 @@ def read_npy(path: str | os.PathLike, error: type[PicffmError]) -> np.ndarray:
                                  "write it with numpy.save")
             data_at = fh.tell()
             size = os.fstat(fh.fileno()).st_size
-    except (ValueError, OSError, EOFError) as exc:
-        raise error(f"{path}: cannot read as .npy: {' '.join(str(exc).split())}") from None
+    except OSError as exc:
+        raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except Exception as exc:  # noqa: BLE001 - numpy parses the header as a Python literal: any error is a bad file
+        raise error(f"{path}: cannot read as .npy: damaged header ({' '.join(str(exc).split())[:120]})") from None
     if dtype.hasobject or dtype.kind not in "biufc":
         raise error(f"{path}: expected a numeric array, got dtype {dtype}")
     entries = 1
