@@ -112,8 +112,12 @@ COMPONENTS: dict[str, Component] = {
     for c in (
         Component(
             "coupler", _FOUR, ("o1", "o2"), ("o4", "o3"),
-            (Setting("kappa", doc="power coupling ratio", **_KAPPA),
-             Setting("loss_db", doc="excess loss", **_LOSS)),
+            (Setting("kappa", doc="power coupling ratio at the design wavelength", **_KAPPA),
+             Setting("loss_db", doc="excess loss", **_LOSS),
+             Setting("gap_um", type=float, default=models.DEFAULT_GAP_UM, low=0.0, high=10.0, unit="um",
+                     doc="edge-to-edge gap; sets the dispersion of the coupling (0: achromatic)"),
+             Setting("wavelength_um", type=float, default=models.DESIGN_WAVELENGTH_UM, low=0.1, high=20.0,
+                     unit="um", doc="design wavelength, where the coupling is kappa")),
             models.coupler, "directional coupler",
         ),
         Component(
@@ -134,10 +138,15 @@ COMPONENTS: dict[str, Component] = {
         ),
         Component(
             "waveguide", _TWO, ("o1",), ("o2",),
-            (Setting("length_um", type=float, default=10.0, low=0.0, high=1e6, unit="um"),
-             Setting("neff", type=float, default=2.4, low=1.0, high=4.0),
-             Setting("loss_db_per_cm", type=float, default=2.0, low=0.0, high=100.0, unit="dB/cm"),
-             Setting("wavelength_um", type=float, default=1.55, low=0.1, high=20.0, unit="um")),
+            (Setting("length_um", type=float, default=10.0, low=0.0, high=1e6, unit="um", doc="length"),
+             Setting("neff", type=float, default=2.4, low=1.0, high=4.0,
+                     doc="effective index at the design wavelength"),
+             Setting("loss_db_per_cm", type=float, default=2.0, low=0.0, high=100.0, unit="dB/cm",
+                     doc="propagation loss"),
+             Setting("wavelength_um", type=float, default=1.55, low=0.1, high=20.0, unit="um",
+                     doc="design wavelength, where the effective index is neff"),
+             Setting("ng", type=float, default=4.2, low=1.0, high=6.0,
+                     doc="group index neff - wl dneff/dwl")),
             models.waveguide, "straight waveguide",
         ),
         Component(

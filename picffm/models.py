@@ -22,6 +22,30 @@ Every function is keyword-only, takes scalars or numpy arrays (broadcast
 together) and returns an array of shape ``broadcast_shape + (2, 2)`` for
 two-mode elements or ``broadcast_shape`` for single-mode transmissions. No
 state, no randomness.
+
+Wavelength. Every model takes ``wl_um``, the vacuum wavelength (um) at which
+it is evaluated; ``None`` (the default) means the element's design
+wavelength, where the settings hold exactly as written. Away from it:
+
+* a waveguide's effective index follows its group index ``ng``, linearly in
+  wavelength, ``neff(wl) = neff - (ng - neff) (wl - wl0) / wl0``, so that
+  ``ng = neff - wl dneff/dwl`` holds exactly and the phase
+  ``2 pi neff(wl) L / wl = 2 pi L (ng / wl - (ng - neff) / wl0)`` is linear in
+  ``1/wl``: the free spectral range of a length difference dL is exactly
+  ``d(1/wl) = 1 / (ng dL)``;
+* a directional coupler's power coupling follows coupled-mode theory,
+  ``kappa(wl) = sin(C(wl) L)**2`` with the shortest coupling length ``L`` that
+  gives ``kappa`` at ``wl0``. The supermode coupling coefficient falls with the
+  evanescent overlap across the gap ``g``,
+  ``C(wl) = C(wl0) exp(gamma0 g (1 - wl0 / wl))``, where
+  ``gamma0 = (2 pi / wl0) sqrt(n_core**2 - n_clad**2)`` is the field decay
+  constant in the cladding (:data:`COUPLER_DECAY_PER_UM`, a 500 x 220 nm
+  silicon strip in oxide at 1.55 um), so
+  ``kappa(wl) = sin(asin(sqrt(kappa)) exp(gamma0 g (1 - wl0/wl)))**2``.
+  ``gap_um = 0`` makes a coupler achromatic. The MZI's and the attenuator's
+  couplers use :data:`DEFAULT_GAP_UM` at :data:`DESIGN_WAVELENGTH_UM`;
+* phase shifters, MZI and attenuator phases are wavelength independent (the
+  arms of a balanced MZI are equal; the thermo-optic phase is the set phase).
 """
 
 from __future__ import annotations
@@ -29,6 +53,10 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "DESIGN_WAVELENGTH_UM",
+    "DEFAULT_GAP_UM",
+    "COUPLER_DECAY_PER_UM",
+    "coupler_kappa",
     "coupler",
     "phase_screen",
     "phase_shifter",
@@ -62,14 +90,44 @@ def coupler_amplitudes(kappa):
     return np.where(half, _T50, np.sqrt(1.0 - kappa)), np.where(half, _K50, np.sqrt(kappa))
 
 
-def coupler(*, kappa=0.5, loss_db=0.0) -> np.ndarray:
+#: design wavelength of the couplers inside MZIs and attenuators (um)
+DESIGN_WAVELENGTH_UM = 1.55
+#: edge-to-edge gap of a directional coupler when none is given (um)
+DEFAULT_GAP_UM = 0.2
+#: evanescent field decay constant gamma0 = (2 pi / wl0) sqrt(n_core^2 - n_clad^2)
+#: in the cladding, 1/um: n_core = 2.44 (effective index of a 500 x 220 nm
+#: silicon strip at 1.55 um), n_clad = 1.444 (SiO2)
+COUPLER_DECAY_PER_UM = 2.0 * np.pi / 1.55 * np.sqrt(2.44**2 - 1.444**2)
+
+
+def coupler_kappa(*, kappa=0.5, wl_um=None, gap_um=DEFAULT_GAP_UM, wavelength_um=DESIGN_WAVELENGTH_UM):
+    """Power coupling of a directional coupler at wavelength ``wl_um`` (um).
+
+    ``kappa`` is the power coupling at the design wavelength ``wavelength_um``;
+    ``kappa(wl) = sin(asin(sqrt(kappa)) * exp(gamma0 * gap_um * (1 - wl0 / wl)))**2``
+    (see the module docstring). ``wl_um=None`` returns ``kappa`` itself.
+    """
+    kappa = np.asarray(kappa, dtype=float)
+    if wl_um is None:
+        return kappa
+    wl0 = np.asarray(wavelength_um, dtype=float)
+    growth = np.exp(COUPLER_DECAY_PER_UM * np.asarray(gap_um, float) * (1.0 - wl0 / np.asarray(wl_um, float)))
+    return np.sin(np.arcsin(np.sqrt(kappa)) * growth) ** 2
+
+
+def coupler(*, kappa=0.5, loss_db=0.0, gap_um=DEFAULT_GAP_UM, wavelength_um=DESIGN_WAVELENGTH_UM,
+            wl_um=None) -> np.ndarray:
     """Directional coupler 2x2 matrix.
 
     Args:
-        kappa: power coupling ratio in [0, 1] (0.5 is a 50:50 splitter).
+        kappa: power coupling ratio in [0, 1] at the design wavelength (0.5 is
+            a 50:50 splitter).
         loss_db: excess insertion loss in dB (applied to both outputs).
+        gap_um: edge-to-edge gap (um); sets the dispersion of the coupling.
+        wavelength_um: design wavelength (um), where the coupling is ``kappa``.
+        wl_um: wavelength of evaluation (um); None = the design wavelength.
     """
-    kappa = np.asarray(kappa, dtype=float)
+    kappa = coupler_kappa(kappa=kappa, wl_um=wl_um, gap_um=gap_um, wavelength_um=wavelength_um)
     t, k = coupler_amplitudes(kappa)
     k = 1j * k
     out = np.empty(kappa.shape + (2, 2), dtype=complex)
@@ -82,8 +140,8 @@ def coupler(*, kappa=0.5, loss_db=0.0) -> np.ndarray:
     return out
 
 
-def phase_shifter(*, phi=0.0, loss_db=0.0) -> np.ndarray:
-    """Single-mode phase shifter: transmission ``exp(1j*phi)`` (phi in rad)."""
+def phase_shifter(*, phi=0.0, loss_db=0.0, wl_um=None) -> np.ndarray:
+    """Single-mode phase shifter: transmission ``exp(1j*phi)`` (phi in rad, any wavelength)."""
     return _amplitude(loss_db) * np.exp(1j * np.asarray(phi, dtype=float))
 
 
@@ -96,7 +154,7 @@ def phase_screen(*, phi) -> np.ndarray:
     return out
 
 
-def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False) -> np.ndarray:
+def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False, wl_um=None) -> np.ndarray:
     """Mach-Zehnder interferometer ``C(kappa2) P(theta) C(kappa1) P(phi)``.
 
     Args:
@@ -106,6 +164,8 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
         loss_db: insertion loss of the whole MZI in dB.
         mirror: if true, the mirror image (elements in reverse order), whose
             matrix is exactly the transpose.
+        wl_um: wavelength of evaluation (um); the couplers disperse as
+            :func:`coupler_kappa` with the default gap, the phases do not.
 
     Written out for kappa1 = kappa2 = 1/2::
 
@@ -119,8 +179,8 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
     of a cos/sin evaluation); the others with :func:`coupler_amplitudes`.
     """
     theta, phi, kappa1, kappa2, loss_db, mirror = np.broadcast_arrays(
-        np.asarray(theta, float), np.asarray(phi, float), np.asarray(kappa1, float),
-        np.asarray(kappa2, float), np.asarray(loss_db, float), np.asarray(mirror, bool),
+        np.asarray(theta, float), np.asarray(phi, float), coupler_kappa(kappa=kappa1, wl_um=wl_um),
+        coupler_kappa(kappa=kappa2, wl_um=wl_um), np.asarray(loss_db, float), np.asarray(mirror, bool),
     )
     ideal = (kappa1 == 0.5) & (kappa2 == 0.5)
     if ideal.all():
@@ -165,22 +225,32 @@ def _mzi_general(theta, phi, kappa1, kappa2) -> np.ndarray:
     return out
 
 
-def waveguide(*, length_um=10.0, neff=2.4, loss_db_per_cm=2.0, wavelength_um=1.55) -> np.ndarray:
-    """Straight waveguide transmission ``10**(-loss/20) * exp(1j 2 pi neff L / lambda)``.
+def waveguide(*, length_um=10.0, neff=2.4, loss_db_per_cm=2.0, wavelength_um=1.55, ng=4.2,
+              wl_um=None) -> np.ndarray:
+    """Straight waveguide transmission ``10**(-loss/20) * exp(1j 2 pi neff(wl) L / wl)``.
 
     Args:
         length_um: length in um.
-        neff: effective index (dimensionless).
-        loss_db_per_cm: propagation loss in dB/cm.
-        wavelength_um: vacuum wavelength in um.
+        neff: effective index at the design wavelength (dimensionless).
+        loss_db_per_cm: propagation loss in dB/cm (wavelength independent).
+        wavelength_um: design wavelength in um, where the index is ``neff``.
+        ng: group index ``neff - wl dneff/dwl`` (dimensionless); 4.2 is a
+            500 x 220 nm silicon strip at 1.55 um.
+        wl_um: wavelength of evaluation (um); None = the design wavelength.
     """
     length_um = np.asarray(length_um, dtype=float)
-    phase = 2.0 * np.pi * np.asarray(neff, float) * length_um / np.asarray(wavelength_um, float)
+    neff = np.asarray(neff, float)
+    wl0 = np.asarray(wavelength_um, float)
+    if wl_um is None:
+        phase = 2.0 * np.pi * neff * length_um / wl0
+    else:  # linear in 1/wl: exact group index ng (module docstring)
+        ng = np.asarray(ng, float)
+        phase = 2.0 * np.pi * length_um * (ng / np.asarray(wl_um, float) - (ng - neff) / wl0)
     loss_db = np.asarray(loss_db_per_cm, float) * length_um * 1e-4
     return _amplitude(loss_db) * np.exp(1j * phase)
 
 
-def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0) -> np.ndarray:
+def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, wl_um=None) -> np.ndarray:
     """Variable attenuator with phase: an MZI used between its row-0 ports.
 
     Light enters the MZI on row 0 and leaves on row 0 (bar path); the other
@@ -191,15 +261,18 @@ def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0) -> 
           = i e^{i theta/2} sin(theta/2) e^{i psi}   (kappa1 = kappa2 = 1/2)
 
     so ``|t| = |sin(theta/2)|``: theta = pi passes everything, theta = 0 blocks.
+    The couplers disperse with ``wl_um`` as in :func:`mzi`.
     """
     theta = np.asarray(theta, dtype=float)
+    kappa1 = coupler_kappa(kappa=kappa1, wl_um=wl_um)
+    kappa2 = coupler_kappa(kappa=kappa2, wl_um=wl_um)
     t1, k1 = coupler_amplitudes(kappa1)
     t2, k2 = coupler_amplitudes(kappa2)
     bar = t2 * np.exp(1j * theta) * t1 - k2 * k1
     return _amplitude(loss_db) * bar * np.exp(1j * np.asarray(psi, float))
 
 
-def terminator() -> np.ndarray:
+def terminator(*, wl_um=None) -> np.ndarray:
     """Absorbing termination: reflection 0 (one port, nothing comes back)."""
     return np.zeros((1, 1), dtype=complex)
 
