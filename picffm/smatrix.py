@@ -115,41 +115,54 @@ class GeneralCircuit:
         return as_params(self.table, params)
 
     # ------------------------------------------------------------ evaluation
-    def instance_smatrix(self, params: Any = None) -> "sp.csr_matrix":
-        """Block-diagonal S of all instances over all instance ports (sparse)."""
-        import scipy.sparse as sp
+    def instance_entries(self, params: Any = None, wl_um: Any = None
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Non-zero entries ``(rows, cols, values)`` of the instances' block-diagonal S.
 
+        ``wl_um`` (um, scalar or array of shape (W,)) is the wavelength of
+        evaluation (None: each element's design wavelength); with an array,
+        ``values`` has shape (W, nnz), one row per wavelength.
+        """
         p = self.params(params)
+        wl = None if wl_um is None else np.asarray(wl_um, float)
+        lead = () if wl is None else wl.shape
         rows, cols, vals = [], [], []
         for comp_name, idx in self._port_idx.items():
             comp = COMPONENTS[comp_name]
             if not comp.outputs:  # terminator: absorbs, S = 0
                 continue
-            m = comp.model(**p.component(comp_name))
+            m = comp.model(**p.component(comp_name), wl_um=None if wl is None else wl[..., None])
             if comp.n_modes == 2:
                 for rp, cp, i, j in _TWO_MODE:
-                    v = m[:, i, j]
+                    v = np.broadcast_to(m[..., i, j], lead + (idx.shape[0],))
                     rows += [idx[:, rp], idx[:, cp]]
                     cols += [idx[:, cp], idx[:, rp]]
                     vals += [v, v]
             else:
-                m = np.broadcast_to(m, (idx.shape[0],))
+                m = np.broadcast_to(m, lead + (idx.shape[0],))
                 rows += [idx[:, 1], idx[:, 0]]
                 cols += [idx[:, 0], idx[:, 1]]
                 vals += [m, m]
         if not rows:
-            return sp.csr_matrix((self.n_ports, self.n_ports), dtype=complex)
-        return sp.csr_matrix(
-            (np.concatenate(vals).astype(complex), (np.concatenate(rows), np.concatenate(cols))),
-            shape=(self.n_ports, self.n_ports),
-        )
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(lead + (0,), complex)
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals, axis=-1).astype(complex)
 
-    def smatrix(self, params: Any = None) -> np.ndarray:
-        """Circuit S-matrix over the external ports (``port_names`` order)."""
+    def instance_smatrix(self, params: Any = None, wl_um: float | None = None) -> "sp.csr_matrix":
+        """Block-diagonal S of all instances over all instance ports (sparse)."""
+        import scipy.sparse as sp
+
+        rows, cols, vals = self.instance_entries(params, wl_um)
+        return sp.csr_matrix((vals, (rows, cols)), shape=(self.n_ports, self.n_ports))
+
+    def smatrix(self, params: Any = None, wl_um: float | None = None) -> np.ndarray:
+        """Circuit S-matrix over the external ports (``port_names`` order).
+
+        ``wl_um``: wavelength of evaluation in um (None: design wavelengths).
+        """
         import scipy.sparse as sp
         import scipy.sparse.linalg as spla
 
-        s = self.instance_smatrix(params)
+        s = self.instance_smatrix(params, wl_um)
         n = self.n_ports
         a = (sp.identity(n, dtype=complex, format="csc") - (s @ self._c).tocsc()).tocsc()
         rhs = s[:, self._ext].toarray()
