@@ -26,6 +26,7 @@ RANK = {
     "training": 6,
     "studies": 7,
     "freespace": 7,  # beside the integrated stack: may use training/studies helpers, never imported by them
+    "interop": 4,
     "cli": 8, "__init__": 9, "__main__": 9,
 }
 

@@ -1,0 +1,93 @@
+"""sax model functions for every picffm component.
+
+``models()`` returns ``{component name: model}`` in sax's convention, so a
+picffm netlist (the dict read from any ``*.pic.yml``) evaluates in sax
+unchanged::
+
+    import sax, yaml
+    from picffm.interop.sax import models
+    circuit, _ = sax.circuit(yaml.safe_load(open("netlists/clements_4.pic.yml")), models=models())
+    s = circuit()                                   # SDict {(port, port): value}
+    s = circuit(wl=numpy.linspace(1.5, 1.6, 101))   # a spectrum
+
+Each model is keyword-only with the component's settings and their picffm
+defaults, plus sax's global wavelength ``wl`` (um; ``None``: the element's
+design wavelength, as in ``picffm compile``). It returns a reciprocal SDict
+over the component's ports o1..o4 (``S[p, q] = S[q, p]``) built from
+:mod:`picffm.models`, so picffm and sax evaluate the same maths: for a
+two-mode element with 2x2 transfer ``T`` (row/column 0 = mode m, on o1/o4),
+``S[o1, o4] = T00, S[o2, o4] = T01, S[o1, o3] = T10, S[o2, o3] = T11``; a
+single-mode element has ``S[o1, o2] = t``; a terminator ``S[o1, o1] = 0``.
+No element reflects. Unknown settings raise ``TypeError`` naming the valid
+ones (a typo is never silently ignored).
+
+The models evaluate with numpy and return ``jax.numpy`` arrays: they work with
+every sax backend but cannot be traced by ``jax.jit`` or ``jax.grad`` (use
+picffm's own gradients for training).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Callable
+
+import numpy as np
+
+from ..components import COMPONENTS, Component
+
+__all__ = ["models", "model"]
+
+# (port a, port b, T row, T col) for a two-mode element: S[a, b] = S[b, a] = T[row, col]
+_TWO_MODE = (("o1", "o4", 0, 0), ("o2", "o4", 0, 1), ("o1", "o3", 1, 0), ("o2", "o3", 1, 1))
+
+
+def model(name: str) -> Callable[..., dict]:
+    """The sax model of one picffm component (see the module docstring)."""
+    comp = COMPONENTS[name]
+    params = [inspect.Parameter("wl", inspect.Parameter.KEYWORD_ONLY, default=None)]
+    params += [inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
+               for s in comp.settings]
+    valid = ("wl",) + comp.setting_names
+
+    def sax_model(**kwargs) -> dict:
+        bad = [k for k in kwargs if k not in valid]
+        if bad:
+            raise TypeError(f"picffm {name} model: unknown setting {bad[0]!r}; valid: {', '.join(valid)}")
+        values = comp.defaults()
+        values.update(kwargs)
+        return _sdict(comp, values)
+
+    sax_model.__name__ = name
+    sax_model.__qualname__ = name
+    sax_model.__doc__ = f"picffm {name} ({comp.doc}) as a sax model; settings: " + ", ".join(
+        s.describe() for s in comp.settings) + "; wl: wavelength (um), None = design wavelength."
+    sax_model.__signature__ = inspect.Signature(params)
+    return sax_model
+
+
+def models() -> dict[str, Callable[..., dict]]:
+    """``{component: sax model}`` for every picffm component."""
+    return {name: model(name) for name in COMPONENTS}
+
+
+def _sdict(comp: Component, values: dict) -> dict:
+    import jax.numpy as jnp  # sax depends on jax; imported only when a model runs
+
+    wl = values.pop("wl", None)
+    kwargs = {k: (np.asarray(v, bool) if comp.setting(k).type is bool else np.asarray(v, float))
+              for k, v in values.items()}
+    if not comp.outputs:  # terminator: absorbs
+        zero = np.zeros(np.shape(wl) if wl is not None else (), dtype=complex)
+        return {("o1", "o1"): jnp.asarray(zero)}
+    m = comp.model(**kwargs, wl_um=None if wl is None else np.asarray(wl, float))
+    out = {}
+    if comp.n_modes == 2:
+        for a, b, i, j in _TWO_MODE:
+            v = jnp.asarray(m[..., i, j])
+            out[(a, b)] = v
+            out[(b, a)] = v
+    else:
+        v = jnp.asarray(m)
+        out[("o1", "o2")] = v
+        out[("o2", "o1")] = v
+    return out
