@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import CompileError
+from ..interop.touchstone import touchstone_ports
 from ..matrix_io import MATRIX_SUFFIXES, check_matrix_path, save_matrix
 from ..matrix_metrics import insertion_loss_db, symmetry_error, unitarity_error
 from ..netlist import load_netlist
@@ -22,11 +23,14 @@ def register(subparsers) -> None:
         "settings. Prints N, the route, the unitarity error ||T T^H - I||_F and the symmetry error "
         "||T - T^T||_F (Frobenius norms), and the insertion loss per input -10 log10(sum_out |T|^2) "
         "(mean over inputs and worst, dB). -o writes T as .npy or .csv (complex entries like "
-        "0.5-0.25j; read back with numpy.loadtxt(path, delimiter=',', dtype=complex)).",
+        "0.5-0.25j; read back with numpy.loadtxt(path, delimiter=',', dtype=complex)); -o FILE.sNp "
+        "writes the full S-matrix over the N external ports (netlist order) at the design wavelength "
+        "as Touchstone (one frequency point; picffm sweep writes spectra).",
     )
     p.add_argument("netlist", metavar="NETLIST", help="netlist file (.pic.yml/.yml/.yaml or .json)")
     p.add_argument("--params", metavar="PARAMS", help="parameter file {params: {instance: {setting: value}}}")
-    p.add_argument("-o", "--output", metavar="OUT", help=f"write the matrix ({' or '.join(MATRIX_SUFFIXES)})")
+    p.add_argument("-o", "--output", metavar="OUT",
+                   help=f"write the matrix ({' or '.join(MATRIX_SUFFIXES)}) or the S-matrix (.sNp)")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)
 
@@ -64,6 +68,24 @@ def analyse(netlist_path: str, params_path: str | None = None) -> tuple[dict, np
     return report, t
 
 
+def _touchstone(args) -> tuple:
+    """``-o FILE.sNp``: the full S-matrix at the design wavelength (write_touchstone arguments)."""
+    from ..interop.spectrum import design_smatrix, design_wavelength
+    from ..interop.touchstone import check_touchstone_path
+
+    net = load_netlist(args.netlist)
+    check_touchstone_path(args.output, len(net.ports))
+    try:
+        wl = design_wavelength(net)
+    except ValueError as exc:
+        raise CompileError(f"{args.netlist}: -o {args.output}: {exc}") from None
+    compiled = compile_any(net)
+    settings = load_params(args.params).settings(compiled) if args.params else None
+    return ([wl], design_smatrix(compiled, settings)[None], tuple(net.ports),
+            f"picffm compile {args.netlist}" + (f" --params {args.params}" if args.params else "")
+            + f" at the design wavelength {wl:g} um; ports in netlist order")
+
+
 def _num(v: float) -> float | None:
     return v if np.isfinite(v) else None  # JSON has no infinity: a dark input reads null
 
@@ -74,10 +96,17 @@ def _db(v: float) -> str:
 
 
 def run(args) -> int:
-    if args.output:
+    touchstone = args.output is not None and touchstone_ports(args.output) is not None
+    if args.output and not touchstone:
         check_matrix_path(args.output)  # fail before the work, not after
+    pending = _touchstone(args) if touchstone else None
     report, t = analyse(args.netlist, args.params)
-    if args.output:
+    if pending is not None:
+        from ..interop.touchstone import write_touchstone
+
+        write_touchstone(args.output, *pending)
+        report["output"] = args.output
+    elif args.output:
         save_matrix(args.output, t, comment=f"T[out, in] of {args.netlist}"
                     + (f" with {args.params}" if args.params else "")
                     + "; rows: outputs, columns: inputs (file order)")

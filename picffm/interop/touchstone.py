@@ -1,0 +1,122 @@
+"""Touchstone (``.sNp``) files in and out, through scikit-rf.
+
+picffm writes the full S-matrix over a circuit's external ports, in netlist
+order, one frequency point per wavelength: ``S[p, q]`` is the wave leaving
+port ``p`` for a unit wave entering ``q`` (Touchstone's ``Sij``, i = p + 1,
+j = q + 1), real/imaginary pairs with 17 significant digits (``RI``), the
+frequency in GHz (``c / wavelength``; Touchstone has no THz) in increasing
+order, i.e. decreasing wavelength. The port names are written as
+``! Port[k] = name`` comments, which scikit-rf reads back. Touchstone needs a
+reference impedance; it is written as 50 ohm and means nothing for optical
+ports (picffm never renormalises).
+
+Reading accepts any ``.sNp`` scikit-rf reads (any frequency unit and format),
+e.g. a measurement exported by an optical vector analyser.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..atomic import atomic_write_text
+from ..errors import PicffmError
+
+__all__ = ["TouchstoneError", "TouchstoneData", "touchstone_ports", "check_touchstone_path",
+           "write_touchstone", "read_touchstone", "C_M_PER_S"]
+
+C_M_PER_S = 299_792_458.0
+_SUFFIX = re.compile(r"^\.s(\d+)p$", re.IGNORECASE)
+
+
+class TouchstoneError(PicffmError):
+    """A Touchstone file has the wrong name or cannot be read."""
+
+
+@dataclass(frozen=True)
+class TouchstoneData:
+    """An S-matrix over wavelengths: ``s[w, p, q]``, wavelengths in um (increasing)."""
+
+    wavelengths_um: np.ndarray
+    s: np.ndarray
+    port_names: tuple[str, ...]
+    source: str | None = None
+
+    def at(self, wavelength_um: float | None = None, rtol: float = 1e-9) -> np.ndarray:
+        """The (P, P) S-matrix at one wavelength (the only one if the file has one)."""
+        where = f"{self.source}: " if self.source else ""
+        if wavelength_um is None:
+            if self.wavelengths_um.size != 1:
+                raise TouchstoneError(
+                    where + f"{self.wavelengths_um.size} frequency points "
+                    f"({self.wavelengths_um[0]:.6g}-{self.wavelengths_um[-1]:.6g} um): give the wavelength to use")
+            return self.s[0]
+        k = int(np.argmin(np.abs(self.wavelengths_um - wavelength_um)))
+        if abs(self.wavelengths_um[k] - wavelength_um) > rtol * wavelength_um:
+            raise TouchstoneError(
+                where + f"no point at {wavelength_um:.9g} um; the file covers "
+                f"{self.wavelengths_um[0]:.9g}-{self.wavelengths_um[-1]:.9g} um in {self.wavelengths_um.size} "
+                f"points (nearest {self.wavelengths_um[k]:.9g} um)")
+        return self.s[k]
+
+
+def touchstone_ports(path: str | os.PathLike) -> int | None:
+    """N of a ``.sNp`` file name, or None if the name is not ``*.sNp``."""
+    m = _SUFFIX.match(Path(path).suffix)
+    return int(m.group(1)) if m else None
+
+
+def check_touchstone_path(path: str | os.PathLike, n_ports: int) -> None:
+    """Raise unless ``path`` ends in ``.s{n_ports}p`` and its folder exists."""
+    n = touchstone_ports(path)
+    if n != n_ports:
+        raise TouchstoneError(f"{path}: a circuit with {n_ports} external ports is written as "
+                              f"'.s{n_ports}p', not {Path(path).suffix or '(no extension)'!r}")
+    parent = Path(path).parent
+    if not parent.is_dir():
+        raise TouchstoneError(f"{path}: directory {str(parent)!r} does not exist")
+
+
+def write_touchstone(path: str | os.PathLike, wavelengths_um, s, port_names, comment: str = "") -> None:
+    """Write ``s[w, p, q]`` over ``wavelengths_um`` (um) as a Touchstone file, atomically."""
+    import skrf
+
+    wl = np.atleast_1d(np.asarray(wavelengths_um, float))
+    s = np.asarray(s, complex).reshape(wl.size, len(port_names), len(port_names))
+    check_touchstone_path(path, len(port_names))
+    order = np.argsort(-wl, kind="stable")  # increasing frequency
+    freq = skrf.Frequency.from_f(C_M_PER_S / (wl[order] * 1e-6) / 1e9, unit="GHz")
+    net = skrf.Network(frequency=freq, s=s[order], z0=50.0, name=Path(path).stem)
+    net.port_names = list(port_names)
+    net.comments = comment
+    text = net.write_touchstone(return_string=True, form="ri", skrf_comment=False,
+                                format_spec_A="{:.17g}", format_spec_B="{:.17g}", format_spec_freq="{:.17g}")
+    atomic_write_text(path, text)
+
+
+def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
+    """Read a ``.sNp`` file: S over wavelengths (increasing), port names (``port1..`` if unnamed)."""
+    import skrf
+
+    path = Path(path)
+    if touchstone_ports(path) is None:
+        raise TouchstoneError(f"{path}: not a Touchstone file name (expected .s1p, .s2p, ..., .sNp)")
+    if not path.is_file():
+        raise TouchstoneError(f"{path}: no such file")
+    try:
+        net = skrf.Network(str(path))
+    except Exception as exc:  # scikit-rf raises many types for malformed files
+        raise TouchstoneError(f"{path}: cannot read as Touchstone: {' '.join(str(exc).split()) or type(exc).__name__}"
+                              ) from None
+    f = np.asarray(net.f, float)
+    if f.size == 0 or np.any(f <= 0):
+        raise TouchstoneError(f"{path}: frequencies must be positive (got {f.size} points)")
+    wl = C_M_PER_S / f * 1e6
+    order = np.argsort(wl, kind="stable")
+    names = tuple(net.port_names) if net.port_names and len(net.port_names) == net.nports \
+        else tuple(f"port{k + 1}" for k in range(net.nports))
+    return TouchstoneData(wl[order], np.asarray(net.s, complex)[order], names, str(path))
