@@ -12,6 +12,11 @@ The format is the subset of the sax / gdsfactory netlist that both read
     placements: {}        # optional: inst -> {x, y, rotation, mirror} (um, deg)
     info: {}              # picffm metadata (mesh kind, size, ...)
 
+gdsfactory's spellings are read too: ``nets`` (a list of ``{p1: "inst,port",
+p2: "inst,port"}``, gdsfactory's form of ``connections``) and a free-form
+``info`` mapping per instance (kept and written back). Netlists that use PDK
+cell names go through :mod:`picffm.interop.gdsfactory` first.
+
 Files are YAML (``*.pic.yml``, ``*.yml``, ``*.yaml``) or JSON (``*.json``),
 chosen by extension. :func:`load_netlist` rejects, with one message naming the
 file, the instance or port and the valid choices: unknown keys, unknown
@@ -50,7 +55,7 @@ __all__ = [
     "atomic_write_text",
 ]
 
-TOP_LEVEL_KEYS = ("instances", "connections", "ports", "placements", "info")
+TOP_LEVEL_KEYS = ("instances", "connections", "nets", "ports", "placements", "info")
 PLACEMENT_KEYS = ("x", "y", "rotation", "mirror")
 #: instance and port names; always used with ``fullmatch`` (``$`` would accept a trailing newline)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -59,10 +64,11 @@ _IDENT_PATTERN = "^" + _IDENT.pattern + "$"  # JSON schema form (ECMA-262 ``$`` 
 
 @dataclass(frozen=True)
 class Instance:
-    """One instance: a component name and its (validated) settings."""
+    """One instance: a component name, its (validated) settings and free-form info."""
 
     component: str
     settings: Mapping[str, Any] = field(default_factory=dict)
+    info: Mapping[str, Any] = field(default_factory=dict)
 
     def full_settings(self) -> dict[str, Any]:
         """Settings with the component defaults filled in."""
@@ -101,7 +107,8 @@ class Netlist:
         """Plain-data form (what is written to YAML/JSON)."""
         out: dict[str, Any] = {
             "instances": {
-                name: {"component": inst.component, "settings": dict(inst.settings)}
+                name: {"component": inst.component, "settings": dict(inst.settings),
+                       **({"info": _plain(inst.info)} if inst.info else {})}
                 for name, inst in self.instances.items()
             },
             "connections": dict(self.connections),
@@ -187,7 +194,8 @@ def _validate(doc: Any, source: str | None) -> Netlist:
         used[key] = what
 
     connections: dict[str, str] = {}
-    for a, b in _mapping(doc.get("connections", {}), "connections", w).items():
+    pairs = list(_mapping(doc.get("connections", {}), "connections", w).items()) + _nets(doc.get("nets"), w)
+    for a, b in pairs:
         ka, kb = parse_ref(a, f"connection {a!r}"), parse_ref(b, f"connection {a!r}: {b!r}")
         if ka == kb:
             raise NetlistError(w + f"connection {a!r} connects a port to itself")
@@ -241,6 +249,20 @@ def _validate(doc: Any, source: str | None) -> Netlist:
     )
 
 
+def _nets(value: Any, w: str) -> list[tuple[Any, Any]]:
+    """gdsfactory's ``nets: [{p1: "inst,port", p2: "inst,port"}, ...]`` as connection pairs."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NetlistError(w + f"'nets' must be a list of {{p1, p2}} mappings, got {type(value).__name__}")
+    out = []
+    for k, net in enumerate(value):
+        if not isinstance(net, Mapping) or set(net) != {"p1", "p2"}:
+            raise NetlistError(w + f"nets[{k}]: expected a mapping with exactly p1 and p2 ('inst,port'), got {net!r}")
+        out.append((net["p1"], net["p2"]))
+    return out
+
+
 def _mapping(value: Any, what: str, w: str) -> Mapping:
     if value is None:
         return {}
@@ -257,9 +279,9 @@ def _instance(name: Any, raw: Any, w: str) -> Instance:
         )
     if not isinstance(raw, Mapping):
         raise NetlistError(w + f"instance {name!r} must be a mapping with 'component' and 'settings'")
-    bad = [k for k in raw if k not in ("component", "settings")]
+    bad = [k for k in raw if k not in ("component", "settings", "info")]
     if bad:
-        raise NetlistError(w + f"instance {name!r}: unknown key {bad[0]!r}; valid: component, settings")
+        raise NetlistError(w + f"instance {name!r}: unknown key {bad[0]!r}; valid: component, settings, info")
     cname = raw.get("component")
     if not isinstance(cname, str) or cname not in COMPONENTS:
         raise NetlistError(
@@ -269,7 +291,9 @@ def _instance(name: Any, raw: Any, w: str) -> Instance:
     settings = raw.get("settings") or {}
     if not isinstance(settings, Mapping):
         raise NetlistError(w + f"instance {name!r}: 'settings' must be a mapping")
-    return Instance(cname, MappingProxyType({k: _setting(name, comp, k, v, w) for k, v in settings.items()}))
+    info = _mapping(raw.get("info"), f"info of instance {name!r}", w)
+    return Instance(cname, MappingProxyType({k: _setting(name, comp, k, v, w) for k, v in settings.items()}),
+                    MappingProxyType(dict(info)))
 
 
 def _setting(name: str, comp: Component, key: Any, value: Any, w: str):
@@ -336,6 +360,7 @@ def netlist_json_schema() -> dict:
             "properties": {
                 "component": {"const": comp.name},
                 "settings": {"type": "object", "properties": props, "additionalProperties": False},
+                "info": {"type": "object", "description": "free-form metadata (e.g. the gdsfactory cell)"},
             },
             "required": ["component"],
             "additionalProperties": False,
@@ -354,6 +379,12 @@ def netlist_json_schema() -> dict:
                 "minProperties": 1,
             },
             "connections": {"type": "object", "propertyNames": ref, "additionalProperties": ref},
+            "nets": {
+                "type": "array",
+                "description": "gdsfactory's form of connections",
+                "items": {"type": "object", "properties": {"p1": ref, "p2": ref},
+                          "required": ["p1", "p2"], "additionalProperties": False},
+            },
             "ports": {"type": "object", "propertyNames": {"pattern": _IDENT_PATTERN}, "additionalProperties": ref},
             "placements": {
                 "type": "object",
