@@ -86,3 +86,22 @@ def test_models_reject_unknown_settings_and_are_reciprocal():
     s = m["mzi"](theta=0.3, phi=1.1, kappa1=0.4)
     assert s[("o2", "o4")] == s[("o4", "o2")] and s[("o2", "o4")] != s[("o1", "o3")]
     assert m["terminator"]() == {("o1", "o1"): 0}
+
+
+def test_everything_picffm_writes_reads_back_as_numbers_in_plain_pyyaml(tmp_path):
+    """sax and gdsfactory read YAML with plain PyYAML (YAML 1.1): '1e-3' would be a string there."""
+    from picffm import Netlist, save_netlist
+    from picffm.params import save_params
+
+    net = Netlist.from_dict({
+        "instances": {"a": {"component": "mzi", "settings": {"theta": 1e-3, "phi": 1e-20, "loss_db": 1e-5}}},
+        "ports": {"i0": "a,o1", "i1": "a,o2", "o0": "a,o4", "o1": "a,o3"},
+        "placements": {"a": {"x": 1e-4, "y": 2.5e10, "rotation": 90.0, "mirror": False}},
+    })
+    save_netlist(net, tmp_path / "n.pic.yml")
+    save_params(tmp_path / "p.yml", {"a": {"theta": 1e-7, "phi": 2.5e10}}, {"scale": 1e-3})
+    doc = yaml.safe_load((tmp_path / "n.pic.yml").read_text())
+    assert doc["instances"]["a"]["settings"] == {"theta": 1e-3, "phi": 1e-20, "loss_db": 1e-5}
+    assert doc["placements"]["a"]["x"] == 1e-4
+    par = yaml.safe_load((tmp_path / "p.yml").read_text())
+    assert par == {"params": {"a": {"theta": 1e-7, "phi": 2.5e10}}, "info": {"scale": 1e-3}}
