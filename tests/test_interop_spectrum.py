@@ -172,3 +172,41 @@ def test_cli_compile_writes_the_full_smatrix_as_touchstone(tmp_path, capsys):
     assert_allclose(back.s[0], GeneralCircuit(net).smatrix(params), atol=1e-12)
     rc = main(["compile", "netlists/clements_4.pic.yml", "-o", str(tmp_path / "c4.s4p")])
     assert rc == 2 and "'.s8p', not '.s4p'" in capsys.readouterr().err
+
+
+def test_touchstone_as_program_target_and_as_a_sax_component(tmp_path, capsys):
+    import sax
+
+    from picffm.interop.sax import models, touchstone_model
+    from picffm.params import load_params
+
+    # a "measured" 4x4 unitary: the compiled clements_4 mesh with random phases, written as .s8p
+    net = load_netlist("netlists/clements_4.pic.yml")
+    params = load_params("netlists/clements_4.params.yml").params
+    compiled = compile_any(net)
+    spec = sweep(compiled, [1.54, 1.55, 1.56], compiled.settings(params))
+    meas = tmp_path / "meas.s8p"
+    write_touchstone(meas, spec.wavelengths_um, spec.smatrix, spec.ports)
+    out = tmp_path / "p.yml"
+    assert main(["program", "netlists/clements_4.pic.yml", str(meas), "--wavelength", "1.55", "-o", str(out)]) == 0
+    got = compile_any(net).matrix(compiled.settings(load_params(out).params))
+    assert_allclose(got, spec.matrix[1], atol=1e-10)
+    capsys.readouterr()
+    assert main(["program", "netlists/clements_4.pic.yml", str(meas), "-o", str(tmp_path / "q.yml")]) == 2
+    assert "3 frequency points" in capsys.readouterr().err
+    # the same file as a component inside a sax circuit: a through waveguide on every port
+    ring = sweep(load_netlist("netlists/ring_allpass.pic.yml"), np.linspace(1.545, 1.555, 2001))
+    path = tmp_path / "ring.s2p"
+    write_touchstone(path, ring.wavelengths_um, ring.smatrix, ring.ports)
+    m = dict(models(), measured=touchstone_model(path))
+    circuit, _ = sax.circuit({
+        "instances": {"dut": {"component": "measured"}, "wg": {"component": "waveguide", "settings": {"length_um": 5.0}}},
+        "connections": {"dut,out0": "wg,o1"},
+        "ports": {"a": "dut,in0", "b": "wg,o2"},
+    }, models=m)
+    wl = ring.wavelengths_um[::50]
+    s = circuit(wl=wl)
+    from picffm import models as pm
+
+    assert_allclose(np.asarray(s[("a", "b")]), ring.matrix[::50, 0, 0] * pm.waveguide(length_um=5.0, wl_um=wl),
+                    atol=1e-12)

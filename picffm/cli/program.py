@@ -30,7 +30,10 @@ def register(subparsers) -> None:
         "(or spaces), real (0.5) or complex (0.5-0.25j, or (5e-01-2.5e-01j) as np.savetxt writes).",
     )
     p.add_argument("netlist", metavar="NETLIST", help="mesh netlist (.pic.yml/.yml/.yaml or .json)")
-    p.add_argument("target", metavar="TARGET", help="target matrix (.npy or .csv), N x N")
+    p.add_argument("target", metavar="TARGET",
+                   help="target matrix (.npy or .csv, N x N) or a Touchstone .sNp (its T[outputs, inputs] block)")
+    p.add_argument("--wavelength", type=float, metavar="UM",
+                   help="Touchstone target with several frequency points: the wavelength (um) to use")
     p.add_argument("-o", "--output", metavar="PARAMS", required=True,
                    help="parameter file to write (.yml/.yaml or .json)")
     p.add_argument("--symmetrize", action="store_true",
@@ -45,6 +48,17 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _load_target(args, net) -> np.ndarray:
+    """The target matrix: a matrix file, or the T[outputs, inputs] block of a Touchstone file."""
+    from ..interop.touchstone import touchstone_ports, transfer_target
+
+    if touchstone_ports(args.target) is None:
+        if args.wavelength is not None:
+            raise ProgrammingError(f"--wavelength applies to Touchstone targets (.sNp), not {args.target}")
+        return load_target(args.target)
+    return transfer_target(args.target, net.input_ports, net.output_ports, args.wavelength)
+
+
 def run(args) -> int:
     out = Path(args.output)
     if out.suffix.lower() not in YAML_SUFFIXES + JSON_SUFFIXES:  # fail before the work
@@ -56,7 +70,7 @@ def run(args) -> int:
         raise CLIError(f"--tolerance {args.tolerance} is invalid; give a finite number >= 0")
     check_output(out, {"the netlist": args.netlist, "the target": args.target})
     net = load_netlist(args.netlist)
-    target = load_target(args.target)
+    target = _load_target(args, net)
     try:
         res = program_matrix(net, target, symmetrize=args.symmetrize)
     except ProgrammingError as exc:  # name the file for problems with the target itself

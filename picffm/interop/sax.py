@@ -29,13 +29,14 @@ picffm's own gradients for training).
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from ..components import COMPONENTS, Component
 
-__all__ = ["models", "model"]
+__all__ = ["models", "model", "touchstone_model"]
 
 # (port a, port b, T row, T col) for a two-mode element: S[a, b] = S[b, a] = T[row, col]
 _TWO_MODE = (("o1", "o4", 0, 0), ("o2", "o4", 0, 1), ("o1", "o3", 1, 0), ("o2", "o3", 1, 1))
@@ -91,3 +92,40 @@ def _sdict(comp: Component, values: dict) -> dict:
         out[("o1", "o2")] = v
         out[("o2", "o1")] = v
     return out
+
+
+def touchstone_model(path) -> Callable[..., dict]:
+    """A sax model from a measured or simulated Touchstone file (``.sNp``).
+
+    The model's ports are the file's port names (``port1..`` when unnamed);
+    ``S[(p, q)]`` is the file's ``S[q, p]``, the wave out of q for a wave into
+    p (sax's (from, to) keys). ``wl`` (um) must lie inside the file's range;
+    between points every entry is interpolated linearly in its real and
+    imaginary parts (sample the file finely enough for its resonances). A
+    single-point file needs ``wl=None`` or that wavelength.
+    """
+    from .touchstone import TouchstoneError, read_touchstone
+
+    data = read_touchstone(path)
+    wl0, s, names = data.wavelengths_um, data.s, data.port_names
+
+    def sax_model(*, wl=None) -> dict:
+        import jax.numpy as jnp
+
+        if wl is None or wl0.size == 1:
+            if wl is not None and not np.allclose(wl, wl0[0], rtol=1e-9, atol=0):
+                raise TouchstoneError(f"{path}: one frequency point at {wl0[0]:.9g} um; cannot evaluate at {wl}")
+            vals = np.broadcast_to(s[0], np.shape(wl or 0.0) + s.shape[1:]) if wl is not None else s[0]
+        else:
+            w = np.asarray(wl, float)
+            if np.any(w < wl0[0] * (1 - 1e-12)) or np.any(w > wl0[-1] * (1 + 1e-12)):
+                raise TouchstoneError(f"{path}: wl outside the file's {wl0[0]:.9g}-{wl0[-1]:.9g} um")
+            flat = s.reshape(s.shape[0], -1)
+            re = np.stack([np.interp(w, wl0, flat[:, k].real) for k in range(flat.shape[1])], axis=-1)
+            im = np.stack([np.interp(w, wl0, flat[:, k].imag) for k in range(flat.shape[1])], axis=-1)
+            vals = (re + 1j * im).reshape(w.shape + s.shape[1:])
+        return {(p, q): jnp.asarray(vals[..., j, i]) for i, p in enumerate(names) for j, q in enumerate(names)}
+
+    sax_model.__name__ = f"touchstone_{Path(str(path)).stem}"
+    sax_model.__doc__ = f"S-parameters read from {path} ({len(names)} ports, {wl0.size} points)"
+    return sax_model

@@ -27,7 +27,7 @@ from ..atomic import atomic_write_text
 from ..errors import PicffmError
 
 __all__ = ["TouchstoneError", "TouchstoneData", "touchstone_ports", "check_touchstone_path",
-           "write_touchstone", "read_touchstone", "C_M_PER_S"]
+           "write_touchstone", "read_touchstone", "transfer_target", "C_M_PER_S"]
 
 C_M_PER_S = 299_792_458.0
 _SUFFIX = re.compile(r"^\.s(\d+)p$", re.IGNORECASE)
@@ -120,3 +120,28 @@ def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
     names = tuple(net.port_names) if net.port_names and len(net.port_names) == net.nports \
         else tuple(f"port{k + 1}" for k in range(net.nports))
     return TouchstoneData(wl[order], np.asarray(net.s, complex)[order], names, str(path))
+
+
+def transfer_target(path: str | os.PathLike, inputs, outputs, wavelength_um: float | None = None) -> np.ndarray:
+    """``T[outputs, inputs]`` of a ``.sNp`` file at one wavelength, as a programming target.
+
+    The ports are matched by name when the file names every one of ``inputs``
+    and ``outputs`` (as picffm writes it); otherwise a file of exactly
+    ``len(inputs) + len(outputs)`` ports is read as the inputs first, then
+    the outputs, in order (ports 1..N in, N+1..2N out).
+    """
+    data = read_touchstone(path)
+    s = data.at(wavelength_um)
+    inputs, outputs = list(inputs), list(outputs)
+    names = list(data.port_names)
+    if all(p in names for p in inputs + outputs):
+        cols = [names.index(p) for p in inputs]
+        rows = [names.index(p) for p in outputs]
+    elif len(names) == len(inputs) + len(outputs):
+        cols = list(range(len(inputs)))
+        rows = list(range(len(inputs), len(names)))
+    else:
+        raise TouchstoneError(
+            f"{path}: {len(names)} ports ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''}) match "
+            f"neither the netlist's port names nor its {len(inputs)} inputs + {len(outputs)} outputs")
+    return s[np.ix_(rows, cols)]
