@@ -6,8 +6,9 @@ Conventions (DESIGN.md section 2), fixed here once and pinned by tests:
   ``T[out, in]``.
 * A 2x2 element acts on a mode pair ``(m, m+1)`` in that order: row/column 0 is
   mode ``m`` (the lower-numbered mode), row/column 1 is mode ``m+1``. Phase
-  shifters of an MZI sit on the arm of mode ``m`` (row 0), which DESIGN calls
-  the "upper arm" of the matrix notation.
+  shifters of an MZI sit on the arm of mode ``m`` (row 0): the first row of
+  the matrices below, and the *lower* arm of the drawn layout (modes are
+  numbered from the bottom; ``picffm layout`` puts the heaters on mode m).
 * Directional coupler of power coupling ``kappa`` (0.5 ideal)::
 
       C(kappa) = [[sqrt(1-kappa), 1j*sqrt(kappa)],
