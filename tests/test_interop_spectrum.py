@@ -210,3 +210,18 @@ def test_touchstone_as_program_target_and_as_a_sax_component(tmp_path, capsys):
 
     assert_allclose(np.asarray(s[("a", "b")]), ring.matrix[::50, 0, 0] * pm.waveguide(length_um=5.0, wl_um=wl),
                     atol=1e-12)
+
+
+def test_cli_compile_writes_the_smatrix_of_a_circuit_without_a_transfer_matrix(tmp_path, capsys):
+    """A loop mirror sends light back out of the port it came in: no inputs/outputs split."""
+    net = tmp_path / "mirror.pic.yml"
+    net.write_text("instances:\n  dc: {component: coupler, settings: {gap_um: 0.0}}\n"
+                   "  wg: {component: waveguide, settings: {length_um: 20.0, loss_db_per_cm: 0.0}}\n"
+                   "connections:\n  dc,o3: wg,o1\n  wg,o2: dc,o4\nports:\n  a: dc,o1\n  b: dc,o2\n")
+    assert main(["compile", str(net)]) == 2
+    assert "-o FILE.sNp writes the full S-matrix" in capsys.readouterr().err
+    assert main(["compile", str(net), "-o", str(tmp_path / "m.s2p")]) == 0
+    s = read_touchstone(tmp_path / "m.s2p").s[0]
+    # lossless 50:50 loop mirror: everything returns to its own port
+    assert_allclose(np.abs(s) ** 2, np.eye(2), atol=1e-12)
+    assert_allclose(s, GeneralCircuit(load_netlist(net)).smatrix(), atol=1e-15)

@@ -40,7 +40,8 @@ def analyse(netlist_path: str, params_path: str | None = None) -> tuple[dict, np
     net = load_netlist(netlist_path)
     if not net.input_ports or not net.output_ports:
         raise CompileError(f"{netlist_path}: {len(net.input_ports)} input and {len(net.output_ports)} output "
-                           "ports: no transfer matrix to compute (list external ports under 'ports')")
+                           "ports: no transfer matrix to compute (list external ports under 'ports'; "
+                           "-o FILE.sNp writes the full S-matrix)")
     compiled = compile_any(net)
     params = compiled.params(load_params(params_path)) if params_path else None
     t = compiled.matrix(params)
@@ -66,6 +67,11 @@ def analyse(netlist_path: str, params_path: str | None = None) -> tuple[dict, np
         "output": None,
     }
     return report, t
+
+
+def _has_transfer(netlist_path: str) -> bool:
+    net = load_netlist(netlist_path)
+    return bool(net.input_ports and net.output_ports)
 
 
 def _touchstone(args) -> tuple:
@@ -100,6 +106,19 @@ def run(args) -> int:
     if args.output and not touchstone:
         check_matrix_path(args.output)  # fail before the work, not after
     pending = _touchstone(args) if touchstone else None
+    if pending is not None and (not _has_transfer(args.netlist)):
+        # no input/output split (e.g. reflections only): the S-matrix is the whole result
+        from ..interop.touchstone import write_touchstone
+
+        write_touchstone(args.output, *pending)
+        if args.json:
+            emit_json({"netlist": str(args.netlist), "params": args.params, "transfer_matrix": None,
+                       "ports": list(pending[2]), "output": args.output})
+            return 0
+        print(f"netlist: {args.netlist}" + (f" with params {args.params}" if args.params else ""))
+        print(f"no transfer matrix (inputs or outputs missing): wrote the full S-matrix over "
+              f"{len(pending[2])} ports to {args.output}")
+        return 0
     report, t = analyse(args.netlist, args.params)
     if pending is not None:
         from ..interop.touchstone import write_touchstone
