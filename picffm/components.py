@@ -11,6 +11,9 @@ Port conventions (gdsfactory names):
   ``o3`` output of mode ``m+1``, ``o4`` output of mode ``m``;
 * single-mode elements (``phase_shifter``, ``waveguide``, ``attenuator``):
   ``o1`` input, ``o2`` output;
+* ``splitter``: ``o1`` input, ``o2``, ``o3`` outputs (gdsfactory's ``mmi1x2``);
+  ``combiner``, the same device used backwards: ``o2``, ``o3`` in, ``o1`` out.
+  Both go through the general route (they change the number of modes);
 * ``terminator``: one port ``o1``.
 """
 
@@ -158,6 +161,12 @@ COMPONENTS: dict[str, Component] = {
              Setting("loss_db", doc="insertion loss", **_LOSS)),
             models.attenuator, "MZI variable attenuator with output phase",
         ),
+        Component("splitter", ("o1", "o2", "o3"), ("o1",), ("o2", "o3"),
+                  (Setting("loss_db", doc="excess loss", **_LOSS),),
+                  models.splitter, "1x2 splitter (Y-branch, 1x2 MMI): o1 -> o2, o3"),
+        Component("combiner", ("o1", "o2", "o3"), ("o2", "o3"), ("o1",),
+                  (Setting("loss_db", doc="excess loss", **_LOSS),),
+                  models.splitter, "2x1 combiner: a splitter used backwards, o2, o3 -> o1"),
         Component("terminator", ("o1",), ("o1",), (), (), models.terminator, "absorbing termination"),
     )
 }

@@ -65,6 +65,7 @@ __all__ = [
     "waveguide",
     "attenuator",
     "terminator",
+    "splitter",
     "coupler_amplitudes",
 ]
 
@@ -271,6 +272,18 @@ def attenuator(*, theta=np.pi, psi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, wl_
     t2, k2 = coupler_amplitudes(kappa2)
     bar = t2 * np.exp(1j * theta) * t1 - k2 * k1
     return _amplitude(loss_db) * bar * np.exp(1j * np.asarray(psi, float))
+
+
+def splitter(*, loss_db=0.0, wl_um=None) -> np.ndarray:
+    """Ideal 1x2 splitter (Y-branch, 1x2 MMI): field transmissions ``(t_o2, t_o3)`` from ``o1``.
+
+    Both are ``10**(-loss_db/20) / sqrt(2)``, in phase, at every wavelength;
+    the two outputs do not couple to each other (``S[o2, o3] = 0``) and no
+    port reflects, so light entering both outputs out of phase is radiated.
+    Used backwards it is the combiner. Returns shape ``broadcast + (2,)``.
+    """
+    amp = _amplitude(loss_db) / np.sqrt(2.0)
+    return np.stack([amp, amp], axis=-1).astype(complex)
 
 
 def terminator(*, wl_um=None) -> np.ndarray:

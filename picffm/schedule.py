@@ -232,6 +232,11 @@ def _compile(netlist: Netlist) -> Schedule:
     terms = [n for n, i in netlist.instances.items() if i.component == "terminator"]
     if terms:
         raise CompileError(where + f"instance {terms[0]!r} is a terminator: not a feed-forward mesh")
+    uneven = [n for n, i in netlist.instances.items()
+              if len(COMPONENTS[i.component].inputs) != len(COMPONENTS[i.component].outputs)]
+    if uneven:  # splitters and combiners change the number of modes
+        raise CompileError(where + f"instance {uneven[0]!r} is a {netlist.instances[uneven[0]].component}: "
+                           "not a feed-forward mesh")
     try:
         g = flow_graph(netlist)
     except CompileError as exc:

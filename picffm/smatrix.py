@@ -132,7 +132,13 @@ class GeneralCircuit:
             if not comp.outputs:  # terminator: absorbs, S = 0
                 continue
             m = comp.model(**p.component(comp_name), wl_um=None if wl is None else wl[..., None])
-            if comp.n_modes == 2:
+            if len(comp.ports) == 3:  # splitter / combiner: o1 <-> o2 and o1 <-> o3
+                for k, q in ((0, 1), (1, 2)):
+                    v = np.broadcast_to(m[..., k], lead + (idx.shape[0],))
+                    rows += [idx[:, 0], idx[:, q]]
+                    cols += [idx[:, q], idx[:, 0]]
+                    vals += [v, v]
+            elif comp.n_modes == 2:
                 for rp, cp, i, j in _TWO_MODE:
                     v = np.broadcast_to(m[..., i, j], lead + (idx.shape[0],))
                     rows += [idx[:, rp], idx[:, cp]]

@@ -116,6 +116,20 @@ def test_mesh_built_in_gdsfactory_agrees_with_sax(mesh_doc):
     assert_allclose(GeneralCircuit(net).matrix(), compiled.matrix(), atol=1e-12)
 
 
+def test_gdsfactory_mzi_with_1x2_mmis_is_a_splitter_and_a_combiner():
+    doc = _plain(gf.components.mzi().get_netlist(recursive=True))  # mmi1x2 splitter, turned-round combiner
+    net = from_gdsfactory(doc)
+    assert (net.instances["cp1"].component, net.instances["cp2"].component) == ("splitter", "combiner")
+    assert net.input_ports == ("o1",) and net.output_ports == ("o2",)
+    wl = np.linspace(1.5, 1.6, 7)
+    t = sweep(net, wl).matrix[:, 0, 0]
+    assert_allclose(_sax_t(doc, net, wl=wl)[0, 0], t, atol=1e-12)
+    inner = doc["mzi"]
+    la, lb = _arm_length(inner, "cp1,o2"), _arm_length(inner, "cp1,o3")
+    f = [10 ** (-2.0 * L * 1e-4 / 20) * np.exp(2j * np.pi * L * (4.2 / wl - 1.8 / 1.55)) for L in (la, lb)]
+    assert_allclose(t, (f[0] + f[1]) / 2, atol=1e-12)  # 1/sqrt(2) split, in-phase combination
+
+
 def test_inputs_from_the_other_side_give_the_transpose(mzi_doc):
     fwd = compile_any(from_gdsfactory(mzi_doc)).matrix()
     back = from_gdsfactory(mzi_doc, inputs=["o3", "o4"])

@@ -27,7 +27,7 @@ BAD = DATA / "bad_netlists"
 #: file in tests/data/bad_netlists -> the message that must follow "<file>: "
 BAD_CASES = {
     "unknown_top_level_key.pic.yml": "unknown top-level key 'wires'; valid keys: instances, connections, nets, ports, placements, info",
-    "unknown_component.pic.yml": "instance 'b': unknown component 'mzii'; valid components: attenuator, coupler, mzi, phase_shifter, terminator, waveguide",
+    "unknown_component.pic.yml": "instance 'b': unknown component 'mzii'; valid components: attenuator, combiner, coupler, mzi, phase_shifter, splitter, terminator, waveguide",
     "unknown_setting.pic.yml": "instance 'a' (mzi): unknown setting 'thetta'; valid settings: theta (float",
     "ill_typed_setting.pic.yml": "instance 'a': setting 'theta' must be a number (rad), got 'fast'",
     "ill_typed_bool_setting.pic.yml": "instance 'a': setting 'mirror' must be true or false, got 1",

@@ -107,6 +107,7 @@ BUILTIN_MAP: dict[str, CellMap] = {
     "bend_euler_s": _cell("waveguide", _DRAWN),
     "taper": _cell("waveguide", {"length_um": "settings.length"}),
     "mmi2x2": _cell("coupler", {"kappa": 0.5, "gap_um": 0.0}),
+    "mmi1x2": _cell("splitter"),
     "coupler": _cell("coupler", {"kappa": _coupler_kappa, "gap_um": "settings.gap"}),
 }
 
@@ -364,6 +365,12 @@ def from_gdsfactory(doc: Any, *, component_map: Mapping[str, CellMap] | None = N
         raise NetlistError(w + f"port {dup[0]!r} is given as both an input and an output")
     comps = {n: cmap[leaf.cell].component for n, leaf in leaves.items()}
     flip = _orient(leaves, comps, pairs, ports, inputs, outputs, w)
+    if flip is not None:  # a 1x2 device entered from its two-port side is the other device
+        swap = {"splitter": "combiner", "combiner": "splitter"}
+        for n in comps:
+            if flip[n] and comps[n] in swap:
+                comps[n] = swap[comps[n]]
+                flip[n] = 0
     if flip is None and (inputs or outputs):
         raise NetlistError(w + "light paths do not orient consistently (light returns to the side it came "
                            "from): there is no input/output split; drop --inputs/--outputs and use the full "
@@ -380,8 +387,9 @@ def from_gdsfactory(doc: Any, *, component_map: Mapping[str, CellMap] | None = N
         settings = _settings(leaf, cmap[leaf.cell], w)
         if flip and flip[name] and comps[name] == "mzi":
             settings["mirror"] = not settings.get("mirror", False)
+        turned = bool(flip and flip[name]) or comps[name] != cmap[leaf.cell].component
         instances[name] = {"component": comps[name], "settings": settings,
-                           "info": {"gdsfactory_cell": leaf.cell, **({"reversed": True} if flip and flip[name] else {})}}
+                           "info": {"gdsfactory_cell": leaf.cell, **({"reversed": True} if turned else {})}}
     connections = {rename(a): rename(b) for a, b in pairs}
     picffm_ports = {p: rename(ref) for p, ref in ports.items()}
     if flip is not None:  # order: the given inputs, other inputs, the given outputs, other outputs

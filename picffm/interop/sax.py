@@ -17,7 +17,8 @@ over the component's ports o1..o4 (``S[p, q] = S[q, p]``) built from
 :mod:`picffm.models`, so picffm and sax evaluate the same maths: for a
 two-mode element with 2x2 transfer ``T`` (row/column 0 = mode m, on o1/o4),
 ``S[o1, o4] = T00, S[o2, o4] = T01, S[o1, o3] = T10, S[o2, o3] = T11``; a
-single-mode element has ``S[o1, o2] = t``; a terminator ``S[o1, o1] = 0``.
+single-mode element has ``S[o1, o2] = t``; a splitter or combiner
+``S[o1, o2] = S[o1, o3] = t`` (``S[o2, o3] = 0``); a terminator ``S[o1, o1] = 0``.
 No element reflects. Unknown settings raise ``TypeError`` naming the valid
 ones (a typo is never silently ignored).
 
@@ -82,7 +83,12 @@ def _sdict(comp: Component, values: dict) -> dict:
         return {("o1", "o1"): jnp.asarray(zero)}
     m = comp.model(**kwargs, wl_um=None if wl is None else np.asarray(wl, float))
     out = {}
-    if comp.n_modes == 2:
+    if len(comp.ports) == 3:  # splitter / combiner
+        for k, q in ((0, "o2"), (1, "o3")):
+            v = jnp.asarray(m[..., k])
+            out[("o1", q)] = v
+            out[(q, "o1")] = v
+    elif comp.n_modes == 2:
         for a, b, i, j in _TWO_MODE:
             v = jnp.asarray(m[..., i, j])
             out[(a, b)] = v
