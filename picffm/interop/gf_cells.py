@@ -84,7 +84,7 @@ def mesh_component(netlist: Netlist, options: LayoutOptions | None = None, name:
     """
     import gdstk
 
-    from ..layout.place import ref_params
+    from ..layout.plan import ref_params
 
     lay = build_layout(netlist, options)
     o = lay.options
