@@ -153,6 +153,14 @@ class GeneralCircuit:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(lead + (0,), complex)
         return np.concatenate(rows), np.concatenate(cols), np.concatenate(vals, axis=-1).astype(complex)
 
+    def connection_matrix(self) -> "sp.csr_matrix":
+        """C over all instance ports: ``C[p, q] = 1`` when p and q are connected (symmetric)."""
+        return self._c
+
+    def external_index(self) -> np.ndarray:
+        """Instance-port index of each external port, in ``port_names`` order."""
+        return self._ext
+
     def instance_smatrix(self, params: Any = None, wl_um: float | None = None) -> "sp.csr_matrix":
         """Block-diagonal S of all instances over all instance ports (sparse)."""
         import scipy.sparse as sp

@@ -186,14 +186,16 @@ def _general(gc: GeneralCircuit, wl: np.ndarray, params: Any) -> np.ndarray:
     rows, cols, vals = gc.instance_entries(params, wl)
     n, w = gc.n_ports, wl.size
     s = np.zeros((w, n, n), complex)
-    np.add.at(s, (slice(None), rows, cols), vals) if rows.size else None
-    c = gc._c.toarray()
+    if rows.size:
+        np.add.at(s, (slice(None), rows, cols), vals)
+    c = gc.connection_matrix().toarray()
     a = np.eye(n) - s @ c
-    rhs = s[:, :, gc._ext]
+    ext = gc.external_index()
+    rhs = s[:, :, ext]
     try:
         b = np.linalg.solve(a, rhs)
     except np.linalg.LinAlgError:
         where = f"{gc.netlist.source}: " if gc.netlist.source else ""
         raise CompileError(where + "the connection equations are singular at some wavelength: "
                            "a closed lossless loop on resonance has no unique solution") from None
-    return b[:, gc._ext, :]
+    return b[:, ext, :]
