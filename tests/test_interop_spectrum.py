@@ -225,3 +225,20 @@ def test_cli_compile_writes_the_smatrix_of_a_circuit_without_a_transfer_matrix(t
     # lossless 50:50 loop mirror: everything returns to its own port
     assert_allclose(np.abs(s) ** 2, np.eye(2), atol=1e-12)
     assert_allclose(s, GeneralCircuit(load_netlist(net)).smatrix(), atol=1e-15)
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("# GHz S RI R 50\n193000 nan 0\n", "non-finite"),
+    ("this is not touchstone\n", "cannot read as Touchstone"),
+])
+def test_bad_touchstone_files_are_one_line_errors(text, msg, tmp_path, capsys):
+    from picffm.interop.touchstone import TouchstoneError
+
+    path = tmp_path / "bad.s1p"
+    path.write_text(text)
+    with pytest.raises(TouchstoneError, match=msg):
+        read_touchstone(path)
+    rc = main(["program", "netlists/mzi.pic.yml", str(path), "-o", str(tmp_path / "p.yml")])
+    err = capsys.readouterr().err
+    assert rc == 2 and msg in err and err.count("\n") == 1
+    assert not (tmp_path / "p.yml").exists()

@@ -115,6 +115,8 @@ def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
     f = np.asarray(net.f, float)
     if f.size == 0 or np.any(f <= 0):
         raise TouchstoneError(f"{path}: frequencies must be positive (got {f.size} points)")
+    if not np.all(np.isfinite(net.s)):
+        raise TouchstoneError(f"{path}: the S-parameters contain non-finite values (nan or inf)")
     wl = C_M_PER_S / f * 1e6
     order = np.argsort(wl, kind="stable")
     names = tuple(net.port_names) if net.port_names and len(net.port_names) == net.nports \
