@@ -32,14 +32,14 @@ def main() -> None:
     params = {n: {"theta": float(rng.uniform(0, 2 * np.pi)), "phi": float(rng.uniform(0, 2 * np.pi))}
               for n, i in net.instances.items() if i.component == "mzi"}
     compiled = compile_any(net)
-    settings = compiled.settings(params)
+    settings = compiled.params(params)
     wl = np.linspace(1.5, 1.6, POINTS)
     sched = compiled.backend.schedule
 
     def loop():  # one schedule evaluation per wavelength
         out = np.empty((wl.size, sched.n_modes, sched.n_modes), complex)
         for k, w in enumerate(wl):
-            mats = {c: np.broadcast_to(COMPONENTS[c].model(**settings[c], wl_um=w),
+            mats = {c: np.broadcast_to(COMPONENTS[c].model(**settings.component(c), wl_um=w),
                                        (len(sched.names[c]),) + ((2, 2) if COMPONENTS[c].n_modes == 2 else ()))
                     for c in sched.names}
             out[k] = _run(sched.stages, mats, np.eye(sched.n_modes, dtype=complex))[sched.output_modes]

@@ -111,7 +111,7 @@ def test_vectorised_sweep_matches_one_solve_per_wavelength(path):
     for k, w in enumerate(wl):
         assert_allclose(spec.smatrix[k], gc.smatrix(params, wl_um=w), atol=1e-12)
     compiled = compile_any(net)
-    assert_allclose(spec.matrix[2], compiled.matrix(compiled.settings(params)), atol=1e-12)  # design wavelength
+    assert_allclose(spec.matrix[2], compiled.matrix(compiled.params(params)), atol=1e-12)  # design wavelength
     assert_allclose(spec.smatrix, np.swapaxes(spec.smatrix, 1, 2), atol=1e-12)  # reciprocal
 
 
@@ -184,12 +184,12 @@ def test_touchstone_as_program_target_and_as_a_sax_component(tmp_path, capsys):
     net = load_netlist("netlists/clements_4.pic.yml")
     params = load_params("netlists/clements_4.params.yml").params
     compiled = compile_any(net)
-    spec = sweep(compiled, [1.54, 1.55, 1.56], compiled.settings(params))
+    spec = sweep(compiled, [1.54, 1.55, 1.56], compiled.params(params))
     meas = tmp_path / "meas.s8p"
     write_touchstone(meas, spec.wavelengths_um, spec.smatrix, spec.ports)
     out = tmp_path / "p.yml"
     assert main(["program", "netlists/clements_4.pic.yml", str(meas), "--wavelength", "1.55", "-o", str(out)]) == 0
-    got = compile_any(net).matrix(compiled.settings(load_params(out).params))
+    got = compile_any(net).matrix(compiled.params(load_params(out)))
     assert_allclose(got, spec.matrix[1], atol=1e-10)
     capsys.readouterr()
     assert main(["program", "netlists/clements_4.pic.yml", str(meas), "-o", str(tmp_path / "q.yml")]) == 2

@@ -86,7 +86,7 @@ def _touchstone(args) -> tuple:
     except ValueError as exc:
         raise CompileError(f"{args.netlist}: -o {args.output}: {exc}") from None
     compiled = compile_any(net)
-    settings = load_params(args.params).settings(compiled) if args.params else None
+    settings = compiled.params(load_params(args.params)) if args.params else None
     return ([wl], design_smatrix(compiled, settings)[None], tuple(net.ports),
             f"picffm compile {args.netlist}" + (f" --params {args.params}" if args.params else "")
             + f" at the design wavelength {wl:g} um; ports in netlist order")

@@ -51,7 +51,7 @@ def run(args) -> int:
     if args.output:
         check_touchstone_path(args.output, len(net.ports))  # before the work, not after
     compiled = compile_any(net)
-    settings = load_params(args.params).settings(compiled) if args.params else None
+    settings = compiled.params(load_params(args.params)) if args.params else None
     t0 = time.perf_counter()
     spec = sweep(compiled, wl, settings)
     seconds = time.perf_counter() - t0

@@ -95,7 +95,8 @@ def sweep(netlist: Netlist | CompiledNetlist, wavelengths_um: Any, params: Any =
     Args:
         netlist: a netlist, or one compiled by :func:`picffm.smatrix.compile_any`.
         wavelengths_um: (W,) vacuum wavelengths in um.
-        params: settings ({instance: {setting: value}} or a Settings mapping).
+        params: settings: a :class:`picffm.parameters.Params`, a parameter file or
+            {instance: {setting: value}}.
     """
     compiled = netlist if isinstance(netlist, CompiledNetlist) else compile_any(netlist)
     wl = np.atleast_1d(np.asarray(wavelengths_um, dtype=float))
@@ -158,12 +159,12 @@ def _full_s(t: np.ndarray, ins: list[int], outs: list[int], n_ports: int) -> np.
 def _feed_forward(circuit, wl: np.ndarray, params: Any) -> np.ndarray:
     """(W, N, N) transfer matrices: the schedule run with wavelength as a batch axis."""
     sched = circuit.schedule
-    settings = circuit.settings(params)
+    p = circuit.params(params)
     n, w = sched.n_modes, wl.size
     mats = {}
     for c, names in sched.names.items():
         shape = (w, len(names)) + ((2, 2) if COMPONENTS[c].n_modes == 2 else ())
-        mats[c] = np.broadcast_to(COMPONENTS[c].model(**settings[c], wl_um=wl[:, None]), shape)
+        mats[c] = np.broadcast_to(COMPONENTS[c].model(**p.component(c), wl_um=wl[:, None]), shape)
     state = np.zeros((n, w, n), complex)  # (mode, wavelength, input)
     state[np.arange(n), :, np.arange(n)] = 1.0
     for st in sched.stages:
