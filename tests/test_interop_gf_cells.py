@@ -45,7 +45,8 @@ def test_mesh_component_ports_sit_on_waveguide_ends(net):
 
 def test_gdsfactory_places_and_connects_a_picffm_mesh(tmp_path):
     chip = gf.Component()
-    mesh = chip << mesh_component(clements(4), name="picffm_clements4")
+    mc = mesh_component(clements(4), name="picffm_clements4")
+    mesh = chip << mc
     gc = chip << gf.components.grating_coupler_elliptical()
     gc.connect("o1", mesh.ports["in0"])
     wg = chip << gf.components.straight(length=20)
@@ -59,7 +60,11 @@ def test_gdsfactory_places_and_connects_a_picffm_mesh(tmp_path):
     path = chip.write_gds(tmp_path / "chip.gds")
     lib = gdstk.read_gds(str(path))
     layers = {(p.layer, p.datatype) for c in lib.cells for p in c.polygons}
-    assert {(1, 0), (47, 0), (41, 0)} <= layers  # waveguides, heaters, metal of picffm's cells
+    from picffm.layout import LAYERS
+
+    ours = {(v.layer, v.datatype) for v in LAYERS.values()}
+    assert {(LAYERS[k].layer, LAYERS[k].datatype) for k in ("WG", "HEATER")} <= layers
+    assert set(mc.get_polygons_points(by="tuple")) <= ours  # the mesh brings picffm's layers only
 
 
 def test_cell_components_have_picffm_ports():
