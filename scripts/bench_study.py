@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from benchtools import best
 from picffm.studies import drift
-from picffm.studies.executor import Task, run_tasks
+from picffm.runs.executor import Task, run_tasks
 from picffm.studies.runner import resolve_chip
 from picffm.studies.store import PointStore
 from picffm.studies.sweep import load_sweep

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from picffm.errors import ConfigError
-from picffm.studies.executor import Task, derive_seed, point_key, run_tasks
+from picffm.runs.executor import Task, derive_seed, point_key, run_tasks
 from picffm.studies.store import PointStore
 
 

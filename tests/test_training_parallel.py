@@ -2,7 +2,6 @@
 
 import json
 import os
-import pickle
 import signal
 import subprocess
 import sys
@@ -14,7 +13,11 @@ from threadpoolctl import threadpool_limits
 from picffm.chip import preset
 from picffm.cli.main import main
 from picffm.training.config import TrainConfig
+from picffm.runs.statefile import load_state
+from picffm.training.results import result_from_plain
+from picffm.training.trainers import design_circuit
 from picffm.training.run import Experiment, resolve_spec, run_experiment, unit_key
+from picffm.training.store import load_checkpoint
 
 TINY = TrainConfig(epochs=3, checkpoint_every=2, grad_probe_step=4)
 METHODS = ("ideal", "insilico", "ffm-phase")
@@ -31,7 +34,16 @@ def _comparable(summary: dict) -> dict:
 
 
 def _units(out) -> dict:
-    return {p.stem: pickle.loads(p.read_bytes()) for p in sorted((out / "units").glob("*.pkl"))}
+    docs = {p.stem: load_state(p, "picffm-train-unit") for p in sorted((out / "units").glob("*.npz"))}
+    table = design_circuit().schedule.table
+    return {k: {"result": result_from_plain(d["result"], table), "snapshots": d["snapshots"]} for k, d in docs.items()}
+
+
+def _ckpt_epochs(out) -> list:
+    """Epoch of every checkpoint in a run directory."""
+    exp = Experiment.from_dict(json.loads((out / "config.json").read_text()))
+    units = {unit_key(*u): u for u in exp.units()}
+    return [load_checkpoint(p, units[p.stem])["trainer"]["epoch"] for p in (out / "checkpoints").glob("*.npz")]
 
 
 def _serial(exp, out):
@@ -52,8 +64,8 @@ def test_two_workers_give_bit_identical_results(tmp_path):
         ra, rb = a[key]["result"], b[key]["result"]
         assert ra.history == rb.history and ra.grad == rb.grad and ra.test_acc == rb.test_acc
         assert ra.train_passes == rb.train_passes and ra.updates == rb.updates
-        for sa, sb in zip(ra.states, rb.states):
-            assert pickle.dumps(sa) == pickle.dumps(sb)  # every phase and gain to the last bit
+        for sa, sb in zip(ra.states, rb.states):  # every phase and gain to the last bit
+            assert sa.gain == sb.gain and sa.params.values.tobytes() == sb.params.values.tobytes()
     for name in ("history.csv", "passes.json", "config.json"):
         assert (tmp_path / "parallel" / name).read_text() == (tmp_path / "serial" / name).read_text()
     assert not list((tmp_path / "parallel" / "checkpoints").iterdir())
@@ -82,16 +94,16 @@ def test_interrupted_parallel_run_resumes_to_the_same_summary(tmp_path):
         run_experiment(exp, out, progress=False, on_event=stop, workers=2)
     partial = json.loads((out / "metrics.json").read_text())
     assert not partial["complete"]
-    assert (out / "units" / f"{unit_key('model', 'ideal', 0)}.pkl").exists()
-    assert len(list((out / "units").glob("*.pkl"))) < 2 + 2 * 2 * 2
-    for ckpt in (out / "checkpoints").glob("*.pkl"):  # a stopped unit saved the epoch it reached
-        assert 1 <= pickle.loads(ckpt.read_bytes())["trainer"]["epoch"] < TINY.epochs
+    assert (out / "units" / f"{unit_key('model', 'ideal', 0)}.npz").exists()
+    assert len(list((out / "units").glob("*.npz"))) < 2 + 2 * 2 * 2
+    for epoch in _ckpt_epochs(out):  # a stopped unit saved the epoch it reached
+        assert 1 <= epoch < TINY.epochs
 
     resumed = run_experiment(None, out, resume=True, progress=False, workers=2)
     assert resumed["complete"]
     assert _comparable(resumed) == _comparable(full)
     assert (out / "history.csv").read_text() == (tmp_path / "full" / "history.csv").read_text()
-    assert not list((out / "checkpoints").glob("*.pkl"))
+    assert not list((out / "checkpoints").iterdir())
     assert json.loads((out / "config.json").read_text()) == exp.to_dict()  # workers is not part of the run
 
 
@@ -107,12 +119,12 @@ def test_bad_workers_fail_with_one_line(value, tmp_path, capsys):
 def test_ctrl_c_stops_the_workers_and_resume_accepts_workers(tmp_path):
     """A real SIGINT to the whole process group (what Ctrl-C does) while two workers train."""
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "picffm", "train", "iris", "--spec", "mild", "--method", "ffm-phase,ffm",
+    cmd = [sys.executable, "-m", "picffm", "train", "iris", "--chip", "mild", "--method", "ffm-phase,ffm",
            "--seeds", "1", "--epochs", "40", "--workers", "2", "--quiet", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
-        while not list((out / "checkpoints").glob("*.pkl")) and time.monotonic() < deadline:
+        while not list((out / "checkpoints").glob("*.npz")) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert proc.poll() is None, proc.communicate()
         os.killpg(proc.pid, signal.SIGINT)
@@ -121,16 +133,16 @@ def test_ctrl_c_stops_the_workers_and_resume_accepts_workers(tmp_path):
         if proc.poll() is None:  # pragma: no cover - only if the shutdown hangs
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, stderr
-    assert stdout == "" and stderr.count("\n") == 1 and f"--resume {out}" in stderr
+    assert stdout == "" and stderr.count("\n") == 1 and f"--out {out} --resume" in stderr
     assert not json.loads((out / "metrics.json").read_text())["complete"]
-    saved = [pickle.loads(p.read_bytes())["trainer"]["epoch"] for p in (out / "checkpoints").glob("*.pkl")]
+    saved = _ckpt_epochs(out)
     assert saved and all(0 < e < 40 for e in saved)
     assert "workers" not in (out / "config.json").read_text()
 
     # --resume takes --workers (an execution option, not one of the run's own options)
-    done = subprocess.run([sys.executable, "-m", "picffm", "train", "iris", "--resume", str(out), "--workers", "2",
+    done = subprocess.run([sys.executable, "-m", "picffm", "train", "iris", "--out", str(out), "--resume", "--workers", "2",
                            "--json", "--quiet"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     assert doc["complete"] and doc["chips"]["mild"]["ffm-phase"]["test_acc"]["n"] == 1
-    assert not list((out / "checkpoints").glob("*.pkl"))
+    assert not list((out / "checkpoints").iterdir())

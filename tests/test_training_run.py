@@ -10,6 +10,7 @@ from picffm.chip import preset
 from picffm.errors import ConfigError
 from picffm.training.config import TrainConfig
 from picffm.training.run import Experiment, run_experiment, train_network, unit_key
+from picffm.training.store import load_checkpoint
 
 SMALL = TrainConfig(epochs=6, checkpoint_every=2, grad_probe_step=4)
 
@@ -71,9 +72,9 @@ def test_resume_after_interruption_continues_from_the_saved_state(tmp_path):
         run_experiment(exp, out, progress=False, on_event=stop)
     partial = json.loads((out / "metrics.json").read_text())
     assert not partial["complete"]
-    assert (out / "units" / f"{unit_key('quiet', 'ffm', 0)}.pkl").exists()
-    ckpt = out / "checkpoints" / f"{unit_key('quiet', 'ffm-phase', 0)}.pkl"
-    assert pickle.loads(ckpt.read_bytes())["trainer"]["epoch"] == 4
+    assert (out / "units" / f"{unit_key('quiet', 'ffm', 0)}.npz").exists()
+    ckpt = out / "checkpoints" / f"{unit_key('quiet', 'ffm-phase', 0)}.npz"
+    assert load_checkpoint(ckpt, ("quiet", "ffm-phase", 0))["trainer"]["epoch"] == 4
     assert partial["chips"]["quiet"]["ffm"]["test_acc"] is not None
 
     resumed_epochs = []
@@ -89,7 +90,7 @@ def test_resume_after_interruption_continues_from_the_saved_state(tmp_path):
     for name in ("learning_curves.png", "accuracy_bars.png", "table.txt", "config.json"):
         assert (out / name).stat().st_size > 0
     assert len(list((out / "params").glob("*.json"))) == 3 * 2  # ideal, ffm, ffm-phase x 2 layers
-    assert not list((out / "checkpoints").glob("*.pkl"))
+    assert not list((out / "checkpoints").iterdir())
 
 
 def test_resume_needs_a_run_directory(tmp_path):

@@ -74,6 +74,17 @@ class DriftProcess:
         """Current drift phases (rad), a copy."""
         return self._x.copy()
 
+    def get_state(self) -> dict:
+        """Drift phases and the generator state (plain data; restored by :meth:`set_state`)."""
+        return {"x": self._x.copy(), "rng": self._rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        x = np.array(state["x"], dtype=float)
+        if x.shape != self._x.shape:
+            raise ParamsError(f"drift state has {x.size} heaters, this chip {self._x.size}")
+        self._x = x
+        self._rng.bit_generator.state = state["rng"]
+
     def advance(self, dt_s: float) -> bool:
         """Evolve by ``dt_s`` seconds; returns True if the state changed."""
         if not dt_s >= 0 or not np.isfinite(dt_s):

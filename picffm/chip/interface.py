@@ -97,6 +97,19 @@ class PassCounter:
             raise ParamsError(f"time step must be >= 0 s, got {dt_s}")
         self._time += float(dt_s)
 
+    def get_state(self) -> dict:
+        """What evolves while the chip is used, as plain data (for checkpoints): clock and pass counter.
+
+        Not part of the chip protocol (a real chip cannot be checkpointed);
+        the simulated chip adds its drift and detector-noise streams.
+        """
+        return {"time_s": float(self._time), "passes": int(self._passes)}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`get_state` returned."""
+        self._time = float(state["time_s"])
+        self._passes = int(state["passes"])
+
 
 @runtime_checkable
 class Chip(Protocol):

@@ -174,6 +174,24 @@ class SimulatedChip(PassCounter):
             self._true = None
         self._tick(dt_s)
 
+    def get_state(self) -> dict:
+        """Clock, passes, drift phases and the drift and noise generator states (for checkpoints).
+
+        With :meth:`set_state` on a chip made from the same seed (same
+        fabrication), every later reading is the same bit for bit. Not part of
+        the chip protocol, and like :meth:`reveal` not for trainers: the drift
+        phases are hidden truth. Only a run store's checkpoints use it.
+        """
+        return {**super().get_state(), "drift": self._drift.get_state(),
+                "noise_rng": self._noise_rng.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`get_state` returned."""
+        super().set_state(state)
+        self._drift.set_state(state["drift"])
+        self._noise_rng.bit_generator.state = state["noise_rng"]
+        self._true = None
+
     # ------------------------------------------------ evaluation-only oracle
     def reveal(self) -> TrueState:
         """The true circuit and settings now. EVALUATION ONLY: trainers must not call it.

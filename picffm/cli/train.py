@@ -13,8 +13,11 @@ from pathlib import Path
 from ..chip.presets import PRESETS
 from ..training.config import METHODS, TrainConfig
 from ..training.optim import OPTIMIZERS
-from ..training.run import (DEFAULT_METHODS, DEFAULT_SPECS, Experiment, default_workers, resolve_spec,
-                            run_experiment)
+from ..runs.executor import default_workers
+from ..runs.signals import Interrupted, signal_name
+from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
+from ..training.run import run_experiment
+from ..training.store import ResumeMismatch, read_experiment
 from .common import EXIT_INTERRUPTED, MAX_SEEDS, MAX_WORKERS, CLIError, check_out_dir, check_seed, emit_json
 
 
@@ -36,27 +39,32 @@ def register(subparsers) -> None:
         "simulated chips, with fully forward mode (FFM, matrix and phase level) and, for comparison, on the "
         "ideal model (ideal) and deployed from it (insilico). Prints test accuracy per chip configuration and "
         "method, gradient errors against the chip's true gradient and optical passes per update, and writes a "
-        "run directory (config.json, metrics.json, history.csv, params/, PNG plots). Ctrl-C stops cleanly; "
-        "--resume continues.")
+        "run directory (config.json, metrics.json, history.csv, params/, PNG plots). Ctrl-C (or SIGTERM) stops "
+        "cleanly at the end of the running epochs; a second Ctrl-C stops at once; --resume continues either "
+        "to the same result, bit for bit, as a run never interrupted.")
     q.add_argument("--method", action="append", metavar="M[,M...]",
                    help=f"methods to train (repeatable or comma list) from {', '.join(METHODS)}; "
                    f"default {','.join(DEFAULT_METHODS)}")
-    q.add_argument("--spec", action="append", metavar="PRESET|FILE",
+    q.add_argument("--chip", action="append", metavar="PRESET|FILE",
                    help=f"chip configurations (repeatable or comma list): presets {', '.join(PRESETS)} or "
                    f".toml/.json spec files; default {','.join(DEFAULT_SPECS)}")
     q.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 100)")
-    q.add_argument("--seeds", default="3", metavar="N|S,S,...",
+    q.add_argument("--seeds", default=None, metavar="N|S,S,...",
                    help="number of seeds (0..N-1) or a comma list of seeds (default 3)")
     q.add_argument("--lr", type=float, default=None, metavar="LR",
                    help="learning rate for every method (default with adam: 0.01 for ideal/ffm weights, "
                    "0.02 rad for the phase-space methods; ten times less with sgd)")
-    q.add_argument("--optimizer", choices=OPTIMIZERS, default="adam", help="optimizer (default adam)")
+    q.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="optimizer (default adam)")
     q.add_argument("--layers", type=int, default=None, metavar="L", help="network layers = chips (default 2)")
     q.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 35)")
-    q.add_argument("--out", default=None, metavar="DIR",
-                   help="run directory (default runs/iris-YYYYmmdd-HHMMSS)")
-    q.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue an interrupted run in DIR (its options are reused)")
+    q.add_argument("-o", "--out", default=None, metavar="DIR",
+                   help="run directory (default runs/iris-YYYYmmdd-HHMMSS); must be new or empty unless --resume "
+                   "or --force")
+    q.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in --out; options not given are taken from it, options "
+                   "given must match it")
+    q.add_argument("--force", action="store_true",
+                   help="delete the earlier run in --out (only the files a run writes) and start clean")
     q.add_argument("--workers", default=None, metavar="N",
                    help="worker processes for the independent units (default: all cores; 1: serial in this "
                    "process); results are identical for any N")
@@ -98,37 +106,48 @@ def _workers(text: str | None) -> int:
     return n
 
 
-def _experiment(args) -> Experiment:
-    methods = _split(args.method) or list(DEFAULT_METHODS)
+#: option of each experiment field (for the one-line refusal of a --resume with other options)
+_FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epochs", "config.lr": "--lr",
+                  "config.layers": "--layers", "config.batch_size": "--batch-size",
+                  "config.optimizer": "--optimizer", "methods": "--method", "chips": "--chip", "seeds": "--seeds"}
+
+
+def _experiment(args, base: Experiment | None = None) -> Experiment:
+    """The experiment the options describe; options not given come from ``base`` (a resumed run) or the defaults."""
+    methods = _split(args.method) or list(base.methods if base else DEFAULT_METHODS)
     bad = [m for m in methods if m not in METHODS]
     if bad:
         raise CLIError(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
     methods = list(dict.fromkeys(methods))
-    chips = [resolve_spec(s) for s in (_split(args.spec) or list(DEFAULT_SPECS))]
+    if args.chip:
+        chips = [resolve_spec(s) for s in _split(args.chip)]
+    else:
+        chips = list(base.chips) if base else [resolve_spec(s) for s in DEFAULT_SPECS]
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
-                                   ("batch_size", args.batch_size)) if v is not None}
+                                   ("batch_size", args.batch_size), ("optimizer", args.optimizer)) if v is not None}
     if "epochs" in overrides and overrides["epochs"] <= 0:
         raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
-    config = TrainConfig(optimizer=args.optimizer, **overrides)
-    # the gradient error is read at update 80 (as in Xue et al.), or at the last update of a shorter run
-    config = config.replace(grad_probe_step=min(config.grad_probe_step, config.epochs * config.updates_per_epoch()))
-    return Experiment(config, tuple(methods), tuple(chips), _seeds(args.seeds))
+    config = base.config.replace(**overrides) if base else TrainConfig(**overrides)
+    if base is None or "epochs" in overrides or "batch_size" in overrides:
+        # the gradient error is read at update 80 (as in Xue et al.), or at the last update of a shorter run
+        probe = min(TrainConfig().grad_probe_step, config.epochs * config.updates_per_epoch())
+        config = config.replace(grad_probe_step=probe)
+    seeds = _seeds(args.seeds) if args.seeds is not None else (base.seeds if base else _seeds("3"))
+    passes = base.passes_methods if base else Experiment.__dataclass_fields__["passes_methods"].default
+    return Experiment(config, tuple(methods), tuple(chips), seeds, passes)
 
 
 def run_iris(args) -> int:
     workers = _workers(args.workers)
     if args.resume:
-        given = [o for o, v in (("--method", args.method), ("--spec", args.spec), ("--epochs", args.epochs),
-                                ("--lr", args.lr), ("--layers", args.layers), ("--batch-size", args.batch_size),
-                                ("--out", args.out)) if v is not None]
-        if given:
-            raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")
-        exp, out, resume = None, Path(args.resume), True
+        if args.out is None:
+            raise CLIError("--resume needs the run directory: --out DIR")
+        out = Path(args.out)
+        exp = _experiment(args, base=read_experiment(out))
     else:
         exp = _experiment(args)
         out = Path(args.out or f"runs/iris-{time.strftime('%Y%m%d-%H%M%S')}")
-        resume = False
-    check_out_dir(out, "--resume" if resume else "--out")
+    check_out_dir(out, "--out")
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:  # pragma: no cover - declared dependency
@@ -137,15 +156,20 @@ def run_iris(args) -> int:
         if threadpool_limits is not None:
             # the matrices are 16 x 16: BLAS threads only contend (10x slower on a busy 2-core machine)
             with threadpool_limits(1):
-                summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None,
-                                         workers=workers)
+                summary = run_experiment(exp, out, resume=args.resume, force=args.force,
+                                         progress=False if args.quiet else None, workers=workers)
         else:  # pragma: no cover
-            summary = run_experiment(exp, out, resume=resume, progress=False if args.quiet else None,
-                                         workers=workers)
-    except KeyboardInterrupt:
-        print(f"picffm: interrupted; finished units and reports are in {out}; continue with "
-              f"'picffm train iris --resume {out}'", file=sys.stderr)
-        return EXIT_INTERRUPTED
+            summary = run_experiment(exp, out, resume=args.resume, force=args.force,
+                                     progress=False if args.quiet else None, workers=workers)
+    except ResumeMismatch as exc:
+        option = _FIELD_OPTIONS.get(exc.field, "--chip" if exc.field.startswith("chips.") else exc.field)
+        raise CLIError(f"{option} differs from the run in {out} ({exc.field}: stored {exc.stored!r}, given "
+                       f"{exc.given!r}); drop {option} to continue that run, or pass --force to start again") from None
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        print(f"picffm: stopped by {signal_name(signum)}; finished units, checkpoints and reports are in {out}; "
+              f"continue with 'picffm train iris --out {out} --resume'", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     if args.json:
         emit_json({**summary, "run_dir": str(out)})
     else:

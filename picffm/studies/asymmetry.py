@@ -6,11 +6,11 @@ every core has exactly the first half's fabrication errors, so the realised
 matrix is symmetric; 1: independent errors) and drift switched off:
 
 * ``ffm``: trained on the chip (``ffm_trainer``) with
-  :func:`picffm.training.run.train_network`; test accuracy on the chip, and
+  :func:`picffm.training.units.train_network`; test accuracy on the chip, and
   the gradient error at update ``grad_probe_step`` (80, as in Xue et al.):
   relative error (%) of the FFM-measured gradient, and of the in-silico
   model's gradient at the same state, against the chip's true gradient
-  (evaluation-only ``reveal()``; :func:`picffm.training.run.gradient_errors`);
+  (evaluation-only ``reveal()``; :func:`picffm.training.units.gradient_errors`);
 * ``insilico``: trained on the ideal model, deployed on the chip;
 * ``ideal``: the ideal model itself (does not depend on the asymmetry; the
   reference line; it uses no chip, so its chip passes are 0).
@@ -28,8 +28,8 @@ import numpy as np
 
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
-from ..training.run import train_network
-from .executor import Task, derive_seed
+from ..training.units import train_network
+from ..runs.executor import Task, derive_seed
 from .report import plot_panels, write_csv, write_json
 
 __all__ = ["NAME", "asymmetry_point", "make_tasks", "summarise", "write_outputs", "summary_table"]

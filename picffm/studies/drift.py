@@ -35,7 +35,7 @@ import numpy as np
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
 from ..training.trainers import design_circuit, make_chips, make_dataset, make_trainer
-from .executor import Task, derive_seed
+from ..runs.executor import Task, derive_seed
 from .recalibration import make_twin, recalibrate
 from .report import mean_band, plot_panels, write_csv, write_json
 from .evaluation import true_accuracy

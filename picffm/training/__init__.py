@@ -2,13 +2,18 @@
 
 See ``docs/training.md``. Layers: :mod:`.iris` (data), :mod:`.encoding`,
 :mod:`.network`, :mod:`.gradients` (FFM, chip protocol only), :mod:`.optim`,
-:mod:`.trainers`, :mod:`.run` (units, experiments, run directory),
-:mod:`.report`; :mod:`.truth` is evaluation-only (uses ``chip.reveal()``).
+:mod:`.trainers`; then the experiment (:mod:`.experiment`: what runs;
+:mod:`.units`: one unit and its checkpoints; :mod:`.results`: what a unit
+produces, data only), the store (:mod:`.store`: the run directory) and the
+scheduler (:mod:`.run`, :mod:`.parallel`), and :mod:`.report`;
+:mod:`.truth` is evaluation-only (uses ``chip.reveal()``).
 """
 
 from .config import METHODS, TrainConfig
-from .run import (Experiment, TrainResult, deploy, evaluate_states, gradient_errors, resolve_spec,
-                  run_experiment, train_network)
+from .experiment import Experiment, resolve_spec
+from .results import TrainResult
+from .run import run_experiment
+from .units import deploy, evaluate_states, gradient_errors, train_network
 from .trainers import Dataset, Trainer, make_chips, make_dataset, make_trainer
 
 __all__ = [

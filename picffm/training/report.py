@@ -45,7 +45,7 @@ def _grad_window(cfg):
 
 def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
     """The summary (what ``metrics.json`` and ``--json`` hold), from the finished units."""
-    from .run import MODEL
+    from .results import MODEL
 
     cfg = exp.config
     by = {}
@@ -84,7 +84,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
 
 
 def _key(unit) -> str:
-    from .run import unit_key
+    from .results import unit_key
 
     return unit_key(*unit)
 
@@ -188,7 +188,7 @@ def _plots(out: Path, summary: dict, results: Mapping) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .run import MODEL
+    from .results import MODEL
 
     labels = list(summary["chips"])
     methods = [m for m in _ORDER if m in summary["methods"]]

@@ -18,7 +18,7 @@
   (2 readings per parameter per update).
 
 ``insilico`` is not a trainer: it is the ``ideal`` result programmed once
-onto the chip (:func:`picffm.training.run.train_network`).
+onto the chip (:func:`picffm.training.units.train_network`).
 
 A trainer never reads anything of a chip but what the protocol offers
 (``program``, ``run``, ``monitors``, ``advance``, ``passes``, the design

@@ -1,6 +1,6 @@
-"""Run independent study tasks serially, in a local process pool or on Dask.
+"""Run independent tasks serially, in a local process pool or on Dask.
 
-A study is a list of :class:`Task` objects. Each task is a *picklable*
+A study (or any sweep) is a list of :class:`Task` objects. Each task is a *picklable*
 top-level function called as ``fn(point, seed, context)`` that returns a
 JSON-able dict (``point``: the swept values that identify it; ``context``: the
 study's fixed settings, the same for every point); its seed is derived from the study seed and the point itself
@@ -9,9 +9,17 @@ goes through a JSON round trip whatever runs it, so a study gives
 byte-identical results serially, with ``workers`` local processes or on a Dask
 cluster.
 
-Each finished point is handed to a :class:`~picffm.studies.store.PointStore`
-at once (atomic write), so an interrupted study keeps every finished point,
-and ``resume`` skips them.
+Each finished point is handed to a store (an object with ``get(key)`` and
+``put(key, point, seed, result)``, e.g. :class:`~picffm.studies.store.PointStore`)
+at once, so an interrupted study keeps every finished point, and ``resume``
+skips them.
+
+**Signals** (:mod:`picffm.runs.signals`): pool workers ignore SIGINT. The
+first Ctrl-C or SIGTERM cancels the pending tasks, stops the running workers
+at once (their points are lost; finished ones are saved) and raises
+:class:`~picffm.runs.signals.Interrupted`; a second signal during that
+clean-up is ignored (it takes well under a second). No worker is left
+behind and no semaphore leaks.
 
 Backends:
 
@@ -37,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import ConfigError
-from .store import PointStore
+from .signals import ignore_sigint, sigint_blocked, signals_ignored, stop_on_signals
 
 __all__ = ["Task", "derive_seed", "default_workers", "point_key", "run_tasks", "canonical_json"]
 
@@ -109,7 +117,7 @@ def default_workers() -> int:
 def run_tasks(
     tasks: Iterable[Task],
     *,
-    store: PointStore | None = None,
+    store: Any = None,
     workers: int | None = None,
     scheduler: Any = None,
     progress: bool | None = None,
@@ -150,14 +158,15 @@ def run_tasks(
         bar.update(1)
 
     try:
-        if todo:
-            if scheduler is not None:
-                _run_dask(todo, scheduler, finish)
-            elif (workers or default_workers()) == 1 or len(todo) == 1:
-                for t in todo:
-                    finish(t, t())
-            else:
-                _run_pool(todo, min(workers or default_workers(), len(todo)), finish)
+        with stop_on_signals(defer=False):  # a signal raises Interrupted; finished points are saved
+            if todo:
+                if scheduler is not None:
+                    _run_dask(todo, scheduler, finish)
+                elif (workers or default_workers()) == 1 or len(todo) == 1:
+                    for t in todo:
+                        finish(t, t())
+                else:
+                    _run_pool(todo, min(workers or default_workers(), len(todo)), finish)
     finally:
         bar.close()
     return {k: results[k] for k in keys}
@@ -181,20 +190,38 @@ def _single_threaded_children():
             os.environ.pop(v, None)
 
 
-def _run_pool(todo: list[Task], workers: int, finish) -> None:
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A ``spawn`` process pool whose workers ignore SIGINT and use one BLAS thread each."""
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_sigint)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel pending tasks, end the running workers at once, and wait until they are gone."""
+    with signals_ignored():
+        terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+        if terminate is not None:  # pragma: no cover - newer Python
+            terminate()
+        else:
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                if proc.is_alive():
+                    proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(todo: list[Task], workers: int, finish) -> None:
+    pool = worker_pool(workers)
+    order = {t.key: i for i, t in enumerate(todo)}
     try:
-        order = {t.key: i for i, t in enumerate(todo)}
-        with _single_threaded_children():  # workers start (spawn) during the first submits
+        with _single_threaded_children(), sigint_blocked():  # workers start (spawn) during the first submits
             pending = {pool.submit(_call, t.fn, t.point, t.seed, t.context): t for t in todo}
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             for fut in sorted(done, key=lambda f: order[pending[f].key]):
                 task = pending.pop(fut)
                 finish(task, fut.result())
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool)
         raise
     pool.shutdown(wait=True)
 
