@@ -116,7 +116,7 @@ def test_fidelity_and_errors_written_out():
 # --------------------------------------------------------------------- CLI
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_cli_inspect_every_preset(capsys, name):
-    assert main(["chip", "inspect", "--spec", name, "-n", "6", "--samples", "3", "--times", "4", "--json"]) == 0
+    assert main(["chip", "inspect", "--chip", name, "-n", "6", "--samples", "3", "--times", "4", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["spec"] == name and out["n"] == 6 and out["samples"] == 3
     # one probe (N passes) per sample, then 4 times 100 probe reads for the drift through the protocol
@@ -135,7 +135,7 @@ def test_cli_inspect_text_and_file_spec(capsys, tmp_path):
     path = tmp_path / "mine.toml"
     assert main(["chip", "spec", "harsh", "-o", str(path)]) == 0
     assert load_spec(path) == preset("harsh")
-    assert main(["chip", "inspect", "--spec", str(path), "-n", "4", "--samples", "2"]) == 0
+    assert main(["chip", "inspect", "--chip", str(path), "-n", "4", "--samples", "2"]) == 0
     out = capsys.readouterr().out
     assert "chip mine.toml (from a spec file): symmetric core, N = 4" in out and "programming fidelity" in out
     assert "drift over 600 s" in out
@@ -153,9 +153,9 @@ def test_cli_presets(capsys):
 
 
 @pytest.mark.parametrize("argv,match", [
-    (["chip", "inspect", "--spec", "typcal"], "neither a preset"),
-    (["chip", "inspect", "--spec", "{bad}"], "/bad.toml: unknown key 'coupler.kapa_std'"),
-    (["chip", "inspect", "--spec", "{range}"], "range.toml: heater.dac_bits = 99 out of range; valid: integer in [0, 24]"),
+    (["chip", "inspect", "--chip", "typcal"], "neither a preset"),
+    (["chip", "inspect", "--chip", "{bad}"], "/bad.toml: unknown key 'coupler.kapa_std'"),
+    (["chip", "inspect", "--chip", "{range}"], "range.toml: heater.dac_bits = 99 out of range; valid: integer in [0, 24]"),
     (["chip", "inspect", "-n", "1"], "-n 1 is below the limit; valid: 2 .. 128"),
     (["chip", "inspect", "--window", "0"], "--window must be > 0"),
     (["chip", "spec", "mild", "-o", "{dir}/x.yaml"], "use .toml or .json"),

@@ -117,7 +117,7 @@ def test_cli_drift_json_and_errors(tmp_path, capsys):
     out = tmp_path / "cli"
     args = ["study", "drift", "--out", str(out), "--layers", "1", "--epochs", "2", "--seeds", "1",
             "--drift-rates", "0", "--methods", "insilico", "--duration-s", "1", "--step-s", "1",
-            "--workers", "1", "--no-progress"]
+            "--workers", "1", "--quiet"]
     assert main(args + ["--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["ran"] == 1 and doc["summary"][0]["method"] == "insilico"

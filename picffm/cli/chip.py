@@ -1,6 +1,6 @@
 """``picffm chip {inspect,presets,spec}``: look at simulated chips and their specs.
 
-* ``picffm chip inspect [--spec PRESET|FILE] [-n N] [--samples K] [--seed S]``
+* ``picffm chip inspect [--chip PRESET|FILE] [-n N] [--samples K] [--seed S]``
   fabricates one chip of that spec (symmetric core, N modes), programs K
   random symmetric matrices and prints programming fidelity, relative error,
   insertion loss, symmetry error, calibration error and drift statistics.
@@ -34,7 +34,7 @@ def register(subparsers) -> None:
                        "W / ||W||_2) and report the programming fidelity, relative error and insertion loss of the "
                        "realised matrix against W', its symmetry error, the error of the matrix measured by "
                        "probing (N passes, detector noise), and drift statistics over a time window.")
-    q.add_argument("--spec", default="typical", metavar="PRESET|FILE",
+    q.add_argument("--chip", dest="spec", default="typical", metavar="PRESET|FILE",
                    help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default typical")
     q.add_argument("-n", "--modes", dest="n", type=int, default=8, metavar="N", help="number of modes (default 8)")
     q.add_argument("--samples", type=int, default=8, metavar="K", help="random matrices to program (default 8)")
@@ -57,9 +57,9 @@ def register(subparsers) -> None:
 
     s = sub.add_parser("spec", help="write a preset as an editable spec file (.toml or .json)",
                        description="Write a preset (or a spec file, normalised) as a TOML or JSON chip spec "
-                       "that --spec accepts after editing.")
+                       "that --chip accepts after editing.")
     s.add_argument("spec", metavar="PRESET|FILE", help="preset name or spec file")
-    s.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write (.toml or .json)")
+    s.add_argument("-o", "--out", dest="output", required=True, metavar="FILE", help="file to write (.toml or .json)")
     s.set_defaults(func=run_spec)
 
 

@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("netlist", metavar="NETLIST", help="netlist file (.pic.yml/.yml/.yaml or .json)")
     p.add_argument("--params", metavar="PARAMS", help="parameter file {params: {instance: {setting: value}}}")
-    p.add_argument("-o", "--output", metavar="OUT",
+    p.add_argument("-o", "--out", dest="output", metavar="OUT",
                    help=f"write the matrix ({' or '.join(MATRIX_SUFFIXES)}) or the S-matrix (.sNp)")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)

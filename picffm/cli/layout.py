@@ -27,7 +27,7 @@ def register(subparsers) -> None:
         "waveguide's drawn optical path with its simulated length_um; the exit code is 1 if any finds a problem.",
     )
     p.add_argument("netlist", metavar="NETLIST", help="netlist file (.pic.yml/.yml/.yaml or .json)")
-    p.add_argument("-o", "--output", metavar="FILE.gds", required=True, help="GDS file to write")
+    p.add_argument("-o", "--out", dest="output", metavar="FILE.gds", required=True, help="GDS file to write")
     p.add_argument("--png", metavar="FILE.png", help="also write a PNG preview")
     p.add_argument("--check", action="store_true", help="run DRC and layout-versus-netlist (exit 1 on failure)")
     p.add_argument("--options", metavar="FILE",

@@ -19,7 +19,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("kind", choices=MESH_KINDS, help="mesh kind")
     p.add_argument("-n", "--modes", dest="n", type=int, required=True, metavar="N", help=f"number of modes (2 .. {MAX_MODES})")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="netlist file to write (.pic.yml or .json)")
+    p.add_argument("-o", "--out", dest="output", required=True, metavar="FILE", help="netlist file to write (.pic.yml or .json)")
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
     p.set_defaults(func=run)
 

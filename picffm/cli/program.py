@@ -34,7 +34,7 @@ def register(subparsers) -> None:
                    help="target matrix (.npy or .csv, N x N) or a Touchstone .sNp (its T[outputs, inputs] block)")
     p.add_argument("--wavelength", type=float, metavar="UM",
                    help="Touchstone target with several frequency points: the wavelength (um) to use")
-    p.add_argument("-o", "--output", metavar="PARAMS", required=True,
+    p.add_argument("-o", "--out", dest="output", metavar="PARAMS", required=True,
                    help="parameter file to write (.yml/.yaml or .json)")
     p.add_argument("--symmetrize", action="store_true",
                    help="symmetric core: program (T + T^T)/2 of a non-symmetric target instead of failing")

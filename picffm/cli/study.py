@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import sys
 
+from ..runs.signals import Interrupted, signal_name
 from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, parse_list
 from .common import EXIT_INTERRUPTED, MAX_WORKERS, CLIError, check_out_dir, check_range, emit_json, table
 
@@ -77,14 +78,16 @@ def _common(p, name: str) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on an existing Dask cluster, e.g. tcp://host:8786 (needs picffm[dask])")
     p.add_argument("--resume", action="store_true", help="continue the study in --out, skipping finished points")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--force", action="store_true",
+                   help="delete an earlier study in --out (only the files a study writes) and start clean")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print results.json's summary as JSON")
 
 
 def _options(args) -> dict:
     """Sweep keys given on the command line (``None``: not given)."""
-    skip = {"command", "study", "func", "lists", "sweep", "out", "workers", "scheduler", "resume",
-            "no_progress", "json"}
+    skip = {"command", "study", "func", "lists", "sweep", "out", "workers", "scheduler", "resume", "force",
+            "quiet", "json"}
     opts = {k: v for k, v in vars(args).items() if k not in skip}
     for key, kind in args.lists.items():
         if opts.get(key) is not None:
@@ -112,11 +115,12 @@ def run(args) -> int:
     sweep = load_sweep(args.study, args.sweep, _options(args))
     try:
         res = run_study(module, sweep, args.out, workers=args.workers, scheduler=args.scheduler,
-                        resume=args.resume, progress=False if args.no_progress else None)
-    except KeyboardInterrupt:
-        print(f"picffm: interrupted; finished points are saved in {args.out}; "
-              f"rerun the same command with --resume to continue", file=sys.stderr)
-        return EXIT_INTERRUPTED
+                        resume=args.resume, force=args.force, progress=False if args.quiet else None)
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        print(f"picffm: stopped by {signal_name(signum)}; every finished point is saved in {args.out} (the points "
+              "that were running are dropped); rerun the same command with --resume to continue", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     if args.json:
         emit_json({"study": args.study, "out": args.out, "ran": res.ran, "reused": res.reused,
                    "files": res.files, "summary": res.doc["summary"]})

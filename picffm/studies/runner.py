@@ -17,7 +17,7 @@ from typing import Any
 
 from ..chip import resolve_spec
 from ..errors import ConfigError, SpecError
-from .executor import run_tasks
+from ..runs.executor import run_tasks
 from .store import PointStore
 from .sweep import _Sweep
 
@@ -49,16 +49,21 @@ class StudyResult:
 
 
 def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: int | None = None,
-              scheduler: Any = None, resume: bool = False, progress: bool | None = None) -> StudyResult:
-    """Run every point of ``sweep`` (skipping finished ones with ``resume``) and write the report."""
+              scheduler: Any = None, resume: bool = False, force: bool = False,
+              progress: bool | None = None) -> StudyResult:
+    """Run every point of ``sweep`` (skipping finished ones with ``resume``) and write the report.
+
+    ``out`` must be new or empty unless ``resume`` (continue the study there)
+    or ``force`` (delete it first); it is locked while the study runs.
+    """
     context = sweep.fixed()
     context["chip_spec"] = resolve_chip(sweep.chip)
     tasks = module.make_tasks(sweep, context)
-    store = PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume)
-    before = set(store.finished_keys())
-    results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
-                        desc=f"{module.NAME} study")
-    doc = module.summarise(sweep, context, tasks, results)
-    files = module.write_outputs(Path(out), doc)
+    with PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume, force=force) as store:
+        before = set(store.finished_keys())
+        results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
+                            desc=f"{module.NAME} study")
+        doc = module.summarise(sweep, context, tasks, results)
+        files = module.write_outputs(Path(out), doc)
     reused = sum(t.key in before for t in tasks)
     return StudyResult(doc, [str(f) for f in files], len(tasks) - reused, reused)

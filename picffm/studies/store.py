@@ -9,9 +9,11 @@ Layout::
 Every point file is written via a temporary file and a rename, the moment the
 point finishes: an interrupted study (Ctrl-C, killed job, lost worker) keeps
 every finished point, never a half file. ``resume=True`` reuses them; a
-directory that already holds points is refused without it, and a resumed
-study must have the same fixed settings (swept values may change: new points
-run, old ones are reused).
+non-empty directory is refused without it (``force=True`` deletes an earlier
+study's files and starts clean), a second study writing the same directory
+is refused while the first holds its lock (:func:`picffm.runs.rundir.open_run_dir`),
+and a resumed study must have the same fixed settings (swept values may
+change: new points run, old ones are reused).
 """
 
 from __future__ import annotations
@@ -21,38 +23,50 @@ import os
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..atomic import atomic_write_text
 from ..errors import ConfigError
-from ..netlist import atomic_write_text
+from ..runs.rundir import open_run_dir
 
 __all__ = ["PointStore"]
 
 MANIFEST = "study.json"
 POINTS = "points"
+#: what a study writes (what --force deletes)
+OWNED = (MANIFEST, POINTS, "results.json", "*.csv", "*.png")
 
 
 class PointStore:
     """Finished points of one study in ``directory`` (see module docstring)."""
 
-    def __init__(self, directory: str | os.PathLike, manifest: Mapping[str, Any], *, resume: bool = False):
+    def __init__(self, directory: str | os.PathLike, manifest: Mapping[str, Any], *, resume: bool = False,
+                 force: bool = False):
         self.directory = Path(directory)
         self.manifest = json.loads(json.dumps(dict(manifest)))
-        if self.directory.exists() and not self.directory.is_dir():
-            raise ConfigError(f"{self.directory}: exists and is not a directory; choose another --out")
         self.points_dir = self.directory / POINTS
-        found = self.finished_keys()
-        mpath = self.directory / MANIFEST
-        if found and not resume:
-            raise ConfigError(
-                f"{self.directory}: already holds {len(found)} finished point(s); "
-                "pass --resume to continue that study, or choose another --out"
-            )
-        if resume and mpath.exists():
-            old = self._read(mpath)
-            if not isinstance(old, dict):
-                raise ConfigError(f"{mpath}: not a study manifest; choose another --out")
-            _check_same(mpath, old, self.manifest)
-        self.points_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(mpath, json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+        self._dir = open_run_dir(self.directory, marker=MANIFEST, owned=OWNED, resume=resume, force=force,
+                                 what="study")
+        try:
+            mpath = self.directory / MANIFEST
+            if resume:
+                old = self._read(mpath)
+                if not isinstance(old, dict):
+                    raise ConfigError(f"{mpath}: not a study manifest; choose another --out")
+                _check_same(mpath, old, self.manifest)
+            self.points_dir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(mpath, json.dumps(self.manifest, indent=2, sort_keys=True) + "\n")
+        except BaseException:
+            self._dir.close()
+            raise
+
+    def close(self) -> None:
+        """Release the directory's lock."""
+        self._dir.close()
+
+    def __enter__(self) -> "PointStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def finished_keys(self) -> list[str]:
         """Keys of the point files present (sorted)."""
