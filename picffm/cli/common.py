@@ -41,6 +41,32 @@ def _default(o):
     raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
+_SAVED_HANDLERS: dict = {}
+
+
+def ignore_further_signals() -> None:
+    """After an interruption: the command is exiting, further Ctrl-C / SIGTERM change nothing.
+
+    :func:`restore_signals` undoes it (``main`` does, when it was called as a
+    function rather than as the program).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGINT, signal.SIGTERM):
+            _SAVED_HANDLERS.setdefault(s, signal.signal(s, signal.SIG_IGN))
+
+
+def restore_signals() -> None:
+    """Put back the handlers :func:`ignore_further_signals` replaced."""
+    import signal
+
+    while _SAVED_HANDLERS:
+        s, h = _SAVED_HANDLERS.popitem()
+        signal.signal(s, h)
+
+
 def fail(message: str, code: int = EXIT_USER) -> int:
     """Print a one-line error to stderr and return the exit code."""
     line = " ".join(str(message).split())

@@ -17,7 +17,7 @@ import sys
 
 from .. import __version__
 from ..errors import PicffmError
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, fail
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, fail, restore_signals
 
 #: where to report an internal error (printed with it)
 REPORT_HINT = ("this is a bug in picffm: please report it with the command line and input files "
@@ -53,8 +53,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is not None:  # called as a function (not the program): leave the signal handlers as found
+        try:
+            return main_program(list(argv))
+        finally:
+            restore_signals()
+    return main_program(sys.argv[1:])
+
+
+def main_program(argv: list[str]) -> int:
+    """:func:`main` for the process: parse ``argv``, run the command, return the exit code."""
     parser = build_parser()
-    argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:  # bare ``picffm``: the overview of every command
         parser.print_help()
         return 0

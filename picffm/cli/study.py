@@ -14,7 +14,7 @@ import sys
 
 from ..runs.signals import Interrupted, signal_name
 from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, parse_list
-from .common import EXIT_INTERRUPTED, MAX_WORKERS, CLIError, check_out_dir, check_range, emit_json, table
+from .common import EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
 
 #: a Dask scheduler address: [protocol://]host:port (host a name, an IPv4 or a bracketed IPv6 address)
 _ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})")
@@ -117,6 +117,7 @@ def run(args) -> int:
         res = run_study(module, sweep, args.out, workers=args.workers, scheduler=args.scheduler,
                         resume=args.resume, force=args.force, progress=False if args.quiet else None)
     except KeyboardInterrupt as exc:
+        ignore_further_signals()
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         print(f"picffm: stopped by {signal_name(signum)}; every finished point is saved in {args.out} (the points "
               "that were running are dropped); rerun the same command with --resume to continue", file=sys.stderr)

@@ -18,7 +18,7 @@ from ..runs.signals import Interrupted, signal_name
 from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
 from ..training.run import run_experiment
 from ..training.store import ResumeMismatch, read_experiment
-from .common import EXIT_INTERRUPTED, MAX_SEEDS, MAX_WORKERS, CLIError, check_out_dir, check_seed, emit_json
+from .common import EXIT_INTERRUPTED, MAX_SEEDS, ignore_further_signals, MAX_WORKERS, CLIError, check_out_dir, check_seed, emit_json
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -166,6 +166,7 @@ def run_iris(args) -> int:
         raise CLIError(f"{option} differs from the run in {out} ({exc.field}: stored {exc.stored!r}, given "
                        f"{exc.given!r}); drop {option} to continue that run, or pass --force to start again") from None
     except KeyboardInterrupt as exc:
+        ignore_further_signals()
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         print(f"picffm: stopped by {signal_name(signum)}; finished units, checkpoints and reports are in {out}; "
               f"continue with 'picffm train iris --out {out} --resume'", file=sys.stderr)
