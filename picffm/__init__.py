@@ -1,7 +1,7 @@
 """picffm: photonic integrated circuits of MZI meshes, simulated, programmed and
 trained on the chip with fully forward mode (FFM) learning.
 
-Conventions (DESIGN.md): ``y = T @ x`` with ``T[out, in]``; phases in rad,
+Conventions (docs/conventions.md): ``y = T @ x`` with ``T[out, in]``; phases in rad,
 lengths in um, loss in dB. See :mod:`picffm.models` for the 2x2 matrices.
 
 The curated API below covers the pipeline netlist -> schedule -> simulation ->

@@ -11,7 +11,7 @@ c and lower mode m, zero-padded to the width of the largest index):
   holds MZIs on (m, m+1) for m = k, k-1, ..., 0, placed in column
   c = 2k - m (so 2N-3 columns of same-parity pairs), then the output phase
   screen ``ps_m{m}``.
-* **Symmetric core** (DESIGN section 3): ``M = U0.T @ D @ U0``. A Clements
+* **Symmetric core** (docs/conventions.md §5): ``M = U0.T @ D @ U0``. A Clements
   mesh without phase screen (``u_c{c}_m{m}``), one column of attenuators with
   phase ``d_m{m}``, then the mirror image of the mesh (``ut_c{c}_m{m}``: the
   same MZIs in reverse column order, ``mirror: true``). A unitary's output
@@ -158,7 +158,7 @@ def reck(n: int) -> Netlist:
 
 
 def symmetric_core(n: int) -> Netlist:
-    """N-mode symmetric core U0^T D U0 (DESIGN section 3); identity-like defaults.
+    """N-mode symmetric core U0^T D U0 (docs/conventions.md §5); identity-like defaults.
 
     ``u_*`` MZIs form a Clements mesh U0, ``d_m*`` attenuators (theta = pi:
     full transmission) form D, ``ut_*`` MZIs are the mirror image of U0.

@@ -1,6 +1,6 @@
 """Component models: pure, vectorised functions returning transfer matrices.
 
-Conventions (DESIGN.md section 2), fixed here once and pinned by tests:
+Conventions (docs/conventions.md §1-2), fixed here once and pinned by tests:
 
 * Fields are complex amplitudes, power is ``|a|**2``; ``y = T @ x`` with
   ``T[out, in]``.
@@ -148,7 +148,7 @@ def phase_shifter(*, phi=0.0, loss_db=0.0, wl_um=None) -> np.ndarray:
 
 
 def phase_screen(*, phi) -> np.ndarray:
-    """The 2x2 matrix ``P(phi) = diag(exp(1j*phi), 1)`` of DESIGN section 2."""
+    """The 2x2 matrix ``P(phi) = diag(exp(1j*phi), 1)`` of docs/conventions.md §1-2."""
     phi = np.asarray(phi, dtype=float)
     out = np.zeros(phi.shape + (2, 2), dtype=complex)
     out[..., 0, 0] = np.exp(1j * phi)

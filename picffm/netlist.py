@@ -1,7 +1,7 @@
 """Netlists: the structure of a circuit, validated at the file boundary.
 
 The format is the subset of the sax / gdsfactory netlist that both read
-(DESIGN section 6)::
+(docs/conventions.md §8)::
 
     instances:            # name -> {component, settings}
       mzi_c0_m0: {component: mzi, settings: {theta: 0.5, phi: 0.0}}

@@ -1,7 +1,7 @@
 """Parameter files: settings (phases, couplings, ...) keyed by instance name.
 
 The netlist holds the structure of a circuit; trained phases and chip state
-live in a separate parameter file (DESIGN section 6). YAML (``*.yml``,
+live in a separate parameter file (docs/conventions.md §8). YAML (``*.yml``,
 ``*.yaml``, ``*.pic.yml``) or JSON (``*.json``), chosen by extension::
 
     params:                      # required: instance -> {setting: value}

@@ -1,6 +1,6 @@
 """Compile a netlist to a schedule: columns of 2x2 blocks and diagonal elements.
 
-The circuit is analysed **once** (DESIGN section 6, sax's "analyse once,
+The circuit is analysed **once** (docs/conventions.md §8, sax's "analyse once,
 evaluate many times"): the netlist becomes a networkx graph, the graph a list
 of stages, each a set of elements of one component on disjoint modes, and an
 :class:`~picffm.elements.ElementTable` whose element order is the stage

@@ -42,7 +42,7 @@ class Taps:
     exactly the mirror of its original's (the tied FFM formula stays exact). ``single_in`` maps each
     single-mode component (attenuator, phase_shifter, waveguide) to the
     ``(n, B)`` fields just before each of its elements (the field ``f`` of
-    DESIGN section 4 for the attenuator column D). ``single_out`` likewise
+    docs/conventions.md §6 for the attenuator column D). ``single_out`` likewise
     holds the fields just after each of them (a monitor after the
     attenuator's output phase shifter: ``d_k * f_k``). ``rows``, if set,
     maps a tap array's name to the rows that were recorded (a slice or an

@@ -217,3 +217,16 @@ def test_the_cycle_check_finds_a_cycle(tmp_path, monkeypatch):
     # and the real parser sees function-level relative imports
     edges = _module_edges(PKG / "training" / "run.py")
     assert "picffm.training.report" in edges and "picffm.training.store" in edges
+
+
+def test_user_facing_text_cites_the_projects_own_documents():
+    """README, docs and docstrings stand alone: no design notes, issues, leads or tasks of the project's history."""
+    import re
+
+    root = PKG.parent
+    files = [root / "README.md", *sorted((root / "docs").glob("*.md")), *MODULES]
+    pattern = re.compile(r"\bDESIGN\b|(?i:\bthe lead\b|\blead's\b|\bissue \d+|\bthe issue\b)")
+    hits = [f"{p.relative_to(root)}:{i}: {line.strip()}" for p in files
+            for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+    assert not hits, "\n".join(hits)
+    assert (root / "docs" / "conventions.md").is_file()

@@ -1,4 +1,4 @@
-"""The chip protocol (DESIGN section 5): a measurement-only interface.
+"""The chip protocol (docs/conventions.md §7): a measurement-only interface.
 
 A trainer can, and can only:
 

@@ -1,6 +1,6 @@
 """Chip specification: which imperfections a simulated chip has, and how large.
 
-A :class:`ChipSpec` combines one frozen dataclass per effect (DESIGN section 5).
+A :class:`ChipSpec` combines one frozen dataclass per effect (docs/conventions.md §7).
 Every field carries its unit, valid range and meaning in its metadata, which
 drives validation, the TOML/JSON files and ``picffm chip presets``.
 

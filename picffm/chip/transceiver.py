@@ -1,7 +1,7 @@
 """IQ modulators (input side) and coherent receivers' phase reference (detection side).
 
 A chip is driven and read through electronics that have their own errors, on
-top of the mesh's (DESIGN section 5). Both act on *every* vector sent through
+top of the mesh's (docs/conventions.md §7). Both act on *every* vector sent through
 the chip, the data vectors and the error vectors of FFM alike:
 
 * **IQ encoding** of input port ``k``: the field actually launched is

@@ -11,7 +11,7 @@ rotation = the direction in which light *leaves* the cell through that port:
   ``o1`` = (0, 0) in, ``o2`` = (L, 0) out;
 * ``grating_coupler``: ``o1`` = (0, 0), facing +x (towards the chip).
 
-Phase shifters sit on row 0 (DESIGN section 2): an MZI ``C(k2) P(theta)
+Phase shifters sit on row 0 (docs/conventions.md §1-2): an MZI ``C(k2) P(theta)
 C(k1) P(phi)`` is, left to right, heater phi on the lower arm, coupler k1,
 heater theta on the lower arm, coupler k2. Each heater has a metal contact at
 both ends, a via stack (gdsfactory's generic PDK: HEATER - VIA1 - M2 - VIA2 -

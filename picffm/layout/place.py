@@ -1,4 +1,4 @@
-"""Placement and routing from the schedule the simulator runs (DESIGN section 6).
+"""Placement and routing from the schedule the simulator runs (docs/conventions.md §8).
 
 The schedule's columns go along x, modes along y (mode m at y = m * pitch,
 mode 0 at the bottom). Every element sits at the left edge of its column;

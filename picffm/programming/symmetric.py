@@ -1,6 +1,6 @@
 """Program a complex symmetric matrix onto the symmetric core: :func:`program_symmetric`.
 
-The core (DESIGN section 3, :func:`picffm.meshes.symmetric_core`) implements
+The core (docs/conventions.md §5, :func:`picffm.meshes.symmetric_core`) implements
 ``M = U0^T D U0``: a Clements mesh U0 (``u_*``, no phase screen), a column of
 attenuators ``d_m*``, and the mirror image of U0 (``ut_*``, same phases).
 For a Takagi factorisation ``W = V diag(s) V^T`` (:func:`~picffm.programming.takagi`)

@@ -112,7 +112,7 @@ class AsymmetrySweep(_Sweep):
     """``picffm study asymmetry``: mirror asymmetry x method x seed.
 
     Asymmetry 0 = the mirror half of every symmetric core has exactly the
-    first half's fabrication errors; 1 = independent errors (DESIGN section 5).
+    first half's fabrication errors; 1 = independent errors (docs/conventions.md §7).
     """
 
     asymmetries: Annotated[list[UnitFloat], Distinct] = Field(

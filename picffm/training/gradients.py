@@ -1,4 +1,4 @@
-"""Gradients measured on a chip: FFM at matrix and phase level (DESIGN section 4).
+"""Gradients measured on a chip: FFM at matrix and phase level (docs/conventions.md §6).
 
 Everything here uses only the chip protocol (``run``/``monitors``); no light
 is ever sent backwards. Notation per layer ``l``: input ``a``, measured

@@ -14,7 +14,7 @@ What "true gradient" means here (``docs/training.md``):
 * **phase level**: the derivative of the chip's noiseless loss with respect
   to the *actual* phase of each tied heater pair (both twins' actual phases
   moving together) and of each attenuator phase. It is computed with the
-  tied formula of DESIGN section 4 from the true circuit's data-pass fields
+  tied formula of docs/conventions.md §6 from the true circuit's data-pass fields
   and the error fields of the true circuit *transposed*: ``M^T`` is the same
   core with the two halves' true element values swapped. On a chip whose
   twins are identical (mirror asymmetry 0) the transposed circuit is the
