@@ -161,7 +161,7 @@ class Circuit:
         Args:
             read: ``"all"`` records the four taps of every MZI;
                 ``"gradient"`` only what the tied-pair phase gradient reads
-                (DESIGN section 4): the fields just *after* the shifters of
+                (docs/conventions.md §6): the fields just *after* the shifters of
                 forward MZIs and just *before* those of mirrored MZIs (a
                 mirror-symmetric set of monitors), plus every single-mode
                 tap. ``Taps.rows`` names the rows that hold each tap; the
