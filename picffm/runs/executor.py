@@ -190,10 +190,33 @@ def _single_threaded_children():
             os.environ.pop(v, None)
 
 
+_worker_limits = None
+
+
+def _init_worker() -> None:
+    """Pool worker start: ignore Ctrl-C (the parent decides), one BLAS thread unless the user chose."""
+    global _worker_limits
+    ignore_sigint()
+    if not any(v in os.environ for v in _THREAD_VARS if os.environ.get(v) != "1"):
+        from threadpoolctl import threadpool_limits
+
+        _worker_limits = threadpool_limits(1)
+
+
 def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A ``spawn`` process pool whose workers ignore SIGINT and use one BLAS thread each."""
+    """A ``spawn`` process pool whose workers ignore SIGINT and use one BLAS thread each.
+
+    Submit the first tasks inside :func:`spawning` (workers start then).
+    """
     ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=ignore_sigint)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+
+
+@contextlib.contextmanager
+def spawning():
+    """Around the submits that start pool workers: one-thread BLAS variables, SIGINT held back."""
+    with _single_threaded_children(), sigint_blocked():
+        yield
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
@@ -213,7 +236,7 @@ def _run_pool(todo: list[Task], workers: int, finish) -> None:
     pool = worker_pool(workers)
     order = {t.key: i for i, t in enumerate(todo)}
     try:
-        with _single_threaded_children(), sigint_blocked():  # workers start (spawn) during the first submits
+        with spawning():  # workers start (spawn) during the first submits
             pending = {pool.submit(_call, t.fn, t.point, t.seed, t.context): t for t in todo}
         while pending:
             done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

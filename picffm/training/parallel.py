@@ -17,11 +17,11 @@ the workers at once (their last checkpoints stay valid).
 from __future__ import annotations
 
 import multiprocessing
-from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, wait
 from pathlib import Path
 
 from ..chip import ChipSpec
-from ..runs.executor import stop_pool
+from ..runs.executor import spawning, stop_pool, worker_pool
 from ..runs.signals import Interrupted, StopFlag, ignore_sigint, sigint_blocked
 from .config import TrainConfig
 from .results import MODEL, TrainResult, unit_key
@@ -32,15 +32,6 @@ __all__ = ["run_parallel"]
 
 #: order of submission after the ideal units (longest first: shorter tail on the last core)
 _COST_RANK = {"fd": 0, "ffm-phase": 1, "spsa": 2, "ffm": 3}
-_worker_limits = None
-
-
-def _init_worker() -> None:
-    global _worker_limits
-    ignore_sigint()
-    from threadpoolctl import threadpool_limits
-
-    _worker_limits = threadpool_limits(1)
 
 
 def _unit_task(unit: tuple, spec: ChipSpec | None, config: TrainConfig, ckpt: Path,
@@ -73,8 +64,7 @@ def run_parallel(store: TrainStore, workers: int, results: dict, snapshots: dict
     with sigint_blocked():  # the manager and the workers start without seeing a Ctrl-C
         manager.start(ignore_sigint)
     events, stop = manager.Queue(), manager.Event()
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(todo) + len(passes_todo)), mp_context=ctx,
-                               initializer=_init_worker)
+    pool = worker_pool(min(workers, len(todo) + len(passes_todo)))
     futures: dict = {}
     waiting = [u for u in todo if u[1] == "insilico"]
 
@@ -122,7 +112,7 @@ def run_parallel(store: TrainStore, workers: int, results: dict, snapshots: dict
 
     try:
         try:
-            with sigint_blocked():  # workers start (spawn) during the first submits
+            with spawning():  # workers start during the first submits
                 for unit in [u for u in todo if u[1] == "ideal"]:
                     submit(unit)
                 submit_ready()  # insilico units of ideal units finished earlier
