@@ -128,3 +128,26 @@ def test_unit_keys_are_unique_per_configuration(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert all(doc["chips"][c]["ffm-phase"]["test_acc"]["n"] == 1 for c in ("spec a", "spec_a"))
     assert len(list((out / "units").glob("*.npz"))) == 2
+
+
+@pytest.mark.parametrize("damage", ["truncated", "foreign-file", "other-key"])
+def test_study_store_refuses_corrupt_or_foreign_points_with_one_line(damage, tmp_path, capsys):
+    out = tmp_path / "study"
+    args = ["study", "drift", "-o", str(out), "--layers", "1", "--epochs", "1", "--seeds", "1",
+            "--drift-rates", "0,0.01", "--methods", "insilico", "--duration-s", "1", "--step-s", "1",
+            "--workers", "1", "--quiet"]
+    assert main(args) == 0
+    capsys.readouterr()
+    first, second = sorted((out / "points").iterdir())
+    if damage == "truncated":
+        first.write_text(first.read_text()[:20])
+        bad = first
+    elif damage == "foreign-file":
+        bad = out / "points" / "notes.txt"
+        bad.write_text("mine")
+    else:  # a point file copied under another point's name
+        second.write_text(first.read_text())
+        bad = second
+    assert main(args + ["--resume"]) == 2
+    err = capsys.readouterr().err
+    assert str(bad) in err and err.count("\n") == 1 and "Traceback" not in err

@@ -154,8 +154,8 @@ def open_run_dir(path: str | os.PathLike, *, marker: str, owned: Iterable[str], 
 
 
 def _remove_temporaries(path: Path) -> None:
-    """Delete leftovers of atomic writes interrupted by SIGKILL (``.<name>.<random>.tmp``)."""
+    """Delete leftovers of atomic writes interrupted by SIGKILL (hidden ``.<name>.<random>.tmp`` files)."""
     for d in [path, *(p for p in path.iterdir() if p.is_dir() and not p.is_symlink())]:
-        for p in d.glob(".*.tmp"):
+        for p in d.glob(".*tmp*"):
             if p.is_file() and not p.is_symlink():
                 p.unlink(missing_ok=True)

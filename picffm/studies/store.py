@@ -69,10 +69,19 @@ class PointStore:
         self.close()
 
     def finished_keys(self) -> list[str]:
-        """Keys of the point files present (sorted)."""
+        """Keys of the point files present (sorted); a file that is not a point file is refused, named."""
         if not self.points_dir.is_dir():
             return []
-        return sorted(p.stem for p in self.points_dir.glob("*.json"))
+        keys = []
+        for p in sorted(self.points_dir.iterdir()):
+            if p.name.startswith("."):  # a temporary file of an interrupted atomic write: never read
+                continue
+            if p.suffix != ".json" or len(p.stem) != 16 or any(c not in "0123456789abcdef" for c in p.stem) \
+                    or not p.is_file() or p.is_symlink():
+                raise ConfigError(f"{p}: not a point file of a study (unknown file); remove it, or start again "
+                                  "with --force")
+            keys.append(p.stem)
+        return keys
 
     def get(self, key: str) -> dict | None:
         """The saved result of point ``key``, or ``None`` if it has not finished."""
@@ -80,8 +89,9 @@ class PointStore:
         if not path.exists():
             return None
         doc = self._read(path)
-        if not isinstance(doc, dict) or doc.get("key") != key or "result" not in doc:
-            return None  # not ours or damaged by hand: run the point again
+        if not isinstance(doc, dict) or doc.get("key") != key or not isinstance(doc.get("result"), dict):
+            raise ConfigError(f"{path}: not the point file of point {key} (edited or copied from another study); "
+                              "delete it to run that point again, or start again with --force")
         return doc["result"]
 
     def put(self, key: str, point: Mapping[str, Any], seed: int, result: Mapping[str, Any]) -> None:
@@ -93,8 +103,10 @@ class PointStore:
     def _read(path: Path) -> Any:
         try:
             return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from None
+        except (OSError, UnicodeDecodeError, RecursionError, ValueError) as exc:
+            reason = " ".join(str(exc).split())[:120] or type(exc).__name__
+            raise ConfigError(f"{path}: cannot read ({reason}); delete it to run that point again, or start "
+                              "again with --force") from None
 
 
 def _check_same(path: Path, old: dict, new: dict) -> None:

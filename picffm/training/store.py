@@ -138,6 +138,8 @@ class TrainStore:
     def _check_entries(self) -> None:
         for sub in (UNITS, CHECKPOINTS):
             for p in sorted((self.path / sub).iterdir()):
+                if p.name.startswith("."):  # a temporary file of an interrupted atomic write: never read
+                    continue
                 if p.suffix != ".npz" or p.stem not in self._units or not p.is_file() or p.is_symlink():
                     raise RunDirError(f"{p}: not a unit of this run (unknown file); remove it, or start again "
                                       "with --force")
@@ -149,7 +151,7 @@ class TrainStore:
         table = design_circuit().schedule.table  # every layer is this design
         results: dict[str, TrainResult] = {}
         snapshots: dict[int, list] = {}
-        for path in sorted((self.path / UNITS).glob("*.npz")):
+        for path in sorted(p for p in (self.path / UNITS).glob("*.npz") if not p.name.startswith(".")):
             doc = load_state(path, _UNIT_KIND)
             try:
                 res = result_from_plain(doc["result"], table)
