@@ -110,20 +110,20 @@ def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
         assert (out / name).is_file(), name
     # resume: nothing left to train, the same summary
     ffm_before = (out / "units/L2-s0-ffm.json").read_bytes()
-    assert main(["freespace", "classify", "--resume", str(out), "--quiet", "--json"]) == 0
+    assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet", "--json"]) == 0
     s2 = json.loads(capsys.readouterr().out)
     assert s2["results"] == s["results"]
     assert (out / "units/L2-s0-ffm.json").read_bytes() == ffm_before
     # an interrupted run: drop a unit, resume trains it again, bit-identical
     (out / "units/L2-s0-ffm.json").unlink()
-    assert main(["freespace", "classify", "--resume", str(out), "--quiet", "--json"]) == 0
+    assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet", "--json"]) == 0
     capsys.readouterr()
     assert json.loads((out / "units/L2-s0-ffm.json").read_text())["test_acc_history"] == \
         json.loads(ffm_before)["test_acc_history"]
     # refuses to clobber; --resume refuses new options
     code, cap = _run(tmp_path, capsys, "-o", str(out))
     assert code == 2 and "--force" in cap.err
-    assert main(["freespace", "classify", "--resume", str(out), "--epochs", "3"]) == 2
+    assert main(["freespace", "classify", "--out", str(out), "--resume", "--epochs", "3"]) == 2
     assert "drop --epochs" in capsys.readouterr().err
 
 

@@ -94,11 +94,11 @@ CASES = [
     (["validate", "--json", "{set.yml}"], "a set (YAML tag !!set) is not supported"),
     (["validate", "--json", "{binary.yml}"], "binary data 'aGVsbG8=' (YAML tag !!binary) is not supported"),
     (["validate", "{deep.json}"], "deep.json: nesting deeper than the limit of 100 levels"),
-    (["chip", "inspect", "--spec", "{deepspec.json}"], "deepspec.json: nesting deeper than the limit of 100"),
+    (["chip", "inspect", "--chip", "{deepspec.json}"], "deepspec.json: nesting deeper than the limit of 100"),
     (["study", "drift", "--sweep", "{deep.toml}", "--out", "{dir}/s"], "deep.toml: nesting deeper than the limit"),
     (["validate", "{bigint.json}"], "bigint.json: integer with 5000 digits is beyond the limit of "
      "9223372036854775807"),
-    (["chip", "inspect", "--spec", "{bigspec.json}"], "bigspec.json: integer with 400 digits is beyond the limit"),
+    (["chip", "inspect", "--chip", "{bigspec.json}"], "bigspec.json: integer with 400 digits is beyond the limit"),
     (["layout", "{cl4.pic.yml}", "-o", "{dir}/x.gds", "--options", "{bigopt.yml}"],
      "bigopt.yml: line 1: integer with 400 digits is beyond the limit"),
     (["program", "{sym4.pic.yml}", "{huge.npy}", "-o", "{dir}/p.yml"],
@@ -116,7 +116,7 @@ CASES = [
     (["chip", "inspect", "--seed", "-1"], "--seed -1 is invalid; a seed is an integer in 0 .. 9223372036854775807"),
     (["study", "drift", "--scheduler", "foo", "--out", "{dir}/s"], "--scheduler 'foo' is not a Dask scheduler"),
     (["study", "drift", "--out", "{FILE}/x"], "FILE is a file, not a directory"),
-    (["train", "iris", "--resume", "{run}"], "config.json is not a valid run config"),
+    (["train", "iris", "--out", "{run}", "--resume"], "config.json: not a valid picffm training run config"),
     # hangs and unbounded work
     (["layout", "{cl4.pic.yml}", "-o", "{dir}/x.gds", "--options", "{teeth.yml}"],
      "teeth.yml: layout option gc_teeth = 1e+300 is beyond the limit: valid 1 .. 1000"),

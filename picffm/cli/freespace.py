@@ -70,8 +70,8 @@ def _common(p, default_out: str, *, resume: bool, seeds: str = "1") -> None:
                    help=f"number of seeds (0..N-1) or a comma list of seeds (default {seeds})")
     p.add_argument("-o", "--out", default=None, metavar="DIR", help=f"run directory (default {default_out})")
     if resume:
-        p.add_argument("--resume", default=None, metavar="DIR",
-                       help="continue an interrupted run in DIR (its options are reused)")
+        p.add_argument("--resume", action="store_true",
+                       help="continue the interrupted run in --out (its options are reused)")
     p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -157,12 +157,14 @@ def run_classify_cmd(args) -> int:
         given = [o for o, v in (("--layers", args.layers if args.layers != "2" else None), ("--epochs", args.epochs),
                                 ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),
                                 ("--activation", args.activation), ("--train-samples", args.train_samples),
-                                ("--test-samples", args.test_samples), ("--out", args.out),
+                                ("--test-samples", args.test_samples),
                                 ("--seeds", args.seeds if args.seeds != "3" else None),
                                 ("--force", args.force or None)) if v is not None]
         if given:
             raise CLIError(f"--resume reuses the run's own options; drop {given[0]}")
-        config, out = None, args.resume
+        if args.out is None:
+            raise CLIError("--resume needs the run directory: --out DIR")
+        config, out = None, args.out
     else:
         for opt, v, lo, hi in (("--epochs", args.epochs, 1, 100_000), ("--batch-size", args.batch_size, 1, 100_000),
                                ("--lr", args.lr, 1e-9, 100.0), ("--train-samples", args.train_samples, 10, 10**7),
@@ -182,7 +184,7 @@ def run_classify_cmd(args) -> int:
                                progress=_progress(args))
     except KeyboardInterrupt:
         print(f"picffm: interrupted; finished units are in {out}; continue with "
-              f"'picffm freespace classify --resume {out}'", file=sys.stderr)
+              f"'picffm freespace classify --out {out} --resume'", file=sys.stderr)
         return 130
     if args.json:
         emit_json({**summary, "run_dir": str(out)})
