@@ -21,8 +21,7 @@ import pytest
 STUDY = ["study", "drift", "--layers", "1", "--epochs", "3", "--seeds", "2", "--drift-rates", "0,0.01,0.03",
          "--methods", "insilico,ffm", "--duration-s", "20", "--step-s", "1", "--workers", "2", "--quiet"]
 RNG = np.random.default_rng(16)
-CASES = [("SIGINT", 1, RNG.uniform(0.2, 2.0)), ("SIGINT", 2, RNG.uniform(0.2, 2.0)),
-         ("SIGTERM", 1, RNG.uniform(0.2, 2.0))]
+CASES = [("SIGINT", 2, RNG.uniform(0.2, 2.0)), ("SIGTERM", 1, RNG.uniform(0.2, 2.0))]
 
 
 @pytest.mark.parametrize("name, times, delay", CASES, ids=[f"{n}x{t}" for n, t, _ in CASES])

@@ -94,7 +94,8 @@ def test_interrupted_parallel_run_resumes_to_the_same_summary(tmp_path):
         run_experiment(exp, out, progress=False, on_event=stop, workers=2)
     partial = json.loads((out / "metrics.json").read_text())
     assert not partial["complete"]
-    assert (out / "units" / f"{unit_key('model', 'ideal', 0)}.npz").exists()
+    # a unit that finished before the interruption is kept (which ideal unit ends first depends on the load)
+    assert any((out / "units" / f"{unit_key('model', 'ideal', s)}.npz").exists() for s in (0, 1))
     assert len(list((out / "units").glob("*.npz"))) < 2 + 2 * 2 * 2
     for epoch in _ckpt_epochs(out):  # a stopped unit saved the epoch it reached
         assert 1 <= epoch < TINY.epochs

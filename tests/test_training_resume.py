@@ -37,9 +37,8 @@ EXP = Experiment(TrainConfig(epochs=10, checkpoint_every=1, update_time_s=0.5, g
 
 RNG = np.random.default_rng(20261201)
 #: (signal, workers, seconds after the run directory appears)
-CASES = [(signal.SIGKILL, 1, RNG.uniform(0.1, 1.5)), (signal.SIGKILL, 1, RNG.uniform(0.1, 1.5)),
-         (signal.SIGINT, 1, RNG.uniform(0.1, 1.5)), (signal.SIGKILL, 2, RNG.uniform(0.5, 5.0)),
-         (signal.SIGINT, 2, RNG.uniform(0.5, 5.0))][:5]
+CASES = [(signal.SIGKILL, 1, RNG.uniform(0.1, 1.5)), (signal.SIGINT, 1, RNG.uniform(0.1, 1.5)),
+         (signal.SIGKILL, 2, RNG.uniform(0.5, 5.0)), (signal.SIGINT, 2, RNG.uniform(0.5, 5.0))]
 
 
 def _units(out) -> dict:

@@ -197,7 +197,7 @@ def _init_worker() -> None:
     """Pool worker start: ignore Ctrl-C (the parent decides), one BLAS thread unless the user chose."""
     global _worker_limits
     ignore_sigint()
-    if not any(v in os.environ for v in _THREAD_VARS if os.environ.get(v) != "1"):
+    if all(os.environ.get(v, "1") == "1" for v in _THREAD_VARS):  # the user chose no other thread count
         from threadpoolctl import threadpool_limits
 
         _worker_limits = threadpool_limits(1)
