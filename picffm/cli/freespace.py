@@ -178,7 +178,7 @@ def run_classify_cmd(args) -> int:
                                 data=args.data, **over)
         out = args.out or f"runs/classify-{time.strftime('%Y%m%d-%H%M%S')}"
         check_output(out, {"the --data input": args.data}, "-o/--out")
-    check_out_dir(out, "--resume" if args.resume else "-o/--out")
+    check_out_dir(out, "-o/--out")
     try:
         summary = run_classify(config, out, resume=bool(args.resume), force=args.force, workers=workers,
                                progress=_progress(args))
