@@ -38,7 +38,7 @@ def _stats(values: list) -> dict | None:
 
 
 def _grad_window(cfg):
-    from .run import grad_window
+    from .units import grad_window
 
     return grad_window(cfg)
 
