@@ -7,9 +7,7 @@ An experiment is pure description: it is saved as the run directory's
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..chip import resolve_spec
