@@ -23,7 +23,7 @@ def register(subparsers) -> None:
         "first chip port is an input. See docs/interop.md.",
     )
     p.add_argument("netlist", metavar="GDSFACTORY_NETLIST", help="gdsfactory netlist (.yml/.yaml or .json)")
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="picffm netlist to write (.pic.yml or .json)")
+    p.add_argument("-o", "--out", dest="output", required=True, metavar="OUT", help="picffm netlist to write (.pic.yml or .json)")
     p.add_argument("--map", metavar="MAP", help="component map file {cells: {cell: {component, settings, ports}}}")
     p.add_argument("--inputs", metavar="P1,P2,...", help="chip ports that are inputs, in order")
     p.add_argument("--outputs", metavar="P1,P2,...", help="chip ports that are outputs, in order")

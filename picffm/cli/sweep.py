@@ -29,7 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--wavelength", required=True, metavar="START:STOP:POINTS",
                    help="wavelength grid in um, e.g. 1.5:1.6:1001")
     p.add_argument("--params", metavar="PARAMS", help="parameter file {params: {instance: {setting: value}}}")
-    p.add_argument("-o", "--output", metavar="FILE.sNp", help="write the S-matrices as Touchstone")
+    p.add_argument("-o", "--out", dest="output", metavar="FILE.sNp", help="write the S-matrices as Touchstone")
     p.add_argument("--png", metavar="FILE.png", help="plot the transmission spectra")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)
