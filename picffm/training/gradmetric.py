@@ -37,7 +37,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from ..chip.calibration import measure_matrix
-from .gradients import sym
+from .truth import matrix_gradients_through
 from .network import activation, activation_backward, loss_and_grad
 
 __all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "phase_gradients_true",
@@ -55,23 +55,6 @@ def true_matrices(chips: Sequence) -> list[np.ndarray]:
 def fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.ndarray]:
     """A digital model fitted through the protocol: each layer's measured matrix (``N * repeats`` passes)."""
     return [measure_matrix(c, repeats) for c in chips]
-
-
-def matrix_gradients_through(mats: Sequence[np.ndarray], gains: Sequence[float], x: np.ndarray,
-                             labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
-    """Loss and exact ``sym(g a^H)`` per layer of the network whose layers are ``gain * mats[l]``."""
-    a, z = [x], []
-    for i, (m, s) in enumerate(zip(mats, gains)):
-        z.append(s * (m @ a[-1]))
-        if i < len(mats) - 1:
-            a.append(activation(z[-1]))
-    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
-    grads = [None] * len(mats)
-    for i in range(len(mats) - 1, -1, -1):
-        grads[i] = sym(g @ a[i].conj().T)
-        if i > 0:
-            g = activation_backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
-    return loss, grads
 
 
 def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.ndarray, labels: np.ndarray, *,

@@ -42,6 +42,7 @@ __all__ = [
     "true_circuits",
     "model_circuits",
     "matrix_gradients_exact",
+    "matrix_gradients_through",
     "phase_gradients_exact",
     "relative_error",
     "flat_phase_grads",
@@ -70,7 +71,13 @@ def model_circuits(circuit: Circuit, states: Sequence[LayerState]) -> list[tuple
 def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequence[float], x: np.ndarray,
                            labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
     """Noiseless loss and exact ``sym(g a^H)`` per layer for the given circuits (backprop with ``M^H``)."""
-    mats = [c.matrix(s) for c, s in layers]
+    return matrix_gradients_through([c.matrix(s) for c, s in layers], gains, x, labels,
+                                    n_classes=n_classes, readout_gain=readout_gain)
+
+
+def matrix_gradients_through(mats: Sequence[np.ndarray], gains: Sequence[float], x: np.ndarray,
+                             labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
+    """Loss and exact ``sym(g a^H)`` per layer of the network whose layers are ``gain * mats[l]``."""
     a, z = [x], []
     for i, (m, s) in enumerate(zip(mats, gains)):
         z.append(s * (m @ a[-1]))
@@ -81,7 +88,7 @@ def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequen
     for i in range(len(mats) - 1, -1, -1):
         grads[i] = sym(g @ a[i].conj().T)
         if i > 0:
-            g = activation_backward(z[i - 1], gains[i] * (mats[i].conj().T @ g))
+            g = activation_backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
     return loss, grads
 
 
