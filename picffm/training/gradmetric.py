@@ -38,7 +38,6 @@ import numpy as np
 
 from ..chip.calibration import measure_matrix
 from .truth import matrix_gradients_through
-from .network import activation, activation_backward, loss_and_grad
 
 __all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "phase_gradients_true",
            "layer_errors", "carrying_samples", "GradientWindow", "probe_window"]
@@ -61,15 +60,11 @@ def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.nd
                          n_classes: int, readout_gain: float) -> tuple[float, list]:
     """EVALUATION ONLY: exact tied phase gradients of the chip's noiseless loss, transceivers included.
 
-    As :func:`picffm.training.truth.phase_gradients_exact` (true circuit, error
-    fields of the transposed circuit), with each layer's static IQ-modulator
-    factors ``e`` (the launched field is ``e * a``) and receiver factors ``r``
-    (the read field is ``r * y``): the data taps are those of ``e * a``, the
-    error launched into the transposed circuit is ``conj(s * conj(r) * g)``
-    and the gradient passed to the previous layer is ``conj(e) * conj(y_e)``.
+    :func:`picffm.training.truth.phase_gradients_exact` on each chip's true
+    circuit with its static IQ-modulator factors ``e`` and receiver factors
+    ``r`` (ones where the chip has none).
     """
-    from .gradients import phase_gradients_from_taps
-    from .truth import _att_ratio, _transposed
+    from .truth import phase_gradients_exact
 
     layers, fac = [], []
     for c in chips:
@@ -79,27 +74,8 @@ def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.nd
         e = np.ones(n, complex) if t.input_factor is None else t.input_factor
         r = np.ones(n, complex) if t.output_factor is None else t.output_factor
         fac.append((e[:, None], r[:, None]))
-    a, y, z, taps = [x], [], [], []
-    for i, ((circ, st), gain, (e, r)) in enumerate(zip(layers, gains, fac)):
-        yi, ti = circ.taps(e * a[-1], st, read="gradient")
-        y.append(r * yi)
-        z.append(gain * y[-1])
-        taps.append(ti)
-        if i < len(layers) - 1:
-            a.append(activation(z[-1]))
-    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
-    grads = [None] * len(layers)
-    for i in range(len(layers) - 1, -1, -1):
-        circ, st = layers[i]
-        e, r = fac[i]
-        y_e, taps_e = circ.taps(np.conj(gains[i] * np.conj(r) * g), _transposed(cmap, st), read="gradient")
-        att = st.component("attenuator")
-        gr = phase_gradients_from_taps(cmap, taps[i], taps_e, att["theta"], att_ratio=_att_ratio(att))
-        gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
-        grads[i] = gr
-        if i > 0:
-            g = activation_backward(z[i - 1], np.conj(e) * np.conj(y_e))
-    return loss, grads
+    return phase_gradients_exact(layers, cmap, gains, x, labels, n_classes=n_classes,
+                                 readout_gain=readout_gain, factors=fac)
 
 
 def layer_errors(estimate: Sequence[np.ndarray], true: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:

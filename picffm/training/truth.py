@@ -110,14 +110,23 @@ def _att_ratio(att: dict) -> np.ndarray:
 
 
 def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap, gains: Sequence[float],
-                          x: np.ndarray, labels: np.ndarray, *, n_classes: int,
-                          readout_gain: float) -> tuple[float, list]:
-    """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``)."""
+                          x: np.ndarray, labels: np.ndarray, *, n_classes: int, readout_gain: float,
+                          factors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[float, list]:
+    """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``).
+
+    ``factors`` (optional, per layer): static transceiver factors ``(e, r)``,
+    column vectors of shape ``(N, 1)``: the launched field is ``e * a``, the
+    read field ``r * y``. Then the data taps are those of ``e * a``, the error
+    launched into the transposed circuit is ``conj(s * conj(r) * g)`` and the
+    gradient passed to the previous layer is ``conj(e) * conj(y_e)``. Without
+    them, ``e = r = 1``.
+    """
     a, y, z, taps = [x], [], [], []
     for i, ((circ, s), gain) in enumerate(zip(layers, gains)):
-        yi, ti = circ.taps(a[-1], s, read="gradient")
-        y.append(yi)
-        z.append(gain * yi)
+        xin = a[-1] if factors is None else factors[i][0] * a[-1]
+        yi, ti = circ.taps(xin, s, read="gradient")
+        y.append(yi if factors is None else factors[i][1] * yi)
+        z.append(gain * y[-1])
         taps.append(ti)
         if i < len(layers) - 1:
             a.append(activation(z[-1]))
@@ -126,13 +135,15 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
     for i in range(len(layers) - 1, -1, -1):
         circ, s = layers[i]
         st = _transposed(cmap, s)
-        y_e, taps_e = circ.taps(np.conj(gains[i] * g), st, read="gradient")
+        err = gains[i] * g if factors is None else gains[i] * np.conj(factors[i][1]) * g
+        y_e, taps_e = circ.taps(np.conj(err), st, read="gradient")
         att = s.component("attenuator")
         gr = phase_gradients_from_taps(cmap, taps[i], taps_e, att["theta"], att_ratio=_att_ratio(att))
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * y[i])))
         grads[i] = gr
         if i > 0:
-            g = activation_backward(z[i - 1], np.conj(y_e))
+            back = np.conj(y_e) if factors is None else np.conj(factors[i][0]) * np.conj(y_e)
+            g = activation_backward(z[i - 1], back)
     return loss, grads
 
 
