@@ -123,6 +123,21 @@ def check_seed(option: str, value: int) -> int:
     return value
 
 
+def parse_workers(text: str | None) -> int:
+    """``--workers``: local worker processes, default all cores this process may use; 1 = serial."""
+    if text is None:
+        from ..runs.executor import default_workers
+
+        return default_workers()
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= MAX_WORKERS:
+        raise CLIError(f"--workers {text!r} is invalid; give an integer in 1 .. {MAX_WORKERS} (1 = serial)")
+    return n
+
+
 def check_output(out: Any, inputs: dict[str, Any], option: str = "-o") -> None:
     """Refuse an output path that is one of the inputs (it would be overwritten).
 

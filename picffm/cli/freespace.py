@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import MAX_SEEDS, MAX_WORKERS, CLIError, check_out_dir, check_output, check_range, check_seed, emit_json
+from .common import parse_workers, MAX_SEEDS, CLIError, check_out_dir, check_output, check_range, check_seed, emit_json
 
 
 def register(subparsers) -> None:
@@ -134,25 +134,11 @@ def _int_list(text: str, option: str, lo: int, hi: int) -> tuple[int, ...]:
     return vals
 
 
-def _workers(text: str | None) -> int:
-    from ..freespace.classify_run import default_workers
-
-    if text is None:
-        return default_workers()
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise CLIError(f"--workers {text!r} is invalid; give an integer >= 1 (1 = serial)")
-    return check_range("--workers", n, 1, MAX_WORKERS)
-
-
 def run_classify_cmd(args) -> int:
     from ..freespace.classify import ClassifyConfig
     from ..freespace.classify_run import format_classify, run_classify
 
-    workers = _workers(args.workers)
+    workers = parse_workers(args.workers)
     if args.resume:
         given = [o for o, v in (("--layers", args.layers if args.layers != "2" else None), ("--epochs", args.epochs),
                                 ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),

@@ -13,12 +13,11 @@ from pathlib import Path
 from ..chip.presets import PRESETS
 from ..training.config import METHODS, TrainConfig
 from ..training.optim import OPTIMIZERS
-from ..runs.executor import default_workers
 from ..runs.signals import Interrupted, signal_name
 from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
 from ..training.run import run_experiment
 from ..training.store import ResumeMismatch, read_experiment
-from .common import EXIT_INTERRUPTED, MAX_SEEDS, ignore_further_signals, MAX_WORKERS, CLIError, check_out_dir, check_seed, emit_json
+from .common import parse_workers, EXIT_INTERRUPTED, MAX_SEEDS, ignore_further_signals, CLIError, check_out_dir, check_seed, emit_json
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -94,18 +93,6 @@ def _seeds(text: str) -> tuple[int, ...]:
     return tuple(values)
 
 
-def _workers(text: str | None) -> int:
-    if text is None:
-        return default_workers()
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if not 1 <= n <= MAX_WORKERS:
-        raise CLIError(f"--workers {text!r} is invalid; give an integer in 1 .. {MAX_WORKERS} (1 = serial)")
-    return n
-
-
 #: option of each experiment field (for the one-line refusal of a --resume with other options)
 _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epochs", "config.lr": "--lr",
                   "config.layers": "--layers", "config.batch_size": "--batch-size",
@@ -138,7 +125,7 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
 
 
 def run_iris(args) -> int:
-    workers = _workers(args.workers)
+    workers = parse_workers(args.workers)
     if args.resume:
         if args.out is None:
             raise CLIError("--resume needs the run directory: --out DIR")

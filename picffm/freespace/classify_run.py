@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing as mp
-import os
 import time
 
 import numpy as np
@@ -208,6 +207,3 @@ def _plots(run: RunDir, config: ClassifyConfig, results: dict, summary: dict) ->
     run.save_figure(fig, "masks.png")
     plt.close(fig)
 
-
-def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 8))
