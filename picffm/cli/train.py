@@ -11,9 +11,10 @@ import time
 from pathlib import Path
 
 from ..chip.presets import PRESETS
-from ..training.config import METHODS, TrainConfig
+from ..training.config import TrainConfig
 from ..training.optim import OPTIMIZERS
 from ..runs.signals import Interrupted, signal_name
+from ..training.trainers import method_names
 from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
 from ..training.run import run_experiment
 from ..training.store import ResumeMismatch, read_experiment
@@ -42,7 +43,7 @@ def register(subparsers) -> None:
         "cleanly at the end of the running epochs; a second Ctrl-C stops at once; --resume continues either "
         "to the same result, bit for bit, as a run never interrupted.")
     q.add_argument("--method", action="append", metavar="M[,M...]",
-                   help=f"methods to train (repeatable or comma list) from {', '.join(METHODS)}; "
+                   help=f"methods to train (repeatable or comma list) from {', '.join(method_names())}; "
                    f"default {','.join(DEFAULT_METHODS)}")
     q.add_argument("--chip", action="append", metavar="PRESET|FILE",
                    help=f"chip configurations (repeatable or comma list): presets {', '.join(PRESETS)} or "
@@ -102,9 +103,9 @@ _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epoc
 def _experiment(args, base: Experiment | None = None) -> Experiment:
     """The experiment the options describe; options not given come from ``base`` (a resumed run) or the defaults."""
     methods = _split(args.method) or list(base.methods if base else DEFAULT_METHODS)
-    bad = [m for m in methods if m not in METHODS]
+    bad = [m for m in methods if m not in method_names()]
     if bad:
-        raise CLIError(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
+        raise CLIError(f"unknown method {bad[0]!r}; valid: {', '.join(method_names())}")
     methods = list(dict.fromkeys(methods))
     if args.chip:
         chips = [resolve_spec(s) for s in _split(args.chip)]

@@ -2,19 +2,21 @@
 
 See ``docs/training.md``. Layers: :mod:`.iris` (data), :mod:`.encoding`,
 :mod:`.network`, :mod:`.gradients` (FFM, chip protocol only), :mod:`.optim`,
-:mod:`.trainers`; then the experiment (:mod:`.experiment`: what runs;
+:mod:`.prepare` (seeds, split, chips, initial state), :mod:`.trainers` (one
+module per method and the method registry); then the experiment (:mod:`.experiment`: what runs;
 :mod:`.units`: one unit and its checkpoints; :mod:`.results`: what a unit
 produces, data only), the store (:mod:`.store`: the run directory) and the
 scheduler (:mod:`.run`, :mod:`.parallel`), and :mod:`.report`;
 :mod:`.truth` is evaluation-only (uses ``chip.reveal()``).
 """
 
-from .config import METHODS, TrainConfig
+from .config import TrainConfig
 from .experiment import Experiment, resolve_spec
 from .results import TrainResult
 from .run import run_experiment
 from .units import deploy, evaluate_states, gradient_errors, train_network
-from .trainers import Dataset, Trainer, make_chips, make_dataset, make_trainer
+from .trainers import (METHODS, Dataset, Method, Trainer, get_method, make_chips, make_dataset, make_trainer,
+                       passes_per_update, register_method)
 
 __all__ = [
     "METHODS",
@@ -32,4 +34,8 @@ __all__ = [
     "make_chips",
     "make_dataset",
     "make_trainer",
+    "Method",
+    "register_method",
+    "get_method",
+    "passes_per_update",
 ]

@@ -14,12 +14,7 @@ from typing import Any, Mapping
 from ..errors import ConfigError
 from .optim import OPTIMIZERS
 
-__all__ = ["TrainConfig", "METHODS", "TRAINED_ON_CHIP", "config_from_dict"]
-
-#: training methods; see :mod:`picffm.training.trainers`
-METHODS = ("ideal", "insilico", "ffm", "ffm-phase", "spsa", "fd")
-#: methods whose updates are measured on the chip itself
-TRAINED_ON_CHIP = ("ffm", "ffm-phase", "spsa", "fd")
+__all__ = ["TrainConfig", "config_from_dict"]
 
 
 @dataclass(frozen=True)
@@ -31,7 +26,7 @@ class TrainConfig:
         epochs: passes over the training split.
         batch_size: samples per update (the last batch of an epoch may be smaller).
         lr: learning rate; ``None`` takes the method's default
-            (:meth:`learning_rate`): weights and gains for ``ffm``/``ideal``,
+            (:func:`picffm.training.trainers.learning_rate`): weights and gains for ``ffm``/``ideal``,
             rad for the phase-space methods.
         optimizer: ``adam`` or ``sgd`` (momentum 0.9).
         test_per_class: Iris samples per class held out for test (15: a 105/45 split).
@@ -85,16 +80,6 @@ class TrainConfig:
     def updates_per_epoch(self, n_samples: int = 150, n_classes: int = 3) -> int:
         """Minibatch updates per epoch on the training split of Iris."""
         return math.ceil((n_samples - n_classes * self.test_per_class) / self.batch_size)
-
-    def learning_rate(self, method: str) -> float:
-        """``lr`` if set, else the method's default."""
-        if self.lr is not None:
-            return float(self.lr)
-        defaults = {"adam": {"matrix": 0.01, "phase": 0.02, "spsa": 0.02, "fd": 0.02},
-                    "sgd": {"matrix": 0.001, "phase": 0.002, "spsa": 0.002, "fd": 0.002}}[self.optimizer]
-        kind = {"ideal": "matrix", "insilico": "matrix", "ffm": "matrix", "ffm-phase": "phase",
-                "spsa": "spsa", "fd": "fd"}[method]
-        return defaults[kind]
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)

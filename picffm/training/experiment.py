@@ -12,8 +12,9 @@ from typing import Any
 
 from ..chip import resolve_spec
 from ..errors import ConfigError
-from .config import METHODS, TrainConfig, config_from_dict
+from .config import TrainConfig, config_from_dict
 from .results import MODEL
+from .trainers import method_names
 
 __all__ = ["Experiment", "resolve_spec", "experiment_differences", "DEFAULT_METHODS", "DEFAULT_SPECS"]
 
@@ -27,7 +28,7 @@ class Experiment:
 
     Attributes:
         config: training hyper-parameters.
-        methods: trained methods (subset of :data:`~picffm.training.config.METHODS`).
+        methods: trained methods (registered names, :data:`~picffm.training.trainers.METHODS`).
         chips: ``(label, spec)`` of every chip configuration.
         seeds: seeds (each: split, initialisation, minibatches, chip draw).
         passes_methods: methods whose passes per update are measured (one
@@ -41,9 +42,9 @@ class Experiment:
     passes_methods: tuple = ("ffm", "ffm-phase", "spsa", "fd")
 
     def __post_init__(self):
-        bad = [m for m in self.methods if m not in METHODS]
+        bad = [m for m in self.methods if m not in method_names()]
         if bad:
-            raise ConfigError(f"unknown method {bad[0]!r}; valid: {', '.join(METHODS)}")
+            raise ConfigError(f"unknown method {bad[0]!r}; valid: {', '.join(method_names())}")
         if not self.methods:
             raise ConfigError("no method to train")
         if not self.chips:

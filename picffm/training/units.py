@@ -30,11 +30,11 @@ import numpy as np
 
 from ..chip import ChipSpec
 from ..errors import ConfigError
-from .config import METHODS, TrainConfig
+from .config import TrainConfig
 from .experiment import resolve_spec
 from .network import LayerState, evaluate
 from .results import MODEL, TrainResult, states_from_plain, states_to_plain
-from .trainers import Dataset, Trainer, make_chips, make_dataset, make_trainer, passes_per_update
+from .trainers import Dataset, Trainer, get_method, make_chips, make_dataset, make_trainer, passes_per_update
 
 __all__ = ["train_network", "train_unit", "insilico_unit", "measure_passes", "deploy", "evaluate_states",
            "gradient_errors", "grad_window", "UnitStopped"]
@@ -210,8 +210,7 @@ def train_network(method: str, spec: ChipSpec | str | None, seed: int, config: T
                   ideal_result: TrainResult | None = None, probe: bool = True) -> TrainResult:
     """Train one network; see the module docstring. ``spec`` may be a preset name or file."""
     config = config or TrainConfig()
-    if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    get_method(method)  # an unknown name: ConfigError listing the valid ones
     label, spec_obj = (MODEL, None) if spec is None else resolve_spec(spec)
     if method == "ideal":
         return train_unit("ideal", MODEL, None, seed, config, probe=False)[0]

@@ -1,0 +1,105 @@
+"""What one training unit starts from: seed streams, the data split, the chips, the initial state.
+
+Everything here depends only on the seed (and the chip spec for the chips),
+never on the method, so methods are compared on the same split, from the
+same start, on the same fabrication draw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..chip import IdealChip, SimulatedChip
+from ..errors import ConfigError
+from ..meshes import symmetric_core
+from ..netlist import Netlist
+from ..simulation import Circuit
+from .config import TrainConfig
+from .encoding import N_MODES, Encoder, fit_encoder
+from .iris import load_iris, stratified_split
+from .network import CoreMap, LayerState
+
+__all__ = ["seed_streams", "Dataset", "make_dataset", "design_netlist", "design_circuit", "make_chips",
+           "initial_states"]
+
+
+def seed_streams(seed: int) -> dict[str, np.random.SeedSequence]:
+    """Independent seed streams of one seed: ``split``, ``init``, ``train``, ``chips``.
+
+    The split, the initial phases and the minibatch order depend only on the
+    seed, not on the method or the chip spec, so methods are compared on the
+    same split and from the same start; the chips of one seed are the same
+    fabrication draw (scaled by the spec) for every spec.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+    split, init, train, chips = np.random.SeedSequence(int(seed)).spawn(4)
+    return {"split": split, "init": init, "train": train, "chips": chips}
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Encoded Iris split. ``x_*`` are ``(16, B)`` unit-power fields, ``y_*`` class indices."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    train_index: np.ndarray
+    test_index: np.ndarray
+    encoder: Encoder
+
+
+def make_dataset(seed: int, config: TrainConfig) -> Dataset:
+    """The seeded stratified split of Iris, encoded with the training statistics."""
+    iris = load_iris()
+    rng = np.random.default_rng(seed_streams(seed)["split"])
+    tr, te = stratified_split(iris.labels, config.test_per_class, rng)
+    enc = fit_encoder(iris.features[tr])
+    return Dataset(enc.encode(iris.features[tr]), iris.labels[tr].copy(), enc.encode(iris.features[te]),
+                   iris.labels[te].copy(), tr, te, enc)
+
+
+@lru_cache(maxsize=4)
+def design_netlist(n_modes: int = N_MODES) -> Netlist:
+    """The symmetric core every layer's chip is made of."""
+    return symmetric_core(n_modes)
+
+
+@lru_cache(maxsize=4)
+def design_circuit(n_modes: int = N_MODES) -> Circuit:
+    """The compiled design of one layer: the ideal model a twin or an in-silico trainer evaluates."""
+    return Circuit.from_netlist(design_netlist(n_modes))
+
+
+def make_chips(spec, seed: int, layers: int) -> list:
+    """One chip per layer. ``spec=None``: the ideal model (:class:`IdealChip`);
+    else :class:`SimulatedChip` s, each its own fabrication draw from the
+    seed's ``chips`` stream."""
+    net = design_netlist()
+    if spec is None:
+        return [IdealChip(net) for _ in range(layers)]
+    rngs = np.random.default_rng(seed_streams(seed)["chips"]).spawn(layers)
+    return [SimulatedChip(net, spec, r) for r in rngs]
+
+
+def initial_states(seed: int, config: TrainConfig, cmap: CoreMap) -> list[LayerState]:
+    """Random tied phases (uniform in [0, 2 pi)), attenuator theta uniform in
+    [pi/2, pi] (transmission 0.71 .. 1), gain ``init_gain``.
+
+    The core is then ``U^T D U`` with a random mesh ``U``: a random symmetric
+    matrix with distinct singular values (no degenerate Takagi vectors for
+    matrix-level programming), times the gain.
+    """
+    rng = np.random.default_rng(seed_streams(seed)["init"])
+    out = []
+    for _ in range(config.layers):
+        th = rng.uniform(0, 2 * np.pi, cmap.n_mzi)
+        ph = rng.uniform(0, 2 * np.pi, cmap.n_mzi)
+        psi = rng.uniform(0, 2 * np.pi, cmap.n_att)
+        att = rng.uniform(0.5 * np.pi, np.pi, cmap.n_att)
+        out.append(LayerState(cmap.tie(th, ph, att, psi), float(config.init_gain)))
+    return out
