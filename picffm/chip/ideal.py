@@ -7,6 +7,7 @@ import numpy as np
 from ..netlist import Netlist
 from ..parameters import Params
 from ..simulation import Circuit, Taps
+from .adjoint import heater_fields
 from .interface import PassCounter, check_program
 
 __all__ = ["IdealChip"]
@@ -20,6 +21,7 @@ class IdealChip(PassCounter):
     """
 
     has_monitors = True
+    has_backward_light = True
 
     def __init__(self, netlist: Netlist):
         self.netlist = netlist
@@ -49,6 +51,17 @@ class IdealChip(PassCounter):
     def monitors(self, x: np.ndarray, *, read: str = "all") -> tuple[np.ndarray, Taps]:
         self._count(x)
         return self.circuit.taps(x, self._params, read=read)
+
+    def run_backward(self, v: np.ndarray) -> np.ndarray:
+        """Fields at the inputs for fields ``v`` launched into the outputs: ``T^T v``."""
+        self._count(v)
+        return self.circuit.propagate(v, self._params, transpose=True)
+
+    def heater_powers(self, x: np.ndarray, *, backward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Far-side fields and the powers at every heater's monitor point (:mod:`picffm.chip.adjoint`)."""
+        self._count(x)
+        y, f = heater_fields(self.circuit, self._params, x, backward=backward)
+        return y, np.abs(f) ** 2
 
     def advance(self, dt_s: float) -> None:
         self._tick(dt_s)

@@ -18,6 +18,11 @@ A trainer can, and can only:
   ``has_monitors``; ``read="gradient"`` reads only those the phase gradient
   uses;
 * ``advance(dt_s)``: let time pass (drift);
+* optionally, if ``has_backward_light`` (:class:`BackwardLightChip`):
+  ``run_backward(v)`` launches fields into the *outputs* and reads what
+  reaches the inputs, ``heater_powers(x, backward=...)`` reads the power at
+  every heater's monitor point for light sent either way (in-situ
+  backpropagation, :mod:`picffm.chip.adjoint`);
 * read ``passes`` (input vectors sent so far; one vector through the chip is
   one optical pass, whatever the call) and ``time_s``.
 
@@ -37,7 +42,7 @@ from ..parameters import Params, as_params
 from ..schedule import Schedule
 from ..simulation import Taps
 
-__all__ = ["Chip", "check_program", "PassCounter"]
+__all__ = ["Chip", "BackwardLightChip", "check_program", "PassCounter"]
 
 
 def check_program(current: Params, request: Any) -> np.ndarray:
@@ -146,3 +151,26 @@ class Chip(Protocol):
     @property
     def time_s(self) -> float:
         """Chip clock in seconds."""
+
+
+@runtime_checkable
+class BackwardLightChip(Chip, Protocol):
+    """A chip that can also send light backward (optional capability, ``has_backward_light``).
+
+    Physically it needs: sources (IQ modulators) on the output ports as well
+    as on the inputs, coherent receivers on the input ports as well as on
+    the outputs, all locked to one laser (a phase-stable reference for both
+    directions, so a field read on one side can be re-launched coherently
+    on the other), and a power tap with a photodiode just after every heater
+    (or a camera imaging light scattered there, as Pai et al. did). The
+    backward transfer matrix is the transpose of the forward one
+    (reciprocity); the backward transceivers have their own errors.
+    """
+
+    has_backward_light: bool
+
+    def run_backward(self, v: np.ndarray) -> np.ndarray:
+        """Fields ``(N, B)`` read at the inputs for fields ``v`` launched into the outputs (output order)."""
+
+    def heater_powers(self, x: np.ndarray, *, backward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Far-side fields ``(N, B)`` and powers ``(n_programmable, B)`` just after every heater."""

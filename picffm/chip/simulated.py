@@ -49,6 +49,7 @@ from ..netlist import Netlist
 from ..parameters import Params
 from ..simulation import Circuit, Taps
 from . import detector
+from .adjoint import heater_fields
 from .drift import DriftProcess
 from .fabrication import draw_fabrication
 from .heaters import crosstalk_matrix, heater_layout
@@ -103,6 +104,7 @@ class SimulatedChip(PassCounter):
     """
 
     has_monitors = True
+    has_backward_light = True
 
     def __init__(self, netlist: Netlist, spec: ChipSpec | str | None = None,
                  rng: np.random.Generator | None = None):
@@ -122,6 +124,8 @@ class SimulatedChip(PassCounter):
         fab_rng, drift_rng, noise_rng, io_rng = rng.spawn(4)
         self._noise_rng = noise_rng
         self._io: Transceiver = draw_transceiver(self.n_modes, spec, io_rng)
+        # backward light: modulators on the output ports, receivers on the input ports (own static errors)
+        self._io_back: Transceiver = draw_transceiver(self.n_modes, spec, io_rng.spawn(1)[0])
         self._layout = heater_layout(self.schedule)
         self._fab = draw_fabrication(self.schedule, self._layout, spec, fab_rng)
         h = spec.heater
@@ -167,6 +171,38 @@ class SimulatedChip(PassCounter):
         jit = io.pass_phases(np.shape(x)[1:], self._noise_rng)
         return _read_taps(io.receive(y, jit, static=True), taps, lambda v: io.receive(v, jit, static=False),
                           self.spec.detector, self._noise_rng)
+
+    def run_backward(self, v: np.ndarray) -> np.ndarray:
+        """Fields at the inputs (coherent detection, noisy) for fields ``v`` launched into the outputs.
+
+        Backward light (:mod:`picffm.chip.adjoint`): the true ``T^T`` between
+        the output-side modulators and the input-side receivers, which have
+        their own static errors and the same noise model as the forward ones.
+        """
+        io = self._io_back
+        y = self._circuit.propagate(io.encode(v, self._noise_rng), self._true_params(), transpose=True)
+        self._count(v)
+        return detector.coherent(io.receive(y, io.pass_phases(np.shape(v)[1:], self._noise_rng)),
+                                 self.spec.detector, self._noise_rng)
+
+    def heater_powers(self, x: np.ndarray, *, backward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Far-side fields (coherent) and the power at every heater's monitor point (direct detection).
+
+        ``x`` ``(N, B)`` is launched into the inputs, or into the outputs if
+        ``backward``. Returns ``(y, p)``: ``y`` the fields read at the far
+        side, ``p`` ``(n_programmable, B)`` the powers just after each
+        heater (forward sense; :mod:`picffm.chip.adjoint`), in
+        ``Params.programmable`` order. One optical pass per column.
+        """
+        io = self._io_back if backward else self._io
+        x = np.asarray(x, dtype=complex)
+        if x.ndim != 2 or x.shape[0] != self.n_modes:
+            raise ParamsError(f"input fields must have shape ({self.n_modes}, B); got {x.shape}")
+        y, f = heater_fields(self._circuit, self._true_params(), io.encode(x, self._noise_rng), backward=backward)
+        self._count(x)
+        y = detector.coherent(io.receive(y, io.pass_phases(x.shape[1:], self._noise_rng)), self.spec.detector,
+                              self._noise_rng)
+        return y, detector.direct(f, self.spec.detector, self._noise_rng)
 
     def advance(self, dt_s: float) -> None:
         """Let ``dt_s`` seconds pass: the phase offsets drift."""
