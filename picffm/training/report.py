@@ -26,8 +26,11 @@ PASSES_NOTE = {
     "ffm-phase": "data + error pass per layer with monitor taps, 2L B",
     "spsa": "2 loss readings, 2 L B",
     "fd": "2 loss readings per parameter, 2 P L B",
+    "insitu-bp": "data, adjoint (backward) and 5 power-interference passes per layer, 7 L B",
+    "pat": "data pass per layer on the chip, backward through the twin, L B (+ calibration once)",
+    "ffm-twin": "as ffm, reprogrammed through the twin, (2L-1) B (+ calibration once)",
 }
-_ORDER = ("ideal", "ffm", "ffm-phase", "spsa", "fd", "insilico")
+_ORDER = ("ideal", "ffm", "ffm-twin", "ffm-phase", "spsa", "fd", "pat", "insitu-bp", "insilico")
 
 
 def _stats(values: list) -> dict | None:
@@ -71,7 +74,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
             methods[m] = entry
         chips[label] = methods
     ppu = {"ideal": None, "insilico": 0}
-    for m in ("ffm", "ffm-phase", "spsa", "fd"):
+    for m in ("ffm", "ffm-phase", "spsa", "fd") + tuple(m for m in _ORDER if m in exp.methods and m not in ppu):
         measured = [v["passes_per_update"] for c in chips.values() for k, v in c.items() if k == m]
         measured = [v for v in measured if v is not None]
         ppu[m] = measured[0] if measured else passes.get(m)

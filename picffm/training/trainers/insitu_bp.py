@@ -1,0 +1,42 @@
+"""In-situ backpropagation (``insitu-bp``): phase gradients from backward light (Pai et al., Science 380, 398 (2023)).
+
+Same phase space as ``ffm-phase`` and ``spsa`` (tied phases and gains per
+layer); gradients from :func:`picffm.training.insitu.insitu_gradients`,
+which needs chips with the backward-light capability
+(:class:`picffm.chip.interface.BackwardLightChip`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..gradients import PHASE_KEYS
+from ..insitu import insitu_gradients, passes_insitu
+from .phase import PhaseSpaceTrainer
+from .registry import Method, register_method
+
+__all__ = ["InsituTrainer"]
+
+
+class InsituTrainer(PhaseSpaceTrainer):
+    """In-situ backpropagation (``insitu-bp``): seven passes per layer and sample, power readings only."""
+
+    method = "insitu-bp"
+
+    def _gradient(self, x, labels):
+        r = insitu_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=3,
+                             readout_gain=self.config.readout_gain)
+        grads = []
+        for g in r.grads:
+            grads.extend(g[k] for k in PHASE_KEYS)
+            grads.append(np.array([g["gain"]]))
+        return r.loss, grads
+
+
+def _passes(layers: int, batch: int, n_modes: int) -> int:
+    """``7 L B``: data, adjoint, and five interference readings per layer (:mod:`picffm.training.insitu`)."""
+    return passes_insitu(layers, batch)
+
+
+register_method(Method("insitu-bp", InsituTrainer, _passes, {"adam": 0.02, "sgd": 0.002}, backward_light=True,
+                       summary="in-situ backpropagation: backward light, power readings at every heater"))
