@@ -362,7 +362,7 @@ def test_truth_is_not_reachable_through_public_attributes():
     assert public == {"netlist", "spec", "schedule", "n_modes"}
     methods = {k for k in dir(chip) if not k.startswith("_")}
     assert methods == {"netlist", "spec", "schedule", "n_modes", "has_monitors", "program", "params", "run",
-                       "intensities", "monitors", "advance", "passes", "time_s", "reveal", "realised_matrix",
+                       "intensities", "monitors", "has_backward_light", "run_backward", "heater_powers", "advance", "passes", "time_s", "reveal", "realised_matrix",
                        "effective_matrix", "get_state", "set_state"}  # the last two: checkpoints only (they hold the drift)
     true = chip.reveal().params.component("mzi")
     nominal = chip.params().component("mzi")
