@@ -141,6 +141,17 @@ def test_cli_inspect_text_and_file_spec(capsys, tmp_path):
     assert "drift over 600 s" in out
 
 
+@pytest.mark.parametrize("repeats, expected", [
+    ("1", "noise not separated (1 read per time"),
+    ("3", "of which noise"),
+])
+def test_cli_inspect_drift_line_never_prints_nan(capsys, repeats, expected):
+    """With one read per time the noise floor cannot be measured: the line says so instead of 'nan'."""
+    assert main(["chip", "inspect", "-n", "4", "--samples", "1", "--times", "3", "--drift-repeats", repeats]) == 0
+    line = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("drift measured")][0]
+    assert expected in line and "nan" not in line.lower()
+
+
 def test_cli_presets(capsys):
     assert main(["chip", "presets"]) == 0
     out = capsys.readouterr().out

@@ -107,10 +107,18 @@ def run_inspect(args) -> int:
     if m is not None:
         print(f"drift measured through the protocol over the next {m['window_s']:g} s ({m['n_samples']} times, "
               f"{m['repeats']} probe reads averaged per time, amplitudes |M_ij|): relative std "
-              f"{m['rel_std_abs_pct_mean']:.4f} % mean, of which noise {m.get('noise_floor_abs_pct_mean', 0):.4f} %;"
-              f" noise removed {m.get('corrected_abs_pct_mean', float('nan')):.4f} %")
+              f"{m['rel_std_abs_pct_mean']:.4f} % mean, " + _noise_part(m))
     print(f"optical passes: {s['passes']}")
     return 0
+
+
+def _noise_part(m: dict) -> str:
+    """The noise floor and the noise-corrected drift, or why they are missing (one read per time)."""
+    if "corrected_abs_pct_mean" not in m:
+        return (f"noise not separated ({m['repeats']} read per time: the noise floor is measured from the spread "
+                "of the reads at one time; use --drift-repeats 2 or more)")
+    return (f"of which noise {m['noise_floor_abs_pct_mean']:.4f} %; "
+            f"noise removed {m['corrected_abs_pct_mean']:.4f} %")
 
 
 def run_presets(args) -> int:
