@@ -16,7 +16,7 @@ def run(args, capsys):
 
 def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     out_dir = tmp_path / "run"
-    code, out, err = run(["train", "iris", "--epochs", "12", "--seeds", "1", "--chip", "mild",
+    code, out, err = run(["train", "iris", "--epochs", "12", "--seeds", "1", "--folds", "2", "--chip", "mild",
                           "--method", "ideal,insilico", "--method", "ffm-phase", "--out", str(out_dir), "--json",
                           "--quiet"], capsys)
     assert code == 0, err
@@ -25,21 +25,29 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     mild = doc["chips"]["mild"]
     assert mild["ffm-phase"]["test_acc"]["mean"] > 75  # chance: 33 %
     assert mild["ideal"]["test_acc"]["mean"] > 75
-    assert mild["ffm-phase"]["passes_per_update"] == 140 and doc["passes_per_update"]["ffm"] == 105
+    # one network per (seed, fold); every sample tested once per seed; paired difference to the ideal model
+    assert doc["folds"] == 2 and doc["test_samples_per_seed"] == 150
+    assert mild["ffm-phase"]["replicates"] == [[0, 0], [0, 1]] and mild["ffm-phase"]["test_acc"]["n"] == 2
+    lo, hi = mild["ffm-phase"]["test_acc"]["ci"]
+    assert lo < mild["ffm-phase"]["test_acc"]["mean"] < hi
+    assert mild["ffm-phase"]["vs_ideal"] in ("above", "within", "below")
+    # 75 training samples per fold: batches 35, 35, 5 (mean 25): 2 L B = 100 passes per update on average
+    assert mild["ffm-phase"]["passes_per_update"] == 100 and doc["passes_per_update"]["ffm"] == 105
     assert doc["passes_per_update"]["fd"] > 100 * doc["passes_per_update"]["ffm-phase"]
     for name in ("config.json", "metrics.json", "history.csv", "table.txt", "learning_curves.png",
                  "accuracy_bars.png"):
         assert (out_dir / name).is_file()
     assert json.loads((out_dir / "metrics.json").read_text())["chips"] == doc["chips"]
     rows = (out_dir / "history.csv").read_text().splitlines()
-    assert rows[0].startswith("chip,method,seed,epoch") and len(rows) == 1 + 3 * 12
+    assert rows[0].startswith("chip,method,seed,fold,epoch") and len(rows) == 1 + 3 * 2 * 12
     params = sorted(p.name for p in (out_dir / "params").iterdir())
-    assert params[0].endswith("__layer0.json") and len(params) == 4
+    assert params[0].endswith("__layer0.json") and len(params) == 2 * 4
 
     # the table form, and resuming a finished run just reprints it
     code, out, err = run(["train", "iris", "-o", str(out_dir), "--resume"], capsys)
     assert code == 0, err
     assert "Test accuracy" in out and "ffm-phase" in out and "passes per update" in out
+    assert "Method minus ideal" in out and "Targets on chip mild" in out
 
 
 @pytest.mark.parametrize("args, message", [
@@ -49,6 +57,8 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     (["--seeds", "x"], "--seeds 'x' is invalid"),
     (["--chip", "missing.toml"], "missing.toml"),
     (["--lr", "-1"], "lr = -1.0 is invalid"),
+    (["--folds", "0"], "--folds 0 is invalid; valid: 1 (a single split) .. 10"),
+    (["--folds", "11"], "--folds 11 is invalid"),
 ])
 def test_bad_options_fail_with_one_line(args, message, capsys, tmp_path):
     code, out, err = run(["train", "iris", "--out", str(tmp_path / "r")] + args, capsys)
@@ -86,14 +96,14 @@ def test_ctrl_c_stops_cleanly_with_a_resume_hint(tmp_path, capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli_train, "run_experiment", interrupted)
-    code, out, err = run(["train", "iris", "--epochs", "1", "--out", str(tmp_path / "r")], capsys)
+    code, out, err = run(["train", "iris", "--epochs", "1", "--folds", "1", "--out", str(tmp_path / "r")], capsys)
     assert code == 130 and out == ""
     assert f"--out {tmp_path / 'r'} --resume" in err and err.count("\n") == 1
 
 
 def test_short_run_reads_the_gradient_error_at_its_last_update(capsys, tmp_path):
-    code, out, err = run(["train", "iris", "--epochs", "2", "--seeds", "1", "--chip", "mild", "--method", "ffm",
-                          "--workers", "1", "--out", str(tmp_path / "r"), "--json"], capsys)
+    code, out, err = run(["train", "iris", "--epochs", "2", "--seeds", "1", "--folds", "1", "--chip", "mild",
+                          "--method", "ffm", "--workers", "1", "--out", str(tmp_path / "r"), "--json"], capsys)
     assert code == 0, err
     doc = json.loads(out)
     assert doc["grad_probe_step"] == 6  # 2 epochs x 3 updates (105 samples, batch 35)

@@ -13,7 +13,7 @@ from picffm.runs.rundir import RunDirError, open_run_dir
 from picffm.runs.statefile import StateFileError, load_state, save_state
 from picffm.training.results import unit_key
 
-TRAIN = ["train", "iris", "--epochs", "1", "--seeds", "1", "--chip", "mild", "--method", "ideal,insilico",
+TRAIN = ["train", "iris", "--epochs", "1", "--seeds", "1", "--folds", "1", "--chip", "mild", "--method", "ideal,insilico",
          "--workers", "1", "--quiet"]
 
 
@@ -115,15 +115,16 @@ def test_corrupt_or_foreign_store_files_give_one_line_naming_them(damage, tmp_pa
 
 
 def test_unit_keys_are_unique_per_configuration(tmp_path, capsys):
-    assert unit_key("typical", "ffm", 0) == "typical__ffm__0"
+    assert unit_key("typical", "ffm", 0) == "typical__ffm__0__f0"
+    assert unit_key("typical", "ffm", 0, 2) == "typical__ffm__0__f2" != unit_key("typical", "ffm", 2, 0)
     assert unit_key("spec a", "ffm", 0) != unit_key("spec_a", "ffm", 0)
     assert len({unit_key(label, "ffm", 0) for label in ("a b", "a_b", "a/b", "a+b", ".a", "_a")}) == 6
     spec = json.dumps({"detector": {"shot": 0.0}})
     (tmp_path / "spec a.json").write_text(spec)
     (tmp_path / "spec_a.json").write_text(json.dumps({"detector": {"shot": 0.01}}))
     out = tmp_path / "run"
-    assert main(["train", "iris", "--epochs", "1", "--seeds", "1", "--method", "ffm-phase", "--workers", "1",
-                 "--quiet", "--json", "-o", str(out), "--chip", str(tmp_path / "spec a.json"),
+    assert main(["train", "iris", "--epochs", "1", "--seeds", "1", "--folds", "1", "--method", "ffm-phase",
+                 "--workers", "1", "--quiet", "--json", "-o", str(out), "--chip", str(tmp_path / "spec a.json"),
                  "--chip", str(tmp_path / "spec_a.json")]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert all(doc["chips"][c]["ffm-phase"]["test_acc"]["n"] == 1 for c in ("spec a", "spec_a"))

@@ -74,7 +74,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     from picffm.studies.evaluation import true_accuracy
     from picffm.studies.recalibration import make_twin, recalibrate
 
-    cfg = TrainConfig(layers=1, epochs=30)
+    cfg = TrainConfig(layers=1, epochs=30, folds=1)
     data = make_dataset(3, cfg)
     model = make_trainer("ideal", make_chips(None, 3, 1), data, cfg, 3)
     for _ in range(cfg.epochs):

@@ -19,7 +19,7 @@ from picffm.training.trainers import design_circuit
 from picffm.training.run import Experiment, resolve_spec, run_experiment, unit_key
 from picffm.training.store import load_checkpoint
 
-TINY = TrainConfig(epochs=3, checkpoint_every=2, grad_probe_step=4)
+TINY = TrainConfig(epochs=3, checkpoint_every=2, grad_probe_step=4, folds=2)
 METHODS = ("ideal", "insilico", "ffm-phase")
 
 
@@ -57,9 +57,9 @@ def test_two_workers_give_bit_identical_results(tmp_path):
     parallel = run_experiment(exp, tmp_path / "parallel", progress=False, workers=2)
     assert serial["complete"] and parallel["complete"]
     assert _comparable(parallel) == _comparable(serial)
-    assert parallel["chips"]["harsh"]["ffm-phase"]["grad_error"]["n"] == 2  # the gradient probe ran in the workers
+    assert parallel["chips"]["harsh"]["ffm-phase"]["grad_error"]["n"] == 2 * 2  # the probe ran in the workers
     a, b = _units(tmp_path / "serial"), _units(tmp_path / "parallel")
-    assert sorted(a) == sorted(b) and len(a) == 2 + 2 * 2 * 2
+    assert sorted(a) == sorted(b) and len(a) == 2 * (2 + 2 * 2 * 2)  # 2 folds per seed
     for key in a:
         ra, rb = a[key]["result"], b[key]["result"]
         assert ra.history == rb.history and ra.grad == rb.grad and ra.test_acc == rb.test_acc
@@ -95,8 +95,8 @@ def test_interrupted_parallel_run_resumes_to_the_same_summary(tmp_path):
     partial = json.loads((out / "metrics.json").read_text())
     assert not partial["complete"]
     # a unit that finished before the interruption is kept (which ideal unit ends first depends on the load)
-    assert any((out / "units" / f"{unit_key('model', 'ideal', s)}.npz").exists() for s in (0, 1))
-    assert len(list((out / "units").glob("*.npz"))) < 2 + 2 * 2 * 2
+    assert any((out / "units" / f"{unit_key('model', 'ideal', s, f)}.npz").exists() for s in (0, 1) for f in (0, 1))
+    assert len(list((out / "units").glob("*.npz"))) < 2 * (2 + 2 * 2 * 2)
     for epoch in _ckpt_epochs(out):  # a stopped unit saved the epoch it reached
         assert 1 <= epoch < TINY.epochs
 
@@ -121,7 +121,7 @@ def test_ctrl_c_stops_the_workers_and_resume_accepts_workers(tmp_path):
     """A real SIGINT to the whole process group (what Ctrl-C does) while two workers train."""
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "picffm", "train", "iris", "--chip", "mild", "--method", "ffm-phase,ffm",
-           "--seeds", "1", "--epochs", "40", "--workers", "2", "--quiet", "--out", str(out)]
+           "--seeds", "1", "--folds", "1", "--epochs", "40", "--workers", "2", "--quiet", "--out", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60

@@ -25,14 +25,14 @@ import sys
 from picffm.training.config import TrainConfig
 from picffm.training.run import Experiment, resolve_spec, run_experiment
 
-EXP = Experiment(TrainConfig(epochs=10, checkpoint_every=1, update_time_s=0.5, grad_probe_step=12),
+EXP = Experiment(TrainConfig(epochs=10, checkpoint_every=1, update_time_s=0.5, grad_probe_step=12, folds=2),
                  ("ffm", "ffm-phase"), (resolve_spec("typical"),), (0,), passes_methods=())
 
 if __name__ == "__main__":
     run_experiment(EXP, sys.argv[1], progress=False, workers=int(sys.argv[2]))
 '''
 
-EXP = Experiment(TrainConfig(epochs=10, checkpoint_every=1, update_time_s=0.5, grad_probe_step=12),
+EXP = Experiment(TrainConfig(epochs=10, checkpoint_every=1, update_time_s=0.5, grad_probe_step=12, folds=2),
                  ("ffm", "ffm-phase"), (resolve_spec("typical"),), (0,), passes_methods=())
 
 RNG = np.random.default_rng(20261201)

@@ -12,7 +12,7 @@ from picffm.training.config import TrainConfig
 from picffm.training.run import Experiment, run_experiment, train_network, unit_key
 from picffm.training.store import load_checkpoint
 
-SMALL = TrainConfig(epochs=6, checkpoint_every=2, grad_probe_step=4)
+SMALL = TrainConfig(epochs=6, checkpoint_every=2, grad_probe_step=4, folds=1)
 
 
 def _quiet(spec):
@@ -74,7 +74,7 @@ def test_resume_after_interruption_continues_from_the_saved_state(tmp_path):
     assert not partial["complete"]
     assert (out / "units" / f"{unit_key('quiet', 'ffm', 0)}.npz").exists()
     ckpt = out / "checkpoints" / f"{unit_key('quiet', 'ffm-phase', 0)}.npz"
-    assert load_checkpoint(ckpt, ("quiet", "ffm-phase", 0))["trainer"]["epoch"] == 4
+    assert load_checkpoint(ckpt, ("quiet", "ffm-phase", 0, 0))["trainer"]["epoch"] == 4
     assert partial["chips"]["quiet"]["ffm"]["test_acc"] is not None
 
     resumed_epochs = []

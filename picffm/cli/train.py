@@ -51,6 +51,10 @@ def register(subparsers) -> None:
     q.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 100)")
     q.add_argument("--seeds", default=None, metavar="N|S,S,...",
                    help="number of seeds (0..N-1) or a comma list of seeds (default 3)")
+    q.add_argument("--folds", type=int, default=None, metavar="K",
+                   help="stratified cross-validation folds per seed: every seed trains K networks per method and "
+                   "chip, each tested on one fold, so every sample is tested once per seed (default 3; 1: a "
+                   "single 105/45 stratified split)")
     q.add_argument("--lr", type=float, default=None, metavar="LR",
                    help="learning rate for every method (default with adam: 0.01 for ideal/ffm weights, "
                    "0.02 rad for the phase-space methods; ten times less with sgd)")
@@ -96,7 +100,7 @@ def _seeds(text: str) -> tuple[int, ...]:
 
 #: option of each experiment field (for the one-line refusal of a --resume with other options)
 _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epochs", "config.lr": "--lr",
-                  "config.layers": "--layers", "config.batch_size": "--batch-size",
+                  "config.layers": "--layers", "config.batch_size": "--batch-size", "config.folds": "--folds",
                   "config.optimizer": "--optimizer", "methods": "--method", "chips": "--chip", "seeds": "--seeds"}
 
 
@@ -112,11 +116,14 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
     else:
         chips = list(base.chips) if base else [resolve_spec(s) for s in DEFAULT_SPECS]
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
-                                   ("batch_size", args.batch_size), ("optimizer", args.optimizer)) if v is not None}
+                                   ("batch_size", args.batch_size), ("optimizer", args.optimizer),
+                                   ("folds", args.folds)) if v is not None}
     if "epochs" in overrides and overrides["epochs"] <= 0:
         raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
+    if "folds" in overrides and not 1 <= overrides["folds"] <= 10:
+        raise CLIError(f"--folds {overrides['folds']} is invalid; valid: 1 (a single split) .. 10")
     config = base.config.replace(**overrides) if base else TrainConfig(**overrides)
-    if base is None or "epochs" in overrides or "batch_size" in overrides:
+    if base is None or "epochs" in overrides or "batch_size" in overrides or "folds" in overrides:
         # the gradient error is read at update 80 (as in Xue et al.), or at the last update of a shorter run
         probe = min(TrainConfig().grad_probe_step, config.epochs * config.updates_per_epoch())
         config = config.replace(grad_probe_step=probe)

@@ -49,7 +49,7 @@ def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any])
     spec = spec_from_dict(ctx["chip_spec"]).replace(mirror_asymmetry=float(point["asymmetry"]),
                                                     drift__model="none")
     cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0,
-                      grad_probe_step=ctx["grad_probe_step"])
+                      grad_probe_step=ctx["grad_probe_step"], folds=1)  # one 105/45 split per replicate
     method = point["method"]
     trainer = ctx["ffm_trainer"] if method == "ffm" else method
     res = train_network(trainer, None if method == "ideal" else spec, seed, cfg)

@@ -67,7 +67,8 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
     """Run one (drift rate, method, replicate) point: accuracy vs time and passes spent."""
     rate, method = float(point["drift_rate"]), point["method"]
     spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=rate)
-    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0)
+    # one network per replicate, on its seed's single stratified 105/45 split (no cross-validation folds)
+    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0, folds=1)
     data = make_dataset(seed, cfg)
     chips = make_chips(spec, seed, cfg.layers)
 

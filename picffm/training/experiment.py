@@ -18,7 +18,7 @@ from .trainers import method_names
 
 __all__ = ["Experiment", "resolve_spec", "experiment_differences", "DEFAULT_METHODS", "DEFAULT_SPECS"]
 
-DEFAULT_METHODS = ("ideal", "insilico", "ffm", "ffm-phase")
+DEFAULT_METHODS = ("ideal", "insilico", "ffm", "ffm-phase", "spsa")
 DEFAULT_SPECS = ("mild", "typical", "harsh")
 
 
@@ -30,7 +30,9 @@ class Experiment:
         config: training hyper-parameters.
         methods: trained methods (registered names, :data:`~picffm.training.trainers.METHODS`).
         chips: ``(label, spec)`` of every chip configuration.
-        seeds: seeds (each: split, initialisation, minibatches, chip draw).
+        seeds: seeds (each: split, initialisation, minibatches, chip draw);
+            every seed is trained once per cross-validation fold
+            (``config.folds``).
         passes_methods: methods whose passes per update are measured (one
             update each) even if not trained.
     """
@@ -71,16 +73,21 @@ class Experiment:
                    tuple((label, spec_from_dict(s, name=label)) for label, s in doc["chips"].items()),
                    tuple(int(s) for s in doc["seeds"]), tuple(doc.get("passes_methods", ())))
 
-    def units(self) -> list[tuple[str, str, int]]:
-        """``(chip label, method, seed)`` in run order (ideal units first: in silico reuses them)."""
+    def replicates(self) -> list[tuple[int, int]]:
+        """``(seed, fold)`` of every trained network of one method and chip."""
+        return [(s, f) for s in self.seeds for f in range(self.config.folds)]
+
+    def units(self) -> list[tuple[str, str, int, int]]:
+        """``(chip label, method, seed, fold)`` in run order (ideal units first: in silico reuses them)."""
         out = []
+        reps = self.replicates()
         if "ideal" in self.methods or "insilico" in self.methods:
-            out += [(MODEL, "ideal", s) for s in self.seeds]
+            out += [(MODEL, "ideal", s, f) for s, f in reps]
         for label, _ in self.chips:
             for m in self.methods:
                 if m == "ideal":
                     continue
-                out += [(label, m, s) for s in self.seeds]
+                out += [(label, m, s, f) for s, f in reps]
         return out
 
 

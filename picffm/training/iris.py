@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-__all__ = ["IrisData", "load_iris", "stratified_split", "FEATURES", "CLASSES"]
+__all__ = ["IrisData", "load_iris", "stratified_split", "stratified_folds", "FEATURES", "CLASSES"]
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 CLASSES = ("setosa", "versicolor", "virginica")
@@ -82,3 +82,23 @@ def stratified_split(labels: np.ndarray, test_per_class: int,
         test.append(perm[:test_per_class])
         train.append(perm[test_per_class:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def stratified_folds(labels: np.ndarray, folds: int, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Seeded stratified k-fold partition: ``[(train_index, test_index), ...]``, one pair per fold.
+
+    scikit-learn's ``StratifiedKFold`` (shuffled; its seed is drawn from
+    ``rng``): the test folds are disjoint, together hold every sample once,
+    and each holds every class in proportion (50 Iris samples per class, 3
+    folds: 50 test samples each, 16 or 17 of each class). Indices are sorted. Raises
+    :class:`ConfigError` if a class has fewer than ``folds`` samples.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = np.asarray(labels)
+    smallest = int(np.bincount(labels).min()) if labels.size else 0
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or not 2 <= folds <= smallest:
+        raise ConfigError(f"folds = {folds!r} is invalid; valid: an integer in [2, {smallest}] "
+                          "(the smallest class's sample count)")
+    kfold = StratifiedKFold(n_splits=int(folds), shuffle=True, random_state=int(rng.integers(2 ** 31 - 1)))
+    return [(np.sort(tr), np.sort(te)) for tr, te in kfold.split(np.zeros(labels.size), labels)]

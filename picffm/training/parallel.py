@@ -37,13 +37,13 @@ _COST_RANK = {"fd": 0, "ffm-phase": 1, "spsa": 2, "ffm": 3}
 def _unit_task(unit: tuple, spec: ChipSpec | None, config: TrainConfig, ckpt: Path,
                ideal: TrainResult | None, snaps: list | None, events, stop) -> tuple:
     """One unit in a worker: ``(TrainResult, snapshots or None)``; epochs are reported on ``events``."""
-    chip, method, seed = unit
+    chip, method, seed, fold = unit
     if stop.is_set():
-        raise UnitStopped(f"{method} on {chip} seed {seed} not started")
+        raise UnitStopped(f"{method} on {chip} seed {seed} fold {fold} not started")
     if method == "insilico":
         return insilico_unit(ideal, chip, spec, seed, config, snaps), None
-    return train_unit(method, chip, spec, seed, config, saved=load_checkpoint(ckpt, unit),
-                      on_epoch=lambda row: events.put((chip, method, seed, row)),
+    return train_unit(method, chip, spec, seed, config, fold=fold, saved=load_checkpoint(ckpt, unit),
+                      on_epoch=lambda row: events.put((chip, method, seed, fold, row)),
                       checkpoint=lambda state: save_checkpoint(ckpt, unit, state), should_stop=stop.is_set)
 
 
@@ -69,28 +69,28 @@ def run_parallel(store: TrainStore, workers: int, results: dict, snapshots: dict
     waiting = [u for u in todo if u[1] == "insilico"]
 
     def submit(unit):
-        chip, method, seed = unit
-        ideal = results[unit_key(MODEL, "ideal", seed)] if method == "insilico" else None
+        chip, method, seed, fold = unit
+        ideal = results[unit_key(MODEL, "ideal", seed, fold)] if method == "insilico" else None
         fut = pool.submit(_unit_task, unit, None if chip == MODEL else specs[chip], cfg,
                           store.checkpoint_path(unit_key(*unit)), ideal,
-                          snapshots.get(seed) if method == "insilico" else None, events, stop)
+                          snapshots.get((seed, fold)) if method == "insilico" else None, events, stop)
         futures[fut] = ("unit", unit)
 
     def submit_ready():
-        for unit in [u for u in waiting if unit_key(MODEL, "ideal", u[2]) in results]:
+        for unit in [u for u in waiting if unit_key(MODEL, "ideal", u[2], u[3]) in results]:
             waiting.remove(unit)
             submit(unit)
 
     def drain(notify: bool) -> None:
         while True:
             try:
-                chip, method, seed, row = events.get_nowait()
+                chip, method, seed, fold, row = events.get_nowait()
             except Exception:  # queue.Empty (raised through the manager proxy)
                 return
             bar.update(1)
-            bar.set_description(f"{method} on {chip} seed {seed}")
+            bar.set_description(f"{method} on {chip} seed {seed} fold {fold}")
             if notify and on_event is not None:
-                on_event("epoch", {"chip": chip, "method": method, "seed": seed, **row})
+                on_event("epoch", {"chip": chip, "method": method, "seed": seed, "fold": fold, **row})
 
     def finish(fut, notify: bool) -> None:
         kind, what = futures.pop(fut)
@@ -98,17 +98,17 @@ def run_parallel(store: TrainStore, workers: int, results: dict, snapshots: dict
             passes[what] = fut.result()
             store.save_passes(passes)
             return
-        chip, method, seed = what
+        chip, method, seed, fold = what
         key = unit_key(*what)
         res, snap = fut.result()
         store.save_unit(key, res, snap)
         results[key] = res
         if snap is not None:
-            snapshots[seed] = snap
+            snapshots[(seed, fold)] = snap
         if method == "insilico":
             bar.update(cfg.epochs)
         if notify and on_event is not None:
-            on_event("unit", {"chip": chip, "method": method, "seed": seed, "test_acc": res.test_acc})
+            on_event("unit", {"chip": chip, "method": method, "seed": seed, "fold": fold, "test_acc": res.test_acc})
 
     try:
         try:

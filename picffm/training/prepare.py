@@ -19,7 +19,7 @@ from ..netlist import Netlist
 from ..simulation import Circuit
 from .config import TrainConfig
 from .encoding import N_MODES, Encoder, fit_encoder
-from .iris import load_iris, stratified_split
+from .iris import load_iris, stratified_folds, stratified_split
 from .network import CoreMap, LayerState
 
 __all__ = ["seed_streams", "Dataset", "make_dataset", "design_netlist", "design_circuit", "make_chips",
@@ -53,11 +53,17 @@ class Dataset:
     encoder: Encoder
 
 
-def make_dataset(seed: int, config: TrainConfig) -> Dataset:
-    """The seeded stratified split of Iris, encoded with the training statistics."""
+def make_dataset(seed: int, config: TrainConfig, fold: int = 0) -> Dataset:
+    """Fold ``fold`` of the seed's stratified k-fold partition of Iris (``config.folds``; with 1 fold,
+    the seeded stratified split holding out ``test_per_class``), encoded with the training statistics."""
     iris = load_iris()
     rng = np.random.default_rng(seed_streams(seed)["split"])
-    tr, te = stratified_split(iris.labels, config.test_per_class, rng)
+    if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < config.folds:
+        raise ConfigError(f"fold = {fold!r} is invalid; valid: 0 .. {config.folds - 1} (folds = {config.folds})")
+    if config.folds > 1:
+        tr, te = stratified_folds(iris.labels, config.folds, rng)[fold]
+    else:
+        tr, te = stratified_split(iris.labels, config.test_per_class, rng)
     enc = fit_encoder(iris.features[tr])
     return Dataset(enc.encode(iris.features[tr]), iris.labels[tr].copy(), enc.encode(iris.features[te]),
                    iris.labels[te].copy(), tr, te, enc)

@@ -1,4 +1,9 @@
-"""Reports of a training run: the summary table, metrics.json, history.csv, parameters, plots.
+"""Reports of a training run: the summary, metrics.json, table.txt, history.csv, parameters, plots.
+
+Accuracies are summarised over the replicates (seed, fold) of every method
+and chip with :mod:`picffm.training.accuracy` (mean, std, corrected
+resampled-t interval, paired difference to the ideal model); the text table
+is :func:`picffm.training.tables.format_table`.
 
 Everything is written atomically into the run directory, also after an
 interruption (then ``complete`` is false and only finished units count).
@@ -16,28 +21,26 @@ from typing import Mapping
 import numpy as np
 
 from ..netlist import atomic_write_bytes, atomic_write_text
+from .accuracy import paired_difference, replicate_stats, verdict
+from .tables import ORDER as _ORDER
+from .tables import PASSES_NOTE, format_table
 
-__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE"]
-
-PASSES_NOTE = {
-    "ideal": "trained on the ideal model (no chip)",
-    "insilico": "trained on the ideal model, programmed once",
-    "ffm": "data + error pass per layer, (2L-1) B",
-    "ffm-phase": "data + error pass per layer with monitor taps, 2L B",
-    "spsa": "2 loss readings, 2 L B",
-    "fd": "2 loss readings per parameter, 2 P L B",
-    "insitu-bp": "data, adjoint (backward) and 5 power-interference passes per layer, 7 L B",
-    "pat": "data pass per layer on the chip, backward through the twin, L B (+ calibration once)",
-    "ffm-twin": "as ffm, reprogrammed through the twin, (2L-1) B (+ calibration once)",
-}
-_ORDER = ("ideal", "ffm", "ffm-twin", "ffm-phase", "spsa", "fd", "pat", "insitu-bp", "insilico")
+__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE", "test_train_ratio"]
 
 
 def _stats(values: list) -> dict | None:
     vals = [float(v) for v in values if v is not None and np.isfinite(v)]
     if not vals:
         return None
-    return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "per_seed": vals, "n": len(vals)}
+    return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "values": vals, "n": len(vals)}
+
+
+def test_train_ratio(cfg) -> float:
+    """``n_test / n_train`` of one split: ``1 / (k - 1)`` for k folds, else the single split's sizes."""
+    if cfg.folds > 1:
+        return 1.0 / (cfg.folds - 1)
+    n_test = cfg.n_test()
+    return n_test / (150 - n_test)
 
 
 def _grad_window(cfg):
@@ -51,21 +54,28 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
     from .results import MODEL
 
     cfg = exp.config
+    ratio = test_train_ratio(cfg)
     by = {}
     for r in results.values():
         by.setdefault((r.chip, r.method), []).append(r)
     chips = {}
-    ideal = sorted(by.get((MODEL, "ideal"), []), key=lambda r: r.seed)
+    order = lambda r: (r.seed, r.fold)  # noqa: E731
+    ideal = sorted(by.get((MODEL, "ideal"), []), key=order)
+    ideal_acc = {(r.seed, r.fold): 100 * r.test_acc for r in ideal}
     for label, _ in exp.chips:
         methods = {}
         for m in [m for m in _ORDER if m in exp.methods]:
-            rs = ideal if m == "ideal" else sorted(by.get((label, m), []), key=lambda r: r.seed)
-            entry = {"test_acc": _stats([100 * r.test_acc for r in rs]),
-                     "train_acc": _stats([100 * r.train_acc for r in rs]),
-                     "seeds": [r.seed for r in rs],
+            rs = ideal if m == "ideal" else sorted(by.get((label, m), []), key=order)
+            entry = {"test_acc": replicate_stats([100 * r.test_acc for r in rs], ratio),
+                     "train_acc": replicate_stats([100 * r.train_acc for r in rs], ratio),
+                     "replicates": [[r.seed, r.fold] for r in rs],
                      "passes_per_update": None if m == "ideal" else (0 if m == "insilico" else
                                                                      _first([r.passes_per_update for r in rs])),
                      "seconds": float(sum(r.seconds for r in rs))}
+            if m != "ideal" and ideal_acc:
+                diff = paired_difference({(r.seed, r.fold): 100 * r.test_acc for r in rs}, ideal_acc, ratio)
+                entry["minus_ideal"] = diff
+                entry["vs_ideal"] = verdict(diff)
             if m not in ("ideal", "insilico"):
                 entry["grad_error"] = _stats([r.grad.get("method") for r in rs])
                 entry["insilico_grad_error"] = _stats([r.grad.get("insilico") for r in rs])
@@ -80,7 +90,9 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
         ppu[m] = measured[0] if measured else passes.get(m)
     complete = all(_key(u) in results for u in exp.units())
     return {"task": "iris", "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
-            "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "grad_probe_step": cfg.grad_probe_step,
+            "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,
+            "test_samples_per_seed": cfg.n_test() if cfg.folds == 1 else 150, "test_train_ratio": ratio,
+            "ci": "corrected resampled t (Nadeau & Bengio 2003), 95 %", "grad_probe_step": cfg.grad_probe_step,
             "grad_window": list(_grad_window(cfg)),
             "methods": list(exp.methods), "chips": chips, "passes_per_update": ppu,
             "elapsed_s": round(float(elapsed_s), 2)}
@@ -99,75 +111,15 @@ def _first(values):
     return None
 
 
-def _pm(s: dict | None, digits: int = 1) -> str:
-    if s is None:
-        return "-"
-    if abs(s["mean"]) >= 100:
-        digits = 0
-    if s["n"] == 1:
-        return f"{s['mean']:.{digits}f}"
-    return f"{s['mean']:.{digits}f} ± {s['std']:.{digits}f}"
-
-
-def _with_cos(err: dict | None, cos: dict | None) -> str:
-    return _pm(err) + ("" if cos is None else f" (cos {cos['mean']:.2f})")
-
-
-def _table(rows: list[list[str]], header: list[str]) -> str:
-    cells = [header] + rows
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def format_table(summary: dict) -> str:
-    """The text table printed by ``picffm train iris``."""
-    methods = [m for m in _ORDER if m in summary["methods"]]
-    seeds = ",".join(str(s) for s in summary["seeds"])
-    out = [f"Iris on {summary['layers']} layers of 16-port symmetric cores, {summary['epochs']} epochs, "
-           f"seeds {seeds}" + ("" if summary["complete"] else "  [INCOMPLETE: interrupted]"), "",
-           "Test accuracy (%), mean ± std over seeds"]
-    rows = [[label] + [_pm(ms.get(m, {}).get("test_acc")) for m in methods]
-            for label, ms in summary["chips"].items()]
-    out.append(_table(rows, ["chip"] + methods))
-    grad_methods = [m for m in methods if m not in ("ideal", "insilico")]
-    if grad_methods:
-        lo, hi = summary.get("grad_window") or (summary["grad_probe_step"],) * 2
-        out += ["", f"Gradient error over updates {lo}-{hi} (% of the chip's exact noiseless gradient with respect "
-                    "to what the method updates, per-layer mean, averaged over the window, mean ± std over seeds;",
-                "'in silico' = exact gradient of a model fitted from N unit-vector probes per layer (matrix level); "
-                "cos = cosine similarity with the true gradient;",
-                "Xue et al. at update 80: FFM 3.46-3.58 %, in silico 5.10-5.94 %)"]
-        header = ["chip"]
-        for m in grad_methods:
-            header += [m] + (["in silico (fitted)"] if m == "ffm" else [])
-        rows = []
-        for label, ms in summary["chips"].items():
-            row = [label]
-            for m in grad_methods:
-                row.append(_with_cos(ms[m].get("grad_error"), ms[m].get("grad_cos")))
-                if m == "ffm":
-                    row.append(_with_cos(ms[m].get("insilico_grad_error"), ms[m].get("insilico_grad_cos")))
-            rows.append(row)
-        out.append(_table(rows, header))
-    out += ["", f"Optical passes per update (batch {summary['batch_size']}, {summary['layers']} layers)"]
-    rows = []
-    for m, v in summary["passes_per_update"].items():
-        rows.append([m, "-" if v is None else f"{v:.0f}", PASSES_NOTE.get(m, "")])
-    out.append(_table(rows, ["method", "passes", "how"]))
-    return "\n".join(out)
-
-
 def _history_csv(results: Mapping) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     cols = ["epoch", "loss", "train_acc", "test_acc", "updates", "train_passes"]
-    w.writerow(["chip", "method", "seed"] + cols)
+    w.writerow(["chip", "method", "seed", "fold"] + cols)
     for key in sorted(results):
         r = results[key]
         for row in r.history:
-            w.writerow([r.chip, r.method, r.seed] + [row.get(c) for c in cols])
+            w.writerow([r.chip, r.method, r.seed, r.fold] + [row.get(c) for c in cols])
     return buf.getvalue()
 
 
@@ -178,7 +130,7 @@ def _write_params(out: Path, results: Mapping) -> None:
         if r.method == "insilico":
             continue
         for layer, st in enumerate(r.states):
-            info = {"task": "iris", "method": r.method, "chip": r.chip, "seed": r.seed, "layer": layer,
+            info = {"task": "iris", "method": r.method, "chip": r.chip, "seed": r.seed, "fold": r.fold, "layer": layer,
                     "gain": float(st.gain), "test_acc": float(r.test_acc)}
             path = pdir / f"{key}__layer{layer}.json"
             if not path.exists():

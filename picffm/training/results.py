@@ -31,6 +31,8 @@ class TrainResult:
     Attributes:
         method, chip, seed: what was trained where (``chip`` is the spec label,
             :data:`MODEL` for the ideal model).
+        fold: the cross-validation fold of the seed's split the unit was
+            trained without and tested on (0 with a single split).
         states: final network (settings and gain per layer).
         history: per-epoch rows (epoch, loss, train_acc, test_acc, updates,
             train_passes); for ``insilico``, the ideal network of each epoch
@@ -52,25 +54,26 @@ class TrainResult:
     train_passes: int
     grad: dict = field(default_factory=dict)
     seconds: float = 0.0
+    fold: int = 0
 
     @property
     def passes_per_update(self) -> float | None:
         return self.train_passes / self.updates if self.updates else None
 
 
-def unit_key(chip: str, method: str, seed: int) -> str:
-    """File-name-safe key of a unit, distinct for distinct ``(chip, method, seed)``.
+def unit_key(chip: str, method: str, seed: int, fold: int = 0) -> str:
+    """File-name-safe key of a unit, distinct for distinct ``(chip, method, seed, fold)``.
 
     A label made only of letters, digits, ``-``, ``_`` and ``.`` is used as
-    it is (``typical__ffm__0``); any other label is spelled with ``_`` for the
-    other characters plus ``+`` and 8 hex digits of its SHA-256
-    (``spec_a+1b2c3d4e__ffm__0``), so ``spec a`` and ``spec_a`` never share a
-    file.
+    it is (``typical__ffm__0__f2``: seed 0, fold 2); any other label is
+    spelled with ``_`` for the other characters plus ``+`` and 8 hex digits
+    of its SHA-256 (``spec_a+1b2c3d4e__ffm__0__f0``), so ``spec a`` and
+    ``spec_a`` never share a file.
     """
     safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "_" for ch in chip)
     if safe != chip or not chip or chip.startswith("."):
         safe = f"{safe}+{hashlib.sha256(chip.encode('utf-8')).hexdigest()[:8]}"
-    return f"{safe}__{method}__{int(seed)}"
+    return f"{safe}__{method}__{int(seed)}__f{int(fold)}"
 
 
 def states_to_plain(states: Sequence[LayerState]) -> list[dict]:
@@ -98,11 +101,11 @@ def result_to_plain(r: TrainResult) -> dict[str, Any]:
     return {"method": r.method, "chip": r.chip, "seed": int(r.seed), "states": states_to_plain(r.states),
             "history": list(r.history), "train_acc": float(r.train_acc), "test_acc": float(r.test_acc),
             "updates": int(r.updates), "train_passes": int(r.train_passes), "grad": dict(r.grad),
-            "seconds": float(r.seconds)}
+            "seconds": float(r.seconds), "fold": int(r.fold)}
 
 
 def result_from_plain(doc: dict[str, Any], table: ElementTable) -> TrainResult:
     """Inverse of :func:`result_to_plain` (``table``: the element table of the layers' netlist)."""
     return TrainResult(str(doc["method"]), str(doc["chip"]), int(doc["seed"]), states_from_plain(doc["states"], table),
                        list(doc["history"]), float(doc["train_acc"]), float(doc["test_acc"]), int(doc["updates"]),
-                       int(doc["train_passes"]), dict(doc["grad"]), float(doc["seconds"]))
+                       int(doc["train_passes"]), dict(doc["grad"]), float(doc["seconds"]), int(doc["fold"]))

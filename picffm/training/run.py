@@ -102,36 +102,36 @@ def _run_serial(store: TrainStore, results: dict, snapshots: dict, passes: dict,
                 flag: StopFlag) -> None:
     exp = store.exp
     specs = dict(exp.chips)
-    for chip, method, seed in exp.units():
-        key = unit_key(chip, method, seed)
+    for chip, method, seed, fold in exp.units():
+        key = unit_key(chip, method, seed, fold)
         if key in results:
             continue
         flag.raise_if_requested()
-        bar.set_description(f"{method} on {chip} seed {seed}")
+        bar.set_description(f"{method} on {chip} seed {seed} fold {fold}")
         if method == "insilico":
-            res = insilico_unit(results[unit_key(MODEL, "ideal", seed)], chip, specs[chip], seed, exp.config,
-                                snapshots.get(seed))
+            res = insilico_unit(results[unit_key(MODEL, "ideal", seed, fold)], chip, specs[chip], seed, exp.config,
+                                snapshots.get((seed, fold)))
             bar.update(exp.config.epochs)
             snap = None
         else:
-            def _on_epoch(row, _c=chip, _m=method, _s=seed):
+            def _on_epoch(row, _c=chip, _m=method, _s=seed, _f=fold):
                 bar.update(1)
                 if on_event is not None:
-                    on_event("epoch", {"chip": _c, "method": _m, "seed": _s, **row})
+                    on_event("epoch", {"chip": _c, "method": _m, "seed": _s, "fold": _f, **row})
 
             try:
                 res, snap = train_unit(method, chip, None if chip == MODEL else specs[chip], seed, exp.config,
-                                       saved=store.load_checkpoint(key), on_epoch=_on_epoch,
+                                       fold=fold, saved=store.load_checkpoint(key), on_epoch=_on_epoch,
                                        checkpoint=lambda state, _k=key: store.save_checkpoint(_k, state),
                                        should_stop=lambda: flag.requested)
             except UnitStopped as exc:
                 raise Interrupted(flag.signum or 2, str(exc)) from None
             if snap is not None:
-                snapshots[seed] = snap
+                snapshots[(seed, fold)] = snap
         store.save_unit(key, res, snap)
         results[key] = res
         if on_event is not None:
-            on_event("unit", {"chip": chip, "method": method, "seed": seed, "test_acc": res.test_acc})
+            on_event("unit", {"chip": chip, "method": method, "seed": seed, "fold": fold, "test_acc": res.test_acc})
     first_spec = exp.chips[0][1]
     for m in exp.passes_methods:
         if m not in passes:

@@ -145,7 +145,7 @@ class TrainStore:
                                       "with --force")
 
     def load_results(self) -> tuple[dict[str, TrainResult], dict[int, list]]:
-        """Finished units ``{key: result}`` and the ideal units' per-epoch networks ``{seed: [states]}``."""
+        """Finished units ``{key: result}`` and the ideal units' per-epoch networks ``{(seed, fold): [states]}``."""
         from .trainers import design_circuit
 
         table = design_circuit().schedule.table  # every layer is this design
@@ -160,12 +160,12 @@ class TrainStore:
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise StateFileError(f"{path}: not a readable unit ({type(exc).__name__}: {exc}); delete it, "
                                      "or start again with --force") from None
-            if unit_key(res.chip, res.method, res.seed) != path.stem:
-                raise StateFileError(f"{path}: holds the unit {res.chip}/{res.method}/{res.seed}, not "
+            if unit_key(res.chip, res.method, res.seed, res.fold) != path.stem:
+                raise StateFileError(f"{path}: holds the unit {res.chip}/{res.method}/{res.seed}/{res.fold}, not "
                                      f"{path.stem}; delete it, or start again with --force")
             results[path.stem] = res
             if snaps is not None:
-                snapshots[res.seed] = snaps
+                snapshots[(res.seed, res.fold)] = snaps
         return results, snapshots
 
     def load_passes(self) -> dict[str, float]:

@@ -1,7 +1,8 @@
-"""Training one unit: a (method, chip configuration, seed) triple, with checkpoints.
+"""Training one unit: a (method, chip configuration, seed, fold), with checkpoints.
 
-* :func:`train_network` ``(method, spec, seed, config) -> TrainResult``: train
-  one network on fresh chips of ``spec`` (``ideal``: on the ideal model;
+* :func:`train_network` ``(method, spec, seed, config, fold=0) -> TrainResult``:
+  train one network on fold ``fold`` of the seed's split, on fresh chips of
+  ``spec`` (``ideal``: on the ideal model;
   ``insilico``: train on the ideal model, then program the result once onto
   the chips of ``spec`` and test it there);
 * :func:`train_unit`: the one epoch loop behind it and behind every run
@@ -129,11 +130,12 @@ def _window_mean(records: list[dict]) -> dict:
 
 
 def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, config: TrainConfig, *,
-               probe: bool = True, saved: dict | None = None,
+               fold: int = 0, probe: bool = True, saved: dict | None = None,
                on_epoch: Callable[[dict], None] | None = None,
                checkpoint: Callable[[dict], None] | None = None,
                should_stop: Callable[[], bool] | None = None) -> tuple[TrainResult, list | None]:
-    """Train one unit (any method but ``insilico``); returns ``(result, snapshots)``.
+    """Train one unit (any method but ``insilico``) on fold ``fold`` of the seed's split;
+    returns ``(result, snapshots)``.
 
     ``snapshots`` (``ideal`` only, else ``None``): the network after every
     epoch, for the in-silico learning curves. ``saved``: a checkpoint to
@@ -144,7 +146,7 @@ def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, c
     history row.
     """
     t0 = time.perf_counter()
-    data = make_dataset(seed, config)
+    data = make_dataset(seed, config, fold)
     chips = make_chips(spec, seed, config.layers)
     tr = make_trainer(method, chips, data, config, seed)
     grad: dict = {"records": []}
@@ -180,19 +182,21 @@ def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, c
         if checkpoint is not None and (stop or tr.epoch % config.checkpoint_every == 0):
             checkpoint(state())
         if stop:
-            raise UnitStopped(f"{method} on {chip_label} seed {seed} stopped at epoch {tr.epoch}")
+            raise UnitStopped(f"{method} on {chip_label} seed {seed} fold {fold} stopped at epoch {tr.epoch}")
     last = tr.history[-1]
     return TrainResult(method, chip_label, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
-                       tr.updates, tr.train_passes, _window_mean(grad["records"]), time.perf_counter() - t0), snaps
+                       tr.updates, tr.train_passes, _window_mean(grad["records"]), time.perf_counter() - t0,
+                       fold), snaps
 
 
 def insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int,
                    config: TrainConfig, snapshots: list | None = None) -> TrainResult:
-    """``ideal`` (trained on the ideal model) programmed once onto the chips of ``spec``, tested there.
+    """``ideal`` (trained on the ideal model) programmed once onto the chips of ``spec``, tested there
+    (on the fold ``ideal`` was tested on).
 
     ``snapshots``: the ideal network after every epoch (learning curves on the chip)."""
     t0 = time.perf_counter()
-    data = make_dataset(seed, config)
+    data = make_dataset(seed, config, ideal.fold)
     chips = make_chips(spec, seed, config.layers)
     history = []
     for row, states in zip(ideal.history, snapshots or []):
@@ -203,23 +207,23 @@ def insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int
     if history:
         history[-1] = {**history[-1], "train_acc": train_acc, "test_acc": test_acc}
     return TrainResult("insilico", chip_label, seed, ideal.states, history, train_acc, test_acc,
-                       ideal.updates, 0, {}, time.perf_counter() - t0)
+                       ideal.updates, 0, {}, time.perf_counter() - t0, ideal.fold)
 
 
 def train_network(method: str, spec: ChipSpec | str | None, seed: int, config: TrainConfig | None = None, *,
-                  ideal_result: TrainResult | None = None, probe: bool = True) -> TrainResult:
+                  fold: int = 0, ideal_result: TrainResult | None = None, probe: bool = True) -> TrainResult:
     """Train one network; see the module docstring. ``spec`` may be a preset name or file."""
     config = config or TrainConfig()
     get_method(method)  # an unknown name: ConfigError listing the valid ones
     label, spec_obj = (MODEL, None) if spec is None else resolve_spec(spec)
     if method == "ideal":
-        return train_unit("ideal", MODEL, None, seed, config, probe=False)[0]
+        return train_unit("ideal", MODEL, None, seed, config, fold=fold, probe=False)[0]
     if method == "insilico":
         if spec_obj is None:
             raise ConfigError("insilico needs a chip spec to deploy on")
-        ideal = ideal_result or train_unit("ideal", MODEL, None, seed, config, probe=False)[0]
+        ideal = ideal_result or train_unit("ideal", MODEL, None, seed, config, fold=fold, probe=False)[0]
         return insilico_unit(ideal, label, spec_obj, seed, config)
-    return train_unit(method, label, spec_obj, seed, config, probe=probe)[0]
+    return train_unit(method, label, spec_obj, seed, config, fold=fold, probe=probe)[0]
 
 
 def measure_passes(method: str, spec: ChipSpec, seed: int, config: TrainConfig) -> float:
