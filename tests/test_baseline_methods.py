@@ -51,7 +51,8 @@ def test_resumed_unit_equals_uninterrupted_bit_for_bit(method):
 def test_method_runs_through_the_cli(method, tmp_path):
     out = tmp_path / "run"
     r = subprocess.run([sys.executable, "-m", "picffm", "train", "iris", "--method", method, "--chip", "typical",
-                        "--epochs", "2", "--seeds", "1", "--workers", "1", "--quiet", "--json", "-o", str(out)],
+                        "--epochs", "2", "--seeds", "1", "--folds", "1", "--workers", "1", "--quiet", "--json",
+                        "-o", str(out)],
                        capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"},
                        timeout=300)
     assert r.returncode == 0, r.stderr
