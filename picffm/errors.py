@@ -39,3 +39,7 @@ class LayoutError(PicffmError):
 
 class ConfigError(PicffmError):
     """A training or study configuration is invalid."""
+
+
+class CalibrationError(PicffmError):
+    """A chip cannot be calibrated as asked, or a twin file does not fit (bad file, another netlist)."""

@@ -1,0 +1,197 @@
+"""Error-aware programming: through the twin, then refined with measurements on the chip.
+
+:func:`program_twin` (no chip needed):
+
+1. the ideal decomposition (:func:`picffm.programming.program_matrix`:
+   Takagi + Clements for a symmetric core) gives the *actual* phases an ideal
+   chip would need and the scale ``||target||_2``;
+2. **per-gate correction** (Bandyopadhyay, Hamerly & Englund, Optica 8, 1247
+   (2021)): each MZI's internal phase is changed so that its splitting
+   ratio with the *fitted* couplers equals the ideal gate's,
+   ``(1-k1)(1-k2) + k1 k2 - 2 sqrt(k1 k2 (1-k1)(1-k2)) cos theta' =
+   sin^2(theta / 2)`` (clipped where the imperfect MZI cannot reach it);
+3. the heater model is inverted (offset, efficiency, crosstalk;
+   :meth:`picffm.calibration.Twin.actual_phases`) by a fixed-point iteration;
+4. a least-squares polish on the twin (``scipy.optimize.least_squares``,
+   Jacobian by formula) over every heater and a complex gain ``a``:
+   ``min ||M_twin(p) - a T||``, ``T = target / scale``, which corrects the
+   output phases the per-gate step leaves and the losses.
+
+:func:`program_through_twin` then runs ``iterations`` measured refinement
+rounds on the chip: the transceiver-corrected matrix
+``decode(chip.run(encode(I)))`` is measured (``N * repeats`` passes), and a
+damped Gauss-Newton step with the *twin's* Jacobian and the *measured*
+residual ``M_meas - a T`` is taken (kept only if the re-measured residual
+shrinks; halved otherwise), as in closed-loop calibration of Pai et al.
+(Science 380, 398 (2023)) and the recalibration of the drift study.
+Fidelity is :func:`picffm.chip.calibration.fidelity` against ``T``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..chip.calibration import fidelity
+from ..parameters import Params
+from ..programming import program_matrix
+from .jacobian import matrix_jacobian
+from .twin import TWO_PI, Twin
+
+_EDGE = 1e-3  # rad: start the bounded fit this far inside the heater range
+
+__all__ = ["program_twin", "program_through_twin", "TwinProgramResult", "measure_corrected"]
+
+
+@dataclass(frozen=True, eq=False)
+class TwinProgramResult:
+    """Result of :func:`program_through_twin`.
+
+    Attributes:
+        params: programmed settings (the chip is left programmed with them).
+        scale: the chip realises about ``target / scale`` (``||target||_2``
+            divided by the realised transmission ``|a|``).
+        fidelity: measured through the protocol after the refinement
+            (transceiver corrected by the twin), against ``target``.
+        fidelity_twin_only: the same before any measured iteration.
+        fidelities: after each measured iteration (first entry: twin only).
+        passes: optical passes the refinement used.
+    """
+
+    params: Params
+    scale: float
+    fidelity: float
+    fidelity_twin_only: float
+    fidelities: tuple
+    passes: int
+
+
+def _invert_heaters(twin: Twin, actual: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """Programmed phases whose twin actual phases equal ``actual`` (mod 2 pi) where reachable."""
+    eff = np.maximum(twin.efficiency, 1e-6)
+    period = TWO_PI / eff
+    u = actual - twin.offset_rad
+    q = np.mod(u / eff, period)
+    for _ in range(iterations):
+        q = np.mod(u / eff - twin.crosstalk @ q, period)
+        over = q >= TWO_PI  # unreachable with a 2 pi heater range: nearest end of the range
+        q = np.where(over & (q - TWO_PI > period - q), 0.0, np.where(over, TWO_PI * (1 - 1e-12), q))
+    return q
+
+
+def _per_gate(twin: Twin, actual: np.ndarray) -> np.ndarray:
+    """Per-gate correction of every MZI's internal phase for the fitted couplers."""
+    table = twin.table
+    if ("mzi", "theta") not in table._block:
+        return actual
+    out = actual.copy()
+    b = table.block("mzi", "theta")
+    h = table.n_programmable
+    k1 = twin.fixed[table.block("mzi", "kappa1").start - h:table.block("mzi", "kappa1").stop - h]
+    k2 = twin.fixed[table.block("mzi", "kappa2").start - h:table.block("mzi", "kappa2").stop - h]
+    theta = np.mod(actual[b.start:b.stop], TWO_PI)
+    want = np.sin(theta / 2) ** 2
+    a = (1 - k1) * (1 - k2) + k1 * k2
+    c = 2 * np.sqrt(np.maximum(k1 * k2 * (1 - k1) * (1 - k2), 1e-300))
+    new = np.arccos(np.clip((a - want) / c, -1.0, 1.0))
+    out[b.start:b.stop] = np.where(theta <= np.pi, new, TWO_PI - new)
+    return out
+
+
+def _programmed_jacobian(twin: Twin, p: Params) -> np.ndarray:
+    """``(2 N^2, H)`` real Jacobian of the twin's core matrix with respect to the programmed phases."""
+    h = twin.table.n_programmable
+    ja = matrix_jacobian(twin.circuit, twin.params(p), np.arange(h)).reshape(h, -1)  # d M / d actual
+    jp = twin.phase_jacobian(p).T @ ja  # (H, N^2): d M / d programmed
+    return np.concatenate([jp.real, jp.imag], axis=1).T
+
+
+def program_twin(twin: Twin, target, *, symmetrize: bool = False, max_nfev: int = 20) -> tuple[Params, float]:
+    """Error-aware programming on the twin alone: ``(params, scale)`` (see module docstring).
+
+    ``twin.matrix(params)`` is then about ``target / scale`` up to a global phase.
+    """
+    p, scale, _ = _program_twin(twin, target, symmetrize, max_nfev)
+    return p, scale
+
+
+def _program_twin(twin: Twin, target, symmetrize: bool, max_nfev: int):
+    from scipy.optimize import least_squares
+
+    res = program_matrix(twin.circuit.schedule, target, symmetrize=symmetrize)
+    goal = res.matrix()  # target / scale (symmetrized if asked), to the decomposition's rounding
+    actual = _per_gate(twin, res.params.programmable.copy())
+    p = res.params.copy()
+    p.programmable[:] = _invert_heaters(twin, actual)
+    h = p.table.n_programmable
+    m0 = twin.matrix(p)
+    a0 = np.vdot(goal, m0) / np.vdot(goal, goal).real
+
+    def fun(x):
+        p.programmable[:] = x[:h]
+        r = (twin.matrix(p) - (x[h] + 1j * x[h + 1]) * goal).ravel()
+        return np.concatenate([r.real, r.imag])
+
+    def jac(x):
+        p.programmable[:] = x[:h]
+        j = _programmed_jacobian(twin, p)
+        g = goal.ravel()
+        return np.concatenate([j, -np.concatenate([g.real, g.imag])[:, None],
+                               -np.concatenate([-g.imag, g.real])[:, None]], axis=1)
+
+    # the heater drive is bounded to [0, 2 pi] (the chip wraps a programmed phase into its range, a jump
+    # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
+    # others compensate
+    x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [a0.real, a0.imag]])
+    lo = np.concatenate([np.zeros(h), [-np.inf, -np.inf]])
+    hi = np.concatenate([np.full(h, TWO_PI * (1 - 1e-12)), [np.inf, np.inf]])
+    sol = least_squares(fun, x0, jac=jac, bounds=(lo, hi), method="trf", max_nfev=max_nfev,
+                        xtol=1e-12, ftol=1e-12, gtol=1e-12)
+    import os
+    if os.environ.get("DBG"): print(sol.status, sol.nfev, sol.cost, 0.5*np.sum(fun(x0)**2), sol.message)
+    p.programmable[:] = sol.x[:h]
+    a = abs(complex(sol.x[h], sol.x[h + 1]))
+    return p, float(res.scale / max(a, 1e-300)), goal
+
+
+def measure_corrected(chip, twin: Twin, repeats: int = 1) -> np.ndarray:
+    """``decode(chip.run(encode(I)))`` averaged over ``repeats`` (``N * repeats`` passes)."""
+    n = chip.n_modes
+    probe = np.tile(twin.encode(np.eye(n, dtype=complex)), (1, repeats))
+    return twin.decode(chip.run(probe).reshape(n, repeats, n).mean(axis=1))
+
+
+def program_through_twin(chip, twin: Twin, target, *, iterations: int = 3, repeats: int = 1,
+                         symmetrize: bool = False, damping: float = 1e-3, max_halvings: int = 3) -> TwinProgramResult:
+    """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring)."""
+    p, scale0, goal = _program_twin(twin, target, symmetrize, 20)
+    norm = scale0 * abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)  # ||target||_2
+    gg = np.vdot(goal, goal).real
+    start = chip.passes
+
+    def measure(params):
+        chip.program(params)
+        m = measure_corrected(chip, twin, repeats)
+        a = np.vdot(goal, m) / gg
+        r = (m - a * goal).ravel()
+        return np.concatenate([r.real, r.imag]), float(np.linalg.norm(r)), a, fidelity(m, goal)
+
+    resid, err, a, fid = measure(p)
+    fids = [fid]
+    for _ in range(iterations):
+        j = _programmed_jacobian(twin, p)
+        jtj = j.T @ j
+        lam = damping * np.trace(jtj) / jtj.shape[0]
+        dp = -np.linalg.solve(jtj + lam * np.eye(jtj.shape[0]), j.T @ resid)
+        for k in range(max_halvings + 1):
+            trial = p.copy()
+            trial.programmable[:] = np.clip(p.programmable + dp / 2 ** k, 0.0, TWO_PI * (1 - 1e-12))
+            r_t, e_t, a_t, f_t = measure(trial)
+            if e_t < err:
+                p, resid, err, a, fid = trial, r_t, e_t, a_t, f_t
+                break
+        fids.append(fid)
+    chip.program(p)
+    return TwinProgramResult(p, float(norm / max(abs(a), 1e-300)), fid, fids[0], tuple(fids),
+                             chip.passes - start)
