@@ -12,7 +12,7 @@
    sin^2(theta / 2)`` (clipped where the imperfect MZI cannot reach it);
 3. the heater model is inverted (offset, efficiency, crosstalk;
    :meth:`picffm.calibration.Twin.actual_phases`) by a fixed-point iteration;
-4. a least-squares polish on the twin (``scipy.optimize.least_squares``,
+4. a least-squares polish on the twin (projected Levenberg-Marquardt, :func:`projected_lm`,
    Jacobian by formula) over every heater and a complex gain ``a``:
    ``min ||M_twin(p) - a T||``, ``T = target / scale``, which corrects the
    output phases the per-gate step leaves and the losses.
@@ -39,7 +39,8 @@ from ..programming import program_matrix
 from .jacobian import matrix_jacobian
 from .twin import TWO_PI, Twin
 
-_EDGE = 1e-3  # rad: start the bounded fit this far inside the heater range
+#: rad: the fit keeps every drive this far below 2 pi (a drive that rounds to 2 pi on a DAC wraps to 0)
+_EDGE = 1e-3
 
 __all__ = ["program_twin", "program_through_twin", "TwinProgramResult", "measure_corrected"]
 
@@ -107,18 +108,48 @@ def _programmed_jacobian(twin: Twin, p: Params) -> np.ndarray:
     return np.concatenate([jp.real, jp.imag], axis=1).T
 
 
-def program_twin(twin: Twin, target, *, symmetrize: bool = False, max_nfev: int = 20) -> tuple[Params, float]:
+def program_twin(twin: Twin, target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
     """Error-aware programming on the twin alone: ``(params, scale)`` (see module docstring).
 
     ``twin.matrix(params)`` is then about ``target / scale`` up to a global phase.
     """
-    p, scale, _ = _program_twin(twin, target, symmetrize, max_nfev)
+    p, scale, _ = _program_twin(twin, target, symmetrize, max_iter)
     return p, scale
 
 
-def _program_twin(twin: Twin, target, symmetrize: bool, max_nfev: int):
-    from scipy.optimize import least_squares
+def projected_lm(fun, jac, x0, lo, hi, *, max_iter: int = 60, rtol: float = 1e-10):
+    """Levenberg-Marquardt with the steps projected onto the box ``[lo, hi]``; the final ``x``.
 
+    Normal equations with Marquardt's diagonal scaling, the damping divided
+    by 3 after an accepted step and multiplied by 4 after a rejected one;
+    stops when a step lowers the cost by less than ``rtol`` relative.
+    """
+    x = np.clip(x0, lo, hi)
+    r = fun(x)
+    cost = float(r @ r)
+    lam = 1e-3
+    for _ in range(max_iter):
+        j = jac(x)
+        a = j.T @ j
+        g = j.T @ r
+        d = np.maximum(np.diag(a), 1e-12 * max(np.max(np.diag(a)), 1e-300))
+        for _ in range(12):
+            x_new = np.clip(x - np.linalg.solve(a + lam * np.diag(d), g), lo, hi)
+            r_new = fun(x_new)
+            c_new = float(r_new @ r_new)
+            if c_new < cost:
+                break
+            lam *= 4.0
+        else:
+            return x
+        gain = (cost - c_new) / max(cost, 1e-300)
+        x, r, cost, lam = x_new, r_new, c_new, max(lam / 3.0, 1e-9)
+        if gain < rtol:
+            break
+    return x
+
+
+def _program_twin(twin: Twin, target, symmetrize: bool, max_iter: int):
     res = program_matrix(twin.circuit.schedule, target, symmetrize=symmetrize)
     goal = res.matrix()  # target / scale (symmetrized if asked), to the decomposition's rounding
     actual = _per_gate(twin, res.params.programmable.copy())
@@ -143,15 +174,15 @@ def _program_twin(twin: Twin, target, symmetrize: bool, max_nfev: int):
     # the heater drive is bounded to [0, 2 pi] (the chip wraps a programmed phase into its range, a jump
     # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
     # others compensate
+    # the heater drive is bounded to [0, 2 pi) (the chip wraps a programmed phase into its range, a jump
+    # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
+    # others compensate
     x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [a0.real, a0.imag]])
     lo = np.concatenate([np.zeros(h), [-np.inf, -np.inf]])
-    hi = np.concatenate([np.full(h, TWO_PI * (1 - 1e-12)), [np.inf, np.inf]])
-    sol = least_squares(fun, x0, jac=jac, bounds=(lo, hi), method="trf", max_nfev=max_nfev,
-                        xtol=1e-12, ftol=1e-12, gtol=1e-12)
-    import os
-    if os.environ.get("DBG"): print(sol.status, sol.nfev, sol.cost, 0.5*np.sum(fun(x0)**2), sol.message)
-    p.programmable[:] = sol.x[:h]
-    a = abs(complex(sol.x[h], sol.x[h + 1]))
+    hi = np.concatenate([np.full(h, TWO_PI - _EDGE), [np.inf, np.inf]])
+    x = projected_lm(fun, jac, x0, lo, hi, max_iter=max_iter)
+    p.programmable[:] = x[:h]
+    a = abs(complex(x[h], x[h + 1]))
     return p, float(res.scale / max(a, 1e-300)), goal
 
 
@@ -163,9 +194,9 @@ def measure_corrected(chip, twin: Twin, repeats: int = 1) -> np.ndarray:
 
 
 def program_through_twin(chip, twin: Twin, target, *, iterations: int = 3, repeats: int = 1,
-                         symmetrize: bool = False, damping: float = 1e-3, max_halvings: int = 3) -> TwinProgramResult:
+                         symmetrize: bool = False, damping: float = 1.0, max_halvings: int = 3) -> TwinProgramResult:
     """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring)."""
-    p, scale0, goal = _program_twin(twin, target, symmetrize, 20)
+    p, scale0, goal = _program_twin(twin, target, symmetrize, 30)
     norm = scale0 * abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)  # ||target||_2
     gg = np.vdot(goal, goal).real
     start = chip.passes
@@ -186,7 +217,7 @@ def program_through_twin(chip, twin: Twin, target, *, iterations: int = 3, repea
         dp = -np.linalg.solve(jtj + lam * np.eye(jtj.shape[0]), j.T @ resid)
         for k in range(max_halvings + 1):
             trial = p.copy()
-            trial.programmable[:] = np.clip(p.programmable + dp / 2 ** k, 0.0, TWO_PI * (1 - 1e-12))
+            trial.programmable[:] = np.clip(p.programmable + dp / 2 ** k, 0.0, TWO_PI - _EDGE)
             r_t, e_t, a_t, f_t = measure(trial)
             if e_t < err:
                 p, resid, err, a, fid = trial, r_t, e_t, a_t, f_t
