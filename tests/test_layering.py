@@ -23,6 +23,7 @@ RANK = {
     "simulation": 3, "smatrix": 3,
     "programming": 4, "layout": 4,
     "chip": 5,
+    "calibration": 5,  # beside chip: uses the chip protocol; chip never imports it (checked below)
     "training": 6,
     "studies": 7,
     "freespace": 7,  # beside the integrated stack: may use training/studies helpers, never imported by them
@@ -80,6 +81,12 @@ def test_module_imports_only_lower_layers(path):
     if unit in ("programming", "layout"):
         higher |= {u for u in _imported_units(path) if u in ("programming", "layout") and u != unit}
     assert not higher, f"{path.relative_to(PKG)} ({unit}) imports higher layer(s): {sorted(higher)}"
+
+
+@pytest.mark.parametrize("path", sorted((PKG / "chip").rglob("*.py")), ids=lambda p: str(p.relative_to(PKG)))
+def test_chip_never_imports_calibration(path):
+    # calibration sits beside the chip and uses it only through its protocol; the chip knows nothing of it
+    assert "calibration" not in _imported_units(path), f"{path.relative_to(PKG)} imports picffm.calibration"
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PKG)))

@@ -13,6 +13,8 @@ Procedures and their sources: ``docs/calibration.md``.
 """
 
 from .procedure import calibrate, measure_noise_floor
+from .programming import TwinProgramResult, measure_corrected, program_through_twin, program_twin
 from .twin import TWIN_FORMAT, CalibrationReport, Twin
 
-__all__ = ["calibrate", "measure_noise_floor", "Twin", "CalibrationReport", "TWIN_FORMAT"]
+__all__ = ["calibrate", "measure_noise_floor", "Twin", "CalibrationReport", "TWIN_FORMAT", "program_twin",
+           "program_through_twin", "TwinProgramResult", "measure_corrected"]

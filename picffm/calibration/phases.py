@@ -261,14 +261,32 @@ def fit_attenuator_crosstalk(schedule, hmap: HeaterMap, eff: np.ndarray, off: np
     return rows, j.ravel()[valid.ravel()], coef.ravel()[valid.ravel()]
 
 
-def sweep_attenuators(chip, table, hmap: HeaterMap, steps: int = 12, grid: np.ndarray | None = None):
+def _circle_fit(t: np.ndarray, s: np.ndarray, g: np.ndarray):
+    """Least squares ``t[:, a] ~ C + D exp(i g[a, c] s)`` for every attenuator ``a`` and candidate ``c``.
+
+    Returns ``(residual, C, D)``, each ``(A, G)``.
+    """
+    e = np.exp(1j * g[:, :, None] * s[None, None, :])  # (A, G, K)
+    k = s.size
+    se = e.sum(axis=2)
+    tt = t.T[:, None, :]  # (A, 1, K)
+    st = tt.sum(axis=2)
+    sct = np.sum(np.conj(e) * tt, axis=2)
+    # normal equations [[K, se], [conj(se), K]] [C, D] = [st, sct]
+    det = k * k - np.abs(se) ** 2
+    det = np.where(np.abs(det) < 1e-12, 1e-12, det)
+    c = (k * st - se * sct) / det
+    d = (k * sct - np.conj(se) * st) / det
+    res = np.sum(np.abs(tt - c[..., None] - d[..., None] * e) ** 2, axis=2)
+    return res, c, d
+
+
+def sweep_attenuators(chip, table, hmap: HeaterMap, steps: int = 12):
     """Procedure 3: ``(eff_theta, off_theta, eff_psi, off_psi)`` per attenuator, plus ``|C|, |D|``."""
     n_att = hmap.att_theta.size
     if n_att == 0:
         z = np.zeros(0)
         return z, z, z, z, z, z
-    if grid is None:
-        grid = np.linspace(0.6, 1.4, 161)
     s = TWO_PI * np.arange(steps) / steps
     t = np.empty((steps, n_att), complex)
     t_psi = np.empty((steps, n_att), complex)
@@ -280,18 +298,17 @@ def sweep_attenuators(chip, table, hmap: HeaterMap, steps: int = 12, grid: np.nd
             p.programmable[hmap.att_theta[grp]] = sk
             _, att = tap_ratios(chip, p, hmap)
             t[k, grp] = att[grp]
-    # fit t_k = C + D exp(i g s_k) for each g of the grid; keep the best g
-    best = np.full(n_att, np.inf)
-    cc = np.zeros(n_att, complex)
-    dd = np.zeros(n_att, complex)
+    # fit t_k = C + D exp(i g s_k): closed-form (C, D) for each candidate g, the best g kept; the grid is
+    # refined twice around it (steps 5e-3, 2.5e-4, 1.25e-5)
     geff = np.ones(n_att)
-    for gv in grid:
-        e = np.exp(1j * gv * s)
-        a = np.stack([np.ones_like(e), e], axis=1)  # (K, 2)
-        sol, *_ = np.linalg.lstsq(a, t, rcond=None)  # (2, n_att)
-        res = np.sum(np.abs(t - a @ sol) ** 2, axis=0)
-        better = res < best
-        best[better], cc[better], dd[better], geff[better] = res[better], sol[0, better], sol[1, better], gv
+    width = 0.4
+    for level in range(3):
+        cand = geff[:, None] + np.linspace(-width, width, 81 if level == 0 else 41)[None, :]  # (A, G)
+        res, c_all, d_all = _circle_fit(t, s, cand)
+        best = np.argmin(res, axis=1)
+        pick = np.arange(n_att)
+        geff, cc, dd = cand[pick, best], c_all[pick, best], d_all[pick, best]
+        width = 2.0 * (cand[0, 1] - cand[0, 0])
     off_psi = np.angle(-cc)
     off_theta = np.angle(-dd / cc)
     # psi sweep at full transmission (actual theta = pi)

@@ -37,11 +37,12 @@ from ..chip.calibration import fidelity
 from ..parameters import Params
 from ..programming import program_matrix
 from .jacobian import matrix_jacobian
-from .twin import TWO_PI, Twin
 
+TWO_PI = 2.0 * np.pi
 #: rad: the fit keeps every drive this far below 2 pi (a drive that rounds to 2 pi on a DAC wraps to 0)
 _EDGE = 1e-3
 
+# (no import of .twin: Twin.program imports this module; a twin is used here only through its methods)
 __all__ = ["program_twin", "program_through_twin", "TwinProgramResult", "measure_corrected"]
 
 
@@ -68,7 +69,7 @@ class TwinProgramResult:
     passes: int
 
 
-def _invert_heaters(twin: Twin, actual: np.ndarray, iterations: int = 30) -> np.ndarray:
+def _invert_heaters(twin: "Twin", actual: np.ndarray, iterations: int = 30) -> np.ndarray:
     """Programmed phases whose twin actual phases equal ``actual`` (mod 2 pi) where reachable."""
     eff = np.maximum(twin.efficiency, 1e-6)
     period = TWO_PI / eff
@@ -81,7 +82,7 @@ def _invert_heaters(twin: Twin, actual: np.ndarray, iterations: int = 30) -> np.
     return q
 
 
-def _per_gate(twin: Twin, actual: np.ndarray) -> np.ndarray:
+def _per_gate(twin: "Twin", actual: np.ndarray) -> np.ndarray:
     """Per-gate correction of every MZI's internal phase for the fitted couplers."""
     table = twin.table
     if ("mzi", "theta") not in table._block:
@@ -100,7 +101,7 @@ def _per_gate(twin: Twin, actual: np.ndarray) -> np.ndarray:
     return out
 
 
-def _programmed_jacobian(twin: Twin, p: Params) -> np.ndarray:
+def _programmed_jacobian(twin: "Twin", p: Params) -> np.ndarray:
     """``(2 N^2, H)`` real Jacobian of the twin's core matrix with respect to the programmed phases."""
     h = twin.table.n_programmable
     ja = matrix_jacobian(twin.circuit, twin.params(p), np.arange(h)).reshape(h, -1)  # d M / d actual
@@ -108,7 +109,7 @@ def _programmed_jacobian(twin: Twin, p: Params) -> np.ndarray:
     return np.concatenate([jp.real, jp.imag], axis=1).T
 
 
-def program_twin(twin: Twin, target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
+def program_twin(twin: "Twin", target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
     """Error-aware programming on the twin alone: ``(params, scale)`` (see module docstring).
 
     ``twin.matrix(params)`` is then about ``target / scale`` up to a global phase.
@@ -149,7 +150,7 @@ def projected_lm(fun, jac, x0, lo, hi, *, max_iter: int = 60, rtol: float = 1e-1
     return x
 
 
-def _program_twin(twin: Twin, target, symmetrize: bool, max_iter: int):
+def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int):
     res = program_matrix(twin.circuit.schedule, target, symmetrize=symmetrize)
     goal = res.matrix()  # target / scale (symmetrized if asked), to the decomposition's rounding
     actual = _per_gate(twin, res.params.programmable.copy())
@@ -186,14 +187,14 @@ def _program_twin(twin: Twin, target, symmetrize: bool, max_iter: int):
     return p, float(res.scale / max(a, 1e-300)), goal
 
 
-def measure_corrected(chip, twin: Twin, repeats: int = 1) -> np.ndarray:
+def measure_corrected(chip, twin: "Twin", repeats: int = 1) -> np.ndarray:
     """``decode(chip.run(encode(I)))`` averaged over ``repeats`` (``N * repeats`` passes)."""
     n = chip.n_modes
     probe = np.tile(twin.encode(np.eye(n, dtype=complex)), (1, repeats))
     return twin.decode(chip.run(probe).reshape(n, repeats, n).mean(axis=1))
 
 
-def program_through_twin(chip, twin: Twin, target, *, iterations: int = 3, repeats: int = 1,
+def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, repeats: int = 1,
                          symmetrize: bool = False, damping: float = 1.0, max_halvings: int = 3) -> TwinProgramResult:
     """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring)."""
     p, scale0, goal = _program_twin(twin, target, symmetrize, 30)

@@ -169,11 +169,14 @@ class Twin:
         y = np.asarray(y, dtype=complex)
         return y / (self.output_factor if y.ndim == 1 else self.output_factor[:, None])
 
-    def program(self, target, *, symmetrize: bool = False, **kwargs):
-        """Error-aware programming on the twin alone: ``(Params, scale)``; see :func:`picffm.calibration.program_twin`."""
+    def program(self, target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
+        """Error-aware programming on the twin alone (no pass): ``(params, scale)``.
+
+        See :func:`picffm.calibration.programming.program_twin`.
+        """
         from .programming import program_twin
 
-        return program_twin(self, target, symmetrize=symmetrize, **kwargs)
+        return program_twin(self, target, symmetrize=symmetrize, max_iter=max_iter)
 
     # ---------------------------------------------------------------- files
     def to_dict(self) -> dict:
@@ -216,10 +219,11 @@ class Twin:
         circuit = Circuit.from_netlist(netlist)
         t = circuit.table
         rec = doc.get("netlist")
-        if not isinstance(rec, dict) or rec.get("sha256") != t.netlist_hash:
-            name = rec.get("name") if isinstance(rec, dict) else None
-            raise CalibrationError(w + f"measured on netlist {name!r} (sha256 "
-                                   f"{str(rec.get('sha256') if isinstance(rec, dict) else None)[:12]}), "
+        if not isinstance(rec, dict) or not isinstance(rec.get("sha256"), str):
+            raise CalibrationError(w + "bad twin file: no 'netlist' record {name, sha256} of the netlist it was "
+                                   "measured on")
+        if rec["sha256"] != t.netlist_hash:
+            raise CalibrationError(w + f"measured on netlist {rec.get('name')!r} (sha256 {rec['sha256'][:12]}), "
                                    f"not on this netlist {t.describe()}")
         h, n = t.n_programmable, circuit.n
         try:

@@ -44,6 +44,12 @@ def register(subparsers) -> None:
                    "written")
     p.add_argument("--allow-error", action="store_true",
                    help="write the parameter file even if the error exceeds --tolerance (exit 0)")
+    p.add_argument("--twin", metavar="TWIN",
+                   help="program through a calibrated twin (.json from 'picffm chip calibrate'): decomposition "
+                   "corrected for the fitted couplers, heaters and losses, then measured refinement on the chip "
+                   "the twin was measured on; prints the fidelity achieved on that chip")
+    p.add_argument("--iterations", type=int, default=3, metavar="K",
+                   help="with --twin: measured refinement iterations on the chip (default 3; 0: twin only)")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)
 
@@ -68,8 +74,15 @@ def run(args) -> int:
         raise ParamsError(f"{out}: directory {str(out.parent)!r} does not exist")
     if not (args.tolerance >= 0 and args.tolerance <= 1e300):
         raise CLIError(f"--tolerance {args.tolerance} is invalid; give a finite number >= 0")
-    check_output(out, {"the netlist": args.netlist, "the target": args.target})
+    check_output(out, {"the netlist": args.netlist, "the target": args.target, "the twin": args.twin})
+    if not 0 <= args.iterations <= 100:
+        raise CLIError(f"--iterations {args.iterations} is invalid; give an integer in 0 .. 100")
     net = load_netlist(args.netlist)
+    twin = None
+    if args.twin is not None:
+        from ..calibration import Twin
+
+        twin = Twin.load(args.twin, net)  # refused with one line on another netlist or a bad file
     target = _load_target(args, net)
     try:
         res = program_matrix(net, target, symmetrize=args.symmetrize)
@@ -99,9 +112,22 @@ def run(args) -> int:
     }
     if symmetrized:
         info["target_asymmetry"] = relative_symmetry_error(target)
-    params = res.params.save(out, info=info).params
+    settings = res.params
+    if twin is not None:
+        settings, through = _through_twin(args, net, twin, target, res)
+        info.update(through)
+    params = settings.save(out, info=info).params
     if args.json:
         emit_json({**info, "params": str(out), "instances": len(params), "error_definition": ERROR_DEFINITION})
+        return 0
+    if twin is not None:
+        print(f"programmed {args.target} onto the chip of twin {args.twin} ({info['chip']}) through the twin: "
+              f"{len(params)} instances -> {out}")
+        print(f"fidelity on the chip, measured through the protocol (transceiver corrected by the twin): "
+              f"{info['fidelity']:.5f} after {args.iterations} measured iteration(s) "
+              f"(twin only: {info['fidelity_twin_only']:.5f}; ideal decomposition: {info['fidelity_ideal']:.5f}); "
+              f"{info['passes']} optical passes")
+        print(f"scale (the chip realises about target/scale): {info['scale']:.6g}")
         return 0
     print(f"programmed {args.target} onto {args.netlist} ({res.kind} mesh, N = {n}): "
           f"{len(params)} instances -> {out}")
@@ -115,3 +141,23 @@ def run(args) -> int:
         print("scale: 1 (unitary mesh)")
         print(f"relative error ||M - target||_F / ||target||_F: {res.error:.3g}")
     return 0
+
+
+def _through_twin(args, net, twin, target, res):
+    """Program through ``twin`` on the chip it identifies; ``(settings, info entries)``."""
+    from ..calibration import measure_corrected, program_through_twin
+    from ..calibration.identity import chip_from_identity
+    from ..chip.calibration import fidelity
+
+    chip = chip_from_identity(twin.chip_identity, net, source=str(args.twin))
+    goal = res.matrix()
+    chip.program(res.params)
+    ideal = fidelity(measure_corrected(chip, twin), goal)
+    out = program_through_twin(chip, twin, target, iterations=args.iterations, symmetrize=args.symmetrize)
+    ident = twin.chip_identity
+    return out.params, {"twin": str(args.twin), "chip": f"{ident.get('spec')}, seed {ident.get('seed')}",
+                        "scale": out.scale, "fidelity": out.fidelity, "fidelity_twin_only": out.fidelity_twin_only,
+                        "fidelity_ideal": ideal, "fidelities": list(out.fidelities), "passes": out.passes,
+                        "iterations": args.iterations,
+                        "fidelity_definition": "|Tr(A^H B)|^2 / (||A||^2 ||B||^2), A = decode(chip.run(encode(I))), "
+                                               "B = target/||target||_2"}
