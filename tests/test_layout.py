@@ -168,11 +168,13 @@ def test_gds_reads_back_with_cells_labels_layers(kind, n, tmp_path):
     expected |= {"attenuator_Lc10_10"} if "attenuator" in comps else set()
     if any(i.settings.get("mirror") for i in net.instances.values()):
         expected |= {"mzi_Lc10_10_mirror"}  # the mirror image is a cell of its own
-    assert set(names) == expected
+    wiring = {c for c in names if c.startswith("leads_")}  # heater leads and bond pads, one cell per kind of gap
+    assert wiring and set(names) - wiring == expected
     (top,) = lib.top_level()
     texts = [lb.text for lb in top.labels if (lb.layer, lb.texttype) == LAYERS["TEXT"].spec]
     assert sorted(texts) == sorted(list(net.instances) + list(net.ports))  # one label per instance and chip port
-    assert len(top.references) == len(net.instances) + 2 * n
+    n_wiring = sum(1 for r in top.references if r.cell.name in wiring)
+    assert len(top.references) - n_wiring == len(net.instances) + 2 * n
     layers = {(p.layer, p.datatype) for c in lib.cells for p in c.polygons}
     want = {LAYERS[k].spec for k in ("WG", "HEATER", "VIA1", "M2", "VIA2", "MTOP", "PADOPEN", "FLOORPLAN")}
     assert layers == want
@@ -368,9 +370,11 @@ def test_non_adjacent_pair_and_zero_length_waveguide():
     ({"gap": -1.0}, r"gap = -1.0 is impossible"),
     ({"gap": 0.1}, r"coupler gap = 0.1 um is below the WG minimum spacing 0.15"),
     ({"bend_radius": 3.0}, r"bend_radius = 3 um is below the WG minimum bend radius 5"),
-    ({"pitch": 20.0}, r"pitch = 20 um cannot hold the 15 um heater pads"),
+    ({"pitch": 20.0}, r"pitch = 20 um cannot hold four heater leads"),
+    ({"pad_pitch": 65.0}, r"pad_pitch = 65 um leaves 5 um between 60 um pads"),
+    ({"pad_rows": 8}, r"pad_rows = 8 needs 7 leads between two pads, but 40 um between pads holds 6"),
     ({"pitch": 0.6}, r"pitch = 0.6 um leaves no room for the coupler"),
-    ({"heater_length": 30.0}, r"heater_length = 30 um is too short"),
+    ({"heater_length": 10.0}, r"heater_length = 10 um is too short"),
     ({"wg_width": 0.1}, r"wg_width = 0.1 um is below the WG minimum width"),
 ])
 def test_impossible_geometry(opts, match):
@@ -417,7 +421,8 @@ def test_cli_layout_check_json(tmp_path, capsys):
 
     rep = json.loads(capsys.readouterr().out)
     assert rep["drc"]["ok"] and rep["lvs"]["ok"]
-    assert rep["cells"] == 5 and rep["references"] == 16 + 8 and rep["labels"] == 24  # mzi, its mirror image, ...
+    # mzi, its mirror image, attenuator, phase shifter... and the gaps' leads and pads
+    assert rep["cells"] > 5 and rep["references"] > 16 + 8 and rep["labels"] == 24
     assert rep["lvs"]["instances"] == 16 and rep["lvs"]["connections"] == 24
     assert out.exists() and out.with_suffix(".lyp").exists() and png.read_bytes()[:4] == b"\x89PNG"
     assert "<layer-properties>" in out.with_suffix(".lyp").read_text()
@@ -542,31 +547,77 @@ def test_preview_shows_whole_outline_labels_inside_and_scale_bar():
     assert "<frame-color>#e91e63</frame-color>" in lyp_text() and "#000000" not in lyp_text().split("TEXT")[0][-400:]
 
 
-def test_electrical_lvs_heaters_reach_their_own_pads(tmp_path):
-    from picffm.layout.electrical import cell_heater_issues, heater_count
+def _wiring_cells(lib):
+    return [c for c in lib.cells if c.name.startswith("leads_")]
+
+
+def _m2(cell):
+    return [p for p in cell.polygons if (p.layer, p.datatype) == LAYERS["M2"].spec]
+
+
+def test_every_heater_end_reaches_a_pad_of_its_own_at_the_chip_edge(tmp_path):
+    from picffm.layout.electrical import heater_count
 
     net = clements(4)
     layout = build_layout(net)
-    mzi = next(c for c in layout.library.cells if c.name.startswith("mzi_"))
-    assert heater_count(mzi) == 2 and cell_heater_issues(mzi) == []
+    lib = layout.library
+    mzi = next(c for c in lib.cells if c.name.startswith("mzi_"))
+    assert heater_count(mzi) == 2
+    # every pad (MTOP) lies in a row beyond the mesh and the grating couplers, the rows at the pad pitch
+    o = layout.options
+    flat = layout.top.get_polygons()
+    pads = np.array([p.points.mean(axis=0) for p in flat if (p.layer, p.datatype) == LAYERS["MTOP"].spec])
+    wg = np.concatenate([p.points for p in flat if (p.layer, p.datatype) == LAYERS["WG"].spec])
+    assert len(pads) == 2 * sum(heater_count(r.cell) for r in layout.top.references)  # two pads per heater
+    above, below = pads[:, 1] > wg[:, 1].max(), pads[:, 1] < wg[:, 1].min()
+    assert np.all(above | below) and above.any() and below.any()
+    for side in (above, below):
+        ys = np.unique(np.round(pads[side, 1], 3))
+        np.testing.assert_allclose(np.diff(ys), o.pad_pitch)
+        for y in ys:  # in a row, pads at least one pitch apart (a regular grid with empty places)
+            xs = np.sort(pads[side][np.isclose(pads[side, 1], y), 0])
+            assert np.all(np.diff(xs) >= o.pad_pitch - 1e-6)
+    x0, y0, x1, y1 = layout.plan.outline
+    assert pads[:, 1].max() + o.pad / 2 + o.margin == pytest.approx(y1)  # the outer row at the chip edge
+    assert pads[:, 1].min() - o.pad / 2 - o.margin == pytest.approx(y0)
     path = tmp_path / "c4.gds"
-    write_gds(layout.library, path)
+    write_gds(lib, path)
     assert check_lvs(path, net).ok
-    # one VIA2 removed: that heater end reaches no pad
+    assert check_drc(lib).ok
+
+
+def test_lvs_finds_an_unrouted_lead_and_shorted_heaters(tmp_path):
+    net = clements(4)
+    path = tmp_path / "c4.gds"
+    write_gds(build_layout(net).library, path)
+    # one lead taken out of a gap's wiring: the heater end it served reaches no pad (in every gap of that kind)
     lib = gdstk.read_gds(str(path))
-    cell = next(c for c in lib.cells if c.name == mzi.name)
-    via2 = [p for p in cell.polygons if (p.layer, p.datatype) == LAYERS["VIA2"].spec]
-    cell.remove(via2[0])
+    cell = _wiring_cells(lib)[0]
+    users = sum(1 for r in next(iter(lib.top_level())).references if r.cell.name == cell.name)
+    leads = [p for p in _m2(cell) if len(p.points) > 4]  # the pads' landings are squares
+    cell.remove(leads[0])
     rep = check_lvs(lib, net)
-    assert [i.kind for i in rep.issues] == ["heater"] and "reaches no pad" in rep.issues[0].message
-    # a second heater wired to the same pad is a short
-    bad = gdstk.Cell("mzi_Lc10_10_bad")
-    for p in mzi.polygons:
-        bad.add(p.copy())
+    assert [i.kind for i in rep.issues] == ["heater"] * users
+    assert all("reaches no bond pad" in i.message for i in rep.issues)
+    # a bar of M2 across two tracks: the two heater ends they serve share a net
+    lib = gdstk.read_gds(str(path))
+    cell = _wiring_cells(lib)[0]
+    a, b = sorted((p for p in _m2(cell) if len(p.points) > 4), key=lambda p: p.bounding_box()[1][1])[-2:]
+    (ax0, _), (ax1, ay1) = a.bounding_box()
+    (bx0, _), (bx1, by1) = b.bounding_box()
+    y = min(ay1, by1) - 10.0
+    m2 = LAYERS["M2"]
+    cell.add(gdstk.rectangle((min(ax0, bx0), y), (max(ax1, bx1), y + 3.0), layer=m2.layer, datatype=m2.datatype))
+    rep = check_lvs(lib, net)
+    assert rep.issues and all(i.kind == "short" and ("share one net" in i.message or "are joined" in i.message)
+                              for i in rep.issues), rep.summary()
+    # a second heater on the same contacts as the first: both share its leads
+    lib = gdstk.read_gds(str(path))
+    mzi = next(c for c in lib.cells if c.name.startswith("mzi_"))
     h = next(p for p in mzi.polygons if (p.layer, p.datatype) == LAYERS["HEATER"].spec)
-    bad.add(gdstk.Polygon(h.points, layer=h.layer, datatype=h.datatype))  # a second heater on the same contacts
-    issues = cell_heater_issues(bad)
-    assert any("share the pad" in m for m, _, _ in issues), issues
+    mzi.add(gdstk.Polygon(h.points, layer=h.layer, datatype=h.datatype))
+    rep = check_lvs(lib, net)
+    assert any(i.kind == "short" and "share one net" in i.message for i in rep.issues), rep.summary()
     # metal of two placed cells touching: a short between instances
     lib2 = gdstk.read_gds(str(path))
     top = next(c for c in lib2.top_level())
@@ -574,5 +625,9 @@ def test_electrical_lvs_heaters_reach_their_own_pads(tmp_path):
     top.add(gdstk.Reference(ref.cell, (ref.origin[0] + 1.0, ref.origin[1]), rotation=ref.rotation,
                             x_reflection=ref.x_reflection))
     rep = check_lvs(lib2, net)
-    shorts = [i for i in rep.issues if i.kind == "short"]
-    assert shorts and all("touches" in i.message for i in shorts)
+    assert any(i.kind == "short" for i in rep.issues)
+    # a pad without its opening
+    lib3 = gdstk.read_gds(str(path))
+    cell = _wiring_cells(lib3)[0]
+    cell.remove(next(p for p in cell.polygons if (p.layer, p.datatype) == LAYERS["PADOPEN"].spec))
+    assert any("no PADOPEN" in i.message for i in check_lvs(lib3, net).issues)

@@ -196,14 +196,16 @@ def test_placed_feed_forward_netlist_and_mirrored_mzi(tmp_path):
     write_gds(layout.library, path)
     assert check_drc(layout.library).ok
     rep = check_lvs(path, net)
-    assert rep.ok, rep.summary()
+    # optically the same circuit; its heater leads end at the cell (placed netlists get no pad routing): LVS says so
+    assert {i.kind for i in rep.issues} == {"heater"} and len(rep.issues) == 4, rep.summary()
+    assert all("reaches no bond pad" in i.message for i in rep.issues)
     ex = extract(layout.library)
     assert ex.instances[name].mirror
     assert ex.port_xy[(name, "o1")] == (300.0, 40.0)  # o1 at the placement, the cell turned around it
     assert ex.port_xy[(name, "o2")] == (300.0, 0.0)
     # the same netlist with mirror: false disagrees with the drawing
     doc["instances"][name]["settings"]["mirror"] = False
-    assert [i.kind for i in check_lvs(path, Netlist.from_dict(doc)).issues] == ["mirror"]
+    assert [i.kind for i in check_lvs(path, Netlist.from_dict(doc)).issues if i.kind != "heater"] == ["mirror"]
 
 
 # -------------------------------------------------------------- bad input

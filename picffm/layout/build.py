@@ -90,6 +90,9 @@ def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = Non
         origin, rot, xref = ref_params(pl)
         top.add(gdstk.Reference(plan.cells[pl.cell], origin, rotation=rot, x_reflection=xref))
         top.add(gdstk.Label(pl.name, ref_center(bboxes[pl.cell], pl), layer=text.layer, texttype=text.datatype))
+    for pl in plan.wiring:  # heater leads and bond pads, one cell per column gap
+        origin, rot, xref = ref_params(pl)
+        top.add(gdstk.Reference(plan.cells[pl.cell], origin, rotation=rot, x_reflection=xref))
     top.add(*_route_polygons(plan, o, wg.layer, wg.datatype))
     x0, y0, x1, y1 = plan.outline
     top.add(gdstk.rectangle((x0, y0), (x1, y1), layer=fp.layer, datatype=fp.datatype))

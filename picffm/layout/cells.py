@@ -13,10 +13,12 @@ rotation = the direction in which light *leaves* the cell through that port:
 
 Phase shifters sit on row 0 (docs/conventions.md §1-2): an MZI ``C(k2) P(theta)
 C(k1) P(phi)`` is, left to right, heater phi on the lower arm, coupler k1,
-heater theta on the lower arm, coupler k2. Each heater has a metal contact at
-both ends, a via stack (gdsfactory's generic PDK: HEATER - VIA1 - M2 - VIA2 -
-MTOP, PADOPEN over the pad), a lead and a bond pad, placed between the two
-arms (inside the mode pair), so neighbouring pairs never compete for space.
+heater theta on the lower arm, coupler k2. Each heater has a contact at
+both ends with a VIA1 up to an M2 lead (gdsfactory's generic PDK: HEATER -
+VIA1 - M2); every lead runs down below row 0, into the free channel under
+the cell's mode pair, and out to the cell's input edge (x = 0), where the
+chip's routing (:mod:`picffm.layout.pads`) takes it to a bond pad of its
+own at the chip edge.
 
 A coupler's kappa sets its coupling length (:func:`coupling_length`); the
 cell names carry that geometry, e.g. ``mzi_Lc10_10``, so equal geometry
@@ -37,6 +39,7 @@ from .options import LayoutOptions
 
 __all__ = [
     "coupling_length",
+    "lead_levels",
     "fmt",
     "waveguide_cell",
     "bend_cell",
@@ -131,40 +134,51 @@ def _dc_shapes(separation: float, lc: float, o: LayoutOptions) -> tuple[list[Sha
     return lower + _flip_y(lower, separation / 2), float(snap(2 * dx + lc))
 
 
-def _heater_shapes(x0: float, pad_y: float, o: LayoutOptions) -> list[Shape]:
-    """Heater on the waveguide at y = 0 from x0 + margin and, at each end, its via stack up to a pad at pad_y.
+def _heater_shapes(x0: float, o: LayoutOptions) -> tuple[list[Shape], list[float]]:
+    """Heater on the waveguide at y = 0 from x0 + margin, a contact and a VIA1 at each end.
 
-    The electrical stack of gdsfactory's generic PDK, bottom to top: the
-    HEATER strip (TiN) widens to a ``contact`` square at each end; a VIA1
-    square (``via_enclosure`` inside the contact) joins it to the M2 lead,
-    which runs to the pad; a VIA2 square (``via_enclosure`` inside the pad)
-    joins M2 to the pad metal MTOP; PADOPEN (``pad_inset`` inside MTOP) opens
-    the passivation over it. Each heater has two pads of its own.
+    Returns the shapes and the x of the two contact centres (the heater's
+    **terminals**); :func:`_lead_shapes` draws their M2 leads. The stack is
+    gdsfactory's generic PDK: the HEATER strip (TiN) widens to a ``contact``
+    square at each end; a VIA1 square (``via_enclosure`` inside the contact)
+    joins it to the M2 lead above.
     """
     xa = x0 + o.heater_margin
     xb = xa + o.heater_length
-    c, lw, pd, ins, e, hw = o.contact, o.lead_width, o.pad, o.pad_inset, o.via_enclosure, o.heater_width / 2
-    ylo = pad_y - pd / 2
+    c, e, hw = o.contact, o.via_enclosure, o.heater_width / 2
     heater = np.array([  # one polygon: strip and both contact squares (no overlapping HEATER shapes)
         [xa, -c / 2], [xa + c, -c / 2], [xa + c, -hw], [xb - c, -hw], [xb - c, -c / 2], [xb, -c / 2],
         [xb, c / 2], [xb - c, c / 2], [xb - c, hw], [xa + c, hw], [xa + c, c / 2], [xa, c / 2],
     ])
-    left = np.array([
-        [xa, -c / 2], [xa + c, -c / 2], [xa + c, c / 2], [xa + lw, c / 2],
-        [xa + lw, ylo], [xa + pd, ylo], [xa + pd, ylo + pd], [xa, ylo + pd],
-    ])
-    if lw == c:
-        left = np.delete(left, 3, axis=0)
-        left = np.delete(left, 2, axis=0)
-    right = left.copy()
-    right[:, 0] = xa + xb - right[:, 0]
-    out: list[Shape] = [("HEATER", snap(heater)), ("M2", snap(left)), ("M2", snap(right[::-1]))]
+    out: list[Shape] = [("HEATER", snap(heater))]
     for xl in (xa, xb - c):  # VIA1 in each contact
         out.append(("VIA1", rect(xl + e, -c / 2 + e, xl + c - e, c / 2 - e)))
-    for xl in (xa, xb - pd):  # pad: VIA2, MTOP, PADOPEN
-        out += [("VIA2", rect(xl + e, ylo + e, xl + pd - e, ylo + pd - e)),
-                ("MTOP", rect(xl, ylo, xl + pd, ylo + pd)),
-                ("PADOPEN", rect(xl + ins, ylo + ins, xl + pd - ins, ylo + pd - ins))]
+    return out, [xa + c / 2, xb - c / 2]
+
+
+def lead_levels(n: int, o: LayoutOptions) -> np.ndarray:
+    """y (um, cell frame) of the horizontal M2 leads of ``n`` heater terminals, below the waveguide at y = 0."""
+    return -(o.contact / 2 + o.lead_spacing + o.lead_width / 2 + np.arange(n) * (o.lead_width + o.lead_spacing))
+
+
+def _lead_shapes(terminals: list[float], o: LayoutOptions) -> list[Shape]:
+    """M2 lead of every heater terminal: its contact square, down below the waveguide, then out to x = 0.
+
+    The terminal k-th from the left runs at the k-th level below the
+    waveguide (:func:`lead_levels`), so each lead passes below the leads of
+    the terminals left of it and none cross. Each lead is one polygon ending
+    on the cell's input edge (x = 0), where the chip's routing continues it
+    to a bond pad (:mod:`picffm.layout.pads`).
+    """
+    c, lw = o.contact, o.lead_width
+    out: list[Shape] = []
+    for xc, y in zip(sorted(terminals), lead_levels(len(terminals), o)):
+        pts = [[xc - c / 2, c / 2], [xc - c / 2, -c / 2], [xc - lw / 2, -c / 2], [xc - lw / 2, y + lw / 2],
+               [0.0, y + lw / 2], [0.0, y - lw / 2], [xc + lw / 2, y - lw / 2], [xc + lw / 2, -c / 2],
+               [xc + c / 2, -c / 2], [xc + c / 2, c / 2]]
+        if lw == c:  # the lead is as wide as the contact: drop the two steps
+            pts = [q for k, q in enumerate(pts) if k not in (1, 2, 7, 8)]
+        out.append(("M2", snap(pts)))
     return out
 
 
@@ -223,9 +237,10 @@ def coupler_cell(lc: float, o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
 
 
 def phase_shifter_cell(o: LayoutOptions = LayoutOptions()) -> gdstk.Cell:
-    """Thermo-optic phase shifter: heater over the waveguide, metal leads to two bond pads above it."""
+    """Thermo-optic phase shifter: heater over the waveguide, its two M2 leads out to the input edge below it."""
     ls = _section_length(o)
-    shapes = [_wg(0, ls, 0, o)] + _heater_shapes(0.0, o.pitch / 2, o)
+    heater, terms = _heater_shapes(0.0, o)
+    shapes = [_wg(0, ls, 0, o)] + heater + _lead_shapes(terms, o)
     return _make_cell("phase_shifter", shapes, _one_mode_ports(ls))
 
 
@@ -241,12 +256,16 @@ def mzi_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions(), mirror:
     """
     p, ls = o.pitch, _section_length(o)
     shapes: list[Shape] = []
+    terms: list[float] = []
     x = 0.0
     for lc in (lc1, lc2):
-        shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, p, o)] + _heater_shapes(x, p / 2, o)
+        heater, t = _heater_shapes(x, o)
+        shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, p, o)] + heater
+        terms += t
         dc, dl = _dc_shapes(p, float(snap(lc)), o)
         shapes += _translate(dc, x + ls)
         x = float(snap(x + ls + dl))
+    shapes += _lead_shapes(terms, o)
     name = f"mzi_Lc{fmt(lc1)}_{fmt(lc2)}"
     if mirror:
         shapes, name = _flip_x(shapes, x / 2), name + "_mirror"
@@ -259,11 +278,10 @@ def attenuator_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) 
     The mode's waveguide is row 0 of an MZI whose second arm runs
     ``attenuator_offset`` above it and ends in tapered terminators; heater
     theta sits on the mode's own arm (between the couplers), heater psi after
-    the second coupler. Both heaters' pads sit above the second arm.
+    the second coupler. Both heaters' leads run below the mode to the input edge.
     """
     d, ls, w = o.attenuator_offset, _section_length(o), o.wg_width
     t = float(snap(o.terminator_length + 2.0))
-    pad_y = (d + o.pitch) / 2
     tip = o.terminator_tip
 
     def taper(xa: float, xb: float, wa: float, wb: float) -> Shape:
@@ -273,14 +291,16 @@ def attenuator_cell(lc1: float, lc2: float, o: LayoutOptions = LayoutOptions()) 
     dc1, l1 = _dc_shapes(d, float(snap(lc1)), o)
     shapes += _translate(dc1, t)
     x = float(snap(t + l1))
-    shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, d, o)] + _heater_shapes(x, pad_y, o)
+    heater, terms = _heater_shapes(x, o)
+    shapes += [_wg(x, x + ls, 0, o), _wg(x, x + ls, d, o)] + heater
     x = float(snap(x + ls))
     dc2, l2 = _dc_shapes(d, float(snap(lc2)), o)
     shapes += _translate(dc2, x)
     x = float(snap(x + l2))
     shapes += [_wg(x, x + t, 0, o), taper(x, x + t - 1.0, w, tip)]
     x = float(snap(x + t))
-    shapes += [_wg(x, x + ls, 0, o)] + _heater_shapes(x, pad_y, o)
+    heater, t = _heater_shapes(x, o)
+    shapes += [_wg(x, x + ls, 0, o)] + heater + _lead_shapes(terms + t, o)
     x = float(snap(x + ls))
     return _make_cell(f"attenuator_Lc{fmt(lc1)}_{fmt(lc2)}", shapes, _one_mode_ports(x))
 

@@ -21,6 +21,7 @@ from .cells import (
     waveguide_cell,
 )
 from .geometry import snap
+from .layers import LAYERS
 from .options import LayoutOptions
 
 __all__ = ["CellSet", "check_drawable"]
@@ -44,6 +45,7 @@ class CellSet:
         self.cells: dict[str, gdstk.Cell] = {}
         self._ports: dict[str, dict] = {}
         self._length: dict[str, float] = {}
+        self._leads: dict[str, int] = {}
 
     def get(self, name: str, build) -> str:
         if name not in self.cells:
@@ -54,7 +56,13 @@ class CellSet:
             ports = cell_ports(cell)
             self._ports[name] = ports
             self._length[name] = max(p[0] for p in ports.values())
+            m2 = LAYERS["M2"]
+            self._leads[name] = sum(1 for q in cell.polygons if (q.layer, q.datatype) == m2.spec)
         return name
+
+    def leads(self, name: str) -> int:
+        """Number of heater leads (M2 polygons) of a cell; each leaves it at its input edge."""
+        return self._leads[name]
 
     def length(self, name: str) -> float:
         return self._length[name]

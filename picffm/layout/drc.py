@@ -37,7 +37,7 @@ from .geometry import GRID
 from .layers import layer_of
 from .rules import DEFAULT_RULES, Rules
 
-__all__ = ["Violation", "DrcReport", "check_drc", "polygon_width", "edge_spacing", "edge_radius"]
+__all__ = ["Violation", "DrcReport", "check_drc", "polygon_width", "edge_spacing", "edge_radius", "touching"]
 
 _TOUCH = 2e-4  # um: polygons closer than this touch (same shape)
 _TOL = 5e-4  # um: measurement tolerance (half the 1 nm grid)
@@ -383,13 +383,15 @@ def _edges(polys: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _split_edges(p1, p2, own, longest: float):
-    """Edges cut into collinear pieces at most ``longest`` um long (same owner; distances unchanged).
+    """Edges cut into collinear pieces at most ``longest`` um tall (same owner; distances unchanged).
 
     A long diagonal edge (the straight of a fan-out S-bend) has a bounding
     box that overlaps every other such edge; in pieces, each meets only its
-    neighbours.
+    neighbours. Wide, flat edges stay whole: the pair search cuts the plane
+    into horizontal bands, so a flat box meets only the boxes of its band
+    that it overlaps along x.
     """
-    ln = np.hypot(*(p2 - p1).T)
+    ln = np.abs(p2[:, 1] - p1[:, 1])  # the pair search bins in y: only tall edges need cutting
     k = np.maximum(np.ceil(ln / longest).astype(np.int64), 1)
     if np.all(k == 1):
         return p1, p2, own
@@ -399,6 +401,14 @@ def _split_edges(p1, p2, own, longest: float):
     a = p1[idx] + t[:, None] * d
     b = np.where((t + 1 == k[idx])[:, None], p2[idx], a + d)  # the last piece ends exactly on the vertex
     return a, b, own[idx]
+
+
+def _near_pieces(p1, p2, own, lo, hi):
+    """Edges cut into pieces (:func:`_split_edges`), keeping the pieces that reach the box [lo, hi]."""
+    near = np.all((np.maximum(p1, p2) >= lo) & (np.minimum(p1, p2) <= hi), axis=1)
+    p1, p2, own = _split_edges(p1[near], p2[near], own[near], _LONGEST_EDGE)
+    near = np.all((np.maximum(p1, p2) >= lo) & (np.minimum(p1, p2) <= hi), axis=1)
+    return p1[near], p2[near], own[near]
 
 
 def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, float, float, float]]:
@@ -412,25 +422,28 @@ def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, fl
     (outside both polygons) closer than ``s``, such as a crack a few nm wide
     where a bend meets a straight on a chord instead of its tangent.
     """
-    if b is not None:  # keep only what lies near the other side's bounding box
+    if b is not None:  # keep only what lies near the other side's bounding box (both ways)
         lo = np.min([p.min(0) for p in b], axis=0) - s
         hi = np.max([p.max(0) for p in b], axis=0) + s
         idx = [k for k, p in enumerate(a) if np.all(p.max(0) >= lo) and np.all(p.min(0) <= hi)]
         if not idx:
             return []
         a = [a[k] for k in idx]
+        lo_a = np.min([p.min(0) for p in a], axis=0) - s
+        hi_a = np.max([p.max(0) for p in a], axis=0) + s
+        b = [p for p in b if np.all(p.max(0) >= lo_a) and np.all(p.min(0) <= hi_a)]
+        if not b:
+            return []
     a1, a2, oa = _edges(a)
     if b is None:
-        p1, p2, own = a1, a2, oa
+        p1, p2, own = _split_edges(a1, a2, oa, _LONGEST_EDGE)
     else:
-        near = np.all((np.maximum(a1, a2) >= lo) & (np.minimum(a1, a2) <= hi), axis=1)
-        a1, a2, oa = a1[near], a2[near], oa[near]
-        if a1.size == 0:
+        a1, a2, oa = _near_pieces(a1, a2, oa, lo, hi)
+        b1, b2, ob = _near_pieces(*_edges(b), lo_a, hi_a)
+        if a1.size == 0 or b1.size == 0:
             return []
-        b1, b2, ob = _edges(b)
         p1, p2 = np.concatenate([a1, b1]), np.concatenate([a2, b2])
         own = np.concatenate([oa, ob + len(a)])
-    p1, p2, own = _split_edges(p1, p2, own, _LONGEST_EDGE)
     boxes = np.column_stack([np.minimum(p1, p2), np.maximum(p1, p2)])
     i, j = _pairs(boxes, s)
     keep = own[i] != own[j]
@@ -459,6 +472,42 @@ def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, fl
     if touching.size:
         out += _notches(p1[i][order], p2[i][order], p1[j][order], p2[j][order], pair, touching, s)
     return out
+
+
+def touching(a: list, b: list | None = None, tol: float = _TOUCH) -> tuple[np.ndarray, np.ndarray]:
+    """Index pairs of polygons that touch, overlap or cross (edges within ``tol`` um), each pair once.
+
+    ``b`` None: pairs (i, j), i < j, among ``a``; else pairs (i in a, j in b).
+    The edges are binned as for the spacing check (:func:`edge_spacing`), so
+    the work grows with the number of near edges. (A polygon lying wholly
+    inside another, edges apart, is not found: metal drawn that way is also
+    what the overlap checks flag.)
+    """
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if not a or (b is not None and not b) or (b is None and len(a) < 2):
+        return empty
+    a1, a2, oa = _edges(a)
+    if b is None:
+        p1, p2, own = a1, a2, oa
+    else:
+        b1, b2, ob = _edges(b)
+        p1, p2, own = np.concatenate([a1, b1]), np.concatenate([a2, b2]), np.concatenate([oa, ob + len(a)])
+    p1, p2, own = _split_edges(p1, p2, own, _LONGEST_EDGE)
+    i, j = _pairs(np.column_stack([np.minimum(p1, p2), np.maximum(p1, p2)]), tol)
+    keep = own[i] != own[j]
+    if b is not None:
+        keep &= (own[i] < len(a)) != (own[j] < len(a))
+    i, j = i[keep], j[keep]
+    if i.size == 0:
+        return empty
+    dist, _, _ = _seg_seg(p1[i], p2[i], p1[j], p2[j])
+    hit = (dist.min(axis=0) <= tol) | _segments_cross(p1[i], p2[i], p1[j], p2[j])
+    lo, hi = np.minimum(own[i][hit], own[j][hit]), np.maximum(own[i][hit], own[j][hit])
+    code = np.unique(lo * (len(own) + 1) + hi)
+    lo, hi = code // (len(own) + 1), code % (len(own) + 1)
+    if b is not None:
+        hi = hi - len(a)
+    return lo.astype(np.int64), hi.astype(np.int64)
 
 
 def _notches(a1, a2, b1, b2, pair, touching, s) -> list[tuple[str, float, float, float, float]]:
@@ -591,6 +640,35 @@ def _off_grid(cell: gdstk.Cell, to_top) -> list[Violation]:
     return out
 
 
+def _facing_subsets(sa: _Shapes, sb: _Shapes, layer: str, mrel: np.ndarray, trel: np.ndarray, s: float,
+                    indices: bool = False):
+    """The polygons of ``sa`` and of ``sb`` (moved by mrel, trel) on ``layer`` whose boxes come within ``s`` of the other side's.
+
+    Filtering on the cells' box arrays first keeps a tall cell (a column
+    gap's leads) against a small one (an MZI beside it) to the few polygons
+    near the small one, before any polygon is moved.
+    """
+    ba = sa.boxes[layer]
+    cb = np.stack([sb.boxes[layer][:, [0, 1]], sb.boxes[layer][:, [2, 1]], sb.boxes[layer][:, [0, 3]],
+                   sb.boxes[layer][:, [2, 3]]], axis=1) @ mrel.T + trel  # (k, 4, 2) corners, moved
+    bb = np.column_stack([cb.min(1), cb.max(1)])
+
+    def near(boxes, lo, hi):
+        return np.flatnonzero(np.all(boxes[:, 2:] >= lo - s, axis=1) & np.all(boxes[:, :2] <= hi + s, axis=1))
+
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), [], []) if indices else ([], [])
+    kb = near(bb, ba[:, :2].min(0), ba[:, 2:].max(0))
+    if kb.size == 0:
+        return none
+    ka = near(ba, bb[kb, :2].min(0), bb[kb, 2:].max(0))
+    if ka.size == 0:
+        return none
+    kb = kb[near(bb[kb], ba[ka, :2].min(0), ba[ka, 2:].max(0))]
+    pa = [sa.polys[layer][k] for k in ka]
+    pb = [sb.polys[layer][k] @ mrel.T + trel for k in kb]
+    return (ka, kb, pa, pb) if indices else (pa, pb)
+
+
 def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top, progress: bool = False) -> list[Violation]:
     """Spacing between the objects placed in ``cell``: its references and its own polygons."""
     flat: dict[str, _Shapes] = {}
@@ -651,8 +729,9 @@ def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top, pro
                 sb = flat[name_b]
                 for layer in chk.spacings:
                     if layer in sa.polys and layer in sb.polys:
-                        moved = [p @ mrel.T + trel for p in sb.polys[layer]]
-                        hit += [(layer,) + v for v in chk.spacing(layer, sa.polys[layer], moved, same=False)]
+                        pa, pb = _facing_subsets(sa, sb, layer, mrel, trel, chk.spacings[layer])
+                        if pa and pb:
+                            hit += [(layer,) + v for v in chk.spacing(layer, pa, pb, same=False)]
             else:
                 layer_b, local = other
                 if layer_b in sa.polys:

@@ -15,9 +15,10 @@ Extraction reads only what is in the file:
   route ending at a grating coupler binds the chip port named by the grating's
   label.
 
-* **heaters** (:mod:`picffm.layout.electrical`): through the via stack, each
-  heater's two ends reach pads of their own; metal of two placed cells never
-  touches.
+* **heaters** (:mod:`picffm.layout.electrical`): through the via stack and
+  the routed leads (cells ``leads_*``, :mod:`picffm.layout.pads`), each
+  heater's two ends reach bond pads of their own; no net joins two heater
+  ends.
 
 The comparison reports missing, extra, renamed or mis-drawn instances (wrong
 component, mirror or coupler geometry), missing or extra connections and
@@ -37,7 +38,8 @@ import numpy as np
 from ..errors import LayoutError, PicffmError
 from ..netlist import Netlist
 from .cells import component_of_cell
-from .electrical import cell_heater_issues, top_metal_issues
+from .electrical import electrical_issues
+from .pads import WIRING_PREFIX
 from .layers import LAYERS
 from .options import LayoutOptions
 
@@ -166,6 +168,8 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
         if not isinstance(cell, gdstk.Cell):
             issues.append(LvsIssue("unknown_cell", f"reference to missing cell {cell!r}", *map(_r, ref.origin)))
             continue
+        if cell.name.startswith(WIRING_PREFIX):
+            continue  # heater leads and bond pads: checked electrically below
         if cell.name not in cell_info:
             bb = cell.bounding_box() or ((0.0, 0.0), (0.0, 0.0))
             pl = {lb.text: (lb.origin[0], lb.origin[1], lb.rotation) for lb in cell.labels
@@ -256,27 +260,18 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
             else:
                 joined = ", ".join(f"{ports[k][0][0]},{ports[k][0][1]}" for k in hits)
                 issues.append(LvsIssue("short", f"one waveguide joins {len(hits)} ports: {joined}", mx, my))
-    # electrical: every heater's two ends reach pads of their own; no metal shared between placed cells
+    # electrical: every heater end reaches a bond pad of its own; nothing shorted
     ref_name: dict[int, str] = {}
     for k, ref in enumerate(top.references):
-        if isinstance(ref.cell, gdstk.Cell):
+        if isinstance(ref.cell, gdstk.Cell) and not ref.cell.name.startswith(WIRING_PREFIX):
             (bx0, by0), (bx1, by1) = ref.cell.bounding_box() or ((0.0, 0.0), (0.0, 0.0))
             m, t = _ref_matrix(ref)
             cs = np.array([[bx0, by0], [bx1, by1]]) @ m.T + t
             key = _near(labels, _r(cs[:, 0].mean()), _r(cs[:, 1].mean()))
             ref_name[k] = labels[key][0] if key else ref.cell.name
-    seen: set[str] = set()
-    for k, ref in enumerate(top.references):
-        cell = ref.cell
-        if not isinstance(cell, gdstk.Cell) or cell.name in seen:
-            continue
-        seen.add(cell.name)
-        m, t = _ref_matrix(ref)
-        for msg, x, y in cell_heater_issues(cell):
-            gx, gy = m @ np.array([x, y]) + t
-            issues.append(LvsIssue("heater", f"{msg} (first placed as {ref_name.get(k, cell.name)})", _r(gx), _r(gy)))
-    for msg, x, y in top_metal_issues(top, ref_name):
-        issues.append(LvsIssue("short", msg, _r(x), _r(y)))
+    for msg, x, y in electrical_issues(top, ref_name, progress):
+        kind = "short" if msg.startswith("short") or "top cell" in msg else "heater"
+        issues.append(LvsIssue(kind, msg, _r(x), _r(y)))
     return Extracted(instances, frozenset(conns), chip_ports, port_xy, tuple(issues))
 
 

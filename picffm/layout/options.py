@@ -17,7 +17,7 @@ from typing import Any, Mapping
 from ..errors import LayoutError
 from .rules import DEFAULT_RULES, Rules
 
-__all__ = ["LayoutOptions", "check_options", "options_from_dict"]
+__all__ = ["LayoutOptions", "check_options", "options_from_dict", "leads_between_pads"]
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,17 @@ class LayoutOptions:
         heater_length, heater_width: thermo-optic heater over the waveguide.
         heater_margin: straight waveguide before and after each heater.
         contact: side of the metal contact square at each heater end.
-        lead_width: width of the metal lead from a contact to its pad.
-        pad: side of each (square) bond pad; two pads per heater.
+        lead_width, lead_spacing: width of the M2 leads from the heater
+            contacts to their pads, and the space between two leads.
+        pad: side of each (square) bond pad; two pads per heater, in rows
+            along the top and bottom chip edges.
+        pad_pitch: centre-to-centre distance of neighbouring pads in a row
+            (and of neighbouring rows): 100 um, a common wire-bond and
+            probe-card pitch.
+        pad_rows: at most this many pad rows along each edge; leads to the
+            outer rows pass between the pads of the inner ones (between two
+            pads of a row fit ``(pad_pitch - pad - lead_spacing) //
+            (lead_width + lead_spacing)`` leads).
         pad_inset: the pad opening (PADOPEN) sits this far inside the pad metal.
         via_enclosure: each via (VIA1 in a heater contact, VIA2 in a pad)
             sits this far inside the metal around it.
@@ -64,7 +73,10 @@ class LayoutOptions:
     heater_margin: float = 5.0
     contact: float = 4.0
     lead_width: float = 3.0
-    pad: float = 15.0
+    lead_spacing: float = 3.0
+    pad: float = 60.0
+    pad_pitch: float = 100.0
+    pad_rows: int = 6
     pad_inset: float = 1.0
     via_enclosure: float = 1.0
     attenuator_offset: float = 10.0
@@ -85,12 +97,14 @@ class LayoutOptions:
 
 
 _NAMES = tuple(f.name for f in fields(LayoutOptions))
+_INTEGERS = ("gc_teeth", "pad_rows")
 
 #: largest length option (um): 10 cm, beyond any reticle (26 x 33 mm)
 MAX_LENGTH_UM = 1e5
 #: option -> (lowest, highest) where the generic (0, MAX_LENGTH_UM] does not apply
 RANGES = {
     "gc_teeth": (1, 1000),
+    "pad_rows": (1, 100),
     # a tenth of the 1 nm GDS grid at the fine end: finer chords only multiply the vertices
     "arc_tolerance": (1e-4, 1.0),
     "max_bend_angle_deg": (0.0, 90.0),
@@ -109,9 +123,9 @@ def options_from_dict(doc: Mapping[str, Any] | None, base: LayoutOptions | None 
     for k, v in doc.items():
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not _finite(v):
             raise LayoutError(f"layout option {k!r} must be a finite number (um), got {_show(v)}")
-        if k == "gc_teeth":
+        if k in _INTEGERS:
             if v != int(v):
-                raise LayoutError(f"layout option 'gc_teeth' must be an integer, got {v!r}")
+                raise LayoutError(f"layout option {k!r} must be an integer, got {v!r}")
             doc[k] = int(v)
         else:
             doc[k] = float(v)
@@ -130,6 +144,11 @@ def _show(v) -> str:
     return text if len(text) <= 40 else f"{text[:12]}... ({len(text)} characters)"
 
 
+def leads_between_pads(o: LayoutOptions) -> int:
+    """How many M2 leads fit between two neighbouring pads of a row (a lead-spacing clearance to each pad)."""
+    return int((o.pad_pitch - o.pad - o.lead_spacing + 1e-9) // (o.lead_width + o.lead_spacing))
+
+
 def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
     """Raise :class:`LayoutError` if the options cannot be drawn within the rules."""
     default = LayoutOptions()
@@ -140,7 +159,7 @@ def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
                               f"(default {getattr(default, name)!r})")
         low, high = RANGES.get(name, (0.0, MAX_LENGTH_UM))
         if not low <= v <= high:
-            unit = "" if name in ("gc_teeth", "gc_fill") else (" deg" if name.endswith("_deg") else " um")
+            unit = "" if name in _INTEGERS + ("gc_fill",) else (" deg" if name.endswith("_deg") else " um")
             raise LayoutError(f"layout option {name} = {v:g}{unit} is beyond the limit: valid {low:g} .. {high:g}"
                               f"{unit} (default {getattr(default, name)!r})")
 
@@ -195,16 +214,24 @@ def check_options(o: LayoutOptions, rules: Rules = DEFAULT_RULES) -> None:
     if pad is not None and pad.min_width is not None:
         need(o.pad - 2 * o.pad_inset >= pad.min_width, f"pad opening = pad - 2 pad_inset = "
              f"{o.pad - 2 * o.pad_inset:g} um is below the PADOPEN minimum width {pad.min_width:g} um")
-    pad_sp = max(pad.min_spacing if pad and pad.min_spacing else 0, m1.min_spacing if m1 and m1.min_spacing else 0)
-    need(o.heater_length >= 2 * o.pad + pad_sp, f"heater_length = {o.heater_length:g} um is too short for two "
-         f"{o.pad:g} um pads {pad_sp:g} um apart; valid: >= {2 * o.pad + pad_sp:g}")
-    room = o.contact / 2 + 2.0
-    need(o.pitch / 2 - o.pad / 2 >= room and o.pitch / 2 + o.pad / 2 <= o.pitch - o.wg_width / 2 - 2.0,
-         f"pitch = {o.pitch:g} um cannot hold the {o.pad:g} um heater pads between two waveguides; "
-         f"valid: pitch >= {o.pad + 2 * room:g}")
-    need((o.pitch - o.attenuator_offset) / 2 - o.pad / 2 >= 2.0,
-         f"attenuator_offset = {o.attenuator_offset:g} um leaves no room for the attenuator pads below the "
-         f"next mode; valid: attenuator_offset <= {o.pitch - o.pad - 4:g}")
+    if m1 is not None and m1.min_spacing is not None:
+        need(o.lead_spacing >= m1.min_spacing, f"lead_spacing = {o.lead_spacing:g} um is below the M2 minimum "
+             f"spacing {m1.min_spacing:g} um; valid: >= {m1.min_spacing:g}")
+    pad_sp = max(pad.min_spacing if pad and pad.min_spacing else 0,
+                 (mt.min_spacing if (mt := rules.get("MTOP")) and mt.min_spacing else 0))
+    need(o.pad_pitch - o.pad >= max(pad_sp, o.lead_width + 2 * o.lead_spacing),
+         f"pad_pitch = {o.pad_pitch:g} um leaves {o.pad_pitch - o.pad:g} um between {o.pad:g} um pads; valid: "
+         f"pad_pitch >= pad + {max(pad_sp, o.lead_width + 2 * o.lead_spacing):g}")
+    fit = leads_between_pads(o)
+    need(o.pad_rows <= fit + 1, f"pad_rows = {o.pad_rows} needs {o.pad_rows - 1} leads between two pads, but "
+         f"{o.pad_pitch - o.pad:g} um between pads holds {fit}; valid: pad_rows <= {fit + 1} (or a wider "
+         "pad_pitch, a smaller pad)")
+    need(o.heater_length >= 2 * o.contact + o.lead_spacing, f"heater_length = {o.heater_length:g} um is too short "
+         f"for its two {o.contact:g} um contacts; valid: >= {2 * o.contact + o.lead_spacing:g}")
+    depth = o.contact / 2 + 4 * (o.lead_width + o.lead_spacing)  # four leads (two heaters) below a mode
+    room = min(o.pitch - o.contact / 2, o.pitch - o.attenuator_offset - o.wg_width / 2) - o.lead_spacing
+    need(depth <= room, f"pitch = {o.pitch:g} um cannot hold four heater leads ({depth:g} um) below a mode; "
+         f"valid: pitch >= {depth + o.lead_spacing + max(o.contact / 2, o.attenuator_offset + o.wg_width / 2):g}")
     # chip ports
     gc_w = 2 * (o.gc_taper_length + o.gc_teeth * o.gc_period) * math.sin(math.radians(o.gc_half_angle_deg))
     need(o.fiber_pitch >= gc_w + o.column_gap, f"fiber_pitch = {o.fiber_pitch:g} um is narrower than a grating "

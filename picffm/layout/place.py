@@ -30,11 +30,12 @@ from ..components import COMPONENTS
 from ..errors import CompileError, LayoutError
 from ..netlist import Netlist
 from ..schedule import Schedule, compile_netlist
-from .cells import grating_coupler_cell
+from .cells import grating_coupler_cell, lead_levels
 from .cellset import CellSet, check_drawable
 from .explicit import plan_placed
 from .geometry import path_polygon, sbend, snap
 from .options import LayoutOptions
+from .pads import LeadSet, gap_widths, plan_wiring, slots_per_gap
 from .plan import LayoutPlan, Placed, Route
 
 __all__ = ["plan_layout", "route_polygon"]
@@ -95,6 +96,7 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     width = np.zeros(n_cols)
     for e in elems:
         width[e[3]] = max(width[e[3]], cells.length(e[2]))
+    leads = _lead_exits(elems, cells, n, o)
 
     # ---- chip ports: grating couplers at the fibre pitch, centred on the mesh
     gc = cells.get("grating_coupler", lambda: grating_coupler_cell(o))
@@ -103,10 +105,14 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     y_mode = snap(np.arange(n) * p)
     fans = [_fan(float(snap(y_mode[k] - y_gc[k])), o) for k in range(n)]
     fan_dx = max(f[1] for f in fans)
-    x_in = float(snap(fan_dx + o.column_gap))
-    col_x = snap(x_in + np.concatenate([[0.0], np.cumsum(width + o.column_gap)[:-1]]))
-    x_out = float(snap(col_x[-1] + width[-1] + o.column_gap))
+    # gaps: before column 0, between columns, after the last one; each as wide as its pad columns
+    slots = slots_per_gap(leads, n_cols + 1)
+    gap_w = gap_widths(slots, o)
+    x_in = float(snap(fan_dx + gap_w[0]))
+    col_x = snap(x_in + np.concatenate([[0.0], np.cumsum(width + gap_w[1:])[:-1]]))
+    x_out = float(snap(col_x[-1] + width[-1] + gap_w[-1]))
     x_gc_out = float(snap(x_out + fan_dx))
+    gap_x0 = snap(np.concatenate([[fan_dx], col_x + width]))
 
     placed: list[Placed] = []
     on_mode: list[list[tuple[int, str, str, str]]] = [[] for _ in range(n)]  # (column, name, in, out)
@@ -147,11 +153,59 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
 
     lo_y = min(-p, float(y_gc[0]) - o.fiber_pitch / 2)
     hi_y = max(n * p, float(y_gc[-1]) + o.fiber_pitch / 2)
+    wiring: list[Placed] = []
+    if len(leads.gap):
+        ends = np.array([by_name[e[0]].x + (by_name[e[0]].length if e[2].endswith("_mirror") else 0.0)
+                         for e in elems if cells.leads(e[2])])
+        reps = np.array([cells.leads(e[2]) for e in elems if cells.leads(e[2])])
+        x_exit = np.repeat(ends, reps)  # a mirrored cell's leads leave at its right edge
+        lead_set = LeadSet(leads.gap, leads.side, leads.y, leads.up, x_exit)
+        wcells, wplaced, (lo_pad, hi_pad) = plan_wiring(lead_set, gap_x0, gap_w, slots, hi_y, lo_y, o)
+        for name, cell in wcells.items():
+            cells.cells[name] = cell
+        wiring = [Placed(name, "leads", name, x0, 0.0, 0.0) for name, x0 in wplaced]
+        lo_y, hi_y = lo_pad, hi_pad
     gc_reach = o.gc_taper_length + o.gc_teeth * o.gc_period + 2.0
     outline = (float(snap(-gc_reach - o.margin)), float(snap(lo_y - o.margin)),
                float(snap(x_gc_out + gc_reach + o.margin)), float(snap(hi_y + o.margin)))
     return LayoutPlan(n, col_x, snap(width), tuple(placed), tuple(gratings), tuple(routes), outline,
-                      dict(cells.cells))
+                      dict(cells.cells), tuple(wiring))
+
+
+def _lead_exits(elems, cells: CellSet, n: int, o: LayoutOptions) -> LeadSet:
+    """Where every heater lead leaves its cell: gap, side, level and direction (see :mod:`.pads`).
+
+    A cell's leads leave at its input edge below its row-0 mode (above it
+    if the cell is flipped), into the gap left of its column; a mirrored
+    cell's at its right edge, into the gap right of it. Two cells of one
+    column whose leads would share a channel are refused.
+    """
+    gap, side, ys, owner = [], [], [], []
+    claimed: dict[tuple[int, int], str] = {}
+    p = o.pitch
+    for name, comp, cname, col, modes, _mirror, flip in elems:
+        k = cells.leads(cname)
+        if not k:
+            continue
+        right = cname.endswith("_mirror")
+        row0 = modes[0]
+        levels = lead_levels(k, o)
+        y = row0 * p - levels if flip else row0 * p + levels
+        channel = (col, row0 if flip else row0 - 1)
+        if channel in claimed:
+            raise LayoutError(f"instances {claimed[channel]!r} and {name!r} of one column would both run their heater "
+                              f"leads between modes {channel[1]} and {channel[1] + 1}; reorder the modes (put row 0 "
+                              "of a two-mode element on its lower mode)")
+        claimed[channel] = name
+        gap.append(np.full(k, col + 1 if right else col))
+        side.append(np.full(k, -1 if right else 1))
+        ys.append(y)
+        owner.append(name)
+    if not gap:
+        z = np.zeros(0)
+        return LeadSet(z.astype(int), z.astype(int), z, z.astype(bool))
+    y = snap(np.concatenate(ys))
+    return LeadSet(np.concatenate(gap), np.concatenate(side), y, y >= (n - 1) * p / 2)
 
 
 def route_polygon(route: Route, o: LayoutOptions) -> np.ndarray:

@@ -78,6 +78,7 @@ class LayoutPlan:
     routes: tuple[Route, ...]
     outline: tuple[float, float, float, float]
     cells: Mapping[str, gdstk.Cell] = field(repr=False)
+    wiring: tuple[Placed, ...] = ()  # one cell of heater leads and bond pads per column gap (:mod:`.pads`)
 
     def expected_position(self, name: str) -> tuple[float, float] | None:
         for p in self.instances:
