@@ -67,6 +67,24 @@ def test_resume_reuses_finished_points(tmp_path):
         run_study(drift, sweep, out, workers=1, progress=False)
 
 
+@pytest.mark.parametrize("method", ["insilico", "recal", "ffm"])
+def test_drift_points_share_their_training_bit_for_bit(method):
+    """A point that reuses the network trained for another drift rate equals one trained afresh."""
+    from picffm.studies.runner import resolve_chip
+    from picffm.studies.sweep import DriftSweep
+
+    sweep = DriftSweep(**{**SMALL_DRIFT, "methods": [method], "recal_interval_s": 1.0})
+    ctx = {**sweep.fixed(), "chip_spec": resolve_chip(sweep.chip)}
+    point = {"drift_rate": 0.3, "method": method, "replicate": 0}
+    drift._pretrained.cache_clear()
+    fresh = drift.drift_point(point, 11, ctx)
+    drift.drift_point({**point, "drift_rate": 0.0}, 11, ctx)  # trains, and leaves the network in the cache
+    assert drift._pretrained.cache_info().currsize == 1
+    shared = drift.drift_point(point, 11, ctx)
+    assert drift._pretrained.cache_info().hits >= 2
+    assert shared == fresh
+
+
 def test_recalibration_brings_the_in_silico_network_back():
     from picffm.chip import preset
     from picffm.training.config import TrainConfig

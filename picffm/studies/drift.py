@@ -23,10 +23,20 @@ So the curve shows each method just before it corrects itself (worst case).
 Seeds: a task's seed derives from the study seed and the replicate only, so
 for one replicate every method and drift rate sees the same data split,
 initial phases, fabricated chips and the same drift path (scaled by the rate).
+
+Training happens before ``t = 0`` and takes no chip time, so it does not
+depend on the drift rate: each process trains the ideal network of a
+replicate once (shared by ``insilico`` and ``recal`` at every rate) and the
+FFM network once (its trainer and chip states restored for every rate), and
+keeps them for the points it runs next. The results are the same, bit for
+bit, whichever process runs which point.
 """
 
 from __future__ import annotations
 
+import copy
+import json
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -63,6 +73,36 @@ def survival_time(times: list[float], accuracy: list[float], threshold: float) -
     return float(times[-1])
 
 
+def _training_key(ctx: Mapping[str, Any], kind: str) -> str:
+    """What the training of ``kind`` (``ideal`` or ``ffm``) depends on, as canonical JSON."""
+    keys = ("layers", "epochs") + (("ffm_trainer", "chip_spec") if kind == "ffm" else ())
+    return json.dumps({k: ctx[k] for k in keys}, sort_keys=True)
+
+
+@lru_cache(maxsize=16)
+def _pretrained(kind: str, seed: int, key: str) -> dict:
+    """The network trained before ``t = 0`` (no chip time passes, so no drift rate matters).
+
+    ``ideal``: ``{"states", "params"}`` of the ideal model's trainer; ``ffm``:
+    the trainer's and the chips' states after training (restored onto chips
+    of any drift rate, which share the fabrication of the seed).
+    """
+    ctx = json.loads(key)
+    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0, folds=1)
+    data = make_dataset(seed, cfg)
+    if kind == "ideal":
+        model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
+        for _ in range(cfg.epochs):
+            model.run_epoch()
+        return {"states": model.states, "params": [np.array(w) for w in model.params]}
+    spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=0.0)
+    chips = make_chips(spec, seed, cfg.layers)
+    trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
+    for _ in range(cfg.epochs):
+        trainer.run_epoch()
+    return {"trainer": trainer.state_dict(), "chips": [c.get_state() for c in chips]}
+
+
 def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
     """Run one (drift rate, method, replicate) point: accuracy vs time and passes spent."""
     rate, method = float(point["drift_rate"]), point["method"]
@@ -72,22 +112,22 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
     data = make_dataset(seed, cfg)
     chips = make_chips(spec, seed, cfg.layers)
 
-    # deployment at t = 0
+    # deployment at t = 0 (copies: the trained networks are shared with the next points)
     if method == "ffm":
         trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
-        for _ in range(cfg.epochs):
-            trainer.run_epoch()
+        trained = copy.deepcopy(_pretrained("ffm", seed, _training_key(ctx, "ffm")))
+        trainer.load_state_dict(trained["trainer"])
+        for chip, state in zip(chips, trained["chips"], strict=True):
+            chip.set_state(state)
         states = trainer.states
     else:
-        model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
-        for _ in range(cfg.epochs):
-            model.run_epoch()
-        states = model.states
+        model = copy.deepcopy(_pretrained("ideal", seed, _training_key(ctx, "ideal")))
+        states = model["states"]
         for chip, st in zip(chips, states):
             chip.program(st.params)
         if method == "recal":
             circuit = design_circuit(chips[0].n_modes)
-            twins = [make_twin(circuit, w, st.params) for w, st in zip(model.params, states)]
+            twins = [make_twin(circuit, w, st.params) for w, st in zip(model["params"], states)]
             states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
                       for c, tw, st in zip(chips, twins, states)]
     # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
