@@ -5,7 +5,7 @@ import pytest
 import scipy.stats
 
 from picffm.training.accuracy import paired_difference, replicate_stats, verdict
-from picffm.training.report import test_train_ratio as ratio_of
+from picffm.training.report import holdout_ratio
 from picffm.training.config import TrainConfig
 
 
@@ -53,7 +53,7 @@ def test_paired_difference_matches_replicates_and_gives_the_verdict():
     assert verdict(noisy) == "within"
 
 
-def test_test_train_ratio_of_the_splits():
-    assert ratio_of(TrainConfig()) == 0.5  # 3 folds: 50 test / 100 train
-    assert ratio_of(TrainConfig(folds=5)) == 0.25
-    assert ratio_of(TrainConfig(folds=1)) == pytest.approx(45 / 105)
+def test_holdout_ratio_of_the_splits():
+    assert holdout_ratio(TrainConfig()) == 0.5  # 3 folds: 50 test / 100 train
+    assert holdout_ratio(TrainConfig(folds=5)) == 0.25
+    assert holdout_ratio(TrainConfig(folds=1)) == pytest.approx(45 / 105)

@@ -25,7 +25,7 @@ from .accuracy import paired_difference, replicate_stats, verdict
 from .tables import ORDER as _ORDER
 from .tables import PASSES_NOTE, format_table
 
-__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE", "test_train_ratio"]
+__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE", "holdout_ratio"]
 
 
 def _stats(values: list) -> dict | None:
@@ -35,7 +35,7 @@ def _stats(values: list) -> dict | None:
     return {"mean": float(np.mean(vals)), "std": float(np.std(vals)), "values": vals, "n": len(vals)}
 
 
-def test_train_ratio(cfg) -> float:
+def holdout_ratio(cfg) -> float:
     """``n_test / n_train`` of one split: ``1 / (k - 1)`` for k folds, else the single split's sizes."""
     if cfg.folds > 1:
         return 1.0 / (cfg.folds - 1)
@@ -54,7 +54,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
     from .results import MODEL
 
     cfg = exp.config
-    ratio = test_train_ratio(cfg)
+    ratio = holdout_ratio(cfg)
     by = {}
     for r in results.values():
         by.setdefault((r.chip, r.method), []).append(r)
