@@ -43,3 +43,7 @@ class ConfigError(PicffmError):
 
 class CalibrationError(PicffmError):
     """A chip cannot be calibrated as asked, or a twin file does not fit (bad file, another netlist)."""
+
+
+class DataError(ConfigError):
+    """A data set (table file, label or feature column) cannot be used for training."""

@@ -1,4 +1,4 @@
-"""``picffm train iris``: FFM on the simulated chip vs in-silico training vs the ideal model.
+"""``picffm train iris|digits|csv``: FFM on the simulated chip vs in-silico training vs the ideal model.
 
 Thin wrapper over :func:`picffm.training.run.run_experiment`: parses the
 options, runs, prints the table (or ``--json``). See ``docs/training.md``.
@@ -12,13 +12,22 @@ from pathlib import Path
 
 from ..chip.presets import PRESETS
 from ..training.config import TrainConfig
+from ..training.datasets import DataSource, load_table
+from ..training.encoding import ENCODERS, PROJECTIONS, encoded_width
 from ..training.optim import OPTIMIZERS
 from ..runs.signals import Interrupted, signal_name
 from ..training.trainers import method_names
 from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
 from ..training.run import run_experiment
 from ..training.store import ResumeMismatch, read_experiment
-from .common import parse_workers, EXIT_INTERRUPTED, MAX_SEEDS, ignore_further_signals, CLIError, check_out_dir, check_seed, emit_json
+from .common import (EXIT_INTERRUPTED, MAX_SEEDS, CLIError, check_out_dir, check_range, check_seed, emit_json,
+                     ignore_further_signals, parse_workers)
+
+
+#: most modes of a trained core (the decomposition and the simulation grow as N^3 per update)
+MAX_TRAIN_MODES = 256
+#: default epochs of ``picffm train digits`` (its time budget: 10 minutes on 2 cores)
+DIGITS_EPOCHS = 20
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -28,42 +37,90 @@ def _split(values: list[str] | None) -> list[str]:
     return out
 
 
+#: what each task trains by default: data, methods, chips, seeds, encoder, projection, modes, test fraction, epochs
+_TASKS = {
+    "iris": {"methods": DEFAULT_METHODS, "chips": DEFAULT_SPECS, "encoder": "mixture", "projection": "none",
+             "modes": None, "test_fraction": None, "epochs": None, "folds": None},
+    "digits": {"methods": ("ideal", "insilico", "ffm"), "chips": ("typical",), "encoder": "amplitude",
+               "projection": "none", "modes": 64, "test_fraction": 0.3, "epochs": DIGITS_EPOCHS, "folds": 1},
+    "csv": {"methods": DEFAULT_METHODS, "chips": ("typical",), "encoder": "mixture", "projection": "none",
+            "modes": None, "test_fraction": 0.3, "epochs": None, "folds": None},
+}
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("train", help="train optical networks on simulated chips (FFM, in silico, ideal)",
                               description="Train optical neural networks of symmetric cores.")
     sub = p.add_subparsers(dest="train_command", metavar="TASK")
     sub.required = True
+    common = (" Prints test accuracy per chip configuration and method, gradient errors against the chip's "
+              "true gradient and optical passes per update, and writes a run directory (config.json, "
+              "metrics.json, history.csv, params/, PNG plots) that 'picffm evaluate' deploys on other chips. "
+              "Ctrl-C (or SIGTERM) stops cleanly at the end of the running epochs; a second Ctrl-C stops at "
+              "once; --resume continues either to the same result, bit for bit, as a run never interrupted.")
     q = sub.add_parser(
         "iris", help="the on-chip Iris classifier: FFM vs in-silico vs ideal over chip presets",
         description="Train a network of 16-port symmetric cores on the Iris data (shipped, no download) on "
         "simulated chips, with fully forward mode (FFM, matrix and phase level) and, for comparison, on the "
-        "ideal model (ideal) and deployed from it (insilico). Prints test accuracy per chip configuration and "
-        "method, gradient errors against the chip's true gradient and optical passes per update, and writes a "
-        "run directory (config.json, metrics.json, history.csv, params/, PNG plots). Ctrl-C (or SIGTERM) stops "
-        "cleanly at the end of the running epochs; a second Ctrl-C stops at once; --resume continues either "
-        "to the same result, bit for bit, as a run never interrupted.")
+        "ideal model (ideal) and deployed from it (insilico)." + common)
+    _options(q, "iris")
+    d = sub.add_parser(
+        "digits", help="scikit-learn's 8x8 handwritten digits (10 classes) on 64-port cores",
+        description="Train a network of 64-port symmetric cores on the 1797 8x8 handwritten digits shipped "
+        "inside scikit-learn (64 pixel features, one mode each with the amplitude encoder, 10 classes; no "
+        "download): ideal, insilico and ffm on the typical chip by default." + common)
+    _options(d, "digits")
+    c = sub.add_parser(
+        "csv", help="your own table: a CSV/TSV file with a header, numeric features and a label column",
+        description="Train on a CSV or TSV table with a header row: numeric feature columns and one label "
+        "column (text or integers). The network's modes default to the smallest that holds the encoding and "
+        "the classes; stratified 3-fold cross-validation per seed." + common)
+    c.add_argument("file", nargs="?", metavar="FILE", help="the table (.csv, or .tsv for tab-separated); "
+                   "optional with --resume")
+    c.add_argument("--label", metavar="COLUMN", help="the label column (required)")
+    c.add_argument("--features", metavar="A,B,...", help="feature columns (default: every other column)")
+    _options(c, "csv")
+
+
+def _options(q, task: str) -> None:
+    t = _TASKS[task]
     q.add_argument("--method", action="append", metavar="M[,M...]",
                    help=f"methods to train (repeatable or comma list) from {', '.join(method_names())}; "
-                   f"default {','.join(DEFAULT_METHODS)}")
+                   f"default {','.join(t['methods'])}")
     q.add_argument("--chip", action="append", metavar="PRESET|FILE",
                    help=f"chip configurations (repeatable or comma list): presets {', '.join(PRESETS)} or "
-                   f".toml/.json spec files; default {','.join(DEFAULT_SPECS)}")
-    q.add_argument("--epochs", type=int, default=None, metavar="E", help="epochs (default 100)")
+                   f".toml/.json spec files; default {','.join(t['chips'])}")
+    q.add_argument("--epochs", type=int, default=None, metavar="E",
+                   help=f"epochs (default {t['epochs'] or TrainConfig().epochs})")
     q.add_argument("--seeds", default=None, metavar="N|S,S,...",
                    help="number of seeds (0..N-1) or a comma list of seeds (default 3)")
     q.add_argument("--folds", type=int, default=None, metavar="K",
                    help="stratified cross-validation folds per seed: every seed trains K networks per method and "
-                   "chip, each tested on one fold, so every sample is tested once per seed (default 3; 1: a "
-                   "single 105/45 stratified split)")
+                   "chip, each tested on one fold, so every sample is tested once per seed (default "
+                   + (f"{t['folds']}" if t["folds"] else "3") + "; 1: a single stratified split holding out "
+                   + ("15 samples per class" if t["test_fraction"] is None else "--test-fraction of each class")
+                   + ")")
     q.add_argument("--lr", type=float, default=None, metavar="LR",
                    help="learning rate for every method (default with adam: 0.01 for ideal/ffm weights, "
                    "0.02 rad for the phase-space methods; ten times less with sgd)")
     q.add_argument("--optimizer", choices=OPTIMIZERS, default=None, help="optimizer (default adam)")
     q.add_argument("--layers", type=int, default=None, metavar="L", help="network layers = chips (default 2)")
     q.add_argument("--batch-size", type=int, default=None, metavar="B", help="samples per update (default 35)")
+    q.add_argument("--modes", type=int, default=None, metavar="N",
+                   help="ports of every symmetric core, at least the number of classes (default: "
+                   + ("64" if t["modes"] else "the smallest that holds the encoding and the classes") + ")")
+    q.add_argument("--encoder", choices=tuple(ENCODERS), default=None,
+                   help=f"input encoding: amplitude (1 mode per feature), phase (3), mixture (4) "
+                   f"(default {t['encoder']})")
+    q.add_argument("--projection", choices=PROJECTIONS, default=None,
+                   help="pca: reduce the features to the principal components the modes hold (default none: "
+                   "a table needing more modes than --modes is refused)")
+    q.add_argument("--test-fraction", type=float, default=None, metavar="F",
+                   help="with --folds 1, the fraction of every class held out for test (default "
+                   + ("15 samples per class" if t["test_fraction"] is None else f"{t['test_fraction']:g}") + ")")
     q.add_argument("-o", "--out", default=None, metavar="DIR",
-                   help="run directory (default runs/iris-YYYYmmdd-HHMMSS); must be new or empty unless --resume "
-                   "or --force")
+                   help=f"run directory (default runs/{task}-YYYYmmdd-HHMMSS); must be new or empty unless "
+                   "--resume or --force")
     q.add_argument("--resume", action="store_true",
                    help="continue the interrupted run in --out; options not given are taken from it, options "
                    "given must match it")
@@ -74,7 +131,7 @@ def register(subparsers) -> None:
                    "process); results are identical for any N")
     q.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
-    q.set_defaults(func=run_iris)
+    q.set_defaults(func=run_train, task=task)
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -101,12 +158,75 @@ def _seeds(text: str) -> tuple[int, ...]:
 #: option of each experiment field (for the one-line refusal of a --resume with other options)
 _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epochs", "config.lr": "--lr",
                   "config.layers": "--layers", "config.batch_size": "--batch-size", "config.folds": "--folds",
-                  "config.optimizer": "--optimizer", "methods": "--method", "chips": "--chip", "seeds": "--seeds"}
+                  "config.optimizer": "--optimizer", "methods": "--method", "chips": "--chip", "seeds": "--seeds",
+                  "config.modes": "--modes", "config.encoder": "--encoder", "config.projection": "--projection",
+                  "config.test_fraction": "--test-fraction",
+                  "config.data": "the data set", "config.n_classes": "the data set"}
+
+
+def _source(args) -> DataSource:
+    if args.task != "csv":
+        return DataSource(args.task)
+    if not args.file:
+        raise CLIError("picffm train csv needs the table: FILE (a .csv or .tsv file with a header row)")
+    if not args.label:
+        raise CLIError(f"picffm train csv needs --label COLUMN: the column of {args.file} that holds the classes")
+    return DataSource.csv(args.file, args.label, _split([args.features]) if args.features else ())
+
+
+def _shape(args, base: Experiment | None) -> dict:
+    """The data and network-shape fields of the config the options describe."""
+    t = _TASKS[args.task]
+    given_data = args.task != "csv" or args.file or args.label or args.features
+    if base is not None:
+        cfg = base.config
+        stored = cfg.data
+        if stored.name != args.task:
+            raise CLIError(f"the run in {args.out} was trained on {stored.describe()}; resume it with "
+                           f"'picffm train {stored.name} --out {args.out} --resume'")
+        if args.task == "csv" and given_data and _source(args).to_dict() != stored.to_dict():
+            raise CLIError(f"the run in {args.out} was trained on {stored.path} (label {stored.label!r}, "
+                           "the file as it was then); drop FILE, --label and --features to continue it")
+        shape = {k: getattr(cfg, k) for k in ("data", "n_classes", "modes", "encoder", "projection",
+                                              "test_fraction")}
+        for k, opt in (("modes", args.modes), ("encoder", args.encoder), ("projection", args.projection),
+                       ("test_fraction", args.test_fraction)):
+            if opt is not None:
+                shape[k] = opt
+        return shape
+    source = _source(args)
+    table = load_table(source)
+    encoder = args.encoder or t["encoder"]
+    projection = args.projection or t["projection"]
+    if args.modes is not None:
+        modes = check_range("--modes", args.modes, 2, MAX_TRAIN_MODES)
+    elif t["modes"] is not None:
+        modes = t["modes"]
+    else:
+        modes = max(encoded_width(table.n_features, encoder), table.n_classes, 2)
+        if modes > MAX_TRAIN_MODES:
+            raise CLIError(f"{table.n_features} features with the {encoder} encoder need {modes} modes, beyond "
+                           f"the limit of {MAX_TRAIN_MODES}; give --modes N with --projection pca, or fewer "
+                           "--features")
+    if table.n_classes > modes:
+        raise CLIError(f"{source.describe()} has {table.n_classes} classes, more than the {modes} readout ports "
+                       f"of {modes}-mode cores; give --modes {table.n_classes} or more")
+    width = encoded_width(table.n_features, encoder)
+    if projection == "none" and width > modes:
+        raise CLIError(f"{table.n_features} features x {width // table.n_features} modes ({encoder} encoder) "
+                       f"need {width} modes, more than --modes {modes}; give --modes {width}, --encoder "
+                       "amplitude or --projection pca")
+    frac = args.test_fraction if args.test_fraction is not None else t["test_fraction"]
+    if frac is not None and not 0 < frac < 1:
+        raise CLIError(f"--test-fraction {frac:g} is invalid; give a number between 0 and 1 (e.g. 0.3)")
+    return {"data": source, "n_classes": table.n_classes, "modes": modes, "encoder": encoder,
+            "projection": projection, "test_fraction": frac}
 
 
 def _experiment(args, base: Experiment | None = None) -> Experiment:
     """The experiment the options describe; options not given come from ``base`` (a resumed run) or the defaults."""
-    methods = _split(args.method) or list(base.methods if base else DEFAULT_METHODS)
+    t = _TASKS[args.task]
+    methods = _split(args.method) or list(base.methods if base else t["methods"])
     bad = [m for m in methods if m not in method_names()]
     if bad:
         raise CLIError(f"unknown method {bad[0]!r}; valid: {', '.join(method_names())}")
@@ -114,7 +234,7 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
     if args.chip:
         chips = [resolve_spec(s) for s in _split(args.chip)]
     else:
-        chips = list(base.chips) if base else [resolve_spec(s) for s in DEFAULT_SPECS]
+        chips = list(base.chips) if base else [resolve_spec(s) for s in t["chips"]]
     overrides = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("layers", args.layers),
                                    ("batch_size", args.batch_size), ("optimizer", args.optimizer),
                                    ("folds", args.folds)) if v is not None}
@@ -122,7 +242,18 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
         raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
     if "folds" in overrides and not 1 <= overrides["folds"] <= 10:
         raise CLIError(f"--folds {overrides['folds']} is invalid; valid: 1 (a single split) .. 10")
-    config = base.config.replace(**overrides) if base else TrainConfig(**overrides)
+    shape = _shape(args, base)
+    if base:
+        config = base.config.replace(**overrides, **shape)
+    else:
+        for key in ("epochs", "folds"):
+            if t[key] is not None:
+                overrides.setdefault(key, t[key])
+        config = TrainConfig(**overrides, **shape)
+    smallest = int(load_table(config.data).class_counts().min())
+    if config.folds > smallest:
+        raise CLIError(f"--folds {config.folds} is invalid for {config.data.describe()}: its smallest class has "
+                       f"{smallest} samples; give --folds {smallest} or fewer (1: a single split)")
     if base is None or "epochs" in overrides or "batch_size" in overrides or "folds" in overrides:
         # the gradient error is read at update 80 (as in Xue et al.), or at the last update of a shorter run
         probe = min(TrainConfig().grad_probe_step, config.epochs * config.updates_per_epoch())
@@ -132,7 +263,7 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
     return Experiment(config, tuple(methods), tuple(chips), seeds, passes)
 
 
-def run_iris(args) -> int:
+def run_train(args) -> int:
     workers = parse_workers(args.workers)
     if args.resume:
         if args.out is None:
@@ -141,7 +272,7 @@ def run_iris(args) -> int:
         exp = _experiment(args, base=read_experiment(out))
     else:
         exp = _experiment(args)
-        out = Path(args.out or f"runs/iris-{time.strftime('%Y%m%d-%H%M%S')}")
+        out = Path(args.out or f"runs/{args.task}-{time.strftime('%Y%m%d-%H%M%S')}")
     check_out_dir(out, "--out")
     try:
         from threadpoolctl import threadpool_limits
@@ -149,7 +280,7 @@ def run_iris(args) -> int:
         threadpool_limits = None
     try:
         if threadpool_limits is not None:
-            # the matrices are 16 x 16: BLAS threads only contend (10x slower on a busy 2-core machine)
+            # the matrices are small: BLAS threads only contend (10x slower on a busy 2-core machine)
             with threadpool_limits(1):
                 summary = run_experiment(exp, out, resume=args.resume, force=args.force,
                                          progress=False if args.quiet else None, workers=workers)
@@ -164,7 +295,7 @@ def run_iris(args) -> int:
         ignore_further_signals()
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         print(f"picffm: stopped by {signal_name(signum)}; finished units, checkpoints and reports are in {out}; "
-              f"continue with 'picffm train iris --out {out} --resume'", file=sys.stderr)
+              f"continue with 'picffm train {args.task} --out {out} --resume'", file=sys.stderr)
         return exc.exit_code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     if args.json:
         emit_json({**summary, "run_dir": str(out)})
@@ -174,3 +305,7 @@ def run_iris(args) -> int:
         print(format_table(summary))
         print(f"\nrun directory: {out} ({summary['elapsed_s']:.1f} s)")
     return 0
+
+
+#: the earlier name of :func:`run_train`
+run_iris = run_train

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ..errors import ConfigError
+from .datasets import DataSource
+from .encoding import ENCODERS, PROJECTIONS
 from .optim import OPTIMIZERS
 
 __all__ = ["TrainConfig", "config_from_dict"]
@@ -34,8 +36,17 @@ class TrainConfig:
             ``folds`` networks, each tested on one fold, so every sample is
             tested exactly once per seed (3: 100 train / 50 test per fold, 16-17 per class).
             1: a single stratified split holding out ``test_per_class``.
-        test_per_class: Iris samples per class held out for test when
-            ``folds`` is 1 (15: a 105/45 split).
+        test_per_class: samples per class held out for test when ``folds``
+            is 1 and ``test_fraction`` is ``None`` (15: Iris's 105/45 split).
+        test_fraction: with ``folds`` 1, the fraction of each class held out for test (rounded,
+            at least 1 and at least 1 left to train); ``None``: ``test_per_class``.
+        data: the data set (:class:`~picffm.training.datasets.DataSource`).
+        n_classes: classes of the data set = readout ports (output ports
+            ``0 .. n_classes-1`` of the last layer).
+        modes: N, the ports of every symmetric core (``n_classes <= N``).
+        encoder: input encoding (:data:`~picffm.training.encoding.ENCODERS`).
+        projection: ``none`` or ``pca`` (features reduced to what the modes
+            hold, :func:`~picffm.training.encoding.fit_encoder`).
         readout_gain: logits are ``readout_gain * |z_k|^2`` on the readout ports.
         init_gain: electronic gain of every layer at initialisation (the
             initial weight matrices have all singular values equal to it).
@@ -54,6 +65,12 @@ class TrainConfig:
     optimizer: str = "adam"
     folds: int = 3
     test_per_class: int = 15
+    test_fraction: float | None = None
+    data: DataSource = DataSource()
+    n_classes: int = 3
+    modes: int = 16
+    encoder: str = "mixture"
+    projection: str = "none"
     readout_gain: float = 10.0
     init_gain: float = 3.0
     spsa_c: float = 0.05
@@ -63,8 +80,13 @@ class TrainConfig:
     checkpoint_every: int = 5
 
     def __post_init__(self):
-        ints = {"layers": (1, 16), "epochs": (1, 100000), "batch_size": (1, 150), "test_per_class": (1, 49), "folds": (1, 10),
-                "grad_probe_step": (1, 10 ** 9), "checkpoint_every": (1, 100000)}
+        if isinstance(self.data, dict):
+            object.__setattr__(self, "data", DataSource.from_dict(self.data))
+        if not isinstance(self.data, DataSource):
+            raise ConfigError(f"data = {self.data!r} is invalid; valid: a DataSource")
+        ints = {"layers": (1, 16), "epochs": (1, 100000), "batch_size": (1, 100000),
+                "test_per_class": (1, 1000000), "folds": (1, 10), "grad_probe_step": (1, 10 ** 9), "checkpoint_every": (1, 100000),
+                "n_classes": (2, 256), "modes": (2, 256)}
         for name, (lo, hi) in ints.items():
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
@@ -81,24 +103,54 @@ class TrainConfig:
         t = self.update_time_s
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not (math.isfinite(t) and t >= 0):
             raise ConfigError(f"update_time_s = {t!r} is invalid; valid: a number >= 0 (s)")
+        f = self.test_fraction
+        if f is not None and (isinstance(f, bool) or not isinstance(f, (int, float)) or not 0 < f < 1):
+            raise ConfigError(f"test_fraction = {f!r} is invalid; valid: a number in (0, 1), or None")
+        if self.n_classes > self.modes:
+            raise ConfigError(f"{self.n_classes} classes need {self.n_classes} readout ports, more than the "
+                              f"{self.modes} output ports of a {self.modes}-mode core; valid: modes >= classes")
+        for name, valid in (("encoder", tuple(ENCODERS)), ("projection", PROJECTIONS)):
+            if getattr(self, name) not in valid:
+                raise ConfigError(f"unknown {name} {getattr(self, name)!r}; valid: {', '.join(valid)}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
 
-    def n_test(self, n_samples: int = 150, n_classes: int = 3) -> int:
-        """Test samples of one split (the smallest fold when folds do not divide the classes evenly)."""
-        if self.folds > 1:
-            return n_samples // self.folds
-        return n_classes * self.test_per_class
+    def test_counts(self, class_counts) -> list[int]:
+        """Test samples of each class in a single split (``folds`` 1), given the samples of each class."""
+        if self.test_fraction is None:
+            return [self.test_per_class] * len(class_counts)
+        return [max(1, min(int(n) - 1, round(self.test_fraction * int(n)))) for n in class_counts]
 
-    def updates_per_epoch(self, n_samples: int = 150, n_classes: int = 3) -> int:
-        """Minibatch updates per epoch on the training split of Iris (the largest training split)."""
-        return math.ceil((n_samples - self.n_test(n_samples, n_classes)) / self.batch_size)
+    def n_test(self, class_counts=None) -> int:
+        """Test samples of one split (the smallest fold when folds do not divide the classes evenly);
+        ``class_counts``: samples of each class (default: those of :attr:`data`)."""
+        if class_counts is None:
+            from .datasets import load_table
+
+            class_counts = load_table(self.data).class_counts()
+        if self.folds > 1:
+            return int(sum(class_counts)) // self.folds
+        return int(sum(self.test_counts(class_counts)))
+
+    def n_train(self) -> int:
+        """Samples in the (largest) training split of :attr:`data`."""
+        from .datasets import load_table
+
+        counts = load_table(self.data).class_counts()
+        return int(counts.sum()) - self.n_test(counts)
+
+    def updates_per_epoch(self, n_train: int | None = None) -> int:
+        """Minibatch updates per epoch (``n_train``: training samples; default: the largest training split
+        of :attr:`data`)."""
+        return math.ceil((self.n_train() if n_train is None else n_train) / self.batch_size)
 
     def replace(self, **changes) -> "TrainConfig":
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        out = dataclasses.asdict(self)
+        out["data"] = self.data.to_dict()
+        return out
 
 
 def config_from_dict(doc: Mapping[str, Any]) -> TrainConfig:

@@ -64,23 +64,25 @@ def load_iris() -> IrisData:
     return IrisData(features, labels)
 
 
-def stratified_split(labels: np.ndarray, test_per_class: int,
-                     rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(labels: np.ndarray, test_per_class, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Seeded stratified split: ``test_per_class`` random samples of each class go to test.
 
-    Returns ``(train_index, test_index)``, each sorted. Raises
+    ``test_per_class``: one count for every class, or one count per class (in
+    class order). Returns ``(train_index, test_index)``, each sorted. Raises
     :class:`ConfigError` if a class has too few samples.
     """
     labels = np.asarray(labels)
+    classes = np.unique(labels)
+    counts = [test_per_class] * classes.size if np.ndim(test_per_class) == 0 else list(test_per_class)
     train, test = [], []
-    for c in np.unique(labels):
+    for c, k in zip(classes, counts, strict=True):
         idx = np.flatnonzero(labels == c)
-        if not 0 < test_per_class < idx.size:
-            raise ConfigError(f"test_per_class = {test_per_class} is invalid; valid: 1..{idx.size - 1} "
+        if not 0 < k < idx.size:
+            raise ConfigError(f"test_per_class = {k} is invalid; valid: 1..{idx.size - 1} "
                               f"(class {int(c)} has {idx.size} samples)")
         perm = rng.permutation(idx)
-        test.append(perm[:test_per_class])
-        train.append(perm[test_per_class:])
+        test.append(perm[:k])
+        train.append(perm[k:])
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 

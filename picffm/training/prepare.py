@@ -19,7 +19,8 @@ from ..netlist import Netlist
 from ..simulation import Circuit
 from .config import TrainConfig
 from .encoding import N_MODES, Encoder, fit_encoder
-from .iris import load_iris, stratified_folds, stratified_split
+from .datasets import load_table
+from .iris import stratified_folds, stratified_split
 from .network import CoreMap, LayerState
 
 __all__ = ["seed_streams", "Dataset", "make_dataset", "design_netlist", "design_circuit", "make_chips",
@@ -42,7 +43,7 @@ def seed_streams(seed: int) -> dict[str, np.random.SeedSequence]:
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """Encoded Iris split. ``x_*`` are ``(16, B)`` unit-power fields, ``y_*`` class indices."""
+    """Encoded split. ``x_*`` are ``(N, B)`` unit-power fields, ``y_*`` class indices."""
 
     x_train: np.ndarray
     y_train: np.ndarray
@@ -54,19 +55,23 @@ class Dataset:
 
 
 def make_dataset(seed: int, config: TrainConfig, fold: int = 0) -> Dataset:
-    """Fold ``fold`` of the seed's stratified k-fold partition of Iris (``config.folds``; with 1 fold,
-    the seeded stratified split holding out ``test_per_class``), encoded with the training statistics."""
-    iris = load_iris()
+    """Fold ``fold`` of the seed's stratified k-fold partition of ``config.data`` (``config.folds``; with 1
+    fold, the seeded stratified split holding out ``test_per_class`` or ``test_fraction`` of each class),
+    encoded with the training statistics."""
+    table = load_table(config.data)
+    if table.n_classes != config.n_classes:
+        raise ConfigError(f"the data set {config.data.describe()} has {table.n_classes} classes, the "
+                          f"configuration {config.n_classes}")
     rng = np.random.default_rng(seed_streams(seed)["split"])
     if isinstance(fold, bool) or not isinstance(fold, (int, np.integer)) or not 0 <= fold < config.folds:
         raise ConfigError(f"fold = {fold!r} is invalid; valid: 0 .. {config.folds - 1} (folds = {config.folds})")
     if config.folds > 1:
-        tr, te = stratified_folds(iris.labels, config.folds, rng)[fold]
+        tr, te = stratified_folds(table.labels, config.folds, rng)[fold]
     else:
-        tr, te = stratified_split(iris.labels, config.test_per_class, rng)
-    enc = fit_encoder(iris.features[tr])
-    return Dataset(enc.encode(iris.features[tr]), iris.labels[tr].copy(), enc.encode(iris.features[te]),
-                   iris.labels[te].copy(), tr, te, enc)
+        tr, te = stratified_split(table.labels, config.test_counts(table.class_counts()), rng)
+    enc = fit_encoder(table.features[tr], config.encoder, config.modes, config.projection)
+    return Dataset(enc.encode(table.features[tr]), table.labels[tr].copy(), enc.encode(table.features[te]),
+                   table.labels[te].copy(), tr, te, enc)
 
 
 @lru_cache(maxsize=4)
@@ -81,11 +86,11 @@ def design_circuit(n_modes: int = N_MODES) -> Circuit:
     return Circuit.from_netlist(design_netlist(n_modes))
 
 
-def make_chips(spec, seed: int, layers: int) -> list:
-    """One chip per layer. ``spec=None``: the ideal model (:class:`IdealChip`);
-    else :class:`SimulatedChip` s, each its own fabrication draw from the
-    seed's ``chips`` stream."""
-    net = design_netlist()
+def make_chips(spec, seed: int, layers: int, n_modes: int = N_MODES) -> list:
+    """One ``n_modes``-port chip per layer. ``spec=None``: the ideal model
+    (:class:`IdealChip`); else :class:`SimulatedChip` s, each its own
+    fabrication draw from the seed's ``chips`` stream."""
+    net = design_netlist(n_modes)
     if spec is None:
         return [IdealChip(net) for _ in range(layers)]
     rngs = np.random.default_rng(seed_streams(seed)["chips"]).spawn(layers)

@@ -89,9 +89,10 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
         measured = [v for v in measured if v is not None]
         ppu[m] = measured[0] if measured else passes.get(m)
     complete = all(_key(u) in results for u in exp.units())
-    return {"task": "iris", "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
+    return {"task": cfg.data.name, "data": cfg.data.describe(), "modes": cfg.modes, "n_classes": cfg.n_classes,
+            "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
             "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,
-            "test_samples_per_seed": cfg.n_test() if cfg.folds == 1 else 150, "test_train_ratio": ratio,
+            "test_samples_per_seed": cfg.n_test() if cfg.folds == 1 else int(cfg.n_test() + cfg.n_train()), "test_train_ratio": ratio,
             "ci": "corrected resampled t (Nadeau & Bengio 2003), 95 %", "grad_probe_step": cfg.grad_probe_step,
             "grad_window": list(_grad_window(cfg)),
             "methods": list(exp.methods), "chips": chips, "passes_per_update": ppu,
@@ -123,14 +124,14 @@ def _history_csv(results: Mapping) -> str:
     return buf.getvalue()
 
 
-def _write_params(out: Path, results: Mapping) -> None:
+def _write_params(out: Path, results: Mapping, r_task: str = "iris") -> None:
     pdir = out / "params"
     pdir.mkdir(exist_ok=True)
     for key, r in results.items():
         if r.method == "insilico":
             continue
         for layer, st in enumerate(r.states):
-            info = {"task": "iris", "method": r.method, "chip": r.chip, "seed": r.seed, "fold": r.fold, "layer": layer,
+            info = {"task": r_task, "method": r.method, "chip": r.chip, "seed": r.seed, "fold": r.fold, "layer": layer,
                     "gain": float(st.gain), "test_acc": float(r.test_acc)}
             path = pdir / f"{key}__layer{layer}.json"
             if not path.exists():
@@ -181,7 +182,7 @@ def _plots(out: Path, summary: dict, results: Mapping) -> None:
     ax.set_xticks(x, labels)
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
-    ax.axhline(100 / 3, color="gray", lw=0.8, ls=":")
+    ax.axhline(100 / summary.get("n_classes", 3), color="gray", lw=0.8, ls=":")
     ax.legend(fontsize=8, ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.12))
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
@@ -203,6 +204,6 @@ def write_reports(out: Path, exp, results: Mapping, passes: Mapping, elapsed_s: 
     atomic_write_text(out / "table.txt", format_table(summary) + "\n")
     atomic_write_text(out / "history.csv", _history_csv(results))
     if results:
-        _write_params(out, results)
+        _write_params(out, results, exp.config.data.name)
         _plots(out, summary, results)
     return summary

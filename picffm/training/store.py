@@ -148,7 +148,7 @@ class TrainStore:
         """Finished units ``{key: result}`` and the ideal units' per-epoch networks ``{(seed, fold): [states]}``."""
         from .trainers import design_circuit
 
-        table = design_circuit().schedule.table  # every layer is this design
+        table = design_circuit(self.exp.config.modes).schedule.table  # every layer is this design
         results: dict[str, TrainResult] = {}
         snapshots: dict[int, list] = {}
         for path in sorted(p for p in (self.path / UNITS).glob("*.npz") if not p.name.startswith(".")):

@@ -71,16 +71,29 @@ def _accuracy_table(summary: dict, methods: list[str]) -> list[str]:
     n = _replicates(summary)
     per_seed = summary.get("test_samples_per_seed")
     total = None if per_seed is None else per_seed * len(summary["seeds"])
+    iris = _is_iris(summary)
     head = (f"Test accuracy (%): mean ± std over the {n} networks of each method and chip "
             f"({len(summary['seeds'])} seeds x {summary.get('folds', 1)} stratified folds"
             + ("" if total is None else f"; {total} test predictions, one is {100 / total:.2f} points of the mean")
-            + "), [95 % CI: corrected resampled t]; Xue et al.: its three configurations")
+            + "), [95 % CI: corrected resampled t]"
+            + ("; Xue et al.: its three configurations" if iris
+               else f"; chance {100 / summary.get('n_classes', 3):.1f} %"))
     rows = []
     for label, ms in summary["chips"].items():
         for i, m in enumerate(methods):
             s = ms.get(m, {}).get("test_acc")
-            rows.append([label if i == 0 else "", m, _pm(s), _ci(s), _paper(m)])
-    return [head, _table(rows, ["chip", "method", "picffm", "95 % CI", "Xue et al."])]
+            rows.append([label if i == 0 else "", m, _pm(s), _ci(s)] + ([_paper(m)] if iris else []))
+    return [head, _table(rows, ["chip", "method", "picffm", "95 % CI"] + (["Xue et al."] if iris else []))]
+
+
+def _is_iris(summary: dict) -> bool:
+    """The paper's figures are for Iris on 16-port cores only."""
+    return summary.get("task", "iris") == "iris"
+
+
+def _title(summary: dict) -> str:
+    data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
+    return f"{data} on {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
 
 
 def _difference_table(summary: dict, methods: list[str]) -> list[str]:
@@ -162,7 +175,7 @@ def format_table(summary: dict) -> str:
     """The text table printed by ``picffm train iris``."""
     methods = [m for m in ORDER if m in summary["methods"]]
     seeds = ",".join(str(s) for s in summary["seeds"])
-    out = [f"Iris on {summary['layers']} layers of 16-port symmetric cores, {summary['epochs']} epochs, "
+    out = [f"{_title(summary)}, {summary['epochs']} epochs, "
            f"seeds {seeds}, {summary.get('folds', 1)} folds each"
            + ("" if summary["complete"] else "  [INCOMPLETE: interrupted]"), ""]
     out += _accuracy_table(summary, methods)
@@ -174,8 +187,9 @@ def format_table(summary: dict) -> str:
                     "to what the method updates, per-layer mean, averaged over the window, mean ± std over the "
                     "networks;",
                 "'in silico' = exact gradient of a model fitted from N unit-vector probes per layer (matrix level); "
-                "cos = cosine similarity with the true gradient;",
-                "Xue et al. at update 80: FFM 3.46-3.58 %, in silico 5.10-5.94 %)"]
+                "cos = cosine similarity with the true gradient" + (";" if _is_iris(summary) else ")")]
+        if _is_iris(summary):
+            out.append("Xue et al. at update 80: FFM 3.46-3.58 %, in silico 5.10-5.94 %)")
         header = ["chip"]
         for m in grad_methods:
             header += [m] + (["in silico (fitted)"] if m == "ffm" else [])
@@ -194,5 +208,6 @@ def format_table(summary: dict) -> str:
     for m, v in summary["passes_per_update"].items():
         rows.append([m, "-" if v is None else f"{v:.0f}", PASSES_NOTE.get(m, "")])
     out.append(_table(rows, ["method", "passes", "how"]))
-    out += format_targets(summary)
+    if _is_iris(summary):
+        out += format_targets(summary)
     return "\n".join(out)

@@ -49,12 +49,12 @@ def evaluate_states(states: Sequence[LayerState], chips: Sequence, data: Dataset
                     split: str = "test") -> float:
     """Accuracy of a trained network programmed onto ``chips`` (``split``: test or train)."""
     x, y = (data.x_test, data.y_test) if split == "test" else (data.x_train, data.y_train)
-    return evaluate(chips, states, x, y, readout_gain=config.readout_gain)
+    return evaluate(chips, states, x, y, n_classes=config.n_classes, readout_gain=config.readout_gain)
 
 
 def deploy(states: Sequence[LayerState], spec: ChipSpec | None, seed: int, config: TrainConfig) -> list:
     """Chips of ``spec`` for ``seed`` (the same draw as training there), programmed with ``states``."""
-    chips = make_chips(spec, seed, config.layers)
+    chips = make_chips(spec, seed, config.layers, config.modes)
     for c, st in zip(chips, states):
         c.program(st.params)
     return chips
@@ -93,7 +93,7 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     cfg = trainer.config
     states = trainer.states
     gains = [s.gain for s in states]
-    kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
+    kw = dict(n_classes=cfg.n_classes, readout_gain=cfg.readout_gain)
     model = None
     if isinstance(trainer, MatrixTrainer):
         _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
@@ -147,7 +147,7 @@ def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, c
     """
     t0 = time.perf_counter()
     data = make_dataset(seed, config, fold)
-    chips = make_chips(spec, seed, config.layers)
+    chips = make_chips(spec, seed, config.layers, config.modes)
     tr = make_trainer(method, chips, data, config, seed)
     grad: dict = {"records": []}
     snaps: list | None = [] if method == "ideal" else None
@@ -197,7 +197,7 @@ def insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int
     ``snapshots``: the ideal network after every epoch (learning curves on the chip)."""
     t0 = time.perf_counter()
     data = make_dataset(seed, config, ideal.fold)
-    chips = make_chips(spec, seed, config.layers)
+    chips = make_chips(spec, seed, config.layers, config.modes)
     history = []
     for row, states in zip(ideal.history, snapshots or []):
         history.append({**row, "train_acc": evaluate_states(states, chips, data, config, "train"),
@@ -229,4 +229,4 @@ def train_network(method: str, spec: ChipSpec | str | None, seed: int, config: T
 def measure_passes(method: str, spec: ChipSpec, seed: int, config: TrainConfig) -> float:
     """Passes per update of ``method`` in closed form (no chip is run: the counters agree, tested)."""
     batch = min(config.batch_size, make_dataset(seed, config).y_train.size)
-    return float(passes_per_update(method, config.layers, batch))
+    return float(passes_per_update(method, config.layers, batch, config.modes))

@@ -55,7 +55,7 @@ class MatrixTrainer(Trainer):
         super().load_state_dict(state)
 
     def _gradient(self, x, labels):
-        r = matrix_gradients(self.chips, self._states, x, labels, n_classes=3,
+        r = matrix_gradients(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
                              readout_gain=self.config.readout_gain)
         return r.loss, r.grads
 

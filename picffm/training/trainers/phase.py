@@ -45,7 +45,7 @@ class PhaseSpaceTrainer(Trainer):
     def _loss_at(self, params, x, labels) -> float:
         states = self._states_from(params)
         program_network(self.chips, states)
-        return network_loss(self.chips, states, x, labels, n_classes=3, readout_gain=self.config.readout_gain)
+        return network_loss(self.chips, states, x, labels, n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
 
 
 class PhaseTrainer(PhaseSpaceTrainer):
@@ -54,7 +54,7 @@ class PhaseTrainer(PhaseSpaceTrainer):
     method = "ffm-phase"
 
     def _gradient(self, x, labels):
-        r = phase_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=3,
+        r = phase_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=self.config.n_classes,
                             readout_gain=self.config.readout_gain)
         grads = []
         for g in r.grads:
