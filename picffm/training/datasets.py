@@ -16,7 +16,9 @@ resumed or re-evaluated run reads the same data):
   (default: every other column) must be numbers. Lines starting with ``#``
   and blank lines are skipped. Classes are numbered in sorted order of
   their labels (numerically if every label is an integer). The file's
-  SHA-256 is recorded: a run refuses a file that changed under it.
+  SHA-256 is recorded: a run refuses a file that changed under it;
+* ``arrays``: features and labels given in memory (the Python API,
+  :func:`picffm.training.api.train`); only their SHA-256 is recorded.
 
 Every problem with a file is one :class:`~picffm.errors.DataError` line that
 names the file, the line and the column.
@@ -87,11 +89,11 @@ class DataSource:
     """Where a :class:`Table` comes from (plain data; saved in a run's ``config.json``).
 
     Attributes:
-        name: ``iris``, ``digits`` or ``csv``.
+        name: ``iris``, ``digits``, ``csv`` or ``arrays``.
         path: the table file (``csv`` only; absolute).
         label: the label column (``csv`` only).
         features: the feature columns (``csv`` only; empty: every other column).
-        sha256: the file's SHA-256 (``csv`` only; filled in by :meth:`resolved`).
+        sha256: the file's SHA-256 (``csv``; ``arrays``: of the features and labels).
     """
 
     name: str = "iris"
@@ -101,11 +103,11 @@ class DataSource:
     sha256: str = ""
 
     def __post_init__(self):
-        if self.name not in BUILTIN + ("csv",):
+        if self.name not in BUILTIN + ("csv", "arrays"):
             raise DataError(f"unknown data set {self.name!r}; valid: {', '.join(BUILTIN)}, csv")
         if self.name == "csv" and (not self.path or not self.label):
             raise DataError("a csv data source needs a file and a label column")
-        if self.name != "csv" and (self.path or self.label or self.features or self.sha256):
+        if self.name in BUILTIN and (self.path or self.label or self.features or self.sha256):
             raise DataError(f"the built-in data set {self.name!r} takes no file, label or feature columns")
         object.__setattr__(self, "features", tuple(self.features))
 
@@ -115,9 +117,18 @@ class DataSource:
         p = Path(path)
         return cls("csv", str(p.resolve()), str(label), tuple(features), _sha256(p))
 
+    @classmethod
+    def arrays(cls, features: np.ndarray, labels: np.ndarray) -> "DataSource":
+        """In-memory arrays, identified by the SHA-256 of their bytes."""
+        h = hashlib.sha256(np.ascontiguousarray(features, float).tobytes())
+        h.update(np.ascontiguousarray(labels).astype(str).astype("U").tobytes())
+        return cls("arrays", sha256=h.hexdigest())
+
     def to_dict(self) -> dict:
-        if self.name != "csv":
+        if self.name in BUILTIN:
             return {"name": self.name}
+        if self.name == "arrays":
+            return {"name": "arrays", "sha256": self.sha256}
         return {"name": "csv", "path": self.path, "label": self.label, "features": list(self.features),
                 "sha256": self.sha256}
 
@@ -134,7 +145,9 @@ class DataSource:
         return cls(**doc)
 
     def describe(self) -> str:
-        return self.name if self.name != "csv" else f"{Path(self.path).name} (label {self.label!r})"
+        if self.name == "csv":
+            return f"{Path(self.path).name} (label {self.label!r})"
+        return "in-memory arrays" if self.name == "arrays" else self.name
 
 
 def load_table(source: DataSource | str = "iris") -> Table:
@@ -160,6 +173,8 @@ def _load(source: DataSource) -> Table:
         y.setflags(write=False)
         return Table("digits", f, y, tuple(f"pixel_{i // 8}_{i % 8}" for i in range(64)),
                      tuple(str(c) for c in range(10)))
+    if source.name == "arrays":
+        raise DataError("the data were in-memory arrays: pass the features and labels again")
     path = Path(source.path)
     if source.sha256 and _sha256(path) != source.sha256:
         raise DataError(f"{path}: the file changed since the run started (its SHA-256 differs); restore it or "
