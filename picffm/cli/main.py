@@ -24,7 +24,8 @@ REPORT_HINT = ("this is a bug in picffm: please report it with the command line 
                "(PICFFM_DEBUG=1 shows the traceback)")
 
 #: command modules, in help order (each registers one or more subcommands)
-COMMAND_MODULES = ("mesh", "validate", "compile_", "sweep", "import_", "program", "chip", "train", "study", "layout",
+COMMAND_MODULES = ("mesh", "validate", "compile_", "sweep", "import_", "program", "chip", "train", "evaluate", "study",
+                   "layout",
                    "freespace")
 
 

@@ -14,7 +14,7 @@ text: the classes are their sorted distinct values). Without ``X_test``,
 a seeded stratified ``test_fraction`` of every class is held out. The
 network is :mod:`picffm.training.network`'s (symmetric cores, readout on
 ports ``0 .. C-1`` of the last layer); the methods and their defaults are
-those of ``picffm train`` (:data:`~picffm.training.config.METHODS`).
+those of ``picffm train`` (:func:`~picffm.training.trainers.method_names`).
 
 A result saves to one state file (JSON and the arrays in an ``.npz``,
 :mod:`picffm.runs.statefile`, no pickle): the configuration, the chip spec,
@@ -34,13 +34,13 @@ import numpy as np
 
 from ..chip import ChipSpec, resolve_spec
 from ..errors import ConfigError
-from .config import METHODS, TrainConfig, config_from_dict
+from .config import TrainConfig, config_from_dict
 from .datasets import DataSource
 from .encoding import Encoder, encoded_width, fit_encoder, ENCODERS
 from .iris import stratified_split
 from .network import LayerState, evaluate as _accuracy, predict as _predict, program_network
 from .results import MODEL, states_from_plain, states_to_plain
-from .trainers import Dataset, design_circuit, make_chips, make_trainer, seed_streams
+from .trainers import Dataset, design_circuit, get_method, make_chips, make_trainer, seed_streams
 
 __all__ = ["Network", "Trained", "network", "train", "evaluate", "load"]
 
@@ -184,8 +184,7 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
     on the ideal model; ``insilico`` trains there and deploys on ``net``'s
     chips; every other method trains on the chips of ``net``.
     """
-    if method not in METHODS:
-        raise ConfigError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    get_method(method)  # one line naming the valid methods
     t0 = time.perf_counter()
     f = _features(X)
     classes, labels = _classes(y)

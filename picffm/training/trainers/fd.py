@@ -36,7 +36,8 @@ class FiniteDifferenceTrainer(PhaseSpaceTrainer):
                 g.flat[j] = (readings[0] - readings[1]) / (2 * eps)
             grads.append(g)
         program_network(self.chips, self._states)
-        loss = network_loss(self.chips, self._states, x, labels, n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
+        loss = network_loss(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
+                            readout_gain=self.config.readout_gain)
         return loss, grads
 
 

@@ -45,7 +45,8 @@ class PhaseSpaceTrainer(Trainer):
     def _loss_at(self, params, x, labels) -> float:
         states = self._states_from(params)
         program_network(self.chips, states)
-        return network_loss(self.chips, states, x, labels, n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
+        return network_loss(self.chips, states, x, labels, n_classes=self.config.n_classes,
+                            readout_gain=self.config.readout_gain)
 
 
 class PhaseTrainer(PhaseSpaceTrainer):

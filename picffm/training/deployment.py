@@ -1,0 +1,130 @@
+"""Deploy the trained networks of a run directory on other chips: ``picffm evaluate``.
+
+Every finished unit of a training run (``units/*.npz``) holds the settings
+and gain of each layer. :func:`evaluate_run` programs them onto fresh
+simulated chips of other specs (another preset, a spec file, the ideal
+model), other fabrication draws (``fab_seeds``; default: the unit's own
+seed, which for a spec is the same draw the unit trained on, scaled by the
+spec) and lets chip time pass before testing (``drift_times_s``: the phase
+offsets wander as the spec's drift says). The test set is the unit's own
+held-out split (same seed, same data), so the numbers compare with the
+run's table. Nothing is retrained and the run directory is only read.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from ..errors import ConfigError
+from .experiment import resolve_spec
+from .prepare import make_chips, make_dataset
+from .results import MODEL
+from .network import evaluate as _accuracy
+
+__all__ = ["evaluate_run", "format_evaluation"]
+
+
+def _targets(chips: Sequence) -> list[tuple[str, object]]:
+    out = []
+    for c in chips:
+        if c in (MODEL, "ideal", None):
+            out.append((MODEL, None))
+        else:
+            out.append(resolve_spec(c))
+    return out
+
+
+def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[int] | None = None,
+                 drift_times_s: Sequence[float] = (0.0,)) -> dict:
+    """Accuracy of every trained network of ``run_dir`` deployed on ``chips``.
+
+    Args:
+        run_dir: a training run directory (finished units are used; an
+            interrupted run's finished units too).
+        chips: preset names, spec files or ``model`` (the ideal model);
+            default: the run's own chip configurations.
+        fab_seeds: fabrication draws to deploy on (default: each unit's own seed).
+        drift_times_s: chip times (s) after programming at which to test.
+
+    Returns:
+        ``{"run_dir", "data", "targets": [label...], "drift_times_s", "fab_seeds",
+        "rows": [{"method", "trained_on", "target", "drift_time_s", "test_acc":
+        {"mean", "std", "n", "per_unit"}} ...], "elapsed_s"}`` (accuracies in %).
+    """
+    from .store import TrainStore
+
+    t0 = time.perf_counter()
+    run_dir = Path(run_dir)
+    with TrainStore(run_dir, None, resume=True) as store:
+        exp = store.exp
+        results, _ = store.load_results()
+    if not results:
+        raise ConfigError(f"{run_dir}: no finished unit to evaluate yet; resume the training run first")
+    cfg = exp.config
+    targets = _targets(chips) if chips else list(exp.chips)
+    times = [float(t) for t in drift_times_s]
+    for t in times:
+        if not (np.isfinite(t) and t >= 0):
+            raise ConfigError(f"drift time {t!r} s is invalid; valid: a number >= 0")
+    data_cache: dict[int, object] = {}
+    rows: dict[tuple, list] = {}
+    for res in sorted(results.values(), key=lambda r: (r.method, r.chip, r.seed)):
+        if res.method == "insilico":  # the same network as the seed's ideal unit
+            continue
+        data = data_cache.get(res.seed) or data_cache.setdefault(res.seed, make_dataset(res.seed, cfg))
+        for label, spec in targets:
+            for fab in (fab_seeds if fab_seeds else [res.seed]):
+                chips_ = make_chips(spec, int(fab), cfg.layers, cfg.modes)
+                for c, st in zip(chips_, res.states):
+                    c.program(st.params)
+                elapsed = 0.0
+                for t in sorted(times):
+                    if t > elapsed:
+                        for c in chips_:
+                            c.advance(t - elapsed)
+                        elapsed = t
+                    acc = _accuracy(chips_, res.states, data.x_test, data.y_test, n_classes=cfg.n_classes,
+                                    readout_gain=cfg.readout_gain, program=False)
+                    rows.setdefault((res.method, res.chip, label, t), []).append(100 * acc)
+    out_rows = []
+    for (method, trained_on, target, t), accs in rows.items():
+        a = np.asarray(accs)
+        out_rows.append({"method": method, "trained_on": trained_on, "target": target, "drift_time_s": t,
+                         "test_acc": {"mean": float(a.mean()), "std": float(a.std()), "n": int(a.size),
+                                      "per_unit": [float(v) for v in a]}})
+    return {"run_dir": str(run_dir), "data": cfg.data.describe(), "layers": cfg.layers, "modes": cfg.modes,
+            "n_classes": cfg.n_classes, "targets": [lb for lb, _ in targets], "drift_times_s": times,
+            "fab_seeds": None if not fab_seeds else [int(s) for s in fab_seeds], "rows": out_rows,
+            "elapsed_s": round(time.perf_counter() - t0, 2)}
+
+
+def format_evaluation(summary: dict) -> str:
+    """The text table printed by ``picffm evaluate``."""
+    times = summary["drift_times_s"]
+    cols = [(tg, t) for tg in summary["targets"] for t in times]
+    heads = [tg if len(times) == 1 and times[0] == 0 else f"{tg} @ {t:g} s" for tg, t in cols]
+    table: dict[tuple, dict] = {}
+    for r in summary["rows"]:
+        table.setdefault((r["method"], r["trained_on"]), {})[(r["target"], r["drift_time_s"])] = r["test_acc"]
+
+    def pm(s):
+        if s is None:
+            return "-"
+        return f"{s['mean']:.1f}" if s["n"] == 1 else f"{s['mean']:.1f} ± {s['std']:.1f}"
+
+    rows = [[m, on] + [pm(cells.get(c)) for c in cols] for (m, on), cells in table.items()]
+    header = ["method", "trained on"] + heads
+    cells = [header] + rows
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    fab = ("each unit's own fabrication seed" if not summary["fab_seeds"]
+           else "fabrication seeds " + ",".join(str(s) for s in summary["fab_seeds"]))
+    n = max((r["test_acc"]["n"] for r in summary["rows"]), default=0)
+    title = (f"{summary['data']}: trained networks deployed on other chips ({fab}; test accuracy %, mean ± std "
+             f"over {n} deployments: trained seeds x fabrication seeds; chance {100 / summary['n_classes']:.1f} %)")
+    return title + "\n" + "\n".join(lines)

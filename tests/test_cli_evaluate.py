@@ -1,0 +1,59 @@
+"""picffm evaluate: a run's trained networks deployed on other chips, fabrication seeds and drift times."""
+
+import json
+
+import pytest
+
+from picffm.cli.main import main
+
+
+def run(args, capsys):
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("eval") / "run"
+    assert main(["train", "iris", "--epochs", "4", "--seeds", "1", "--chip", "mild", "--method", "ideal,ffm",
+                 "--workers", "1", "--out", str(out), "--quiet", "--json"]) == 0
+    return out
+
+
+def test_deploy_on_other_chips_seeds_and_times(run_dir, capsys):
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    code, out, err = run(["evaluate", str(run_dir), "--chip", "model,harsh", "--seeds", "0,5",
+                          "--drift-time", "0,3600", "--json"], capsys)
+    assert code == 0, err
+    doc = json.loads(out)
+    rows = {(r["method"], r["trained_on"], r["target"], r["drift_time_s"]): r["test_acc"] for r in doc["rows"]}
+    assert set(rows) == {(m, on, t, s) for m, on in (("ideal", "model"), ("ffm", "mild"))
+                         for t in ("model", "harsh") for s in (0.0, 3600.0)}
+    # the ideal model is noiseless and does not drift: every deployment gives the run's own ideal accuracy
+    ideal = rows[("ideal", "model", "model", 0.0)]
+    assert ideal["n"] == 2 and ideal["std"] == 0
+    assert ideal["mean"] == pytest.approx(metrics["chips"]["mild"]["ideal"]["test_acc"]["mean"], abs=1e-9)
+    assert rows[("ideal", "model", "model", 3600.0)] == ideal
+    for acc in rows.values():
+        assert 0 <= acc["mean"] <= 100 and len(acc["per_unit"]) == 2
+
+    code, out, err = run(["evaluate", str(run_dir)], capsys)  # default: the run's own chips, own seeds
+    assert code == 0, err
+    assert "mild" in out.splitlines()[1] and "ffm" in out and "chance 33.3 %" in out
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "x"], "--seeds 'x' is invalid"),
+    (["--drift-time", "-1"], "--drift-time '-1' is invalid"),
+    (["--drift-time", "inf"], "--drift-time 'inf' is invalid"),
+    (["--chip", "lukewarm"], "chip 'lukewarm' is neither a preset"),
+])
+def test_bad_options_give_one_line(run_dir, capsys, args, message):
+    code, out, err = run(["evaluate", str(run_dir)] + args, capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_not_a_run_directory(tmp_path, capsys):
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and "not a picffm training run directory" in err and err.count("\n") == 1
