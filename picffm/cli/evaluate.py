@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     p.add_argument("--drift-time", default=None, metavar="S[,S...]",
                    help="chip time(s) in s between programming and the test (default 0)")
     p.add_argument("--json", action="store_true", help="print the result as JSON instead of the table")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run_evaluate)
 
 
@@ -67,7 +68,8 @@ def run_evaluate(args) -> int:
         if not times or len(times) > MAX_DRIFT_TIMES or any(not (t >= 0 and t < float("inf")) for t in times):
             raise CLIError(f"--drift-time {args.drift_time!r} is invalid; give 1 .. {MAX_DRIFT_TIMES} finite "
                            "times in s >= 0")
-    summary = evaluate_run(run_dir, _list(args.chip) or None, fab_seeds=seeds, drift_times_s=times)
+    summary = evaluate_run(run_dir, _list(args.chip) or None, fab_seeds=seeds, drift_times_s=times,
+                           progress=False if args.quiet else None)
     if args.json:
         emit_json(summary)
     else:

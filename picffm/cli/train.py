@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..chip.presets import PRESETS
 from ..training.config import TrainConfig
-from ..training.datasets import DataSource, load_table
+from ..training.datasets import DataSource, load_table, read_table
 from ..training.encoding import ENCODERS, PROJECTIONS, encoded_width
 from ..training.optim import OPTIMIZERS
 from ..runs.signals import Interrupted, signal_name
@@ -194,6 +194,8 @@ def _shape(args, base: Experiment | None) -> dict:
             if opt is not None:
                 shape[k] = opt
         return shape
+    if args.task == "csv" and args.file and args.label:  # messages name the file as the user wrote it
+        read_table(args.file, args.label, _split([args.features]) if args.features else None)
     source = _source(args)
     table = load_table(source)
     encoder = args.encoder or t["encoder"]

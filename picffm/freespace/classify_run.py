@@ -178,21 +178,25 @@ def _plots(run: RunDir, config: ClassifyConfig, results: dict, summary: dict) ->
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(config.layers), figsize=(4.2 * len(config.layers), 3.4), squeeze=False)
+    from ..palette import method_color
+
+    fig, axes = plt.subplots(1, len(config.layers), figsize=(4.2 * len(config.layers), 3.9), squeeze=False,
+                             layout="constrained")
     for ax, L in zip(axes[0], config.layers):
-        for m, col in (("ideal", "C0"), ("ffm", "C1")):
+        for m in ("ideal", "ffm"):
             for k, s in enumerate(config.seeds):
                 h = results[(L, s, m)].test_acc_history
-                ax.plot(np.arange(1, len(h) + 1), 100 * np.array(h), color=col, alpha=0.8,
+                ax.plot(np.arange(1, len(h) + 1), 100 * np.array(h), color=method_color(m), alpha=0.8,
                         label=m if k == 0 else None)
         ins = summary["results"][str(L)]["insilico"]["test_acc"]["mean"]
-        ax.axhline(ins, color="C3", ls="--", label="insilico (deployed)")
+        ax.axhline(ins, color=method_color("insilico"), ls="--", label="insilico (deployed, mean)")
         ax.set_title(f"{L} layer(s)")
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy (%)")
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
+    fig.suptitle("Free-space classification: test accuracy per epoch, one line per seed", fontsize=10)
     run.save_figure(fig, "learning_curves.png")
     plt.close(fig)
 

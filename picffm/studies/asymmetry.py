@@ -30,6 +30,7 @@ from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
 from ..training.units import train_network
 from ..runs.executor import Task, derive_seed
+from ..palette import CHANCE
 from .report import plot_panels, write_csv, write_json
 
 __all__ = ["NAME", "asymmetry_point", "make_tasks", "summarise", "write_outputs", "summary_table"]
@@ -105,14 +106,15 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
         rows = [s for s in doc["summary"] if s["method"] == m]
         acc_lines.append({"x": xs, "y": [s["test_accuracy_mean"] for s in rows],
                           "lo": [s["test_accuracy_min"] for s in rows], "hi": [s["test_accuracy_max"] for s in rows],
-                          "label": LABELS[m], "style": "o-"})
+                          "label": LABELS[m], "style": "o-", "method": m})
         if m == "ffm":
             grad_lines.append({"x": xs, "y": [s["gradient_error_pct_mean"] for s in rows],
                                "label": "FFM measured", "style": "o-"})
             grad_lines.append({"x": xs, "y": [s["model_gradient_error_pct_mean"] for s in rows],
                                "label": "in-silico model", "style": "s--"})
-    panels = [{"title": "test accuracy", "xlabel": "mirror asymmetry", "ylabel": "accuracy",
-               "ylim": (0.0, 1.02), "lines": acc_lines, "legend": "lower left"}]
+    panels = [{"title": "test accuracy (mean, band: min..max over seeds)", "xlabel": "mirror asymmetry",
+               "ylabel": "test accuracy (%)", "percent": True, "ylim": (0.0, 1.02), "lines": acc_lines,
+               "hlines": [(1 / 3, "chance (33 %)", CHANCE)]}]
     if grad_lines:
         panels.append({"title": f"gradient error at update {cfg['grad_probe_step']}", "xlabel": "mirror asymmetry",
                        "ylabel": "relative error vs true gradient (%)", "yscale": "log",

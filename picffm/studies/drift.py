@@ -47,6 +47,7 @@ from ..training.config import TrainConfig
 from ..training.trainers import design_circuit, make_chips, make_dataset, make_trainer
 from ..runs.executor import Task, derive_seed
 from .recalibration import make_twin, recalibrate
+from ..palette import CHANCE, THRESHOLD
 from .report import mean_band, plot_panels, write_csv, write_json
 from .evaluation import true_accuracy
 from .survival import km_median
@@ -203,11 +204,12 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
     for rate in cfg["drift_rates"]:
         rows = [s for s in doc["summary"] if s["drift_rate"] == rate]
         panels.append({
-            "title": f"drift {rate:g} rad/sqrt(s)", "xlabel": "time (s)", "ylabel": "test accuracy",
-            "ylim": (0.0, 1.02), "hline": (cfg["threshold"], f"threshold {cfg['threshold']:g}"),
-            "legend": "lower left",
+            "title": f"drift {rate:g} rad/sqrt(s)", "xlabel": "time (s)", "ylabel": "test accuracy (%)",
+            "ylim": (0.0, 1.02), "percent": True,
+            "hlines": [(cfg["threshold"], f"survival threshold {100 * cfg['threshold']:g} %", THRESHOLD),
+                       (1 / 3, "chance (33 %)", CHANCE)],
             "lines": [{"x": s["times_s"], "y": s["accuracy_mean"], "lo": s["accuracy_min"], "hi": s["accuracy_max"],
-                       "label": LABELS[s["method"]], "style": "o-"} for s in rows]})
+                       "label": LABELS[s["method"]], "style": "o-", "method": s["method"]} for s in rows]})
     plot_panels(files[3], panels, suptitle=f"Drift study: chip {cfg['chip']}, {cfg['seeds']} seed(s), "
                                            "mean and min..max over seeds")
     return files

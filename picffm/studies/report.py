@@ -57,10 +57,15 @@ def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *,
     """Draw line panels side by side and save a PNG atomically.
 
     Each panel: ``title``, ``xlabel``, ``ylabel``, optional ``ylim``,
-    ``hline`` (value, label), ``xscale``, ``yscale``, and ``lines``: a list of dicts with
-    ``x``, ``y``, ``label`` and optional ``lo``/``hi`` (a shaded band, e.g.
-    min..max over seeds), ``style`` (matplotlib format string).
+    ``hline`` (value, label) or ``hlines`` [(value, label, style dict)] (reference
+    lines), ``xscale``, ``yscale``, ``percent`` (values are fractions, drawn
+    in %), and ``lines``: a list of dicts with ``x``, ``y``, ``label`` and
+    optional ``lo``/``hi`` (a shaded band, e.g. min..max over seeds),
+    ``style`` (matplotlib format string), ``method`` (its colour from
+    :mod:`picffm.palette`). Legends sit below the panels, off the data.
     """
+    from ..palette import BAND_ALPHA, REFERENCE, method_color
+
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -72,24 +77,34 @@ def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *,
     fig = Figure(figsize=(4.2 * ncols, 3.4 * nrows), dpi=110, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     for ax, panel in zip(axes, panels):
+        k = 100.0 if panel.get("percent") else 1.0
+
+        def scaled(v):
+            return None if v is None else [k * float(u) if u is not None else float("nan") for u in v]
+
         for line in panel["lines"]:
-            (h,) = ax.plot(line["x"], line["y"], line.get("style", "-"), label=line["label"], lw=1.6, ms=4)
+            kw = {"color": method_color(line["method"])} if line.get("method") else {}
+            (h,) = ax.plot(line["x"], scaled(line["y"]), line.get("style", "-"), label=line["label"], lw=1.6, ms=4,
+                           **kw)
             if line.get("lo") is not None:
-                ax.fill_between(line["x"], line["lo"], line["hi"], color=h.get_color(), alpha=0.18, lw=0)
+                ax.fill_between(line["x"], scaled(line["lo"]), scaled(line["hi"]), color=h.get_color(),
+                                alpha=BAND_ALPHA, lw=0)
+        refs = list(panel.get("hlines") or [])
         if panel.get("hline") is not None:
-            value, label = panel["hline"]
-            ax.axhline(value, color="0.4", ls=":", lw=1, label=label)
+            refs.append((*panel["hline"], {"color": "0.4", "ls": ":", "lw": 1}))
+        for value, label, style in refs:
+            ax.axhline(k * value, label=label, **{**REFERENCE, **style})
         if panel.get("xscale"):
             ax.set_xscale(panel["xscale"])
         if panel.get("yscale"):
             ax.set_yscale(panel["yscale"])
         if panel.get("ylim"):
-            ax.set_ylim(*panel["ylim"])
+            ax.set_ylim(*(k * v for v in panel["ylim"]))
         ax.set_title(panel.get("title", ""), fontsize=10)
         ax.set_xlabel(panel.get("xlabel", ""))
         ax.set_ylabel(panel.get("ylabel", ""))
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc=panel.get("legend", "best"))
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
     for ax in axes[len(panels):]:
         ax.set_visible(False)
     if suptitle:

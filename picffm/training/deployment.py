@@ -39,7 +39,7 @@ def _targets(chips: Sequence) -> list[tuple[str, object]]:
 
 
 def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[int] | None = None,
-                 drift_times_s: Sequence[float] = (0.0,)) -> dict:
+                 drift_times_s: Sequence[float] = (0.0,), progress: bool | None = False) -> dict:
     """Accuracy of every trained network of ``run_dir`` deployed on ``chips``.
 
     Args:
@@ -49,6 +49,7 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
             default: the run's own chip configurations.
         fab_seeds: fabrication draws to deploy on (default: each unit's own seed).
         drift_times_s: chip times (s) after programming at which to test.
+        progress: a progress bar over the deployments (``None``: on a terminal).
 
     Returns:
         ``{"run_dir", "data", "targets": [label...], "drift_times_s", "fab_seeds",
@@ -70,14 +71,21 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
     for t in times:
         if not (np.isfinite(t) and t >= 0):
             raise ConfigError(f"drift time {t!r} s is invalid; valid: a number >= 0")
+    from tqdm import tqdm
+
     data_cache: dict[int, object] = {}
     rows: dict[tuple, list] = {}
-    for res in sorted(results.values(), key=lambda r: (r.method, r.chip, r.seed)):
-        if res.method == "insilico":  # the same network as the seed's ideal unit
-            continue
-        data = data_cache.get(res.seed) or data_cache.setdefault(res.seed, make_dataset(res.seed, cfg))
+    units = [r for r in sorted(results.values(), key=lambda r: (r.method, r.chip, r.seed))
+             if r.method != "insilico"]  # an insilico unit is the same network as its seed's ideal unit
+    bar = tqdm(total=len(units) * len(targets) * len(fab_seeds or [0]), unit="chip", leave=False,
+               disable=None if progress is None else not progress, desc="deploying")
+    for res in units:
+        if res.seed not in data_cache:
+            data_cache[res.seed] = make_dataset(res.seed, cfg)
+        data = data_cache[res.seed]
         for label, spec in targets:
             for fab in (fab_seeds if fab_seeds else [res.seed]):
+                bar.update(1)
                 chips_ = make_chips(spec, int(fab), cfg.layers, cfg.modes)
                 for c, st in zip(chips_, res.states):
                     c.program(st.params)
@@ -90,6 +98,7 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
                     acc = _accuracy(chips_, res.states, data.x_test, data.y_test, n_classes=cfg.n_classes,
                                     readout_gain=cfg.readout_gain, program=False)
                     rows.setdefault((res.method, res.chip, label, t), []).append(100 * acc)
+    bar.close()
     out_rows = []
     for (method, trained_on, target, t), accs in rows.items():
         a = np.asarray(accs)

@@ -20,7 +20,7 @@ from typing import Mapping
 
 import numpy as np
 
-from ..netlist import atomic_write_bytes, atomic_write_text
+from ..netlist import atomic_write_text
 from .accuracy import paired_difference, replicate_stats, verdict
 from .tables import ORDER as _ORDER
 from .tables import PASSES_NOTE, format_table
@@ -138,64 +138,6 @@ def _write_params(out: Path, results: Mapping, r_task: str = "iris") -> None:
                 st.params.save(path, info)
 
 
-def _plots(out: Path, summary: dict, results: Mapping) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from .results import MODEL
-
-    labels = list(summary["chips"])
-    methods = [m for m in _ORDER if m in summary["methods"]]
-    colors = {"ideal": "#444444", "ffm": "#1f77b4", "ffm-phase": "#2ca02c", "insilico": "#d62728",
-              "spsa": "#9467bd", "fd": "#8c564b"}
-    fig, axes = plt.subplots(1, len(labels), figsize=(4.2 * len(labels), 3.7), squeeze=False, sharey=True)
-    for ax, label in zip(axes[0], labels):
-        for m in methods:
-            rs = [r for r in results.values() if r.method == m and r.chip == (MODEL if m == "ideal" else label)]
-            curves = [[row["test_acc"] for row in r.history] for r in rs if r.history]
-            if not curves:
-                continue
-            n = min(len(c) for c in curves)
-            mean = 100 * np.mean([c[:n] for c in curves], axis=0)
-            ax.plot(np.arange(1, n + 1), mean, label=m, color=colors.get(m))
-        ax.set_title(f"chip: {label}")
-        ax.set_xlabel("epoch")
-        ax.set_ylim(0, 102)
-        ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("test accuracy (%)")
-    handles, names = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=max(1, len(names)), fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
-    _save(fig, out / "learning_curves.png")
-    plt.close(fig)
-
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * len(labels) * max(1, len(methods)) / 2, 3.4))
-    width = 0.8 / max(1, len(methods))
-    x = np.arange(len(labels))
-    for i, m in enumerate(methods):
-        means = [(summary["chips"][lb].get(m, {}).get("test_acc") or {}).get("mean", np.nan) for lb in labels]
-        stds = [(summary["chips"][lb].get(m, {}).get("test_acc") or {}).get("std", 0.0) for lb in labels]
-        ax.bar(x + (i - (len(methods) - 1) / 2) * width, means, width, yerr=stds, label=m, color=colors.get(m),
-               capsize=2)
-    ax.set_xticks(x, labels)
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_ylim(0, 105)
-    ax.axhline(100 / summary.get("n_classes", 3), color="gray", lw=0.8, ls=":")
-    ax.legend(fontsize=8, ncol=len(methods), loc="upper center", bbox_to_anchor=(0.5, -0.12))
-    ax.grid(axis="y", alpha=0.3)
-    fig.tight_layout()
-    _save(fig, out / "accuracy_bars.png")
-    plt.close(fig)
-
-
-def _save(fig, path: Path) -> None:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    atomic_write_bytes(path, buf.getvalue())
-
-
 def write_reports(out: Path, exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
     """Write metrics.json, table.txt, history.csv, params/ and the plots; return the summary."""
     out = Path(out)
@@ -205,5 +147,7 @@ def write_reports(out: Path, exp, results: Mapping, passes: Mapping, elapsed_s: 
     atomic_write_text(out / "history.csv", _history_csv(results))
     if results:
         _write_params(out, results, exp.config.data.name)
-        _plots(out, summary, results)
+        from .plots import write_training_plots
+
+        write_training_plots(out, summary, results)
     return summary
