@@ -10,7 +10,7 @@ from picffm.errors import ConfigError, DataError
 from picffm.training.config import TrainConfig
 from picffm.training.datasets import DataSource, load_table, read_table
 from picffm.training.encoding import fit_encoder
-from picffm.training.trainers import make_dataset
+from picffm.training.trainers import make_dataset, method_names
 
 
 def synthetic_csv(path, n_classes=5, n_features=7, per_class=20, seed=5, sep=","):
@@ -137,7 +137,7 @@ def run(args, capsys):
 
 def test_every_method_trains_on_a_five_class_seven_feature_table(tmp_path, capsys):
     p = synthetic_csv(tmp_path / "syn.csv")
-    methods = "ideal,insilico,ffm,ffm-phase,spsa,fd"
+    methods = ",".join(method_names())  # every registered method
     code, out, err = run(["train", "csv", str(p), "--label", "kind", "--encoder", "amplitude", "--epochs", "4",
                           "--seeds", "1", "--batch-size", "10", "--method", methods, "--workers", "1",
                           "--out", str(tmp_path / "r"), "--json", "--quiet"], capsys)

@@ -24,8 +24,8 @@ class InsituTrainer(PhaseSpaceTrainer):
     method = "insitu-bp"
 
     def _gradient(self, x, labels):
-        r = insitu_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=3,
-                             readout_gain=self.config.readout_gain)
+        r = insitu_gradients(self.chips, self._states, self.cmap, x, labels,
+                             n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
         grads = []
         for g in r.grads:
             grads.extend(g[k] for k in PHASE_KEYS)
