@@ -16,7 +16,7 @@ def run(args, capsys):
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("eval") / "run"
-    assert main(["train", "iris", "--epochs", "4", "--seeds", "1", "--chip", "mild", "--method", "ideal,ffm",
+    assert main(["train", "iris", "--epochs", "4", "--seeds", "1", "--folds", "1", "--chip", "mild", "--method", "ideal,ffm",
                  "--workers", "1", "--out", str(out), "--quiet", "--json"]) == 0
     return out
 

@@ -118,7 +118,7 @@ def test_pca_projection_keeps_what_the_modes_hold():
 
 def test_dataset_split_follows_the_data(tmp_path):
     p = synthetic_csv(tmp_path / "t.csv")
-    cfg = TrainConfig(data=DataSource.csv(p, "kind"), n_classes=5, modes=28, test_fraction=0.3)
+    cfg = TrainConfig(data=DataSource.csv(p, "kind"), n_classes=5, modes=28, folds=1, test_fraction=0.3)
     d = make_dataset(0, cfg)
     assert d.x_train.shape == (28, 70) and d.x_test.shape == (28, 30)
     assert np.bincount(d.y_test).tolist() == [6] * 5 and not set(d.train_index) & set(d.test_index)
@@ -139,7 +139,7 @@ def test_every_method_trains_on_a_five_class_seven_feature_table(tmp_path, capsy
     p = synthetic_csv(tmp_path / "syn.csv")
     methods = ",".join(method_names())  # every registered method
     code, out, err = run(["train", "csv", str(p), "--label", "kind", "--encoder", "amplitude", "--epochs", "4",
-                          "--seeds", "1", "--batch-size", "10", "--method", methods, "--workers", "1",
+                          "--seeds", "1", "--folds", "1", "--batch-size", "10", "--method", methods, "--workers", "1",
                           "--out", str(tmp_path / "r"), "--json", "--quiet"], capsys)
     assert code == 0, err
     doc = json.loads(out)

@@ -185,6 +185,9 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
     chips; every other method trains on the chips of ``net``.
     """
     get_method(method)  # one line naming the valid methods
+    if options.get("folds", 1) != 1:
+        raise ConfigError("api.train holds out one stratified split (test_fraction) or takes X_test, y_test; "
+                          "folds is not an option here")
     t0 = time.perf_counter()
     f = _features(X)
     classes, labels = _classes(y)
@@ -209,7 +212,7 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
         f_tr, y_tr = f, labels
     n_classes = len(classes)
     modes = net.modes or max(encoded_width(f.shape[1], net.encoder), n_classes, 2)
-    config = TrainConfig(**{"layers": net.layers, **options, "data": DataSource.arrays(f, np.asarray(y)),
+    config = TrainConfig(**{"layers": net.layers, "folds": 1, **options, "data": DataSource.arrays(f, np.asarray(y)),
                             "n_classes": n_classes, "modes": modes, "encoder": net.encoder,
                             "projection": net.projection})
     enc = fit_encoder(f_tr, net.encoder, modes, net.projection)

@@ -7,8 +7,8 @@ model), other fabrication draws (``fab_seeds``; default: the unit's own
 seed, which for a spec is the same draw the unit trained on, scaled by the
 spec) and lets chip time pass before testing (``drift_times_s``: the phase
 offsets wander as the spec's drift says). The test set is the unit's own
-held-out split (same seed, same data), so the numbers compare with the
-run's table. Nothing is retrained and the run directory is only read.
+held-out split (same seed and fold, same data), so the numbers compare with
+the run's table. Nothing is retrained and the run directory is only read.
 """
 
 from __future__ import annotations
@@ -73,16 +73,17 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
             raise ConfigError(f"drift time {t!r} s is invalid; valid: a number >= 0")
     from tqdm import tqdm
 
-    data_cache: dict[int, object] = {}
+    data_cache: dict[tuple, object] = {}
     rows: dict[tuple, list] = {}
     units = [r for r in sorted(results.values(), key=lambda r: (r.method, r.chip, r.seed))
              if r.method != "insilico"]  # an insilico unit is the same network as its seed's ideal unit
     bar = tqdm(total=len(units) * len(targets) * len(fab_seeds or [0]), unit="chip", leave=False,
                disable=None if progress is None else not progress, desc="deploying")
     for res in units:
-        if res.seed not in data_cache:
-            data_cache[res.seed] = make_dataset(res.seed, cfg)
-        data = data_cache[res.seed]
+        fold = getattr(res, "fold", 0)
+        if (res.seed, fold) not in data_cache:
+            data_cache[(res.seed, fold)] = make_dataset(res.seed, cfg, fold)
+        data = data_cache[(res.seed, fold)]
         for label, spec in targets:
             for fab in (fab_seeds if fab_seeds else [res.seed]):
                 bar.update(1)

@@ -1,12 +1,12 @@
 """The figures of a training run: learning curves and final accuracies, readable without the docs.
 
 * ``learning_curves.png``: test accuracy (%) per epoch, one panel per chip
-  configuration; each method is its mean over seeds with a band of +-1 std
-  over seeds; a dotted chance line (100 / classes %); the legend sits below
+  configuration; each method is its mean over the trained networks (seeds x
+  folds) with a band of +-1 std over them; a dotted chance line (100 / classes %); the legend sits below
   the panels, never on the data;
 * ``accuracy_bars.png``: final test accuracy (%) per chip and method, bars at
-  the mean over seeds, error bars +-1 std over seeds (said in the title), the
-  seeds as dots, the chance line.
+  the mean over the networks, error bars +-1 std over them (said in the
+  title), every network as a dot, the chance line.
 
 Colours come from :mod:`picffm.palette` (one per method in every plot).
 matplotlib is imported only here, when a run writes its reports.
@@ -30,9 +30,10 @@ METHOD_ORDER = ("ideal", "ffm", "ffm-phase", "pat", "insitu-bp", "spsa", "fd", "
 
 def _title(summary: dict) -> str:
     data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
-    seeds = len(summary["seeds"])
+    seeds, folds = len(summary["seeds"]), summary.get("folds", 1)
+    nets = f"{seeds} seed{'s' if seeds != 1 else ''}" + (f" x {folds} folds" if folds > 1 else "")
     return (f"{data}: {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores, "
-            f"{summary['epochs']} epochs, {seeds} seed{'s' if seeds != 1 else ''}")
+            f"{summary['epochs']} epochs, {nets}")
 
 
 def _methods(summary: dict) -> list[str]:
@@ -80,7 +81,7 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("test accuracy (%)")
     handles, names = axes[0].get_legend_handles_labels()
-    fig.suptitle(_title(summary) + "\nmean over seeds, band: ±1 std over seeds", fontsize=10)
+    fig.suptitle(_title(summary) + "\nmean over the networks, band: ±1 std over the networks", fontsize=10)
     fig.legend(handles, names, loc="outside lower center", ncol=max(1, len(names)), fontsize=8, frameon=False)
     _save(fig, out / "learning_curves.png")
 
@@ -95,13 +96,14 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
         stds = [s.get("std", 0.0) for s in stats]
         ax.bar(pos, means, width, yerr=stds, label=m, color=method_color(m), capsize=2, error_kw={"lw": 0.9})
         for p, s in zip(pos, stats):
-            seeds = s.get("per_seed") or []
+            seeds = s.get("values") or s.get("per_seed") or []
             ax.plot([p] * len(seeds), seeds, "o", ms=2.5, color="black", alpha=0.6, zorder=3)
     ax.axhline(chance, **CHANCE, label=f"chance ({chance:.0f} %)", zorder=4)
     ax.set_xticks(x, [f"chip: {lb}" for lb in labels])
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)
     ax.grid(axis="y", alpha=0.3)
-    ax.set_title(_title(summary) + "\nbars: mean over seeds; error bars: ±1 std; dots: seeds", fontsize=9)
+    ax.set_title(_title(summary) + "\nbars: mean over the networks; error bars: ±1 std; dots: the networks",
+                 fontsize=9)
     fig.legend(loc="outside lower center", ncol=len(methods) + 1, fontsize=8, frameon=False)
     _save(fig, out / "accuracy_bars.png")
