@@ -136,5 +136,6 @@ def format_evaluation(summary: dict) -> str:
            else "fabrication seeds " + ",".join(str(s) for s in summary["fab_seeds"]))
     n = max((r["test_acc"]["n"] for r in summary["rows"]), default=0)
     title = (f"{summary['data']}: trained networks deployed on other chips ({fab}; test accuracy %, mean ± std "
-             f"over {n} deployments: trained seeds x fabrication seeds; chance {100 / summary['n_classes']:.1f} %)")
+             f"over {n} deployments: trained networks (seeds x folds) x fabrication seeds; chance "
+             f"{100 / summary['n_classes']:.1f} %)")
     return title + "\n" + "\n".join(lines)
