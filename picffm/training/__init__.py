@@ -1,13 +1,17 @@
 """Training optical networks of symmetric cores: FFM on the chip, in silico, ideal.
 
-See ``docs/training.md``. Layers: :mod:`.iris` (data), :mod:`.encoding`,
+See ``docs/training.md``. Layers: :mod:`.datasets` (Iris, digits, CSV/TSV
+tables; :mod:`.iris` holds the shipped Iris and the splits), :mod:`.encoding`,
 :mod:`.network`, :mod:`.gradients` (FFM, chip protocol only), :mod:`.optim`,
 :mod:`.prepare` (seeds, split, chips, initial state), :mod:`.trainers` (one
 module per method and the method registry); then the experiment (:mod:`.experiment`: what runs;
 :mod:`.units`: one unit and its checkpoints; :mod:`.results`: what a unit
 produces, data only), the store (:mod:`.store`: the run directory) and the
 scheduler (:mod:`.run`, :mod:`.parallel`), and :mod:`.report`;
-:mod:`.truth` is evaluation-only (uses ``chip.reveal()``).
+:mod:`.truth` is evaluation-only (uses ``chip.reveal()``). On top:
+:mod:`.api` (train on arrays, save, load, evaluate on any chip: for
+notebooks), :mod:`.deployment` (a run's networks on other chips: ``picffm
+evaluate``) and :mod:`.plots`.
 """
 
 from .config import TrainConfig
