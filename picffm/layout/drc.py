@@ -362,7 +362,41 @@ class _Checker:
         s = self.spacings.get(layer)
         if not s or not a or not b or (same and len(a) < 2):
             return []
-        return edge_spacing(a, None if same else b, s)
+        return own_spacing(a, s) if same else edge_spacing(a, b, s)
+
+
+def _is_rect(p: np.ndarray) -> bool:
+    return len(p) == 4 and all(p[k, 0] == p[(k + 1) % 4, 0] or p[k, 1] == p[(k + 1) % 4, 1] for k in range(4))
+
+
+def own_spacing(polys: list, s: float) -> list[tuple[str, float, float, float, float]]:
+    """:func:`edge_spacing` among ``polys``, with axis-aligned rectangles apart from everything measured box to box.
+
+    Two rectangles that neither touch nor overlap are exactly as far apart as
+    their boxes; only polygons near a polygon of another shape, or touching
+    one, go through the edge-by-edge check. (A chip's top cell is mostly the
+    straight waveguides between columns.)
+    """
+    boxes = np.array([[*p.min(0), *p.max(0)] for p in polys])
+    i, j = _pairs(boxes, s)
+    if i.size == 0:
+        return []
+    rect = np.array([_is_rect(p) for p in polys], bool)
+    lo = np.maximum(boxes[i, :2], boxes[j, :2])  # overlap interval (lo < hi) or the gap (lo > hi) per axis
+    hi = np.minimum(boxes[i, 2:], boxes[j, 2:])
+    gap = np.maximum(lo - hi, 0.0)
+    d = np.hypot(gap[:, 0], gap[:, 1])
+    simple = rect[i] & rect[j] & (d > _TOUCH)
+    general = np.zeros(len(polys), bool)
+    general[i[~simple]] = general[j[~simple]] = True
+    simple &= ~(general[i] & general[j])  # pairs inside the general set are measured there
+    out = []
+    bad = simple & (d < s - _TOL)
+    mid = (lo + hi) / 2
+    out += [("spacing", float(x), float(y), float(dd), s) for dd, (x, y) in zip(d[bad], mid[bad])]
+    if general.sum() >= 2:
+        out += edge_spacing([polys[k] for k in np.flatnonzero(general)], None, s)
+    return out
 
 
 def _edges(polys: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -703,6 +737,10 @@ def _check_placements(cell: gdstk.Cell, own: _Shapes, chk: _Checker, to_top, pro
         if i >= nref:
             i, j = j, i
         name_a, ma, ta, box = refs[i]
+        if j >= nref and own_list[j - nref][0] not in flat[name_a].polys:
+            continue  # nothing of that layer in the reference (a route across a gap's leads and pads)
+        if j < nref and not (flat[name_a].polys.keys() & flat[refs[j][0]].polys.keys() & chk.spacings.keys()):
+            continue  # no layer with a spacing rule in common
         if j >= nref:  # a long polygon (a fan-out route) may pass a reference's box only in its bounding box
             eb = edge_boxes[j - nref]
             if not np.any((eb[:, 0] <= box[2] + g) & (eb[:, 2] >= box[0] - g)
