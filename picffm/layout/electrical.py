@@ -149,14 +149,39 @@ def _mtop_to_m2(w: CellWiring, idx: np.ndarray) -> np.ndarray:
     return np.array([w.pad_of_mtop.get(int(k), -1) for k in idx], np.int64)
 
 
-def electrical_issues(top: gdstk.Cell, names: dict[int, str], progress: bool = False) -> list[tuple[str, float, float]]:
-    """Unwired heater ends, shorts and metal in the top cell: (message, x, y) in the top frame.
+def _components(n: int, edges: np.ndarray) -> np.ndarray:
+    """Connected-component label of each of ``n`` nodes joined by ``edges`` (k, 2): the smallest node of its component.
 
-    ``names``: reference index -> instance name, for the messages.
+    Vectorised label propagation with pointer jumping; nets here are short
+    chains (a heater lead, a gap's lead, a pad's landing), so it settles in
+    a few rounds.
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
+    label = np.arange(n, dtype=np.int64)
+    if len(edges) == 0:
+        return label
+    a, b = edges[:, 0], edges[:, 1]
+    while True:
+        m = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, m)
+        np.minimum.at(new, b, m)
+        while True:  # pointer jumping: every node to its label's label
+            jumped = new[new]
+            if np.array_equal(jumped, new):
+                break
+            new = jumped
+        if np.array_equal(new, label):
+            return label
+        label = new
 
+
+def electrical_issues(top: gdstk.Cell, names: dict[int, str],
+                      progress: bool = False) -> tuple[list[tuple[str, float, float]], int]:
+    """Unwired heater ends, shorts and metal in the top cell: ((message, x, y) in the top frame, heater ends).
+
+    ``names``: reference index -> instance name, for the messages. The
+    count is of the heater ends found (two per heater).
+    """
     from .drc import _facing_subsets, _matrix, _pairs, touching
 
     out: list[tuple[str, float, float]] = []
@@ -188,7 +213,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str], progress: bool = F
             gx, gy = m @ np.array([x, y]) + t
             out.append((f"{msg} (first placed as {names.get(k, w.name)})", float(gx), float(gy)))
     if not refs:
-        return out
+        return out, 0
     edges = [np.column_stack([w.edges[:, 0] + b, w.edges[:, 1] + b]) for _, w, _, _, b in refs if len(w.edges)]
     # metal of two placed cells that touches: the same net
     ii, jj = _pairs(np.array(boxes, float), 1e-3)
@@ -220,8 +245,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str], progress: bool = F
         if len(hit):
             edges.append(np.column_stack([hit[:, 0] + ba, hit[:, 1] + bb]))
     e = np.concatenate(edges) if edges else np.zeros((0, 2), np.int64)
-    graph = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(base, base))
-    _, label = connected_components(graph, directed=False)
+    label = _components(base, e)
 
     # terminals and pads, with their nets
     t_net, t_info = [], []
@@ -245,4 +269,4 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str], progress: bool = F
         what = (f"both ends of heater {ha} of {ia} are joined" if (ia, ha) == (ib, hb)
                 else f"heater {ha} of {ia} and heater {hb} of {ib} share one net (a lead or a pad)")
         out.append((f"short: {what}", x, y))
-    return out
+    return out, len(t_net)

@@ -13,6 +13,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import gdstk
+import numpy as np
 
 from ..errors import LayoutError
 from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
@@ -99,7 +100,9 @@ def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, wi
     of its size on every side; a scale bar in um sits in the lower left
     corner. Labels of the top cell are drawn (when there are at most
     ``labels`` of them) in the TEXT colour with a white outline, readable on
-    the drawing and on the background, and each is kept inside the frame.
+    the drawing and on the background; each is kept inside the frame, and one
+    that would cover a bond pad, the scale bar or a label drawn before it is
+    left out of the picture (the GDS has every label).
     """
     import io
 
@@ -117,6 +120,16 @@ def write_png(cell: gdstk.Cell, path: str | os.PathLike, *, labels: int = 80, wi
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     atomic_write_bytes(path, buf.getvalue())
+
+
+def _box(t) -> np.ndarray:
+    """Display-space box [[x0, y0], [x1, y1]] of a text artist (its outline stroke included)."""
+    bb = t.get_window_extent()
+    return np.array([[bb.x0 - 1, bb.y0 - 1], [bb.x1 + 1, bb.y1 + 1]])
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(a[0, 0] < b[1, 0] and b[0, 0] < a[1, 0] and a[0, 1] < b[1, 1] and b[0, 1] < a[1, 1])
 
 
 def render_figure(cell: gdstk.Cell, *, labels: int = 80, width_in: float = 12.0, dpi: int = 110,
@@ -158,11 +171,21 @@ def render_figure(cell: gdstk.Cell, *, labels: int = 80, width_in: float = 12.0,
     ax.set_axis_off()
     text = LAYERS["TEXT"]
     outline = [patheffects.withStroke(linewidth=1.8, foreground="white")]
+    fig.canvas.draw()
+    frame = ax.get_window_extent()
+    pads = [np.vstack([ax.transData.transform(p.min(0)), ax.transData.transform(p.max(0))])
+            for p in by_layer.get("MTOP", [])]
+    taken = [np.array([[q[:, 0].min(), q[:, 1].min()], [q[:, 0].max(), q[:, 1].max()]]) for q in pads]
+    bar = scale_bar_um(x1 - x0)
+    bx, by = x0 + pad * 0.6, y0 + pad * 0.5
+    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=2.5, solid_capstyle="butt",
+            path_effects=[patheffects.withStroke(linewidth=4, foreground="white")])
+    t = ax.text(bx + bar / 2, by + pad * 0.15, f"{bar:g} um", fontsize=7, ha="center", va="bottom", color="black",
+                path_effects=outline)
+    taken.append(_box(t))
     lbs = [lb for lb in cell.labels if lb.layer == text.layer and lb.texttype == text.datatype]
     if len(lbs) <= labels:
-        fig.canvas.draw()
         inv = ax.transData.inverted()
-        frame = ax.get_window_extent()
         for lb in lbs:
             t = ax.text(lb.origin[0], lb.origin[1], lb.text, fontsize=6, ha="center", va="center",
                         color=text.color, path_effects=outline, clip_on=False)
@@ -172,12 +195,11 @@ def render_figure(cell: gdstk.Cell, *, labels: int = 80, width_in: float = 12.0,
             if dx or dy:  # keep the whole label inside the frame
                 cx, cy = ax.transData.transform(lb.origin)
                 t.set_position(inv.transform((cx + dx, cy + dy)))
-    bar = scale_bar_um(x1 - x0)
-    bx, by = x0 + pad * 0.6, y0 + pad * 0.5
-    ax.plot([bx, bx + bar], [by, by], color="black", linewidth=2.5, solid_capstyle="butt",
-            path_effects=[patheffects.withStroke(linewidth=4, foreground="white")])
-    ax.text(bx + bar / 2, by + pad * 0.15, f"{bar:g} um", fontsize=7, ha="center", va="bottom", color="black",
-            path_effects=outline)
+            box = _box(t)
+            if any(_overlap(box, o) for o in taken):
+                t.remove()  # it would cover a pad or another label: the GDS has it, the preview leaves it out
+                continue
+            taken.append(box)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

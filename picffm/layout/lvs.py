@@ -69,6 +69,7 @@ class Extracted:
     ports: dict[str, Port]  # chip port name -> (instance, port)
     port_xy: dict[Port, tuple[float, float]]
     issues: tuple = field(default=())  # problems found while extracting
+    heater_ends: int = 0  # heater terminals found (two per heater), each to reach a pad of its own
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class LvsReport:
     instances: int
     connections: int
     ports: int
+    heater_ends: int = 0
 
     @property
     def ok(self) -> bool:
@@ -99,8 +101,9 @@ class LvsReport:
 
     def summary(self) -> str:
         if self.ok:
+            pads = f"; {self.heater_ends} heater ends on bond pads of their own" if self.heater_ends else ""
             return (f"LVS clean ({self.instances} instances, {self.connections} connections, "
-                    f"{self.ports} chip ports match the netlist)")
+                    f"{self.ports} chip ports match the netlist{pads})")
         lines = [f"LVS: {len(self.issues)} difference(s)"]
         lines += [f"  {i}" for i in self.issues[:20]]
         if len(self.issues) > 20:
@@ -109,7 +112,7 @@ class LvsReport:
 
     def to_dict(self, limit: int = 100) -> dict:
         return {"ok": self.ok, "differences": len(self.issues), "instances": self.instances,
-                "connections": self.connections, "ports": self.ports,
+                "connections": self.connections, "ports": self.ports, "heater_ends": self.heater_ends,
                 "first": [i.to_dict() for i in self.issues[:limit]]}
 
 
@@ -132,7 +135,7 @@ def _top(lib: gdstk.Library) -> gdstk.Cell:
 
 
 def _r(v) -> float:
-    return float(np.round(v, 3)) + 0.0
+    return round(float(v), 3) + 0.0  # to the 1 nm grid (Python's round: a fraction of numpy's cost per scalar)
 
 
 def _near(labels: dict, x: float, y: float, tol: float = 0.003) -> tuple[float, float] | None:
@@ -269,10 +272,11 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
             cs = np.array([[bx0, by0], [bx1, by1]]) @ m.T + t
             key = _near(labels, _r(cs[:, 0].mean()), _r(cs[:, 1].mean()))
             ref_name[k] = labels[key][0] if key else ref.cell.name
-    for msg, x, y in electrical_issues(top, ref_name, progress):
+    e_issues, heater_ends = electrical_issues(top, ref_name, progress)
+    for msg, x, y in e_issues:
         kind = "short" if msg.startswith("short") or "top cell" in msg else "heater"
         issues.append(LvsIssue(kind, msg, _r(x), _r(y)))
-    return Extracted(instances, frozenset(conns), chip_ports, port_xy, tuple(issues))
+    return Extracted(instances, frozenset(conns), chip_ports, port_xy, tuple(issues), heater_ends)
 
 
 def _ref_matrix(ref) -> tuple[np.ndarray, np.ndarray]:
@@ -358,4 +362,4 @@ def check_lvs(source: gdstk.Library | str | os.PathLike, netlist: Netlist,
         if pname not in netlist.ports:
             issues.append(LvsIssue("extra_port", f"layout chip port {pname!r} is not in the netlist",
                                    *ex.port_xy.get((pname, "o1"), (None, None))))
-    return LvsReport(tuple(issues), len(ex.instances), len(ex.connections), len(ex.ports))
+    return LvsReport(tuple(issues), len(ex.instances), len(ex.connections), len(ex.ports), ex.heater_ends)

@@ -108,11 +108,22 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     # gaps: before column 0, between columns, after the last one; each as wide as its pad columns
     slots = slots_per_gap(leads, n_cols + 1)
     gap_w = gap_widths(slots, o)
-    x_in = float(snap(fan_dx + gap_w[0]))
-    col_x = snap(x_in + np.concatenate([[0.0], np.cumsum(width + gap_w[1:])[:-1]]))
-    x_out = float(snap(col_x[-1] + width[-1] + gap_w[-1]))
+    # a gap with pads starts its pad columns on the chip's pad grid (multiples of pad_pitch from x = 0)
+    gap_x0 = np.zeros(n_cols + 1)  # where each gap's pad columns start
+    col_x = np.zeros(n_cols)
+    x = float(fan_dx)
+    for g in range(n_cols + 1):
+        start = x
+        if slots[g]:
+            start = math.ceil(round(x / o.pad_pitch, 6)) * o.pad_pitch
+        gap_x0[g] = start
+        x = float(snap(start + gap_w[g])) if slots[g] else float(snap(x + gap_w[g]))
+        if g < n_cols:
+            col_x[g] = x
+            x = float(snap(x + width[g]))
+    col_x, gap_x0 = snap(col_x), snap(gap_x0)
+    x_out = x
     x_gc_out = float(snap(x_out + fan_dx))
-    gap_x0 = snap(np.concatenate([[fan_dx], col_x + width]))
 
     placed: list[Placed] = []
     on_mode: list[list[tuple[int, str, str, str]]] = [[] for _ in range(n)]  # (column, name, in, out)
