@@ -493,7 +493,7 @@ def edge_spacing(a: list, b: list | None, s: float) -> list[tuple[str, float, fl
     mid = (pp[k, col] + qq[k, col]) / 2
     d = np.where(_segments_cross(p1[i], p2[i], p1[j], p2[j]), 0.0, d)
     lo, hi = np.minimum(own[i], own[j]), np.maximum(own[i], own[j])
-    pair = lo * (len(own) + 1) + hi
+    pair = lo * (len(a) + (len(b) if b is not None else 0) + 1) + hi  # one code per polygon pair
     order = np.lexsort((d, pair))
     pair, d, mid = pair[order], d[order], mid[order]
     first = np.ones(pair.size, bool)
@@ -522,11 +522,17 @@ def touching(a: list, b: list | None = None, tol: float = _TOUCH) -> tuple[np.nd
         return empty
     a1, a2, oa = _edges(a)
     if b is None:
-        p1, p2, own = a1, a2, oa
-    else:
-        b1, b2, ob = _edges(b)
+        p1, p2, own = _split_edges(a1, a2, oa, _LONGEST_EDGE)
+    else:  # only the edge pieces that reach the other side's box can touch it
+        lo_b = np.min([p.min(0) for p in b], axis=0) - tol
+        hi_b = np.max([p.max(0) for p in b], axis=0) + tol
+        lo_a = np.min([p.min(0) for p in a], axis=0) - tol
+        hi_a = np.max([p.max(0) for p in a], axis=0) + tol
+        a1, a2, oa = _near_pieces(a1, a2, oa, lo_b, hi_b)
+        b1, b2, ob = _near_pieces(*_edges(b), lo_a, hi_a)
+        if a1.size == 0 or b1.size == 0:
+            return empty
         p1, p2, own = np.concatenate([a1, b1]), np.concatenate([a2, b2]), np.concatenate([oa, ob + len(a)])
-    p1, p2, own = _split_edges(p1, p2, own, _LONGEST_EDGE)
     i, j = _pairs(np.column_stack([np.minimum(p1, p2), np.maximum(p1, p2)]), tol)
     keep = own[i] != own[j]
     if b is not None:
@@ -537,8 +543,9 @@ def touching(a: list, b: list | None = None, tol: float = _TOUCH) -> tuple[np.nd
     dist, _, _ = _seg_seg(p1[i], p2[i], p1[j], p2[j])
     hit = (dist.min(axis=0) <= tol) | _segments_cross(p1[i], p2[i], p1[j], p2[j])
     lo, hi = np.minimum(own[i][hit], own[j][hit]), np.maximum(own[i][hit], own[j][hit])
-    code = np.unique(lo * (len(own) + 1) + hi)
-    lo, hi = code // (len(own) + 1), code % (len(own) + 1)
+    base = len(a) + (len(b) if b is not None else 0) + 1  # polygon indices (pieces may be fewer)
+    code = np.unique(lo * base + hi)
+    lo, hi = code // base, code % base
     if b is not None:
         hi = hi - len(a)
     return lo.astype(np.int64), hi.astype(np.int64)
