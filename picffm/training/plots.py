@@ -59,7 +59,7 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
     labels = list(summary["chips"])
     methods = _methods(summary)
     chance = 100.0 / summary.get("n_classes", 3)
-    fig = Figure(figsize=(4.2 * len(labels), 3.9), layout="constrained")
+    fig = Figure(figsize=(max(7.0, 4.2 * len(labels)), 4.1), layout="constrained")
     axes = fig.subplots(1, len(labels), squeeze=False, sharey=True)[0]
     for ax, label in zip(axes, labels):
         for m in methods:
@@ -82,10 +82,12 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
     axes[0].set_ylabel("test accuracy (%)")
     handles, names = axes[0].get_legend_handles_labels()
     fig.suptitle(_title(summary) + "\nmean over the networks, band: ±1 std over the networks", fontsize=10)
-    fig.legend(handles, names, loc="outside lower center", ncol=max(1, len(names)), fontsize=8, frameon=False)
+    fig.legend(handles, names, loc="outside lower center", ncol=min(6, max(1, len(names))), fontsize=8,
+               frameon=False)
     _save(fig, out / "learning_curves.png")
 
-    fig = Figure(figsize=(2.2 + 1.3 * len(labels) * max(1, len(methods)) / 2, 3.9), layout="constrained")
+    fig = Figure(figsize=(max(7.0, 2.2 + 1.3 * len(labels) * max(1, len(methods)) / 2), 4.1),
+                 layout="constrained")
     ax = fig.subplots()
     width = 0.8 / max(1, len(methods))
     x = np.arange(len(labels))
@@ -105,5 +107,5 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
     ax.grid(axis="y", alpha=0.3)
     ax.set_title(_title(summary) + "\nbars: mean over the networks; error bars: ±1 std; dots: the networks",
                  fontsize=9)
-    fig.legend(loc="outside lower center", ncol=len(methods) + 1, fontsize=8, frameon=False)
+    fig.legend(loc="outside lower center", ncol=min(6, len(methods) + 1), fontsize=8, frameon=False)
     _save(fig, out / "accuracy_bars.png")
