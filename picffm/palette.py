@@ -20,9 +20,9 @@ METHOD_COLORS = {
     "fd": "#8C6D31",         # finite differences: brown
     "pat": "#E69F00",        # physics-aware training: orange
     "insitu-bp": "#56B4E9",  # in-situ backpropagation: sky blue
-    "recal": "#F0E442",      # in silico + recalibration (drift study): yellow
+    "recal": "#6A3D9A",      # in silico + recalibration (drift study): purple
 }
-_SPARE = ("#999999", "#6A3D9A", "#B15928", "#1B9E77")
+_SPARE = ("#999999", "#B15928", "#1B9E77", "#999933")
 
 #: chance level (1 / classes): grey dotted
 CHANCE = {"color": "0.45", "ls": ":", "lw": 1.0}
