@@ -123,6 +123,9 @@ def test_dataset_split_follows_the_data(tmp_path):
     assert d.x_train.shape == (28, 70) and d.x_test.shape == (28, 30)
     assert np.bincount(d.y_test).tolist() == [6] * 5 and not set(d.train_index) & set(d.test_index)
     assert cfg.updates_per_epoch() == 2 and cfg.n_train() == 70
+    from picffm.training.report import holdout_ratio
+
+    assert holdout_ratio(cfg) == 30 / 70  # the CI's test/train ratio follows the data, not Iris's 150 samples
     with pytest.raises(ConfigError, match="6 classes, more than the 5 output ports|more than the"):
         TrainConfig(n_classes=6, modes=5)
     with pytest.raises(ConfigError, match="has 5 classes, the configuration 3"):

@@ -39,8 +39,7 @@ def holdout_ratio(cfg) -> float:
     """``n_test / n_train`` of one split: ``1 / (k - 1)`` for k folds, else the single split's sizes."""
     if cfg.folds > 1:
         return 1.0 / (cfg.folds - 1)
-    n_test = cfg.n_test()
-    return n_test / (150 - n_test)
+    return cfg.n_test() / cfg.n_train()
 
 
 def _grad_window(cfg):
