@@ -78,6 +78,15 @@ def main() -> None:
     print(f"{'case':32s} {'chip ms':>9s} {'ideal ms':>9s} {'ratio':>7s}  target")
     for name, a, b, r, t in rows:
         print(f"{name:32s} {a:9.3f} {b:9.3f} {r:7.2f}  {t}")
+    methods_section()
+
+
+def methods_section() -> None:
+    """Training methods on the same chips (scripts/bench_methods.py: the full-length comparison)."""
+    import bench_methods
+
+    print()
+    print(bench_methods.format_summary(bench_methods.run()))
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ from picffm.training.trainers import registry
 
 
 def test_builtin_methods_are_registered_in_order_with_their_capabilities():
-    assert METHODS == ("ideal", "insilico", "ffm", "ffm-phase", "spsa", "fd", "insitu-bp") == method_names()
-    assert [m for m in METHODS if get_method(m).on_chip] == ["ffm", "ffm-phase", "spsa", "fd", "insitu-bp"]
+    assert METHODS == ("ideal", "insilico", "ffm", "ffm-phase", "spsa", "fd", "insitu-bp", "pat",
+                       "ffm-twin") == method_names()
+    assert [m for m in METHODS if get_method(m).on_chip] == ["ffm", "ffm-phase", "spsa", "fd", "insitu-bp", "pat",
+                                                             "ffm-twin"]
     assert [m for m in METHODS if get_method(m).monitors] == ["ffm-phase"]
     assert [m for m in METHODS if get_method(m).backward_light] == ["insitu-bp"]
-    assert not any(get_method(m).twin for m in METHODS)
+    assert [m for m in METHODS if get_method(m).twin] == ["pat", "ffm-twin"]
 
 
 def test_unknown_method_is_one_line_naming_the_valid_ones():

@@ -1,9 +1,10 @@
 """EVALUATION ONLY: the chip's true gradients and the in-silico model's gradients.
 
 This module calls ``chip.reveal()`` (:class:`picffm.chip.SimulatedChip`), the
-oracle a real chip does not have. Trainers never import it; the run/report
-code and the tests do, to measure how far a gradient estimate is from the
-truth.
+oracle a real chip does not have. The run/report code and the tests use it
+to measure how far a gradient estimate is from the truth. Trainers never
+call what reveals; the ``pat`` trainer uses :func:`phase_gradients_exact`,
+which takes circuits, on its calibrated twin's circuits.
 
 What "true gradient" means here (``docs/training.md``):
 
@@ -111,8 +112,16 @@ def _att_ratio(att: dict) -> np.ndarray:
 
 def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap, gains: Sequence[float],
                           x: np.ndarray, labels: np.ndarray, *, n_classes: int, readout_gain: float,
-                          factors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> tuple[float, list]:
+                          factors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
+                          measured: Sequence[np.ndarray] | None = None) -> tuple[float, list]:
     """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``).
+
+    ``measured`` (optional, per layer): output fields ``y_l`` ``(N, B)``
+    measured on a physical system; they replace the circuits' outputs in the
+    forward pass (the next layer's input, the loss and ``g`` come from them),
+    while the fields inside each layer and the backward pass are the
+    circuits'. That is physics-aware training's rule (the ``pat`` method:
+    the circuits are a calibrated twin's).
 
     ``factors`` (optional, per layer): static transceiver factors ``(e, r)``,
     column vectors of shape ``(N, 1)``: the launched field is ``e * a``, the
@@ -125,7 +134,11 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
     for i, ((circ, s), gain) in enumerate(zip(layers, gains)):
         xin = a[-1] if factors is None else factors[i][0] * a[-1]
         yi, ti = circ.taps(xin, s, read="gradient")
-        y.append(yi if factors is None else factors[i][1] * yi)
+        if measured is not None:
+            yi = measured[i]
+        elif factors is not None:
+            yi = factors[i][1] * yi
+        y.append(yi)
         z.append(gain * y[-1])
         taps.append(ti)
         if i < len(layers) - 1:
