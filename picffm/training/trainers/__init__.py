@@ -14,7 +14,8 @@ needs monitors, backward light or a twin); :mod:`.base` the common loop.
 A new method is one new module here plus its name in the import line below.
 """
 
-from . import matrix, phase, spsa, fd, insitu_bp, pat, ffm_twin  # noqa: F401  (each registers its methods, in this order)
+# each module registers its methods, in this order
+from . import matrix, phase, spsa, fd, insitu_bp, pat, ffm_twin  # noqa: F401
 from ..prepare import (Dataset, design_circuit, design_netlist, initial_states, make_chips, make_dataset,
                        seed_streams)
 from .base import Trainer

@@ -45,7 +45,7 @@ class PATTrainer(PhaseSpaceTrainer):
         data = forward(self.chips, self._states, x)
         layers = [(t.circuit, t.params(st.params)) for t, st in zip(self.twins, self._states)]
         loss, per_layer = phase_gradients_exact(layers, self.cmap, [st.gain for st in self._states], x, labels,
-                                                n_classes=3, readout_gain=self.config.readout_gain,
+                                                n_classes=self.config.n_classes, readout_gain=self.config.readout_gain,
                                                 measured=data.y)
         grads = []
         for g in per_layer:
