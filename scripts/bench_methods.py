@@ -5,7 +5,7 @@ ideal, ffm, ffm-twin, ffm-phase, spsa, pat and insitu-bp on the
 ``fabricated`` (as fabricated) and ``typical`` (calibrated) presets, every
 method on the same chip draws, splits and initial states of each seed
 (``picffm train iris`` with ``--method``; the default 100 epochs, batch 35,
-2 layers). Prints test accuracy mean +- std over seeds, the gradient error
+2 layers; one 105/45 split per seed unless ``--folds``). Prints test accuracy mean +- std over seeds, the gradient error
 (% of the chip's exact gradient with respect to what the method updates,
 updates 70-90) with its cosine, and the optical passes per update (closed
 form, equal to the chips' counters; pat and ffm-twin also calibrate each
@@ -38,8 +38,9 @@ def _pm(s) -> str:
     return "-" if not s else f"{s['mean']:.1f} ± {s['std']:.1f}"
 
 
-def run(seeds: int = 3, epochs: int = 100, workers: int = 2, chips=CHIPS, methods=METHODS, out=None) -> dict:
-    exp = Experiment(TrainConfig(epochs=epochs), tuple(methods), tuple(resolve_spec(c) for c in chips),
+def run(seeds: int = 3, epochs: int = 100, workers: int = 2, chips=CHIPS, methods=METHODS, out=None,
+        folds: int = 1) -> dict:
+    exp = Experiment(TrainConfig(epochs=epochs, folds=folds), tuple(methods), tuple(resolve_spec(c) for c in chips),
                      tuple(range(seeds)), passes_methods=())
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
@@ -72,11 +73,12 @@ def main(argv=None) -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--folds", type=int, default=1, help="folds per seed (1: one 105/45 split per seed)")
     ap.add_argument("--chip", default=",".join(CHIPS))
     ap.add_argument("--method", default=",".join(METHODS))
     ap.add_argument("-o", "--out", default=None, help="keep the run directory here")
     a = ap.parse_args(argv)
-    s = run(a.seeds, a.epochs, a.workers, a.chip.split(","), a.method.split(","), a.out)
+    s = run(a.seeds, a.epochs, a.workers, a.chip.split(","), a.method.split(","), a.out, a.folds)
     print(format_summary(s))
 
 
