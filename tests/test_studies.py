@@ -88,7 +88,7 @@ def test_drift_points_share_their_training_bit_for_bit(method):
 def test_recalibration_brings_the_in_silico_network_back():
     from picffm.chip import preset
     from picffm.training.config import TrainConfig
-    from picffm.training.trainers import design_circuit, make_chips, make_dataset, make_trainer
+    from picffm.training.trainers import ideal_model, make_chips, make_dataset, make_trainer
     from picffm.studies.evaluation import true_accuracy
     from picffm.studies.recalibration import make_twin, recalibrate
 
@@ -103,7 +103,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     st = model.states[0]
     chip.program(st.params)
     deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
-    twin = make_twin(design_circuit(16), model.params[0], st.params)
+    twin = make_twin(ideal_model(16).circuit, model.params[0], st.params)
     before = chip.passes
     st2 = recalibrate(chip, twin, st, iterations=8)
     recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)

@@ -9,8 +9,9 @@ from picffm.training.gradients import PHASE_KEYS, matrix_gradients, network_loss
 from picffm.training.network import LayerState, core_map, program_network
 from picffm.training.optim import SGD, Adam
 from picffm.training.reprogram import TrackingProgrammer
-from picffm.training.trainers import design_circuit, initial_states, make_chips, make_dataset
-from picffm.training.truth import (flat_phase_grads, matrix_gradients_exact, model_circuits,
+from picffm.training.trainers import initial_states, make_chips, make_dataset
+from picffm.training.units import deploy
+from picffm.training.truth import (flat_phase_grads, matrix_gradients_exact,
                                    phase_gradients_exact, relative_error, true_circuits)
 
 CFG = TrainConfig(folds=1)  # the batches these tests were written for (one 105/45 split)
@@ -106,7 +107,7 @@ def test_ffm_equals_true_gradient_on_symmetric_imperfect_chip(batch):
     program_network(chips, states)
     gains = [s.gain for s in states]
     true = true_circuits(chips)
-    model = model_circuits(design_circuit(16), states)
+    model = true_circuits(deploy(states, None, 4, CFG))  # the ideal model with the same settings
     # phase level: every MZI phase and attenuator psi exactly; attenuator theta uses the design ratio r
     ffm = phase_gradients(chips, states, cmap, x, y, **KW).grads
     _, exact = phase_gradients_exact(true, cmap, gains, x, y, **KW)

@@ -15,7 +15,7 @@ from picffm.cli.main import main
 from picffm.training.config import TrainConfig
 from picffm.runs.statefile import load_state
 from picffm.training.results import result_from_plain
-from picffm.training.trainers import design_circuit
+from picffm.training.trainers import ideal_model
 from picffm.training.run import Experiment, resolve_spec, run_experiment, unit_key
 from picffm.training.store import load_checkpoint
 
@@ -35,7 +35,7 @@ def _comparable(summary: dict) -> dict:
 
 def _units(out) -> dict:
     docs = {p.stem: load_state(p, "picffm-train-unit") for p in sorted((out / "units").glob("*.npz"))}
-    table = design_circuit().schedule.table
+    table = ideal_model().schedule.table
     return {k: {"result": result_from_plain(d["result"], table), "snapshots": d["snapshots"]} for k, d in docs.items()}
 
 

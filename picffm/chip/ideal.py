@@ -1,4 +1,11 @@
-"""The ideal model behind the chip interface: the netlist with no imperfections."""
+"""The ideal model behind the chip interface: the design with no imperfections.
+
+:class:`IdealChip` is picffm's one form of "the design, exactly": what
+in-silico training trains on, what a digital model of a chip evaluates
+before calibration, what matrix-level programming assumes. Build it from a
+netlist, or from an already compiled :class:`~picffm.simulation.Circuit` to
+share one compilation between many models.
+"""
 
 from __future__ import annotations
 
@@ -23,9 +30,9 @@ class IdealChip(PassCounter):
     has_monitors = True
     has_backward_light = True
 
-    def __init__(self, netlist: Netlist):
-        self.netlist = netlist
-        self.circuit = Circuit.from_netlist(netlist)
+    def __init__(self, design: Netlist | Circuit):
+        self.circuit = design if isinstance(design, Circuit) else Circuit.from_netlist(design)
+        self.netlist = self.circuit.schedule.netlist
         self.schedule = self.circuit.schedule
         self.n_modes = self.schedule.n_modes
         self._params = self.schedule.params()
@@ -38,8 +45,14 @@ class IdealChip(PassCounter):
         """Current values (a copy). The ideal model has nothing to hide."""
         return self._params.copy()
 
-    def matrix(self) -> np.ndarray:
-        return self.circuit.matrix(self._params)
+    def matrix(self, params=None) -> np.ndarray:
+        """The exact transfer matrix as programmed, or at ``params`` (programmable settings, as
+        :meth:`program` takes them) without changing what is programmed."""
+        if params is None:
+            return self.circuit.matrix(self._params)
+        p = self._params.copy()
+        p.programmable[:] = check_program(p, params)
+        return self.circuit.matrix(p)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         self._count(x)

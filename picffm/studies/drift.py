@@ -44,7 +44,7 @@ import numpy as np
 
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
-from ..training.trainers import design_circuit, make_chips, make_dataset, make_trainer
+from ..training.trainers import ideal_model, make_chips, make_dataset, make_trainer
 from ..runs.executor import Task, derive_seed
 from .recalibration import make_twin, recalibrate
 from ..palette import CHANCE, THRESHOLD
@@ -127,7 +127,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
         for chip, st in zip(chips, states):
             chip.program(st.params)
         if method == "recal":
-            circuit = design_circuit(chips[0].n_modes)
+            circuit = ideal_model(chips[0].n_modes).circuit
             twins = [make_twin(circuit, w, st.params) for w, st in zip(model["params"], states)]
             states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
                       for c, tw, st in zip(chips, twins, states)]

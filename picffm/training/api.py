@@ -40,7 +40,7 @@ from .encoding import Encoder, encoded_width, fit_encoder, ENCODERS
 from .iris import stratified_split
 from .network import LayerState, evaluate as _accuracy, predict as _predict, program_network
 from .results import MODEL, states_from_plain, states_to_plain
-from .trainers import Dataset, design_circuit, get_method, make_chips, make_trainer, seed_streams
+from .trainers import Dataset, get_method, ideal_model, make_chips, make_trainer, seed_streams
 
 __all__ = ["Network", "Trained", "network", "train", "evaluate", "load"]
 
@@ -143,7 +143,7 @@ def load(path) -> Trained:
     doc = load_state(path, _KIND)
     try:
         config = config_from_dict(doc["config"])
-        table = design_circuit(config.modes).schedule.table
+        table = ideal_model(config.modes).schedule.table
         spec = None if doc["spec"] is None else spec_from_dict(doc["spec"], name=doc["chip"])
         return Trained(str(doc["method"]), str(doc["chip"]), spec, int(doc["seed"]), config,
                        Encoder.from_dict(doc["encoder"]), tuple(doc["classes"]),

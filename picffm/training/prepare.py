@@ -23,7 +23,7 @@ from .datasets import load_table
 from .iris import stratified_folds, stratified_split
 from .network import CoreMap, LayerState
 
-__all__ = ["seed_streams", "Dataset", "make_dataset", "design_netlist", "design_circuit", "make_chips",
+__all__ = ["seed_streams", "Dataset", "make_dataset", "design_netlist", "ideal_model", "make_chips",
            "initial_states"]
 
 
@@ -81,18 +81,29 @@ def design_netlist(n_modes: int = N_MODES) -> Netlist:
 
 
 @lru_cache(maxsize=4)
-def design_circuit(n_modes: int = N_MODES) -> Circuit:
-    """The compiled design of one layer: the ideal model a twin or an in-silico trainer evaluates."""
+def _compiled_design(n_modes: int) -> Circuit:
     return Circuit.from_netlist(design_netlist(n_modes))
+
+
+def ideal_model(n_modes: int = N_MODES) -> IdealChip:
+    """The ideal model of one ``n_modes``-port layer chip (a fresh :class:`IdealChip`; the design
+    is compiled once).
+
+    This is the one form of "the design with no imperfections" in training:
+    the chips of ``ideal``/``insilico`` units, the model behind matrix-level
+    parameters, a twin's starting point, the in-silico reference of the
+    gradient metric.
+    """
+    return IdealChip(_compiled_design(n_modes))
 
 
 def make_chips(spec, seed: int, layers: int, n_modes: int = N_MODES) -> list:
     """One ``n_modes``-port chip per layer. ``spec=None``: the ideal model
     (:class:`IdealChip`); else :class:`SimulatedChip` s, each its own
     fabrication draw from the seed's ``chips`` stream."""
-    net = design_netlist(n_modes)
     if spec is None:
-        return [IdealChip(net) for _ in range(layers)]
+        return [ideal_model(n_modes) for _ in range(layers)]
+    net = design_netlist(n_modes)
     rngs = np.random.default_rng(seed_streams(seed)["chips"]).spawn(layers)
     return [SimulatedChip(net, spec, r) for r in rngs]
 

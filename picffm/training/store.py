@@ -146,9 +146,9 @@ class TrainStore:
 
     def load_results(self) -> tuple[dict[str, TrainResult], dict[int, list]]:
         """Finished units ``{key: result}`` and the ideal units' per-epoch networks ``{(seed, fold): [states]}``."""
-        from .trainers import design_circuit
+        from .prepare import ideal_model
 
-        table = design_circuit(self.exp.config.modes).schedule.table  # every layer is this design
+        table = ideal_model(self.exp.config.modes).schedule.table  # every layer is this design
         results: dict[str, TrainResult] = {}
         snapshots: dict[int, list] = {}
         for path in sorted(p for p in (self.path / UNITS).glob("*.npz") if not p.name.startswith(".")):

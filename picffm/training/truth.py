@@ -25,7 +25,8 @@ What "true gradient" means here (``docs/training.md``):
   times this one.
 
 The in-silico model's gradient is the same quantity computed on the ideal
-model (the design circuit with the programmed settings).
+model (:class:`~picffm.chip.IdealChip` programmed with the same settings:
+``true_circuits`` of ideal chips gives their exact circuits).
 """
 
 from __future__ import annotations
@@ -37,11 +38,10 @@ import numpy as np
 from ..parameters import Params
 from ..simulation import Circuit
 from .gradients import PHASE_KEYS, phase_gradients_from_taps, sym
-from .network import CoreMap, LayerState, activation, activation_backward, loss_and_grad
+from .network import CoreMap, activation, activation_backward, loss_and_grad
 
 __all__ = [
     "true_circuits",
-    "model_circuits",
     "matrix_gradients_exact",
     "matrix_gradients_through",
     "phase_gradients_exact",
@@ -62,11 +62,6 @@ def true_circuits(chips: Sequence) -> list[tuple[Circuit, Params]]:
         else:
             out.append((chip.circuit, chip.params()))
     return out
-
-
-def model_circuits(circuit: Circuit, states: Sequence[LayerState]) -> list[tuple[Circuit, Params]]:
-    """``(circuit, params)`` of the ideal model programmed with ``states``."""
-    return [(circuit, circuit.params(st.params).copy()) for st in states]
 
 
 def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequence[float], x: np.ndarray,

@@ -16,7 +16,7 @@ A new method is one new module here plus its name in the import line below.
 
 # each module registers its methods, in this order
 from . import matrix, phase, spsa, fd, insitu_bp, pat, ffm_twin  # noqa: F401
-from ..prepare import (Dataset, design_circuit, design_netlist, initial_states, make_chips, make_dataset,
+from ..prepare import (Dataset, design_netlist, ideal_model, initial_states, make_chips, make_dataset,
                        seed_streams)
 from .base import Trainer
 from .fd import FiniteDifferenceTrainer
@@ -51,7 +51,7 @@ __all__ = [
     "seed_streams",
     "make_dataset",
     "design_netlist",
-    "design_circuit",
+    "ideal_model",
     "make_chips",
     "initial_states",
 ]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..gradients import matrix_gradients, sym
 from ..network import LayerState
-from ..prepare import design_circuit
+from ..prepare import ideal_model
 from ..reprogram import TrackingProgrammer
 from .base import Trainer
 from .registry import Method, register_method
@@ -31,8 +31,8 @@ class MatrixTrainer(Trainer):
     method = "ffm"
 
     def _params_from_states(self, states):
-        circ = design_circuit(self.cmap.n_modes)
-        return [st.gain * sym(circ.matrix(st.params)) for st in states]
+        model = ideal_model(self.cmap.n_modes)
+        return [st.gain * sym(model.matrix(st.params)) for st in states]
 
     def _program(self):
         if not hasattr(self, "_programmers"):
