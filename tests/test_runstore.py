@@ -135,7 +135,7 @@ def test_unit_keys_are_unique_per_configuration(tmp_path, capsys):
 def test_study_store_refuses_corrupt_or_foreign_points_with_one_line(damage, tmp_path, capsys):
     out = tmp_path / "study"
     args = ["study", "drift", "-o", str(out), "--layers", "1", "--epochs", "1", "--seeds", "1",
-            "--drift-rates", "0,0.01", "--methods", "insilico", "--duration-s", "1", "--step-s", "1",
+            "--drift-rates", "0,0.01", "--method", "insilico", "--duration-s", "1", "--step-s", "1",
             "--workers", "1", "--quiet"]
     assert main(args) == 0
     capsys.readouterr()

@@ -134,7 +134,7 @@ def test_asymmetry_zero_gives_exact_ffm_gradients(tmp_path):
 def test_cli_drift_json_and_errors(tmp_path, capsys):
     out = tmp_path / "cli"
     args = ["study", "drift", "--out", str(out), "--layers", "1", "--epochs", "2", "--seeds", "1",
-            "--drift-rates", "0", "--methods", "insilico", "--duration-s", "1", "--step-s", "1",
+            "--drift-rates", "0", "--method", "insilico", "--duration-s", "1", "--step-s", "1",
             "--workers", "1", "--quiet"]
     assert main(args + ["--json"]) == 0
     doc = json.loads(capsys.readouterr().out)

@@ -72,7 +72,7 @@ def test_asymmetry_range_and_option_errors(tmp_path):
 
 def test_parse_list():
     assert parse_list("0, 1e-3,0.5", "--drift-rates") == [0.0, 1e-3, 0.5]
-    assert parse_list("ffm,recal", "--methods", str) == ["ffm", "recal"]
+    assert parse_list("ffm,recal", "--method", str) == ["ffm", "recal"]
     with pytest.raises(ConfigError, match=r"--drift-rates: 'x' is not a float"):
         parse_list("0,x", "--drift-rates")
     with pytest.raises(ConfigError, match="comma-separated list"):
@@ -86,3 +86,18 @@ def test_gradient_probe_defaults_to_update_80_or_the_last_update_of_a_short_run(
     assert AsymmetrySweep(epochs=3).grad_probe_step == 9  # 3 updates per epoch
     with pytest.raises(ValueError, match=r"grad_probe_step \(20\) must be <= .* = 9"):
         AsymmetrySweep(epochs=3, grad_probe_step=20)
+
+
+def test_study_method_option_is_spelled_as_in_train(capsys):
+    from picffm.cli.main import build_parser, main
+    from picffm.cli.study import _options
+
+    args = build_parser().parse_args(["study", "drift", "--method", "ffm", "--method", "insilico,recal"])
+    assert _options(args)["methods"] == ["ffm", "insilico", "recal"]
+    with pytest.raises(SystemExit) as exc:  # one spelling: the plural is an unknown option
+        main(["study", "drift", "--methods", "ffm"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --methods" in capsys.readouterr().err
+    assert main(["study", "asymmetry", "--method", "recal"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("picffm: error: option --method: asymmetry.methods[0] = 'recal'") and "\n" not in err

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 STUDY = ["study", "drift", "--layers", "1", "--epochs", "3", "--seeds", "2", "--drift-rates", "0,0.01,0.03",
-         "--methods", "insilico,ffm", "--duration-s", "20", "--step-s", "1", "--workers", "2", "--quiet"]
+         "--method", "insilico,ffm", "--duration-s", "20", "--step-s", "1", "--workers", "2", "--quiet"]
 RNG = np.random.default_rng(16)
 CASES = [("SIGINT", 2, RNG.uniform(0.2, 2.0)), ("SIGTERM", 1, RNG.uniform(0.2, 2.0))]
 

@@ -13,7 +13,7 @@ import re
 import sys
 
 from ..runs.signals import Interrupted, signal_name
-from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, parse_list
+from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, option_name, parse_list
 from .common import EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
 
 #: a Dask scheduler address: [protocol://]host:port (host a name, an IPv4 or a bracketed IPv6 address)
@@ -40,7 +40,8 @@ def register(subparsers) -> None:
     _common(d, "drift")
     d.add_argument("--drift-rates", metavar="LIST",
                    help="phase drift rates, rad/sqrt(s), comma-separated (random walk; default 0,0.01,0.03)")
-    d.add_argument("--methods", metavar="LIST", help=f"comma-separated subset of {','.join(DRIFT_METHODS)}")
+    d.add_argument("--method", dest="methods", action="append", metavar="M[,M...]",
+                   help=f"methods (repeatable or comma list) from {', '.join(DRIFT_METHODS)}; default all")
     d.add_argument("--duration-s", type=float, metavar="S", help="time span in s (default 60)")
     d.add_argument("--step-s", type=float, metavar="S", help="time between accuracy checks in s (default 5)")
     d.add_argument("--recal-interval-s", type=float, metavar="S", help="recalibration interval of recal in s (default 15)")
@@ -58,7 +59,8 @@ def register(subparsers) -> None:
     _common(a, "asymmetry")
     a.add_argument("--asymmetries", metavar="LIST", help="mirror asymmetries in [0, 1], comma-separated "
                    "(default 0,0.25,0.5,0.75,1)")
-    a.add_argument("--methods", metavar="LIST", help=f"comma-separated subset of {','.join(ASYMMETRY_METHODS)}")
+    a.add_argument("--method", dest="methods", action="append", metavar="M[,M...]",
+                   help=f"methods (repeatable or comma list) from {', '.join(ASYMMETRY_METHODS)}; default all")
     a.add_argument("--grad-probe-step", type=int, metavar="K",
                    help="training update at which the gradient error is measured (default 80)")
     a.set_defaults(func=run, lists={"asymmetries": float, "methods": str})
@@ -90,8 +92,9 @@ def _options(args) -> dict:
             "quiet", "json"}
     opts = {k: v for k, v in vars(args).items() if k not in skip}
     for key, kind in args.lists.items():
-        if opts.get(key) is not None:
-            opts[key] = parse_list(opts[key], f"--{key.replace('_', '-')}", kind)
+        value = opts.get(key)
+        if value is not None:
+            opts[key] = parse_list(",".join(value) if isinstance(value, list) else value, option_name(key), kind)
     return opts
 
 

@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ..documents import TOML_SUFFIXES, read_document
 from ..errors import ConfigError
 
-__all__ = ["DriftSweep", "AsymmetrySweep", "SWEEPS", "load_sweep", "parse_list"]
+__all__ = ["DriftSweep", "AsymmetrySweep", "SWEEPS", "load_sweep", "parse_list", "option_name"]
 
 DRIFT_METHODS = ("insilico", "recal", "ffm")
 ASYMMETRY_METHODS = ("ideal", "insilico", "ffm")
@@ -189,11 +189,20 @@ def _read_table(path: Path, study: str) -> Mapping[str, Any]:
     return doc[study]
 
 
+#: command-line option of a sweep key whose name differs from the key (``--method`` repeats; files say ``methods``)
+OPTION_NAMES = {"methods": "--method"}
+
+
+def option_name(key: str) -> str:
+    """The ``picffm study`` option that sets the sweep key ``key``."""
+    return OPTION_NAMES.get(key, f"--{key.replace('_', '-')}")
+
+
 def _explain(exc: ValidationError, model: type[_Sweep], study: str, where: str, from_options: set[str]) -> str:
     err = exc.errors(include_url=False)[0]
     loc = [str(p) for p in err["loc"]]
     key = loc[0] if loc else ""
-    src = f"option --{key.replace('_', '-')}" if key in from_options else where
+    src = f"option {option_name(key)}" if key in from_options else where
     dotted = f"{study}." + "".join(p if i == 0 else f"[{p}]" for i, p in enumerate(loc)) if loc else study
     if err["type"] == "extra_forbidden":
         return f"{src}: unknown key {dotted!r}; valid keys: {', '.join(model.valid_keys())}"
