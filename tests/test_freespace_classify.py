@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose
 from picffm.cli.main import main
 from picffm.freespace.data import load_digits, load_local, read_idx, to_fields
 from picffm.freespace.errors import FreespaceError
+from picffm.runs.statefile import load_state
 
 
 def _idx(path, arr, compress=False):
@@ -106,25 +107,48 @@ def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
     assert r["ideal"]["test_acc"]["mean"] > 60  # a learnable toy problem
     assert r["ffm"]["passes_per_sample"] == pytest.approx(5 + 2 / (2 * 60))  # + flat-response passes
     for name in ("config.json", "metrics.json", "history.csv", "learning_curves.png", "masks.png",
-                 "units/L2-s0-ffm.npz", "units/L2-s0-insilico.json"):
+                 "units/L2-s0-ffm.npz", "units/L2-s0-insilico.npz"):
         assert (out / name).is_file(), name
+    assert sorted(p.name for p in (out / "units").iterdir()) == [f"L2-s0-{m}.npz" for m in ("ffm", "ideal", "insilico")]
     # resume: nothing left to train, the same summary
-    ffm_before = (out / "units/L2-s0-ffm.json").read_bytes()
+    ffm_before = (out / "units/L2-s0-ffm.npz").read_bytes()
+    unit_before = load_state(out / "units/L2-s0-ffm.npz", "picffm-freespace-classify-unit")
     assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet", "--json"]) == 0
     s2 = json.loads(capsys.readouterr().out)
     assert s2["results"] == s["results"]
-    assert (out / "units/L2-s0-ffm.json").read_bytes() == ffm_before
+    assert (out / "units/L2-s0-ffm.npz").read_bytes() == ffm_before
     # an interrupted run: drop a unit, resume trains it again, bit-identical
-    (out / "units/L2-s0-ffm.json").unlink()
+    (out / "units/L2-s0-ffm.npz").unlink()
     assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet", "--json"]) == 0
     capsys.readouterr()
-    assert json.loads((out / "units/L2-s0-ffm.json").read_text())["test_acc_history"] == \
-        json.loads(ffm_before)["test_acc_history"]
+    again = load_state(out / "units/L2-s0-ffm.npz", "picffm-freespace-classify-unit")
+    assert again["test_acc_history"] == unit_before["test_acc_history"]
+    assert np.array_equal(again["masks"], unit_before["masks"])
+    # a corrupt unit or a foreign file in units/: one line naming it
+    (out / "units/L2-s0-ideal.npz").write_bytes(b"not a state file")
+    assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "L2-s0-ideal.npz" in err and "Traceback" not in err and err.count("\n") == 1
+    (out / "units/L2-s0-ideal.npz").unlink()
+    (out / "units/notes.txt").write_text("mine")
+    assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet"]) == 2
+    assert "notes.txt: not a unit of this run" in capsys.readouterr().err
+    (out / "units/notes.txt").unlink()
+    # a second writer is refused while the first holds the directory
+    from picffm.freespace.rundir import RunDir
+
+    with RunDir(out, None, owned=(), command="freespace classify", resume=True):
+        assert main(["freespace", "classify", "--out", str(out), "--resume", "--quiet"]) == 2
+        assert "another picffm run is writing this directory" in capsys.readouterr().err
     # refuses to clobber; --resume refuses new options
     code, cap = _run(tmp_path, capsys, "-o", str(out))
     assert code == 2 and "--force" in cap.err
     assert main(["freespace", "classify", "--out", str(out), "--resume", "--epochs", "3"]) == 2
     assert "drop --epochs" in capsys.readouterr().err
+    # --force starts clean, deleting only what a classify run wrote
+    code, cap = _run(tmp_path, capsys, "-o", str(out), "--data", str(tmp_path / "m.npz"), "--force")
+    assert code == 0, cap.err
+    assert sorted(p.name for p in (out / "units").iterdir()) == [f"L2-s0-{m}.npz" for m in ("ffm", "ideal", "insilico")]
 
 
 @pytest.mark.parametrize("extra,needle", [(["--layers", "9"], "--layers"), (["--layers", "x"], "--layers"),

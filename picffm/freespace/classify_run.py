@@ -2,11 +2,14 @@
 
 A run trains one *unit* per (layers, seed, method) with method ``ideal`` or
 ``ffm``; ``insilico`` deploys each finished ideal unit on the same seed's
-real system. Every finished unit is written at once to
-``units/<key>.json`` (history, accuracies, passes) and ``units/<key>.npz``
-(masks), so an interrupted run keeps it and ``resume`` skips it. Units are
-independent and seeded by (seed, layers), so results do not depend on the
-number of worker processes or on the order they finish in.
+real system. Every finished unit is written at once to ``units/<key>.npz``
+(a state file of :mod:`picffm.runs.statefile`: history, accuracies, passes
+and masks, read back without pickle), so an interrupted run keeps it and
+``resume`` skips it; a file in ``units/`` that is not a unit of this run, or
+cannot be read, is refused with one line naming it. The directory is locked
+while the run writes (:mod:`picffm.freespace.rundir`). Units are independent
+and seeded by (seed, layers), so results do not depend on the number of
+worker processes or on the order they finish in.
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ import numpy as np
 
 from .classify import ClassifyConfig, UnitResult, deploy, train_unit
 from .data import Dataset, load_digits, load_local
-from .errors import FreespaceError
-from .rundir import RunDir
+from ..runs.statefile import StateFileError
+from .rundir import CONFIG, RunDir
 
 __all__ = ["run_classify", "format_classify", "load_data", "unit_key"]
 
 UNITS = "units"
+#: every entry a classify run writes (what --force deletes)
+OWNED = (CONFIG, UNITS, "metrics.json", "history.csv", "learning_curves.png", "masks.png")
+_UNIT_KIND = "picffm-freespace-classify-unit"
 
 
 def unit_key(layers: int, seed: int, method: str) -> str:
@@ -47,35 +53,53 @@ def _train(config_dict: dict, layers: int, seed: int, method: str) -> UnitResult
 
 
 def _save(run: RunDir, r: UnitResult) -> None:
-    key = unit_key(r.layers, r.seed, r.method)
-    run.write_npz(f"{UNITS}/{key}.npz", masks=r.masks)
-    run.write_json(f"{UNITS}/{key}.json", r.as_json())
+    run.save_state(f"{UNITS}/{unit_key(r.layers, r.seed, r.method)}.npz", _UNIT_KIND,
+                   {**r.as_json(), "masks": r.masks})
 
 
 def _load(run: RunDir, key: str) -> UnitResult | None:
-    path = run.file(f"{UNITS}/{key}.json")
-    if not path.is_file() or not run.file(f"{UNITS}/{key}.npz").is_file():
+    name = f"{UNITS}/{key}.npz"
+    if not run.file(name).is_file():
         return None
-    doc = run.read_json(f"{UNITS}/{key}.json")
-    masks = run.read_npz(f"{UNITS}/{key}.npz")["masks"]
-    return UnitResult(masks=masks, **doc)
+    doc = run.load_state(name, _UNIT_KIND)
+    try:
+        r = UnitResult(**doc)
+        ok = unit_key(r.layers, r.seed, r.method) == key and isinstance(r.masks, np.ndarray)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise StateFileError(f"{run.file(name)}: not the unit {key} of this run; delete it, or start again "
+                             "with --force")
+    return r
+
+
+def _check_units(run: RunDir, keys: set[str]) -> None:
+    """Refuse anything in ``units/`` that is not a unit of this run (temporary files aside)."""
+    for p in sorted(run.file(UNITS).iterdir()):
+        if not p.name.startswith(".") and (p.suffix != ".npz" or p.stem not in keys or not p.is_file()
+                                           or p.is_symlink()):
+            raise StateFileError(f"{p}: not a unit of this run (unknown file); remove it, or start again "
+                                 "with --force")
 
 
 def run_classify(config: ClassifyConfig | None, out: str, *, resume: bool = False, force: bool = False,
                  workers: int = 1, progress=None) -> dict:
     """Train every unit not yet in ``out`` (in ``workers`` processes), deploy in silico, report."""
     t0 = time.perf_counter()
-    if resume:
-        run = RunDir(out, None, resume=True, option="--resume")
-        if run.config.get("command") != "freespace classify":
-            raise FreespaceError(f"{out}: not a 'picffm freespace classify' run")
-        config = ClassifyConfig.from_dict({k: v for k, v in run.config.items() if k != "command"})
-    else:
-        if config.data is not None:
-            load_local(config.data)  # fail early, in one line, before anything is written
-        run = RunDir(out, {"command": "freespace classify", **config.as_dict()}, force=force)
+    if not resume and config.data is not None:
+        load_local(config.data)  # fail early, in one line, before anything is written
+    with RunDir(out, None if resume else config.as_dict(), owned=OWNED, command="freespace classify",
+                force=force, resume=resume) as run:
+        if resume:
+            config = ClassifyConfig.from_dict({k: v for k, v in run.config.items() if k != "command"})
+        return _run(run, config, workers, progress, t0)
+
+
+def _run(run: RunDir, config: ClassifyConfig, workers: int, progress, t0: float) -> dict:
     run.file(UNITS).mkdir(exist_ok=True)
     todo = [(L, s, m) for L in config.layers for s in config.seeds for m in ("ideal", "ffm")]
+    _check_units(run, {unit_key(L, s, m) for L in config.layers for s in config.seeds
+                       for m in ("ideal", "ffm", "insilico")})
     results = {}
     for L, s, m in todo:
         r = _load(run, unit_key(L, s, m))

@@ -23,11 +23,14 @@ from .focus_metrics import fwhm_um, psnr_db
 from .focusing import FocusDesign, FocusSystem, SpotLoss, run_ffm, run_pso, run_random_search
 from .imperfections import NONE, TYPICAL, Imperfections
 from .media import MEDIA
-from .rundir import RunDir
+from .rundir import CONFIG, RunDir
 
 __all__ = ["FocusConfig", "run_focus", "format_focus"]
 
 SNAPSHOTS = (0, 1, 2, 5, 10, 25)
+#: every entry a focus run writes (what --force deletes)
+OWNED = (CONFIG, "metrics.json", "history.csv", "masks.npz", "convergence.png", "focus_forming.png",
+         "final_focus.png", "field_of_view.png")
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,11 @@ def _first_below(history: np.ndarray, level: float) -> int | None:
 def run_focus(config: FocusConfig, out: str, *, force: bool = False, progress=None) -> dict:
     """Run the focusing comparison, write the run directory, return the summary."""
     t0 = time.perf_counter()
-    run = RunDir(out, {"command": "freespace focus", **config.as_dict()}, force=force)
+    with RunDir(out, config.as_dict(), owned=OWNED, command="freespace focus", force=force) as run:
+        return _focus(run, config, progress, t0)
+
+
+def _focus(run: RunDir, config: FocusConfig, progress, t0: float) -> dict:
     design = FocusDesign(**{**config.design.__dict__, "medium": config.medium})
     loss = SpotLoss.at(design)
     ref_field = _reference(design, loss)
