@@ -70,10 +70,14 @@ class Constrained(MatrixTrainer):
     project = staticmethod(lambda layer, w: w)
 
     def _params_from_states(self, states):
-        return [self.project(i, w) for i, w in enumerate(super()._params_from_states(states))]
+        params = super()._params_from_states(states)
+        for i, w in enumerate(params.blocks("w")):
+            w[:] = self.project(i, w.copy())
+        return params
 
     def _program(self):
-        self.params = [self.project(i, w) for i, w in enumerate(self.params)]
+        for i, w in enumerate(self.params.blocks("w")):
+            w[:] = self.project(i, w.copy())
         super()._program()
 
 

@@ -48,7 +48,7 @@ def main() -> None:
         def probe(trainer, x, labels, grads, _seed=seed):
             gains = [s.gain for s in trainer.states]
             _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
-            win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads, true))
+            win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads.blocks("w"), true))
             _, fit = matrix_gradients_through(fitted_matrices(trainer.chips, args.fit_repeats), gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
             logits = cfg.readout_gain * np.abs(forward(trainer.chips, trainer.states, x).z[-1][:3]) ** 2

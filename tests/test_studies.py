@@ -103,12 +103,12 @@ def test_recalibration_brings_the_in_silico_network_back():
     st = model.states[0]
     chip.program(st.params)
     deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
-    twin = make_twin(ideal_model(16).circuit, model.params[0], st.params)
+    twin = make_twin(ideal_model(16).circuit, model.params.view(0, "w"), st.params)
     before = chip.passes
     st2 = recalibrate(chip, twin, st, iterations=8)
     recal = true_accuracy([chip], [st2], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
     realised = chip.realised_matrix() * st2.gain
-    err = np.linalg.norm(realised - model.params[0]) / np.linalg.norm(model.params[0])
+    err = np.linalg.norm(realised - model.params.view(0, "w")) / np.linalg.norm(model.params.view(0, "w"))
     assert deployed < ideal_acc - 0.2  # the poorly calibrated chip ruins the in-silico network ...
     assert recal >= ideal_acc - 0.1  # ... recalibration brings it back close to the ideal model
     assert err < 0.2

@@ -64,7 +64,7 @@ def test_symmetric_noiseless_chip_ffm_is_exact_and_fitted_model_is_exact():
     x, y, chips, states = _setup(spec)
     gains = [s.gain for s in states]
     _, true = matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)
-    ffm = matrix_gradients(chips, states, x, y, **KW).grads
+    ffm = matrix_gradients(chips, states, x, y, **KW).grads.blocks("w")
     errs, coss = layer_errors(ffm, true)
     assert max(errs) < 1e-9 and min(coss) > 1 - 1e-12
     # the fitted model (unit-vector probes, N passes per layer) of a noiseless chip is the chip
@@ -82,7 +82,7 @@ def test_static_modulator_errors_break_ffm_but_not_the_fitted_model():
     x, y, chips, states = _setup(spec)
     gains = [s.gain for s in states]
     _, true = matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)
-    errs, coss = layer_errors(matrix_gradients(chips, states, x, y, **KW).grads, true)
+    errs, coss = layer_errors(matrix_gradients(chips, states, x, y, **KW).grads.blocks("w"), true)
     assert errs[0] > 1e-3 and max(errs) < 0.5 and min(coss) > 0.8  # first layer sees layer 2's error pass
     _, fit = matrix_gradients_through(fitted_matrices(chips), gains, x, y, **KW)
     assert max(layer_errors(fit, true)[0]) < 1e-9

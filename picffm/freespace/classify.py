@@ -163,7 +163,7 @@ def train_unit(config: ClassifyConfig, data: Dataset, layers: int, seed: int, me
             loss, grads, _ = ffm_gradients(system, train_x[idx], data.train_y[idx], readout, config.activation,
                                               flat)
             used += system.passes - before
-            (masks,) = opt.step([masks], [grads])
+            masks = opt.step(masks.ravel(), np.ravel(grads)).reshape(masks.shape)
             losses.append(loss)
         system.program(masks)
         result.train_loss.append(float(np.mean(losses)))

@@ -222,7 +222,7 @@ def run_ffm(system: FocusSystem, loss: SpotLoss, iterations: int, *, lr: float =
             break
         v = system.error_pass(np.conj(loss.grad(y)))
         grad = _segment_sum(np.real(2j * a[0] * v[0]), system.design.segment)
-        (phases,) = opt.step([phases], [grad])
+        phases = opt.step(phases.ravel(), np.ravel(grad)).reshape(phases.shape)
     return np.array(history), phases, images
 
 

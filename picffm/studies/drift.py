@@ -95,7 +95,7 @@ def _pretrained(kind: str, seed: int, key: str) -> dict:
         model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
         for _ in range(cfg.epochs):
             model.run_epoch()
-        return {"states": model.states, "params": [np.array(w) for w in model.params]}
+        return {"states": model.states, "params": [np.array(w) for w in model.params.blocks("w")]}
     spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=0.0)
     chips = make_chips(spec, seed, cfg.layers)
     trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)

@@ -47,6 +47,7 @@ from typing import Sequence
 import numpy as np
 
 from .network import CoreMap, Forward, LayerState, activation_backward, forward, loss_and_grad, optical
+from .paramvec import ParamVector, matrix_layout, phase_layout
 
 __all__ = [
     "sym",
@@ -74,14 +75,16 @@ class MatrixGrads:
 
     Attributes:
         loss: mean cross entropy of the batch.
-        grads: per layer, ``G = sym(sum_b g a^H)`` ``(N, N)`` complex: the
+        grads: :class:`~picffm.training.paramvec.ParamVector` of
+            :func:`~picffm.training.paramvec.matrix_layout`: per layer the
+            block ``w``, ``G = sym(sum_b g a^H)`` ``(N, N)`` complex, the
             Wirtinger gradient ``dL/dW*`` of the layer's symmetric weight.
         logits: ``(n_classes, B)``.
         data: the data pass (:class:`~picffm.training.network.Forward`).
     """
 
     loss: float
-    grads: list
+    grads: ParamVector
     logits: np.ndarray
     data: Forward
 
@@ -92,13 +95,15 @@ class PhaseGrads:
 
     Attributes:
         loss: mean cross entropy of the batch.
-        grads: per layer, a dict with :data:`PHASE_KEYS` (rad^-1 arrays:
-            ``dL/dphase``) and ``gain`` (``dL/ds``).
+        grads: :class:`~picffm.training.paramvec.ParamVector` of
+            :func:`~picffm.training.paramvec.phase_layout`: per layer the
+            blocks :data:`PHASE_KEYS` (rad^-1: ``dL/dphase``) and ``gain``
+            (``dL/ds``).
         logits: ``(n_classes, B)``.
     """
 
     loss: float
-    grads: list
+    grads: ParamVector
     logits: np.ndarray
 
 
@@ -111,9 +116,9 @@ def matrix_gradients(chips: Sequence, states: Sequence[LayerState], x: np.ndarra
     """FFM matrix-level gradients on already-programmed ``chips`` (see module docstring)."""
     data = forward(chips, states, x)
     loss, g, logits = loss_and_grad(data.z[-1], labels, n_classes, readout_gain)
-    grads = [None] * len(chips)
+    grads = matrix_layout(chips[0].n_modes, len(chips)).zeros()
     for layer in range(len(chips) - 1, -1, -1):
-        grads[layer] = sym(g @ data.a[layer].conj().T)
+        grads.view(layer, "w")[:] = sym(g @ data.a[layer].conj().T)
         if layer == 0:
             break
         y_e = optical(chips[layer], _error_input(g, states[layer].gain))
@@ -176,7 +181,7 @@ def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap
 
     data = forward(chips, states, x, monitors=True, read="gradient")
     loss, g, logits = loss_and_grad(data.z[-1], labels, n_classes, readout_gain)
-    grads = [None] * len(chips)
+    grads = phase_layout(cmap.n_mzi, cmap.n_att, len(chips)).zeros()
     for layer in range(len(chips) - 1, -1, -1):
         st = states[layer]
         y_e, taps_e = optical(chips[layer], _error_input(g, st.gain), monitors=True, read="gradient")
@@ -184,7 +189,8 @@ def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap
         d = attenuator(theta=att["theta"], psi=att["psi"])
         gr = phase_gradients_from_taps(cmap, data.taps[layer], taps_e, att["theta"], d)
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * data.y[layer])))
-        grads[layer] = gr
+        for key, view in grads.layer(layer).items():
+            view[:] = gr[key]
         if layer > 0:
             g = activation_backward(data.z[layer - 1], np.conj(y_e))
     return PhaseGrads(loss, grads, logits)

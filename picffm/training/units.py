@@ -70,7 +70,7 @@ def grad_window(config: TrainConfig) -> tuple[int, int]:
     return max(1, step - 10), min(total, step + 10)
 
 
-def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured: list) -> dict:
+def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured) -> dict:
     """EVALUATION ONLY (``reveal()``): relative error (%) of the measured and in-silico gradients.
 
     Against the chip's exact noiseless gradient with respect to what the
@@ -98,12 +98,11 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     if isinstance(trainer, MatrixTrainer):
         _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
         _, model = matrix_gradients_through(fitted_matrices(trainer.chips), gains, x, labels, **kw)
-        est = measured
+        est = measured.blocks("w")
     else:
         _, t = phase_gradients_true(trainer.chips, trainer.cmap, gains, x, labels, **kw)
         true = [flat_phase_grads(g) for g in t]
-        k = len(measured) // cfg.layers
-        est = [np.concatenate([np.asarray(a, float) for a in measured[k * i:k * i + 4]]) for i in range(cfg.layers)]
+        est = [measured.layer_vector(i, exclude=("gain",)) for i in range(cfg.layers)]
     me, mc = layer_errors(est, true)
     out = {"method": 100 * float(np.mean(me)), "method_layers": [100 * v for v in me],
            "method_cos": float(np.mean(mc)), "insilico": None, "insilico_layers": None, "insilico_cos": None,

@@ -7,9 +7,11 @@ update ``config.grad_probe_step``, with the batch and the measured
 gradients, before the update) to compare against the chip's truth.
 
 A method subclasses :class:`Trainer` and implements three hooks:
-``_params_from_states`` (the optimised parameters of the initial network),
-``_program`` (program the chips from ``self.params``, set ``self._states``)
-and ``_gradient`` (the batch loss and the gradient, measured on the chips).
+``_params_from_states`` (the optimised parameters of the initial network, a
+:class:`~picffm.training.paramvec.ParamVector`), ``_program`` (program the
+chips from ``self.params``, set ``self._states``) and ``_gradient`` (the
+batch loss and the gradient measured on the chips, a ``ParamVector`` of the
+same layout). The optimiser steps the one flat vector.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ...errors import ConfigError
 from ..config import TrainConfig
 from ..network import LayerState, core_map, evaluate
 from ..optim import make_optimizer
+from ..paramvec import ParamVector
 from ..prepare import Dataset, initial_states, seed_streams
 from .registry import learning_rate
 
@@ -58,18 +61,18 @@ class Trainer:
         self.train_passes = 0
         self.history: list[dict] = []
         self.probe: Callable | None = None
-        self.params: list[np.ndarray] = self._params_from_states(initial_states(seed, config, self.cmap))
+        self.params: ParamVector = self._params_from_states(initial_states(seed, config, self.cmap))
         self._program()
 
     # -- to implement
-    def _params_from_states(self, states: list[LayerState]) -> list[np.ndarray]:
+    def _params_from_states(self, states: list[LayerState]) -> ParamVector:
         raise NotImplementedError
 
     def _program(self) -> None:
         """Program the chips from ``self.params`` and set ``self._states``."""
         raise NotImplementedError
 
-    def _gradient(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, list[np.ndarray]]:
+    def _gradient(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, ParamVector]:
         raise NotImplementedError
 
     # -- common
@@ -89,7 +92,7 @@ class Trainer:
         self.train_passes += self._chip_passes() - before
         if self.probe is not None and self.updates + 1 == self.config.grad_probe_step:
             self.probe(self, x, labels, grads)
-        self.params = self.opt.step(self.params, grads)
+        self.params = self.params.replace(self.opt.step(self.params.values, grads.values))
         self._program()
         self.updates += 1
         if self.config.update_time_s:
@@ -128,7 +131,7 @@ class Trainer:
 
     def state_dict(self) -> dict:
         """Plain data to resume from (parameters, optimiser, rng, counters, history)."""
-        return {"method": self.method, "params": [p.copy() for p in self.params], "opt": self.opt.state_dict(),
+        return {"method": self.method, "params": self.params.values.copy(), "opt": self.opt.state_dict(),
                 "rng": self.rng.bit_generator.state, "epoch": self.epoch, "updates": self.updates,
                 "train_passes": self.train_passes, "history": list(self.history),
                 "chip_time_s": [c.time_s for c in self.chips]}
@@ -137,7 +140,7 @@ class Trainer:
         """Resume: restore the state and reprogram the chips (advancing their clocks to the saved time)."""
         if state["method"] != self.method:
             raise ConfigError(f"checkpoint is for method {state['method']!r}, not {self.method!r}")
-        self.params = [np.array(p) for p in state["params"]]
+        self.params = self.params.replace(np.array(state["params"]))
         self.opt.load_state_dict(state["opt"])
         self.rng.bit_generator.state = state["rng"]
         self.epoch, self.updates = int(state["epoch"]), int(state["updates"])

@@ -23,18 +23,16 @@ class FiniteDifferenceTrainer(PhaseSpaceTrainer):
 
     def _gradient(self, x, labels):
         eps = self.config.fd_eps
-        grads = []
-        for i, p in enumerate(self.params):
-            g = np.zeros_like(p)
-            for j in range(p.size):
-                readings = []
-                for sign in (1.0, -1.0):
-                    q = list(self.params)
-                    q[i] = p.copy()
-                    q[i].flat[j] += sign * eps
-                    readings.append(self._loss_at(q, x, labels))
-                g.flat[j] = (readings[0] - readings[1]) / (2 * eps)
-            grads.append(g)
+        p = self.params
+        g = np.zeros_like(p.values)
+        for j in range(p.values.size):
+            readings = []
+            for sign in (1.0, -1.0):
+                q = p.values.copy()
+                q[j] += sign * eps
+                readings.append(self._loss_at(p.replace(q), x, labels))
+            g[j] = (readings[0] - readings[1]) / (2 * eps)
+        grads = p.replace(g)
         program_network(self.chips, self._states)
         loss = network_loss(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
                             readout_gain=self.config.readout_gain)

@@ -8,10 +8,8 @@ which needs chips with the backward-light capability
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..gradients import PHASE_KEYS
 from ..insitu import insitu_gradients, passes_insitu
+from ..paramvec import phase_layout
 from .phase import PhaseSpaceTrainer
 from .registry import Method, register_method
 
@@ -26,11 +24,7 @@ class InsituTrainer(PhaseSpaceTrainer):
     def _gradient(self, x, labels):
         r = insitu_gradients(self.chips, self._states, self.cmap, x, labels,
                              n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
-        grads = []
-        for g in r.grads:
-            grads.extend(g[k] for k in PHASE_KEYS)
-            grads.append(np.array([g["gain"]]))
-        return r.loss, grads
+        return r.loss, phase_layout(self.cmap.n_mzi, self.cmap.n_att, len(self.chips)).pack(r.grads)
 
 
 def _passes(layers: int, batch: int, n_modes: int) -> int:

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..gradients import matrix_gradients, sym
 from ..network import LayerState
+from ..paramvec import matrix_layout
 from ..prepare import ideal_model
 from ..reprogram import TrackingProgrammer
 from .base import Trainer
@@ -32,13 +33,14 @@ class MatrixTrainer(Trainer):
 
     def _params_from_states(self, states):
         model = ideal_model(self.cmap.n_modes)
-        return [st.gain * sym(model.matrix(st.params)) for st in states]
+        return matrix_layout(self.cmap.n_modes, len(states)).pack(
+            [{"w": st.gain * sym(model.matrix(st.params))} for st in states])
 
     def _program(self):
         if not hasattr(self, "_programmers"):
             self._programmers = [TrackingProgrammer(c.schedule) for c in self.chips]
         states = []
-        for chip, prog, w in zip(self.chips, self._programmers, self.params):
+        for chip, prog, w in zip(self.chips, self._programmers, self.params.blocks("w")):
             settings, scale = prog(w)
             chip.program(settings)
             states.append(LayerState(settings, scale))

@@ -7,10 +7,9 @@ gradients come from the monitor taps of a data and an error pass
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..gradients import PHASE_KEYS, network_loss, phase_gradients
 from ..network import LayerState, program_network
+from ..paramvec import ParamVector, phase_layout
 from .base import Trainer
 from .registry import Method, register_method
 
@@ -18,24 +17,19 @@ __all__ = ["PhaseSpaceTrainer", "PhaseTrainer"]
 
 
 class PhaseSpaceTrainer(Trainer):
-    """Parameters: per layer ``u_theta, u_phi, att_theta, att_psi`` (rad) and ``[gain]``."""
+    """Parameters: :func:`~picffm.training.paramvec.phase_layout`, per layer
+    ``u_theta, u_phi, att_theta, att_psi`` (rad) and ``gain``."""
 
     def _params_from_states(self, states):
-        out = []
-        for st in states:
-            out.extend(self.cmap.untie(st.params))
-            out.append(np.array([st.gain]))
-        return out
+        layout = phase_layout(self.cmap.n_mzi, self.cmap.n_att, len(states))
+        return layout.pack([{**dict(zip(PHASE_KEYS, self.cmap.untie(st.params))), "gain": [st.gain]}
+                            for st in states])
 
-    def _layer_params(self, params, layer):
-        k = len(PHASE_KEYS) + 1
-        return params[k * layer:k * (layer + 1)]
-
-    def _states_from(self, params) -> list[LayerState]:
+    def _states_from(self, params: ParamVector) -> list[LayerState]:
         out = []
         for layer in range(self.config.layers):
-            p = self._layer_params(params, layer)
-            out.append(LayerState(self.cmap.tie(*p[:4]), float(p[4][0])))
+            p = params.layer(layer)
+            out.append(LayerState(self.cmap.tie(*(p[k] for k in PHASE_KEYS)), float(p["gain"][0])))
         return out
 
     def _program(self):
@@ -57,11 +51,7 @@ class PhaseTrainer(PhaseSpaceTrainer):
     def _gradient(self, x, labels):
         r = phase_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=self.config.n_classes,
                             readout_gain=self.config.readout_gain)
-        grads = []
-        for g in r.grads:
-            grads.extend(g[k] for k in PHASE_KEYS)
-            grads.append(np.array([g["gain"]]))
-        return r.loss, grads
+        return r.loss, r.grads
 
 
 def _passes(layers: int, batch: int, n_modes: int) -> int:

@@ -20,12 +20,13 @@ class SPSATrainer(PhaseSpaceTrainer):
 
     def _gradient(self, x, labels):
         c = self.config.spsa_c
-        signs = [self.rng.choice([-1.0, 1.0], size=p.shape) for p in self.params]
-        lp = self._loss_at([p + c * s for p, s in zip(self.params, signs)], x, labels)
-        lm = self._loss_at([p - c * s for p, s in zip(self.params, signs)], x, labels)
+        p = self.params
+        signs = self.rng.choice([-1.0, 1.0], size=p.values.size)
+        lp = self._loss_at(p.replace(p.values + c * signs), x, labels)
+        lm = self._loss_at(p.replace(p.values - c * signs), x, labels)
         program_network(self.chips, self._states)
         d = (lp - lm) / (2 * c)
-        return 0.5 * (lp + lm), [d * s for s in signs]
+        return 0.5 * (lp + lm), p.replace(d * signs)
 
 
 def _passes(layers: int, batch: int, n_modes: int) -> int:
