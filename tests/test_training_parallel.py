@@ -71,6 +71,24 @@ def test_two_workers_give_bit_identical_results(tmp_path):
     assert not list((tmp_path / "parallel" / "checkpoints").iterdir())
 
 
+def test_training_on_a_dask_cluster_is_bit_identical_to_serial(tmp_path):
+    """The shared executor's Dask backend trains the units (no checkpoints: workers need not share files)."""
+    from distributed import Client, LocalCluster
+
+    exp = Experiment(TrainConfig(epochs=2, grad_probe_step=3, folds=1), ("ideal", "insilico", "ffm"),
+                     (resolve_spec("mild"),), (0,), passes_methods=("ffm",))
+    serial = _serial(exp, tmp_path / "serial")
+    events = []
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address="127.0.0.1:0",
+                      host="127.0.0.1") as cluster, Client(cluster) as client:
+        dask = run_experiment(exp, tmp_path / "dask", progress=False, scheduler=client,
+                              on_event=lambda kind, info: events.append(kind))
+    assert dask["complete"] and _comparable(dask) == _comparable(serial)
+    assert sorted(events) == ["unit"] * 3  # per-unit events only: epochs are not reported from Dask workers
+    for name in ("history.csv", "passes.json", "table.txt"):
+        assert (tmp_path / "dask" / name).read_text() == (tmp_path / "serial" / name).read_text()
+
+
 def _quiet_experiment(tmp_path):
     chips = []
     for name in ("mild", "typical"):

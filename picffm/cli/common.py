@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,22 @@ def check_seed(option: str, value: int) -> int:
     if not 0 <= value <= MAX_SEED:
         raise CLIError(f"{option} {value} is invalid; a seed is an integer in 0 .. {MAX_SEED} (2**63 - 1)")
     return value
+
+
+#: a Dask scheduler address: [protocol://]host:port (host a name, an IPv4 or a bracketed IPv6 address)
+_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})")
+#: help of ``--scheduler``, the same in every command
+SCHEDULER_HELP = "run on an existing Dask cluster, e.g. tcp://host:8786 (needs picffm[dask]); overrides --workers"
+
+
+def check_scheduler(address: str | None) -> None:
+    """``--scheduler``: a Dask scheduler address, or one line saying what a valid one looks like."""
+    if address is None:
+        return
+    m = _ADDRESS.fullmatch(address.strip())
+    if not m or not 1 <= int(m.group(1)) <= 65535:
+        raise CLIError(f"--scheduler {address!r} is not a Dask scheduler address; "
+                       "give [tcp://]host:port, e.g. tcp://10.0.0.5:8786")
 
 
 def parse_workers(text: str | None) -> int:

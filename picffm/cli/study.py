@@ -9,16 +9,11 @@ cluster (``--scheduler tcp://host:8786``). Every finished point is saved in
 
 from __future__ import annotations
 
-import re
 import sys
 
 from ..runs.signals import Interrupted, signal_name
 from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, option_name, parse_list
-from .common import EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
-
-#: a Dask scheduler address: [protocol://]host:port (host a name, an IPv4 or a bracketed IPv6 address)
-_ADDRESS = re.compile(r"(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):([0-9]{1,5})")
-
+from .common import SCHEDULER_HELP, check_scheduler, EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -77,8 +72,7 @@ def _common(p, name: str) -> None:
     p.add_argument("--seeds", type=int, metavar="N", help="replicate chips per point (default 2)")
     p.add_argument("--seed", type=int, metavar="N", help="study seed (default 0)")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores; 1: serial)")
-    p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="run on an existing Dask cluster, e.g. tcp://host:8786 (needs picffm[dask])")
+    p.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--resume", action="store_true", help="continue the study in --out, skipping finished points")
     p.add_argument("--force", action="store_true",
                    help="delete an earlier study in --out (only the files a study writes) and start clean")
@@ -102,11 +96,7 @@ def _check_run_options(args) -> None:
     check_out_dir(args.out, "--out")
     if args.workers is not None:
         check_range("--workers", args.workers, 1, MAX_WORKERS)
-    if args.scheduler is not None:
-        m = _ADDRESS.fullmatch(args.scheduler.strip())
-        if not m or not 1 <= int(m.group(1)) <= 65535:
-            raise CLIError(f"--scheduler {args.scheduler!r} is not a Dask scheduler address; "
-                           "give [tcp://]host:port, e.g. tcp://10.0.0.5:8786")
+    check_scheduler(args.scheduler)
 
 
 def run(args) -> int:

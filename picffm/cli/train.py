@@ -20,8 +20,8 @@ from ..training.trainers import method_names
 from ..training.experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
 from ..training.run import run_experiment
 from ..training.store import ResumeMismatch, read_experiment
-from .common import (EXIT_INTERRUPTED, MAX_SEEDS, CLIError, check_out_dir, check_range, check_seed, emit_json,
-                     ignore_further_signals, parse_workers)
+from .common import (EXIT_INTERRUPTED, MAX_SEEDS, SCHEDULER_HELP, CLIError, check_out_dir, check_range,
+                     check_scheduler, check_seed, emit_json, ignore_further_signals, parse_workers)
 
 
 #: most modes of a trained core (the decomposition and the simulation grow as N^3 per update)
@@ -129,6 +129,7 @@ def _options(q, task: str) -> None:
     q.add_argument("--workers", default=None, metavar="N",
                    help="worker processes for the independent units (default: all cores; 1: serial in this "
                    "process); results are identical for any N")
+    q.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     q.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
     q.add_argument("--quiet", action="store_true", help="no progress bar")
     q.set_defaults(func=run_train, task=task)
@@ -267,6 +268,7 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
 
 def run_train(args) -> int:
     workers = parse_workers(args.workers)
+    check_scheduler(args.scheduler)
     if args.resume:
         if args.out is None:
             raise CLIError("--resume needs the run directory: --out DIR")
@@ -285,10 +287,12 @@ def run_train(args) -> int:
             # the matrices are small: BLAS threads only contend (10x slower on a busy 2-core machine)
             with threadpool_limits(1):
                 summary = run_experiment(exp, out, resume=args.resume, force=args.force,
-                                         progress=False if args.quiet else None, workers=workers)
+                                         progress=False if args.quiet else None, workers=workers,
+                                         scheduler=args.scheduler)
         else:  # pragma: no cover
             summary = run_experiment(exp, out, resume=args.resume, force=args.force,
-                                     progress=False if args.quiet else None, workers=workers)
+                                     progress=False if args.quiet else None, workers=workers,
+                                     scheduler=args.scheduler)
     except ResumeMismatch as exc:
         option = _FIELD_OPTIONS.get(exc.field, "--chip" if exc.field.startswith("chips.") else exc.field)
         raise CLIError(f"{option} differs from the run in {out} ({exc.field}: stored {exc.stored!r}, given "

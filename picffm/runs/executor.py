@@ -35,19 +35,21 @@ Backends:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import ConfigError
-from .signals import ignore_sigint, sigint_blocked, signals_ignored, stop_on_signals
+from . import channel
+from .channel import TaskStopped
+from .dask import run_dask as _run_dask
+from .pool import spawning, stop_pool, worker_pool
+from .signals import Interrupted, StopFlag, stop_on_signals
 
-__all__ = ["Task", "derive_seed", "default_workers", "point_key", "run_tasks", "canonical_json"]
+__all__ = ["Task", "TaskStopped", "derive_seed", "default_workers", "point_key", "run_tasks", "canonical_json"]
 
 
 def canonical_json(obj: Any) -> str:
@@ -82,25 +84,28 @@ class Task:
     of it, and it is saved with the result. ``context`` holds the fixed
     settings (JSON-able, shared by all points; the study store checks them on
     resume). ``fn`` must be a module-level function so that it pickles.
+    ``inputs``: keyword arguments for ``fn`` that are not part of the point
+    (e.g. results of earlier tasks, see ``follow`` in :func:`run_tasks`).
     """
 
-    fn: Callable[[Mapping[str, Any], int, Mapping[str, Any]], dict]
+    fn: Callable[..., dict]
     point: Mapping[str, Any]
     seed: int
     context: Mapping[str, Any] = field(default_factory=dict)
     key: str = field(default="")
+    inputs: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
         if not self.key:
             object.__setattr__(self, "key", point_key(self.point))
 
     def __call__(self) -> dict:
-        return _call(self.fn, self.point, self.seed, self.context)
+        return _call(self.fn, self.point, self.seed, self.context, self.inputs)
 
 
-def _call(fn, point, seed, context) -> dict:
+def _call(fn, point, seed, context, inputs=None) -> dict:
     """Run one task and normalise its result through JSON (the same on every backend)."""
-    result = fn(dict(point), int(seed), dict(context))
+    result = fn(dict(point), int(seed), dict(context), **dict(inputs or {}))
     if not isinstance(result, Mapping):
         raise TypeError(f"task function {getattr(fn, '__name__', fn)!r} returned {type(result).__name__}, not a dict")
     return json.loads(canonical_json(result))
@@ -122,14 +127,34 @@ def run_tasks(
     scheduler: Any = None,
     progress: bool | None = None,
     desc: str = "study",
+    follow: Callable[[Task, dict], Iterable[Task]] | None = None,
+    on_event: Callable[[Any], None] | None = None,
+    flag: StopFlag | None = None,
+    bar: Any = None,
 ) -> dict[str, dict]:
     """Run every task not already in ``store``; return ``{key: result}`` in task order.
 
     ``workers``: local processes (default: all cores; 1 runs in this process).
     ``scheduler``: Dask scheduler address (``tcp://host:8786``) or a
     ``distributed.Client``; overrides ``workers``. ``progress``: tqdm bar on
-    stderr (``None``: only on a terminal). Finished results are saved to
-    ``store`` one by one as they arrive.
+    stderr (``None``: only on a terminal); ``bar``: use this progress bar
+    instead (the caller updates it). Finished results are saved to ``store``
+    one by one as they arrive.
+
+    ``follow(task, result)``: tasks that become ready when ``task`` finishes
+    (they run like the others; their results follow in the returned dict).
+    ``on_event(event)``: receives the tasks' :func:`~picffm.runs.channel.report`
+    events in this process (not on Dask).
+
+    **Stopping.** Without ``flag`` the first SIGINT/SIGTERM stops at once
+    (running tasks are lost, finished ones are saved). With ``flag`` (a
+    :class:`~picffm.runs.signals.StopFlag` of the caller's
+    ``stop_on_signals(defer=True)``) the stop is cooperative: once the flag
+    is set nothing new starts, running tasks see
+    :func:`~picffm.runs.channel.stop_requested`, save their progress and
+    raise :class:`~picffm.runs.channel.TaskStopped`; results that arrive
+    meanwhile are kept, then :class:`~picffm.runs.signals.Interrupted` is
+    raised. A second signal ends the workers at once.
     """
     tasks = list(tasks)
     keys = [t.key for t in tasks]
@@ -145,143 +170,151 @@ def run_tasks(
             if done is not None:
                 results[t.key] = done
     todo = [t for t in tasks if t.key not in results]
+    order = list(keys)
 
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="pt",
-               disable=(None if progress is None else not progress), leave=False)
+    own_bar = bar is None
+    if own_bar:
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=desc, unit="pt",
+                   disable=(None if progress is None else not progress), leave=False)
 
-    def finish(task: Task, result: dict) -> None:
+    def finish(task: Task, result: dict) -> list[Task]:
         results[task.key] = result
         if store is not None:
             store.put(task.key, task.point, task.seed, result)
-        bar.update(1)
+        if own_bar:
+            bar.update(1)
+        new = list(follow(task, result)) if follow is not None else []
+        order.extend(t.key for t in new)
+        return new
 
+    signals = stop_on_signals(defer=False) if flag is None else _nullcontext(flag)
     try:
-        with stop_on_signals(defer=False):  # a signal raises Interrupted; finished points are saved
+        with signals as stop:
             if todo:
                 if scheduler is not None:
-                    _run_dask(todo, scheduler, finish)
-                elif (workers or default_workers()) == 1 or len(todo) == 1:
-                    for t in todo:
-                        finish(t, t())
+                    _run_dask(todo, scheduler, finish, stop if flag is not None else None, _call)
+                elif (workers or default_workers()) == 1 or (len(todo) == 1 and follow is None):
+                    _run_serial(todo, finish, on_event, stop if flag is not None else None)
                 else:
-                    _run_pool(todo, min(workers or default_workers(), len(todo)), finish)
+                    _run_pool(todo, workers or default_workers(), finish, on_event,
+                              stop if flag is not None else None)
     finally:
-        bar.close()
-    return {k: results[k] for k in keys}
+        if own_bar:
+            bar.close()
+    return {k: results[k] for k in order if k in results}
 
 
-#: BLAS/OpenMP thread limits given to pool workers (unless the user set them):
-#: one process per core already uses every core; threaded BLAS on top of it
-#: oversubscribes the machine (measured: 4x slower on 2 cores)
-_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+class _nullcontext:
+    def __init__(self, value):
+        self.value = value
+
+    def __enter__(self):
+        return self.value
+
+    def __exit__(self, *exc):
+        return False
 
 
-@contextlib.contextmanager
-def _single_threaded_children():
-    added = [v for v in _THREAD_VARS if v not in os.environ]
-    for v in added:
-        os.environ[v] = "1"
+def _stopped(flag: StopFlag | None) -> None:
+    """After a cooperative stop: raise Interrupted with the signal that asked for it."""
+    raise Interrupted(flag.signum or 2 if flag is not None else 2)
+
+
+def _run_serial(todo: list[Task], finish, on_event, flag: StopFlag | None) -> None:
+    queue = list(todo)
+    channel.install(on_event, (lambda: flag.requested) if flag is not None else None)
     try:
-        yield
+        while queue:
+            if flag is not None and flag.requested:
+                _stopped(flag)
+            task = queue.pop(0)
+            try:
+                result = task()
+            except TaskStopped:
+                _stopped(flag)
+            queue[:0] = finish(task, result)  # what became ready runs next
     finally:
-        for v in added:
-            os.environ.pop(v, None)
+        channel.install(None, None)
 
 
-_worker_limits = None
+def _run_pool(todo: list[Task], workers: int, finish, on_event, flag: StopFlag | None) -> None:
+    manager = events = stop = None
+    if on_event is not None or flag is not None:
+        import multiprocessing
+        from multiprocessing.managers import SyncManager
 
+        from .signals import ignore_sigint, sigint_blocked
 
-def _init_worker() -> None:
-    """Pool worker start: ignore Ctrl-C (the parent decides), one BLAS thread unless the user chose."""
-    global _worker_limits
-    ignore_sigint()
-    if all(os.environ.get(v, "1") == "1" for v in _THREAD_VARS):  # the user chose no other thread count
-        from threadpoolctl import threadpool_limits
+        manager = SyncManager(ctx=multiprocessing.get_context("spawn"))
+        with sigint_blocked():  # the manager starts without seeing a Ctrl-C
+            manager.start(ignore_sigint)
+        events, stop = manager.Queue(), manager.Event()
+    pool = worker_pool(min(workers, len(todo)), events, stop)
+    rank = {t.key: i for i, t in enumerate(todo)}
+    pending: dict = {}
 
-        _worker_limits = threadpool_limits(1)
+    def submit(tasks: list[Task]) -> None:
+        with spawning():  # workers start (spawn) during submits
+            for t in tasks:
+                rank.setdefault(t.key, len(rank))
+                pending[pool.submit(_call, t.fn, t.point, t.seed, t.context, t.inputs)] = t
 
+    def drain() -> None:
+        while events is not None and on_event is not None:
+            try:
+                event = events.get_nowait()
+            except Exception:  # queue.Empty, raised through the manager proxy
+                return
+            on_event(event)
 
-def worker_pool(workers: int) -> ProcessPoolExecutor:
-    """A ``spawn`` process pool whose workers ignore SIGINT and use one BLAS thread each.
+    def collect(done, keep_going: bool) -> None:
+        for fut in sorted(done, key=lambda f: rank[pending[f].key]):
+            task = pending.pop(fut)
+            try:
+                result = fut.result()
+            except TaskStopped:
+                continue
+            new = finish(task, result)
+            if keep_going:
+                submit(new)
 
-    Submit the first tasks inside :func:`spawning` (workers start then).
-    """
-    ctx = multiprocessing.get_context("spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
-
-
-@contextlib.contextmanager
-def spawning():
-    """Around the submits that start pool workers: one-thread BLAS variables, SIGINT held back."""
-    with _single_threaded_children(), sigint_blocked():
-        yield
-
-
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel pending tasks, end the running workers at once, and wait until they are gone."""
-    with signals_ignored():
-        terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
-        if terminate is not None:  # pragma: no cover - newer Python
-            terminate()
-        else:
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                if proc.is_alive():
-                    proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_pool(todo: list[Task], workers: int, finish) -> None:
-    pool = worker_pool(workers)
-    order = {t.key: i for i, t in enumerate(todo)}
     try:
-        with spawning():  # workers start (spawn) during the first submits
-            pending = {pool.submit(_call, t.fn, t.point, t.seed, t.context): t for t in todo}
-        while pending:
-            done, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            for fut in sorted(done, key=lambda f: order[pending[f].key]):
-                task = pending.pop(fut)
-                finish(task, fut.result())
+        try:
+            submit(todo)
+            while pending:
+                done, _ = wait(list(pending), timeout=0.1, return_when=FIRST_COMPLETED)
+                drain()
+                collect(done, True)
+                if flag is not None and flag.requested:
+                    _stopped(flag)
+        except BaseException:
+            if stop is None:
+                raise
+            stop.set()  # cooperative: running tasks save their progress and stop
+            for fut in list(pending):
+                if fut.cancel():
+                    pending.pop(fut)
+            try:
+                done = wait(list(pending)).done  # running tasks stop at their next safe point
+                for fut in list(done):
+                    try:
+                        collect([fut], False)
+                    except Exception:  # noqa: BLE001 - the first error is the one re-raised
+                        pending.pop(fut, None)
+                if on_event is not None:
+                    try:
+                        drain()
+                    except BaseException:  # noqa: BLE001 - already stopping
+                        pass
+            except Interrupted:  # a second signal: do not wait
+                stop_pool(pool)
+            raise
     except BaseException:
         stop_pool(pool)
         raise
-    pool.shutdown(wait=True)
-
-
-def _dask_client(scheduler: Any):
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ConfigError(
-            "--scheduler needs dask distributed, which is not installed; "
-            "install the extra with: pip install 'picffm[dask]'"
-        ) from None
-    if isinstance(scheduler, Client):
-        return scheduler, False
-    if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ConfigError(f"--scheduler must be an address like tcp://host:8786, got {scheduler!r}")
-    try:
-        return Client(scheduler, timeout="10s"), True
-    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: a malformed address
-        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: {' '.join(str(exc).split())}") from None
-
-
-def _run_dask(todo: list[Task], scheduler: Any, finish) -> None:
-    client, owned = _dask_client(scheduler)
-    from distributed import as_completed
-
-    try:
-        futures = {}
-        for t in todo:
-            fut = client.submit(_call, t.fn, dict(t.point), t.seed, dict(t.context), key=f"picffm-{t.key}-{t.seed:x}", pure=False)
-            futures[fut] = t
-        try:
-            for fut in as_completed(list(futures)):
-                finish(futures[fut], fut.result())
-        except BaseException:
-            client.cancel(list(futures))
-            raise
     finally:
-        if owned:
-            client.close()
+        pool.shutdown(wait=True, cancel_futures=True)
+        if manager is not None:
+            manager.shutdown()

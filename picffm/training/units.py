@@ -31,6 +31,7 @@ import numpy as np
 
 from ..chip import ChipSpec
 from ..errors import ConfigError
+from ..runs.channel import TaskStopped
 from .config import TrainConfig
 from .experiment import resolve_spec
 from .network import LayerState, evaluate
@@ -41,7 +42,7 @@ __all__ = ["train_network", "train_unit", "insilico_unit", "measure_passes", "de
            "gradient_errors", "grad_window", "UnitStopped"]
 
 
-class UnitStopped(Exception):
+class UnitStopped(TaskStopped):
     """A unit stopped at an epoch boundary (after its checkpoint) because the run was interrupted."""
 
 
