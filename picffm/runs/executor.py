@@ -35,6 +35,7 @@ Backends:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -189,7 +190,7 @@ def run_tasks(
         order.extend(t.key for t in new)
         return new
 
-    signals = stop_on_signals(defer=False) if flag is None else _nullcontext(flag)
+    signals = stop_on_signals(defer=False) if flag is None else contextlib.nullcontext(flag)
     try:
         with signals as stop:
             if todo:
@@ -204,17 +205,6 @@ def run_tasks(
         if own_bar:
             bar.close()
     return {k: results[k] for k in order if k in results}
-
-
-class _nullcontext:
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        return self.value
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _stopped(flag: StopFlag | None) -> None:
