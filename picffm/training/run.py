@@ -124,7 +124,7 @@ class _Results:
             self.passes[point["method"]] = doc["passes"]
             self.store.save_passes(self.passes)
             return
-        res, snap = unit_from_json(doc)
+        res, snap = unit_from_json(doc, self.store.exp.config.modes)
         self.store.save_unit(key, res, snap)
         self.results[key] = res
         if snap is not None:

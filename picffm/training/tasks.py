@@ -52,9 +52,9 @@ def _experiment(text: str) -> Experiment:
     return Experiment.from_dict(json.loads(text))
 
 
-def unit_from_json(doc: dict) -> tuple:
-    """``(TrainResult, snapshots or None)`` from a unit task's result."""
-    table = ideal_model().schedule.table
+def unit_from_json(doc: dict, n_modes: int) -> tuple:
+    """``(TrainResult, snapshots or None)`` from a unit task's result (layers of ``n_modes`` ports)."""
+    table = ideal_model(n_modes).schedule.table
     snaps = doc.get("snapshots")
     return (result_from_plain(doc["result"], table),
             None if snaps is None else [states_from_plain(s, table) for s in snaps])
@@ -67,7 +67,7 @@ def unit_task(point: dict, seed: int, context: dict, ideal: dict | None = None,
     chip, method, fold = point["chip"], point["method"], int(point["fold"])
     spec = None if chip == MODEL else dict(exp.chips)[chip]
     if method == "insilico":
-        table = ideal_model().schedule.table
+        table = ideal_model(exp.config.modes).schedule.table
         snaps = None if snapshots is None else [states_from_plain(s, table) for s in snapshots]
         res, snap = insilico_unit(result_from_plain(ideal, table), chip, spec, seed, exp.config, snaps), None
     else:
