@@ -93,7 +93,7 @@ class TwinFFMTrainer(MatrixTrainer):
     def _program(self):
         restore = getattr(self, "_restore", None)
         states = []
-        for i, (chip, twin, w) in enumerate(zip(self.chips, self.twins, self.params)):
+        for i, (chip, twin, w) in enumerate(zip(self.chips, self.twins, self.params.blocks("w"))):
             w = 0.5 * (w + w.T)
             if restore is not None:  # resume: the settings the interrupted run had programmed, verbatim
                 settings = twin.settings(None).copy()

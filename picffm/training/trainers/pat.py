@@ -17,12 +17,10 @@ with respect to the actual phases the twin predicts (the same convention as
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..gradients import PHASE_KEYS
 from ..network import forward
 from ..truth import phase_gradients_exact
 from ..twinned import TwinCorrectedChip, calibrate_chips
+from ..paramvec import phase_layout
 from .phase import PhaseSpaceTrainer
 from .registry import Method, register_method
 
@@ -47,11 +45,7 @@ class PATTrainer(PhaseSpaceTrainer):
         loss, per_layer = phase_gradients_exact(layers, self.cmap, [st.gain for st in self._states], x, labels,
                                                 n_classes=self.config.n_classes, readout_gain=self.config.readout_gain,
                                                 measured=data.y)
-        grads = []
-        for g in per_layer:
-            grads.extend(g[k] for k in PHASE_KEYS)
-            grads.append(np.array([g["gain"]]))
-        return loss, grads
+        return loss, phase_layout(self.cmap.n_mzi, self.cmap.n_att, len(self.chips)).pack(per_layer)
 
 
 def _passes(layers: int, batch: int, n_modes: int) -> int:
