@@ -53,6 +53,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .mzi_algebra import coupler_amplitudes, mzi_5050, mzi_factors, mzi_general
+
 __all__ = [
     "DESIGN_WAVELENGTH_UM",
     "DEFAULT_GAP_UM",
@@ -68,29 +70,6 @@ __all__ = [
     "splitter",
     "coupler_amplitudes",
 ]
-
-#: through and cross amplitudes of the ideal 50:50 coupler, ``cos(pi/4)`` and
-#: ``sin(pi/4)``: their squares sum to 1 (``sqrt(0.5)`` squared twice gives
-#: ``1 + 2**-52``, a bias of the same sign in every coupler)
-_T50 = float(np.cos(np.pi / 4))
-_K50 = float(np.sin(np.pi / 4))
-
-
-def coupler_amplitudes(kappa):
-    """Through and cross field amplitudes ``(sqrt(1-kappa), sqrt(kappa))`` of a coupler.
-
-    The 50:50 coupler (``kappa == 0.5`` exactly) gets ``(cos(pi/4),
-    sin(pi/4))``, whose squares sum to 1 to the rounding of one cos/sin
-    evaluation, so lossless meshes of ideal couplers stay unitary to rounding
-    instead of gaining ``2**-52`` per coupler. Returns float arrays shaped
-    like ``kappa``.
-    """
-    kappa = np.asarray(kappa, dtype=float)
-    half = kappa == 0.5
-    if not half.any():
-        return np.sqrt(1.0 - kappa), np.sqrt(kappa)
-    return np.where(half, _T50, np.sqrt(1.0 - kappa)), np.where(half, _K50, np.sqrt(kappa))
-
 
 #: design wavelength of the couplers inside MZIs and attenuators (um)
 DESIGN_WAVELENGTH_UM = 1.55
@@ -179,6 +158,8 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
     MZIs with both couplers exactly 50:50 are evaluated with this closed
     form (its columns are orthogonal exactly and of unit norm to the rounding
     of a cos/sin evaluation); the others with :func:`coupler_amplitudes`.
+    Both come from :mod:`picffm.mzi_algebra`, which also gives the monitor
+    taps of :meth:`picffm.simulation.Circuit.taps`.
     """
     theta, phi, kappa1, kappa2, loss_db, mirror = np.broadcast_arrays(
         np.asarray(theta, float), np.asarray(phi, float), coupler_kappa(kappa=kappa1, wl_um=wl_um),
@@ -186,44 +167,15 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
     )
     ideal = (kappa1 == 0.5) & (kappa2 == 0.5)
     if ideal.all():
-        out = _mzi_5050(theta, phi)
+        out = mzi_5050(theta, phi)
     else:
-        out = _mzi_general(theta, phi, kappa1, kappa2)
+        out = mzi_general(mzi_factors(theta, phi, kappa1, kappa2, 0.0))
         if ideal.any():
-            out[ideal] = _mzi_5050(theta[ideal], phi[ideal])
+            out[ideal] = mzi_5050(theta[ideal], phi[ideal])
     if np.any(mirror):
         out = np.where(mirror[..., None, None], np.swapaxes(out, -1, -2), out)
     if np.any(loss_db):
         out = out * _amplitude(loss_db)[..., None, None]
-    return out
-
-
-def _mzi_5050(theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Closed form ``i e^{i theta/2} [[e^{i phi} s, c], [e^{i phi} c, -s]]`` (50:50 couplers)."""
-    half = 0.5 * theta
-    s, c = np.sin(half), np.cos(half)
-    g = 1j * np.exp(1j * half)
-    gp = g * np.exp(1j * phi)
-    out = np.empty(theta.shape + (2, 2), dtype=complex)
-    out[..., 0, 0] = gp * s
-    out[..., 1, 0] = gp * c
-    out[..., 0, 1] = g * c
-    out[..., 1, 1] = -g * s
-    return out
-
-
-def _mzi_general(theta, phi, kappa1, kappa2) -> np.ndarray:
-    """``C(kappa2) P(theta) C(kappa1) P(phi)`` for any couplings."""
-    t1, k1 = coupler_amplitudes(kappa1)
-    t2, k2 = coupler_amplitudes(kappa2)
-    et = np.exp(1j * theta)
-    ep = np.exp(1j * phi)
-    # C2 @ P(theta) @ C1, then the input phase multiplies column 0.
-    out = np.empty(theta.shape + (2, 2), dtype=complex)
-    out[..., 0, 0] = (t2 * et * t1 - k2 * k1) * ep
-    out[..., 1, 0] = 1j * (k2 * et * t1 + t2 * k1) * ep
-    out[..., 0, 1] = 1j * (t2 * et * k1 + k2 * t1)
-    out[..., 1, 1] = -k2 * et * k1 + t2 * t1
     return out
 
 

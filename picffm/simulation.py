@@ -8,6 +8,7 @@ single vector ``(N,)`` is accepted too). ``y = T @ x`` with ``T[out, in]``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -15,6 +16,7 @@ import numpy as np
 
 from .components import COMPONENTS
 from .errors import ParamsError
+from .mzi_algebra import TAP_NAMES, mzi_factors, mzi_taps
 from .netlist import Netlist
 from .parameters import Params
 from .schedule import Schedule, compile_netlist
@@ -80,6 +82,12 @@ class Circuit:
         self.n = schedule.n_modes
         self._perm = schedule.output_modes
         self._identity_perm = np.array_equal(self._perm, np.arange(self.n))
+        self._tap_buffers = _TapBuffers()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_tap_buffers"] = _TapBuffers()  # scratch memory is not part of the circuit
+        return state
 
     @classmethod
     def from_netlist(cls, netlist: Netlist) -> "Circuit":
@@ -173,7 +181,7 @@ class Circuit:
         x = self._check_input(x)
         xb = (x[:, None] if x.ndim == 1 else x).astype(complex, copy=True)
         settings = self.params(params)
-        y, taps = _taps_pass(self.schedule, settings, xb, read == "gradient")
+        y, taps = _taps_pass(self.schedule, settings, xb, read == "gradient", self._tap_buffers)
         return (y if self._identity_perm else y[self._perm]), taps
 
     def _check_input(self, x) -> np.ndarray:
@@ -181,6 +189,31 @@ class Circuit:
         if x.ndim not in (1, 2) or x.shape[0] != self.n:
             raise ParamsError(f"input fields must have shape ({self.n},) or ({self.n}, B); got {x.shape}")
         return x
+
+
+class _TapBuffers:
+    """Tap buffers of earlier passes, written again once no result refers to them.
+
+    A :class:`Taps` holds views of its pass's buffer, and every view keeps a
+    reference to it, so a buffer whose only references are this pool's is
+    free (CPython reference counts). At most ``keep`` buffers are kept.
+    """
+
+    def __init__(self, keep: int = 3):
+        self.keep = keep
+        self._bufs: list[np.ndarray] = []
+
+    def get(self, shape: tuple[int, ...]) -> np.ndarray:
+        free = [i for i in range(len(self._bufs)) if sys.getrefcount(self._bufs[i]) <= 2]
+        for i in free:
+            if self._bufs[i].shape == shape:
+                return self._bufs[i]
+        buf = np.empty(shape, complex)
+        if free:
+            self._bufs[free[0]] = buf
+        elif len(self._bufs) < self.keep:
+            self._bufs.append(buf)
+        return buf
 
 
 def _transposed(m: np.ndarray) -> np.ndarray:
@@ -235,9 +268,6 @@ def _apply(stage, m: np.ndarray, state: np.ndarray) -> None:
         state[b] = m[:, 1, 0, None] * xa + m[:, 1, 1, None] * xb
 
 
-_MZI_TAPS = ("theta_before", "theta_after", "phi_before", "phi_after")
-
-
 def _rows(mask: np.ndarray):
     """Rows where ``mask`` holds, as a slice when they are contiguous."""
     idx = np.flatnonzero(mask)
@@ -248,54 +278,20 @@ def _rows(mask: np.ndarray):
     return idx
 
 
-def _tap_coefficients(mzi: Mapping[str, np.ndarray], names: tuple[str, ...]) -> np.ndarray:
-    """Every MZI tap as a row ``(alpha, beta)``: tap = ``alpha * x0 + beta * x1`` of the MZI's inputs.
-
-    Forward order P(phi), C1, P(theta), C2, then the lumped loss; a mirrored
-    MZI has the loss first, then C2, P(theta), C1, P(phi). ``names`` are tap
-    names of :data:`_MZI_TAPS`, or ``"theta"``/``"phi"`` for the field after
-    the shifter of a forward MZI and before it for a mirrored one (what the
-    tied-pair gradient reads). Returns ``(n_mzi, len(names), 2)`` complex,
-    evaluated once per settings for all MZIs.
-    """
-    from .models import coupler_amplitudes
-
-    mir = np.asarray(mzi["mirror"], bool)
-    t1, k1 = coupler_amplitudes(mzi["kappa1"])
-    t2, k2 = coupler_amplitudes(mzi["kappa2"])
-    amp = 10.0 ** (-np.asarray(mzi["loss_db"], float) / 20.0)
-    et, ep = np.exp(1j * np.asarray(mzi["theta"], float)), np.exp(1j * np.asarray(mzi["phi"], float))
-    zero = np.zeros_like(ep)
-    ik1 = 1j * k1 + zero
-    # forward: phi_before = x0, phi_after = ep x0, theta_before = t1 ep x0 + i k1 x1, theta_after = et * that
-    f = {"phi_before": (np.ones_like(ep), zero), "phi_after": (ep, zero), "theta_before": (t1 * ep, ik1),
-         "theta_after": (et * t1 * ep, et * ik1)}
-    # mirror: theta_before = amp (t2 x0 + i k2 x1), theta_after = et * that,
-    # phi_before = amp [(t1 t2 et - k1 k2) x0 + i (t1 k2 et + k1 t2) x1], phi_after = ep * that
-    tb = amp * t2 + zero, amp * 1j * k2 + zero
-    pb = amp * (t1 * t2 * et - k1 * k2), amp * 1j * (t1 * k2 * et + k1 * t2)
-    m = {"theta_before": tb, "theta_after": (et * tb[0], et * tb[1]), "phi_before": pb,
-         "phi_after": (ep * pb[0], ep * pb[1])}
-    m["theta"], f["theta"] = m["theta_before"], f["theta_after"]
-    m["phi"], f["phi"] = m["phi_before"], f["phi_after"]
-    out = np.empty((mir.size, len(names), 2), complex)
-    for j, name in enumerate(names):
-        for c in range(2):
-            out[:, j, c] = m[name][c] if mir.all() else f[name][c] if not mir.any() else \
-                np.where(mir, m[name][c], f[name][c])
-    return out
-
-
-def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool):
+def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool, pool: "_TapBuffers"):
     """One pass recording the taps; ``state`` (N, B) is consumed. Returns ``(y in mode order, Taps)``.
 
     Each MZI stage is two stacked 2x2-by-(2, B) matmuls on a view of its
     contiguous modes: the element matrices give the output (as in
     :func:`_run`, with ping-pong buffers), a matrix of per-MZI tap
-    coefficients (:func:`_tap_coefficients`, evaluated once per pass) gives
+    coefficients (:func:`picffm.mzi_algebra.mzi_taps`, the same algebra as
+    the element matrices, evaluated once per pass) gives
     the taps, written straight into one ``(n_taps, n_mzi, B)`` buffer whose
     (contiguous) slices are the tap arrays. No per-stage choice between the forward and
-    mirror formulas. With ``gradient_only`` each MZI records two taps
+    mirror formulas. That buffer comes from ``pool`` (:class:`_TapBuffers`):
+    a buffer no earlier result still refers to is written again instead of
+    a fresh one (at N = 64, B = 1024 the buffer is 130 MB, and touching new
+    pages costs about as much as a column walk). With ``gradient_only`` each MZI records two taps
     instead of four, which serve as ``*_before`` (rows of mirrored MZIs) and
     ``*_after`` (rows of forward MZIs).
     """
@@ -303,9 +299,13 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
     n, nb = state.shape
     n_mzi = len(sched.names.get("mzi", ()))
     mzi = settings.component("mzi") if n_mzi else None
-    names = ("theta", "phi") if gradient_only else _MZI_TAPS
-    coef = _tap_coefficients(mzi, names) if n_mzi else np.zeros((0, len(names), 2), complex)
-    buf = np.empty((len(names), n_mzi, nb), complex)  # each tap array contiguous
+    names = ("theta", "phi") if gradient_only else TAP_NAMES
+    if n_mzi:
+        f = mzi_factors(mzi["theta"], mzi["phi"], mzi["kappa1"], mzi["kappa2"], mzi["loss_db"])
+        coef = mzi_taps(f, mzi["mirror"], names)
+    else:
+        coef = np.zeros((0, len(names), 2), complex)
+    buf = pool.get((len(names), n_mzi, nb))  # each tap array contiguous
     buf_t = buf.transpose(1, 0, 2)  # (n_mzi, n_taps, B) view the stage matmuls write into
     single = [c for c in sched.names if COMPONENTS[c].n_modes == 1]
     single_in = {c: np.empty((len(sched.names[c]), nb), complex) for c in single}

@@ -311,3 +311,40 @@ def test_gradient_taps_of_symmetric_core_are_contiguous_views():
     cmap_rows = {name: taps.read_rows(name) for name in ("theta_after", "theta_before")}
     assert all(isinstance(r, slice) for r in cmap_rows.values())  # first half forward, mirror half after it
     assert cmap_rows["theta_after"].stop == cmap_rows["theta_before"].start
+
+
+def test_taps_reuse_buffers_only_when_no_result_holds_them():
+    circ = compiled("symmetric", 8)
+    rng = np.random.default_rng(11)
+    xs = [rng.normal(size=(8, 3)) + 1j * rng.normal(size=(8, 3)) for _ in range(5)]
+    held = [circ.taps(x, read="gradient")[1] for x in xs]  # more than the pool keeps, all alive
+    fresh = [circ.taps(x, read="gradient")[1] for x in xs]
+    for a, b in zip(held, fresh):  # no later pass wrote into an earlier result
+        np.testing.assert_array_equal(a.theta_after, b.theta_after)
+        np.testing.assert_array_equal(a.phi_before, b.phi_before)
+    base = held[0].theta_after.base
+    del held, fresh, a, b
+    _, again = circ.taps(xs[0], read="gradient")
+    # a freed buffer is written again, with the same result as a fresh one
+    assert any(again.theta_after.base is buf for buf in circ._tap_buffers._bufs) and base is not None
+    np.testing.assert_array_equal(again.theta_after, Circuit(circ.schedule).taps(xs[0], read="gradient")[1].theta_after)
+
+
+def test_taps_and_matrix_share_the_mzi_algebra():
+    # the tap coefficients of the last tap before the output rebuild row 0 of the MZI matrix
+    from picffm.mzi_algebra import mzi_factors, mzi_taps
+
+    rng = np.random.default_rng(5)
+    n = 6
+    th, ph = rng.uniform(0, 2 * np.pi, n), rng.uniform(0, 2 * np.pi, n)
+    k1, k2 = rng.uniform(0.3, 0.7, n), np.full(n, 0.5)
+    f = mzi_factors(th, ph, k1, k2, 0.0)
+    t = models.mzi(theta=th, phi=ph, kappa1=k1, kappa2=k2)
+    c = mzi_taps(f, np.zeros(n, bool), ("theta_after",))[:, 0]
+    # row 0 of T = C2 row 0 applied to (theta_after, the other arm after C1)
+    other = np.stack([1j * np.sqrt(k1) * np.exp(1j * ph), np.sqrt(1 - k1) + 0j], axis=1)  # i k1 ep x0 + t1 x1
+    row0 = np.sqrt(0.5) * c + 1j * np.sqrt(0.5) * other
+    np.testing.assert_allclose(row0, t[:, 0, :], rtol=0, atol=1e-15)
+    # a mirrored MZI's phi_after is the whole row 0 of its matrix, T.T
+    cm = mzi_taps(f, np.ones(n, bool), ("phi_after",))[:, 0]
+    np.testing.assert_allclose(cm, np.swapaxes(t, 1, 2)[:, 0, :], rtol=0, atol=1e-15)
