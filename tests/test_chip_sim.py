@@ -448,3 +448,30 @@ def test_coherent_many_has_the_statistics_of_coherent():
         var = 1e-4 + 0.01 * np.abs(y[0, 0]) ** 2
         for m in (a, b):
             assert_allclose(np.mean(np.abs(m - y) ** 2), var, rtol=0.05)
+
+
+def test_realised_matrix_is_kept_until_the_truth_changes():
+    # batches of N or more go through the kept matrix; every change of the truth must renew it
+    net = symmetric_core(6)
+    spec = Z.replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=1e-2, mirror_asymmetry=1.0)
+    chip = SimulatedChip(net, spec, np.random.default_rng(2))
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(6, 8)) + 1j * rng.normal(size=(6, 8))
+
+    def uncached(c):
+        t = c.reveal()
+        return t.circuit.propagate(x, t.params)
+
+    for step in range(3):
+        chip.program(_random_program(chip.schedule, rng))
+        y = chip.run(x)
+        assert_array_equal(y, uncached(chip))
+        state = chip.get_state()
+        chip.advance(50.0)  # drift moves the truth
+        assert_array_equal(chip.run(x), uncached(chip))
+        assert not np.array_equal(chip.run(x), y)
+        chip.set_state(state)  # back in time: the earlier matrix again
+        assert_array_equal(chip.run(x), y)
+    m = chip.realised_matrix()
+    m[:] = 0  # a copy: the kept matrix is untouched
+    assert_array_equal(chip.run(x), y)

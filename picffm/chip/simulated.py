@@ -136,12 +136,13 @@ class SimulatedChip(PassCounter):
                                    spec.mirror_asymmetry, drift_rng)
         self._params = self.schedule.params()
         self._true: Params | None = None
+        self._matrix: np.ndarray | None = None  # realised matrix of _true, read-only once computed
 
     # ------------------------------------------------------------ protocol
     def program(self, params) -> None:
         """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
         self._params.programmable[:] = check_program(self._params, params)
-        self._true = None
+        self._forget()
 
     def params(self) -> Params:
         """The programmed (nominal) values, a copy: what the user asked for, not the truth."""
@@ -207,7 +208,7 @@ class SimulatedChip(PassCounter):
     def advance(self, dt_s: float) -> None:
         """Let ``dt_s`` seconds pass: the phase offsets drift."""
         if self._drift.advance(dt_s):
-            self._true = None
+            self._forget()
         self._tick(dt_s)
 
     def get_state(self) -> dict:
@@ -226,7 +227,7 @@ class SimulatedChip(PassCounter):
         super().set_state(state)
         self._drift.set_state(state["drift"])
         self._noise_rng.bit_generator.state = state["noise_rng"]
-        self._true = None
+        self._forget()
 
     # ------------------------------------------------ evaluation-only oracle
     def reveal(self) -> TrueState:
@@ -241,7 +242,7 @@ class SimulatedChip(PassCounter):
 
     def realised_matrix(self) -> np.ndarray:
         """Noiseless realised matrix of the core, ``reveal().matrix()``. EVALUATION ONLY."""
-        return self._circuit.matrix(self._true_params())
+        return self._realised().copy()
 
     def effective_matrix(self) -> np.ndarray:
         """Noiseless ``diag(r) M diag(e)`` with the static modulator and receiver errors. EVALUATION ONLY."""
@@ -249,9 +250,28 @@ class SimulatedChip(PassCounter):
 
     # ------------------------------------------------------------- internals
     def _propagate(self, x) -> np.ndarray:
-        y = self._circuit.propagate(self._io.encode(x, self._noise_rng), self._true_params())
+        xe = self._io.encode(x, self._noise_rng)
+        if xe.ndim == 2 and xe.shape[1] >= self.n_modes:
+            # what Circuit.propagate does for such a batch (bit for bit), with the
+            # matrix kept until the next program/drift step instead of rebuilt per pass
+            y = self._realised() @ xe
+        else:
+            y = self._circuit.propagate(xe, self._true_params())
         self._count(x)
         return y
+
+    def _forget(self) -> None:
+        """The true settings changed: drop them and the realised matrix."""
+        self._true = None
+        self._matrix = None
+
+    def _realised(self) -> np.ndarray:
+        """The realised matrix of the current true settings, computed once per setting."""
+        if self._matrix is None:
+            m = self._circuit.matrix(self._true_params())
+            m.flags.writeable = False
+            self._matrix = m
+        return self._matrix
 
     def _true_params(self) -> Params:
         if self._true is not None:
