@@ -348,3 +348,43 @@ def test_taps_and_matrix_share_the_mzi_algebra():
     # a mirrored MZI's phi_after is the whole row 0 of its matrix, T.T
     cm = mzi_taps(f, np.ones(n, bool), ("phi_after",))[:, 0]
     np.testing.assert_allclose(cm, np.swapaxes(t, 1, 2)[:, 0, :], rtol=0, atol=1e-15)
+
+
+def _numpy_walk(circ: Circuit, params) -> np.ndarray:
+    from picffm.simulation import _run, element_matrices
+
+    state = _run(circ.schedule.stages, element_matrices(circ.schedule, circ.params(params)),
+                 np.eye(circ.n, dtype=complex))
+    return state[circ.schedule.output_modes]
+
+
+@pytest.mark.parametrize("kind,n", [("clements", 33), ("reck", 40), ("symmetric", 32), ("clements", 64)])
+def test_compiled_matrix_walk_agrees_with_the_numpy_walk(kind, n):
+    from picffm.simulation import COMPILED_MIN_MODES
+
+    assert n >= COMPILED_MIN_MODES  # Circuit.matrix takes the compiled route here
+    circ = compiled(kind, n)
+    params = random_mesh_params(circ.schedule.names, np.random.default_rng(n), kappa_std=0.05, loss_db=0.3)
+    if kind == "symmetric":
+        params = tie_mirror(params)
+    np.testing.assert_allclose(circ.matrix(params), _numpy_walk(circ, params), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["mzi", "clements_5", "reck_4", "svd_4", "symmetric_core_16"])
+def test_compiled_walk_on_every_example_netlist(name):
+    # the kernel itself, below the size where Circuit.matrix uses it: every component kind and stage layout
+    from pathlib import Path
+
+    from picffm.compiled import kernel
+    from picffm.netlist import load_netlist
+    from picffm.simulation import _stacked
+
+    root = Path(__file__).resolve().parents[1] / "netlists"
+    circ = Circuit.from_netlist(load_netlist(root / f"{name}.pic.yml"))
+    p = circ.params().copy()
+    p.programmable[:] = np.random.default_rng(7).uniform(0, 2 * np.pi, p.programmable.size)
+    from picffm.simulation import element_matrices
+
+    walk = kernel("matrix_walk")
+    got = walk(circ.n, *circ._element_ops(), *_stacked(circ.schedule, element_matrices(circ.schedule, p)))
+    np.testing.assert_allclose(got[circ.schedule.output_modes], _numpy_walk(circ, p), rtol=0, atol=1e-13)

@@ -1,0 +1,157 @@
+"""Compiled kernels for the loops numpy cannot vectorise well (numba, compiled once and cached).
+
+Two loops are call-overhead or dependency bound in numpy:
+
+* the **full transfer matrix** of a large mesh, a walk over thousands of
+  2x2 elements on an N x N state (:func:`matrix_walk`). From the identity,
+  after c columns an input has reached at most the modes within c of its
+  own, so each element updates only the input columns that can be non-zero
+  on its two rows (the light cone), which numpy's stacked matmuls cannot
+  skip;
+* the **Clements nulling sequence** (:func:`clements_null`), N(N-1)/2 steps
+  that each read what the previous one wrote.
+
+numba compiles each kernel on first use and keeps the machine code in its
+on-disk cache (``__pycache__`` beside this file, or numba's user cache
+directory), so later processes load it in milliseconds; importing numba is
+deferred to that first use, and callers use these kernels only where they pay
+(large meshes; many decompositions in one process). :func:`kernel` returns
+``None`` when numba cannot be imported, and callers then use their numpy
+route, which the tests compare with these kernels (a second algorithm).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["kernel", "matrix_walk", "clements_null"]
+
+_COMPILED: dict[str, object] = {}
+_MISSING = object()
+
+
+def kernel(name: str):
+    """The compiled kernel ``name`` (``"matrix_walk"`` or ``"clements_null"``), or None without numba."""
+    fn = _COMPILED.get(name)
+    if fn is None:
+        try:
+            import numba
+        except ImportError:  # numba is a declared dependency; stay usable without it
+            fn = _MISSING
+        else:
+            fn = numba.njit(cache=True, nogil=True)(_PYTHON[name])
+        _COMPILED[name] = fn
+    return None if fn is _MISSING else fn
+
+
+def matrix_walk(n: int, op_a: np.ndarray, op_b: np.ndarray, op_k: np.ndarray, two: np.ndarray,
+                one: np.ndarray) -> np.ndarray:
+    """Transfer matrix (mode order) of a sequence of elements applied to the N x N identity.
+
+    Element ``e`` acts on modes ``op_a[e]`` and ``op_b[e]`` with the 2x2
+    matrix ``two[op_k[e]]``, or, when ``op_b[e] < 0``, multiplies mode
+    ``op_a[e]`` by ``one[op_k[e]]``. Elements run in the given order (a
+    schedule's stage order; elements of one stage commute). Each element
+    updates only the input columns within the light cone of its two modes
+    (``lo[m] <= column < hi[m]``), the others being zero.
+    """
+    x = np.zeros((n, n), np.complex128)
+    lo = np.arange(n)
+    hi = np.arange(n) + 1
+    for r in range(n):
+        x[r, r] = 1.0
+    for e in range(op_a.size):
+        a = op_a[e]
+        b = op_b[e]
+        k = op_k[e]
+        if b < 0:
+            v = one[k]
+            for j in range(lo[a], hi[a]):
+                x[a, j] *= v
+            continue
+        lo_ab = min(lo[a], lo[b])
+        hi_ab = max(hi[a], hi[b])
+        lo[a] = lo_ab
+        lo[b] = lo_ab
+        hi[a] = hi_ab
+        hi[b] = hi_ab
+        m00 = two[k, 0, 0]
+        m01 = two[k, 0, 1]
+        m10 = two[k, 1, 0]
+        m11 = two[k, 1, 1]
+        for j in range(lo_ab, hi_ab):
+            xa = x[a, j]
+            xb = x[b, j]
+            x[a, j] = m00 * xa + m01 * xb
+            x[b, j] = m10 * xa + m11 * xb
+    return x
+
+
+def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: np.ndarray, op_r: np.ndarray,
+                  theta: np.ndarray, phi: np.ndarray, gh: np.ndarray) -> None:
+    """The Clements nulling sequence on ``a`` (N x N, in place), the arithmetic of the list route.
+
+    Step ``s`` with ``op_right[s]`` multiplies columns ``(q, q+1)`` by
+    ``T^-1`` to null ``a[r, q]`` and writes the MZI phases ``theta[p]``,
+    ``phi[p]``; otherwise it mixes rows ``(q, q+1)`` with a Givens rotation
+    that nulls ``a[q+1, r]`` and writes its ``G^H`` to ``gh[p]`` (flattened
+    2x2). See :mod:`picffm.programming.clements` for the derivation; the
+    operations and their order are those of its Python-list route.
+    """
+    n = a.shape[0]
+    for s in range(op_right.size):
+        p = op_p[s]
+        q = op_q[s]
+        rk = op_r[s]
+        if op_right[s]:
+            x = a[rk, q]
+            y = a[rk, q + 1]
+            ax = abs(x)
+            ay = abs(y)
+            nrm = math.hypot(ax, ay)
+            if nrm > 0.0:
+                sn = ay / nrm
+                cs = ax / nrm
+            else:
+                sn = 0.0
+                cs = 1.0
+            ph = math.atan2(x.imag, x.real) - math.atan2(y.imag, y.real) - math.pi
+            theta[p] = 2.0 * math.atan2(ay, ax)
+            phi[p] = ph
+            g = complex(-sn, -cs)
+            ge = g * complex(math.cos(-ph), math.sin(-ph))
+            m00 = ge * sn
+            m01 = ge * cs
+            m10 = g * cs
+            m11 = -g * sn
+            for r in range(rk + 1):
+                u0 = a[r, q]
+                u1 = a[r, q + 1]
+                a[r, q] = u0 * m00 + u1 * m10
+                a[r, q + 1] = u0 * m01 + u1 * m11
+        else:
+            x = a[q, rk]
+            y = a[q + 1, rk]
+            nrm = math.hypot(abs(x), abs(y))
+            if nrm > 0.0:
+                x = x / nrm
+                y = y / nrm
+            else:
+                x = 1.0 + 0j
+                y = 0j
+            xc = x.conjugate()
+            yc = y.conjugate()
+            gh[p, 0] = x
+            gh[p, 1] = -yc
+            gh[p, 2] = y
+            gh[p, 3] = xc
+            for col in range(rk, n):
+                u0 = a[q, col]
+                u1 = a[q + 1, col]
+                a[q, col] = xc * u0 + yc * u1
+                a[q + 1, col] = x * u1 - y * u0
+
+
+_PYTHON = {"matrix_walk": matrix_walk, "clements_null": clements_null}
