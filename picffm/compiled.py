@@ -110,7 +110,7 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
             y = a[rk, q + 1]
             ax = abs(x)
             ay = abs(y)
-            nrm = math.hypot(ax, ay)
+            nrm = abs(complex(ax, ay))
             if nrm > 0.0:
                 sn = ay / nrm
                 cs = ax / nrm
@@ -134,7 +134,7 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
         else:
             x = a[q, rk]
             y = a[q + 1, rk]
-            nrm = math.hypot(abs(x), abs(y))
+            nrm = abs(complex(abs(x), abs(y)))
             if nrm > 0.0:
                 x = x / nrm
                 y = y / nrm

@@ -199,3 +199,23 @@ def test_clements_list_and_numpy_nulling_agree(n, monkeypatch):
     params = {m: {"theta": float(t), "phi": float(p)} for m, t, p in zip(names["mzi"], th, ph)}
     params.update({m: {"phi": float(p)} for m, p in zip(names.get("phase_shifter", ()), sc)})
     assert_allclose(circ.matrix(params), u, atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 7, 16, 17, 40])
+def test_clements_routes_agree(n, monkeypatch):
+    # the compiled nulling against the Python-list route (same bits up to N = 16) and the numpy route (N > 16)
+    from picffm.programming import clements as cl
+
+    rng = np.random.default_rng(n)
+    for _ in range(20 if n <= 16 else 3):
+        u = unitary_group.rvs(n, random_state=rng)
+        monkeypatch.setattr(cl._Usage, "calls", cl.COMPILE_AFTER + 1)  # compiled from now on
+        fast = cl.decompose_clements(u)
+        monkeypatch.setattr(cl, "kernel", lambda name: None)  # as without numba
+        slow = cl.decompose_clements(u)
+        monkeypatch.undo()
+        for a, b in zip(fast, slow):
+            if n <= cl._LIST_MAX_N:
+                np.testing.assert_array_equal(a, b)
+            else:
+                np.testing.assert_allclose(np.exp(1j * a), np.exp(1j * b), rtol=0, atol=1e-12)

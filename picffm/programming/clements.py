@@ -16,9 +16,10 @@ rotation into a real MZI while D moves to the output, where it becomes the
 phase screen (:func:`picffm.programming.mzi2x2.split_dt`).
 
 Speed: the N(N-1)/2 nulling steps form one dependency chain (each reads what
-the previous one wrote), so they run in a Python loop, but each step skips
-the part of its two rows/columns that is already zero, as one small matrix
-product. Pushing D through the rotations is affine in D's phases, so the
+the previous one wrote), so they run in one compiled loop
+(:func:`picffm.compiled.clements_null`; Python loops where that is not
+loaded, see :class:`_Usage`), and each step skips the part of its two
+rows/columns that is already zero. Pushing D through the rotations is affine in D's phases, so the
 2x2 splits are computed for all rotations in one vectorised call and only
 phase additions remain in the loop. O(N^3) flops in all.
 """
@@ -31,6 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..compiled import kernel
 from ..meshes import clements_layout
 from .mzi2x2 import split_dt, wrap
 
@@ -63,22 +65,61 @@ def _plan(n: int):
     return tuple(ops), np.array(left_pos, dtype=int), push
 
 
+@lru_cache(maxsize=32)
+def _plan_arrays(n: int):
+    """:func:`_plan`'s nulling sequence as the arrays of :func:`picffm.compiled.clements_null`."""
+    ops = np.array(_plan(n)[0], dtype=np.int64).reshape(-1, 4)
+    return ops[:, 0].astype(bool), ops[:, 1].copy(), ops[:, 2].copy(), ops[:, 3].copy()
+
+
+class _Usage:
+    """Decompositions so far in this process (up to N = 16, see :data:`COMPILE_AFTER`).
+
+    Up to N = :data:`_LIST_MAX_N` the compiled nulling is loaded only from
+    the :data:`COMPILE_AFTER`-th decomposition of a process on: one-shot
+    commands (``picffm program``) never load the compiler, a training run,
+    which decomposes at every update, switches after its first few. There
+    the compiled and the list route give the same bits (tested), so the
+    switch changes nothing but the speed. Above it the compiled route is the
+    route (the numpy one, kept for machines without numba, rounds its row
+    products differently, at the 1e-14 level).
+    """
+
+    calls = 0
+
+
+#: decompositions in one process before the nulling runs compiled (:mod:`picffm.compiled`)
+COMPILE_AFTER = 16
+
+
+def _null_compiled(fn, a: np.ndarray, theta: np.ndarray, phi: list):
+    """The nulling sequence by the compiled kernel ``fn``: same arithmetic as :func:`_null_lists`."""
+    n = a.shape[0]
+    right, p, q, r = _plan_arrays(n)
+    ph = np.zeros(theta.size)
+    gh = np.zeros((len(_plan(n)[1]), 4), complex)
+    fn(a, right, p, q, r, theta, ph, gh)
+    phi[:] = ph.tolist()
+    return gh, a.diagonal().copy()
+
+
 #: up to this N the nulling runs on Python lists of complex numbers (no numpy
-#: call per step: about 2-3x faster for the small cores of a training run);
-#: above it each step is one numpy matmul over the rows/columns it changes
+#: call per step: about 2-3x faster for the small cores of a training run) until
+#: the compiled route takes over (:class:`_Usage`); above it the compiled route,
+#: or without numba one numpy matmul per step over the rows/columns it changes
 _LIST_MAX_N = 16
 
 
 def _null_numpy(a: np.ndarray, ops, theta: np.ndarray, phi: list):
     """The nulling sequence on ``a`` in place; returns the rotations' ``G^H`` and the diagonal left."""
     gh = []  # G^H of each output-side rotation, flattened
-    atan2, hypot, phase, cexp, pi = math.atan2, math.hypot, cmath.phase, cmath.exp, math.pi
+    atan2, phase, cexp, pi = math.atan2, cmath.phase, cmath.exp, math.pi
     item, array = a.item, np.array
     for right, p, q, rk in ops:
         if right:  # U <- U T^-1 on columns (q, q+1), nulls U[rk, q]; rows > rk are already 0 there
             x, y = item(rk, q), item(rk, q + 1)
             ax, ay = abs(x), abs(y)
-            nrm = hypot(ax, ay)
+            nrm = abs(complex(ax, ay))  # C hypot, as the compiled route (math.hypot rounds its own way)
             s, c = (ay / nrm, ax / nrm) if nrm > 0.0 else (0.0, 1.0)
             ph = phase(x) - phase(y) - pi
             theta[p] = 2.0 * atan2(ay, ax)
@@ -88,7 +129,7 @@ def _null_numpy(a: np.ndarray, ops, theta: np.ndarray, phi: list):
             a[:rk + 1, q:q + 2] = a[:rk + 1, q:q + 2] @ array(((ge * s, ge * c), (g * c, -g * s)))
         else:  # U <- G U on rows (q, q+1), nulls U[q+1, rk]; columns < rk are already 0 there
             x, y = item(q, rk), item(q + 1, rk)
-            nrm = hypot(abs(x), abs(y))
+            nrm = abs(complex(abs(x), abs(y)))
             if nrm > 0.0:
                 x, y = x / nrm, y / nrm
             else:
@@ -104,12 +145,12 @@ def _null_lists(a: np.ndarray, ops, theta: np.ndarray, phi: list):
     rows = a.tolist()
     n = len(rows)
     gh = []
-    atan2, hypot, phase, cexp, pi = math.atan2, math.hypot, cmath.phase, cmath.exp, math.pi
+    atan2, phase, cexp, pi = math.atan2, cmath.phase, cmath.exp, math.pi
     for right, p, q, rk in ops:
         if right:
             x, y = rows[rk][q], rows[rk][q + 1]
             ax, ay = abs(x), abs(y)
-            nrm = hypot(ax, ay)
+            nrm = abs(complex(ax, ay))  # C hypot, as the compiled route (math.hypot rounds its own way)
             s, c = (ay / nrm, ax / nrm) if nrm > 0.0 else (0.0, 1.0)
             ph = phase(x) - phase(y) - pi
             theta[p] = 2.0 * atan2(ay, ax)
@@ -125,7 +166,7 @@ def _null_lists(a: np.ndarray, ops, theta: np.ndarray, phi: list):
         else:
             r0, r1 = rows[q], rows[q + 1]
             x, y = r0[rk], r1[rk]
-            nrm = hypot(abs(x), abs(y))
+            nrm = abs(complex(abs(x), abs(y)))
             if nrm > 0.0:
                 x, y = x / nrm, y / nrm
             else:
@@ -159,10 +200,15 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n_mzi = n * (n - 1) // 2
     theta = np.zeros(n_mzi)
     phi = [0.0] * n_mzi
-    null = _null_lists if n <= _LIST_MAX_N else _null_numpy
-    gh, diag = null(a, ops, theta, phi)
+    _Usage.calls += 1
+    fn = kernel("clements_null") if n > _LIST_MAX_N or _Usage.calls > COMPILE_AFTER else None
+    if fn is not None:
+        gh, diag = _null_compiled(fn, a, theta, phi)
+    else:
+        null = _null_lists if n <= _LIST_MAX_N else _null_numpy
+        gh, diag = null(a, ops, theta, phi)
     delta = np.angle(diag).tolist()
-    if gh:
+    if len(gh):
         # G_1^H ... G_K^H D = D' T_1 ... T_K. split_dt is affine in the phases of D:
         # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
         th, ph0, al, be = split_dt(np.array(gh).reshape(-1, 2, 2))
