@@ -5,7 +5,9 @@ Prints, for one update on a batch of 35 through 2 layers of 16-port symmetric
 cores (simulated ``typical`` chips): wall time and optical passes of every
 method, beside a plain numpy baseline measured in the same run (exact
 backpropagation of the same network with its 16 x 16 matrices held in
-memory: what a digital model costs, no chip, no programming). Then the wall
+memory: what a digital model costs, no chip, no programming). The same at
+N = 64, batch 64, in updates per second, for ideal, ffm and ffm-phase
+(composed from the trainers' own calls; see :func:`per_update_n64`). Then the wall
 time of the default ``picffm train iris`` (3 presets x 3 seeds x 3 folds, 100
 epochs, the default methods) with ``--workers 1`` (serial, the baseline) and
 with ``--workers 2`` (the default on a 2-core machine: one process per
@@ -47,7 +49,7 @@ def _min_time(fn, repeats: int) -> float:
 
 
 def _digital_update(ws, x, y, cfg):
-    """Exact backprop through the same 2-layer network with in-memory matrices (baseline)."""
+    """Exact backprop through the same network with in-memory matrices (baseline)."""
     a, z = [x], []
     for i, w in enumerate(ws):
         z.append(w @ a[-1])
@@ -76,6 +78,76 @@ def per_update(cfg: TrainConfig) -> list[list]:
         t = _min_time(lambda: tr.step(idx), reps)
         ppu = tr.train_passes / tr.updates
         rows.append([f"{method} one update", f"{1e3 * t:.2f}", f"{ppu:.0f}", f"{t / base:.0f}x"])
+    return rows
+
+
+def _n64_problem(n: int, batch: int, layers: int):
+    """Two programmed symmetric cores of N modes (ideal model and ``typical`` chips), a batch, labels."""
+    from picffm.chip import IdealChip, SimulatedChip
+    from picffm.meshes import symmetric_core
+    from picffm.training.gradients import sym
+    from picffm.training.network import LayerState, core_map
+    from picffm.training.reprogram import TrackingProgrammer
+
+    rng = np.random.default_rng(1)
+    net = symmetric_core(n)
+    ws = [sym(rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))) for _ in range(layers)]
+    x = rng.normal(size=(n, batch)) + 1j * rng.normal(size=(n, batch))
+    x /= np.linalg.norm(x, axis=0)
+    labels = rng.integers(0, 3, batch)
+    out = {}
+    for kind in ("ideal", "typical"):
+        chips = [IdealChip(net) if kind == "ideal" else SimulatedChip(net, preset("typical"), np.random.default_rng(i))
+                 for i in range(layers)]
+        progs = [TrackingProgrammer(c.schedule) for c in chips]
+        states = []
+        for c, pr, w in zip(chips, progs, ws):
+            settings, scale = pr(w)
+            c.program(settings)
+            states.append(LayerState(settings, scale))
+        out[kind] = (chips, progs, states)
+    return ws, x, labels, core_map(out["ideal"][0][0].schedule), out
+
+
+def per_update_n64(cfg: TrainConfig, n: int = 64, batch: int = 64, layers: int = 2) -> list[list]:
+    """One update of ideal / ffm / ffm-phase at N modes, batch B, beside the dense matmuls it implies.
+
+    The updates are composed from the calls the trainers make (gradients from
+    the chips, an Adam-sized step, reprogramming through the tracking
+    programmer or setting the phases), since the trainers' network is Iris's
+    16 modes. The baseline is the digital update of the same network: its
+    ``L`` forward, ``L - 1`` error and ``L`` weight-gradient complex matmuls.
+    """
+    from picffm.training.gradients import matrix_gradients, phase_gradients
+    from picffm.training.network import LayerState, program_network
+
+    ws, x, labels, cmap, setup = _n64_problem(n, batch, layers)
+    gain = cfg.readout_gain
+    base = _min_time(lambda: _digital_update(ws, x, labels, cfg), 50)
+
+    def matrix_update(kind):
+        chips, progs, states = setup[kind]
+        r = matrix_gradients(chips, states, x, labels, n_classes=3, readout_gain=gain)
+        for c, pr, w, g in zip(chips, progs, ws, r.grads):
+            settings, scale = pr(w - 1e-3 * g)  # a small step: the tracking programmer follows it
+            c.program(settings)
+
+    def phase_update():
+        chips, _, states = setup["typical"]
+        r = phase_gradients(chips, states, cmap, x, labels, n_classes=3, readout_gain=gain)
+        new = []
+        for st, g in zip(states, r.grads):
+            t = cmap.untie(st.params)
+            new.append(LayerState(cmap.tie(*(v - 1e-3 * g[k] for v, k in zip(t, ("u_theta", "u_phi", "att_theta",
+                                                                                     "att_psi")))), st.gain))
+        program_network(chips, new)
+
+    rows = [[f"dense matmuls of the update (baseline, {2 * layers + layers - 1} of them)", f"{1e3 * base:.2f}",
+             f"{1 / base:.0f}", "1x"]]
+    for name, fn in (("ideal", lambda: matrix_update("ideal")), ("ffm", lambda: matrix_update("typical")),
+                     ("ffm-phase", phase_update)):
+        t = _min_time(fn, 10)
+        rows.append([f"{name} one update", f"{1e3 * t:.2f}", f"{1 / t:.0f}", f"{t / base:.1f}x"])
     return rows
 
 
@@ -121,6 +193,10 @@ def main(argv: list[str] | None = None) -> None:
     with threadpool_limits(1):
         rows = per_update(cfg)
         _print(rows, ["per update (batch 35, 2 layers, typical chip)", "ms", "passes", "vs baseline"])
+        print()
+        _print(per_update_n64(cfg), ["per update, N = 64, batch 64, 2 layers (typical chip)", "ms", "updates/s",
+                                     "vs baseline"])
+        print("target: the simulated ffm update at most 5x its dense matmuls")
         if "--quick" not in argv:
             (serial, _), (parallel, summary) = full_run(1), full_run(2)
             target = TARGETS["run_s"]
