@@ -181,7 +181,7 @@ class SimulatedChip(PassCounter):
         their own static errors and the same noise model as the forward ones.
         """
         io = self._io_back
-        y = self._circuit.propagate(io.encode(v, self._noise_rng), self._true_params(), transpose=True)
+        y = self._through(io.encode(v, self._noise_rng), transpose=True)
         self._count(v)
         return detector.coherent(io.receive(y, io.pass_phases(np.shape(v)[1:], self._noise_rng)),
                                  self.spec.detector, self._noise_rng)
@@ -250,15 +250,18 @@ class SimulatedChip(PassCounter):
 
     # ------------------------------------------------------------- internals
     def _propagate(self, x) -> np.ndarray:
-        xe = self._io.encode(x, self._noise_rng)
+        y = self._through(self._io.encode(x, self._noise_rng))
+        self._count(x)
+        return y
+
+    def _through(self, xe: np.ndarray, *, transpose: bool = False) -> np.ndarray:
+        """The true circuit (or its transpose) applied to encoded fields ``xe``."""
         if xe.ndim == 2 and xe.shape[1] >= self.n_modes:
             # what Circuit.propagate does for such a batch (bit for bit), with the
             # matrix kept until the next program/drift step instead of rebuilt per pass
-            y = self._realised() @ xe
-        else:
-            y = self._circuit.propagate(xe, self._true_params())
-        self._count(x)
-        return y
+            m = self._realised()
+            return (m.T if transpose else m) @ xe
+        return self._circuit.propagate(xe, self._true_params(), transpose=transpose)
 
     def _forget(self) -> None:
         """The true settings changed: drop them and the realised matrix."""
