@@ -9,7 +9,8 @@ Two loops are call-overhead or dependency bound in numpy:
   on its two rows (the light cone), which numpy's stacked matmuls cannot
   skip;
 * the **Clements nulling sequence** (:func:`clements_null`), N(N-1)/2 steps
-  that each read what the previous one wrote.
+  that each read what the previous one wrote, and the phase additions that
+  push the diagonal left over through the rotations (:func:`clements_push`).
 
 numba compiles each kernel on first use and keeps the machine code in its
 on-disk cache (``__pycache__`` beside this file, or numba's user cache
@@ -26,14 +27,14 @@ import math
 
 import numpy as np
 
-__all__ = ["kernel", "matrix_walk", "clements_null"]
+__all__ = ["kernel", "matrix_walk", "clements_null", "clements_push"]
 
 _COMPILED: dict[str, object] = {}
 _MISSING = object()
 
 
 def kernel(name: str):
-    """The compiled kernel ``name`` (``"matrix_walk"`` or ``"clements_null"``), or None without numba."""
+    """The compiled kernel ``name`` (a function of this module), or None without numba."""
     fn = _COMPILED.get(name)
     if fn is None:
         try:
@@ -154,4 +155,22 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
                 a[q + 1, col] = x * u1 - y * u0
 
 
-_PYTHON = {"matrix_walk": matrix_walk, "clements_null": clements_null}
+def clements_push(push_k: np.ndarray, push_pos: np.ndarray, push_b: np.ndarray, ph0: np.ndarray, al: np.ndarray,
+                  be: np.ndarray, delta: np.ndarray, phi: np.ndarray) -> None:
+    """Push the diagonal phases ``delta`` through the output-side rotations (in place in ``delta``, ``phi``).
+
+    Rotation ``k`` at MZI ``pos`` on modes ``(b, b+1)``, innermost first: the
+    phase additions of :func:`picffm.programming.clements.decompose_clements`,
+    in the same order.
+    """
+    for i in range(push_k.size):
+        k = push_k[i]
+        b = push_b[i]
+        d0 = delta[b]
+        d1 = delta[b + 1]
+        phi[push_pos[i]] = ph0[k] + d0 - d1
+        delta[b] = d1 + al[k]
+        delta[b + 1] = d1 + be[k]
+
+
+_PYTHON = {"matrix_walk": matrix_walk, "clements_null": clements_null, "clements_push": clements_push}

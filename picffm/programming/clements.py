@@ -72,6 +72,13 @@ def _plan_arrays(n: int):
     return ops[:, 0].astype(bool), ops[:, 1].copy(), ops[:, 2].copy(), ops[:, 3].copy()
 
 
+@lru_cache(maxsize=32)
+def _push_arrays(n: int):
+    """:func:`_plan`'s push sequence ``(k, pos, b)`` as three arrays."""
+    push = np.array(_plan(n)[2], dtype=np.int64).reshape(-1, 3)
+    return push[:, 0].copy(), push[:, 1].copy(), push[:, 2].copy()
+
+
 class _Usage:
     """Decompositions so far in this process (up to N = 16, see :data:`COMPILE_AFTER`).
 
@@ -213,6 +220,10 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
         # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
         th, ph0, al, be = split_dt(np.array(gh).reshape(-1, 2, 2))
         theta[left_pos] = th
+        if fn is not None:  # the same additions in the same order, compiled
+            phi, delta = np.array(phi), np.array(delta)
+            kernel("clements_push")(*_push_arrays(n), ph0, al, be, delta, phi)
+            return theta, wrap(phi), wrap(delta)
         ph0, al, be = ph0.tolist(), al.tolist(), be.tolist()
         for k, pos, b in push:  # innermost rotation first
             d0, d1 = delta[b], delta[b + 1]
