@@ -254,11 +254,13 @@ class _TapBuffers:
 
     A :class:`Taps` holds views of its pass's buffer, and every view keeps a
     reference to it, so a buffer whose only references are this pool's is
-    free (CPython reference counts). At most ``keep`` buffers are kept.
+    free (CPython reference counts). At most ``keep`` buffers and
+    ``max_bytes`` in all are kept; larger passes allocate as usual.
     """
 
-    def __init__(self, keep: int = 3):
+    def __init__(self, keep: int = 3, max_bytes: int = 512 * 2**20):
         self.keep = keep
+        self.max_bytes = max_bytes
         self._bufs: list[np.ndarray] = []
 
     def get(self, shape: tuple[int, ...]) -> np.ndarray:
@@ -267,9 +269,11 @@ class _TapBuffers:
             if self._bufs[i].shape == shape:
                 return self._bufs[i]
         buf = np.empty(shape, complex)
-        if free:
+        held = sum(b.nbytes for i, b in enumerate(self._bufs) if i not in free)
+        if free and held + buf.nbytes <= self.max_bytes:
             self._bufs[free[0]] = buf
-        elif len(self._bufs) < self.keep:
+        elif len(self._bufs) < self.keep and held + sum(self._bufs[i].nbytes for i in free) + buf.nbytes \
+                <= self.max_bytes:
             self._bufs.append(buf)
         return buf
 
