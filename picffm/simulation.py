@@ -258,7 +258,7 @@ class _TapBuffers:
     ``max_bytes`` in all are kept; larger passes allocate as usual.
     """
 
-    def __init__(self, keep: int = 3, max_bytes: int = 512 * 2**20):
+    def __init__(self, keep: int = 2, max_bytes: int = 2 * 2**30):
         self.keep = keep
         self.max_bytes = max_bytes
         self._bufs: list[np.ndarray] = []
