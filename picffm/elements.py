@@ -262,13 +262,15 @@ def build_table(netlist: Netlist, order: Sequence[str], column: Mapping[str, int
     flags: dict[str, dict[str, np.ndarray]] = {}
     for programmable in (True, False):
         for comp_name, members in groups.items():
+            settings = None
             for s in COMPONENTS[comp_name].settings:
-                col_vals = [netlist.instances[n].settings.get(s.name, s.default) for n in members]
+                if (programmable if s.type is bool else s.programmable != programmable):
+                    continue  # read in the other pass (or never)
+                if settings is None:
+                    settings = [netlist.instances[n].settings for n in members]
+                col_vals = [d.get(s.name, s.default) for d in settings]
                 if s.type is bool:
-                    if not programmable:
-                        flags.setdefault(comp_name, {})[s.name] = np.array(col_vals, dtype=bool)
-                    continue
-                if s.programmable != programmable:
+                    flags.setdefault(comp_name, {})[s.name] = np.array(col_vals, dtype=bool)
                     continue
                 start = sum(len(v) for v in values)
                 values.append(np.array(col_vals, dtype=float))
