@@ -128,7 +128,7 @@ def per_update_n64(cfg: TrainConfig, n: int = 64, batch: int = 64, layers: int =
     def matrix_update(kind):
         chips, progs, states = setup[kind]
         r = matrix_gradients(chips, states, x, labels, n_classes=3, readout_gain=gain)
-        for c, pr, w, g in zip(chips, progs, ws, r.grads):
+        for c, pr, w, g in zip(chips, progs, ws, r.grads.blocks("w")):
             settings, scale = pr(w - 1e-3 * g)  # a small step: the tracking programmer follows it
             c.program(settings)
 
@@ -136,7 +136,8 @@ def per_update_n64(cfg: TrainConfig, n: int = 64, batch: int = 64, layers: int =
         chips, _, states = setup["typical"]
         r = phase_gradients(chips, states, cmap, x, labels, n_classes=3, readout_gain=gain)
         new = []
-        for st, g in zip(states, r.grads):
+        for layer, st in enumerate(states):
+            g = r.grads.layer(layer)
             t = cmap.untie(st.params)
             new.append(LayerState(cmap.tie(*(v - 1e-3 * g[k] for v, k in zip(t, ("u_theta", "u_phi", "att_theta",
                                                                                      "att_psi")))), st.gain))
