@@ -78,7 +78,16 @@ def main() -> None:
     print(f"{'case':32s} {'chip ms':>9s} {'ideal ms':>9s} {'ratio':>7s}  target")
     for name, a, b, r, t in rows:
         print(f"{name:32s} {a:9.3f} {b:9.3f} {r:7.2f}  {t}")
+    calibration_section()
     methods_section()
+
+
+def calibration_section() -> None:
+    """Programming fidelity before and after calibration per preset (scripts/bench_calibration.py)."""
+    import bench_calibration
+
+    print()
+    bench_calibration.main()
 
 
 def methods_section() -> None:

@@ -150,40 +150,54 @@ def projected_lm(fun, jac, x0, lo, hi, *, max_iter: int = 60, rtol: float = 1e-1
     return x
 
 
-def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int):
+def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int, restarts: int = 2):
     res = program_matrix(twin.circuit.schedule, target, symmetrize=symmetrize)
     goal = res.matrix()  # target / scale (symmetrized if asked), to the decomposition's rounding
     actual = _per_gate(twin, res.params.programmable.copy())
     p = res.params.copy()
     p.programmable[:] = _invert_heaters(twin, actual)
     h = p.table.n_programmable
-    m0 = twin.matrix(p)
-    a0 = np.vdot(goal, m0) / np.vdot(goal, goal).real
+    a0 = np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real
+    # the gain's magnitude is held at the start's transmission: with a free magnitude the fit could
+    # lower ||M - a T|| by dimming the whole matrix (attenuators closing) instead of matching it
+    amp = abs(a0)
+    g = goal.ravel()
 
     def fun(x):
         p.programmable[:] = x[:h]
-        r = (twin.matrix(p) - (x[h] + 1j * x[h + 1]) * goal).ravel()
+        r = (twin.matrix(p) - amp * np.exp(1j * x[h]) * goal).ravel()
         return np.concatenate([r.real, r.imag])
 
     def jac(x):
         p.programmable[:] = x[:h]
-        j = _programmed_jacobian(twin, p)
-        g = goal.ravel()
-        return np.concatenate([j, -np.concatenate([g.real, g.imag])[:, None],
-                               -np.concatenate([-g.imag, g.real])[:, None]], axis=1)
+        d = -1j * amp * np.exp(1j * x[h]) * g
+        return np.concatenate([_programmed_jacobian(twin, p), np.concatenate([d.real, d.imag])[:, None]], axis=1)
 
-    # the heater drive is bounded to [0, 2 pi] (the chip wraps a programmed phase into its range, a jump
-    # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
-    # others compensate
     # the heater drive is bounded to [0, 2 pi) (the chip wraps a programmed phase into its range, a jump
     # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
     # others compensate
-    x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [a0.real, a0.imag]])
-    lo = np.concatenate([np.zeros(h), [-np.inf, -np.inf]])
-    hi = np.concatenate([np.full(h, TWO_PI - _EDGE), [np.inf, np.inf]])
+    x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [np.angle(a0)]])
+    lo = np.concatenate([np.zeros(h), [-np.inf]])
+    hi = np.concatenate([np.full(h, TWO_PI - _EDGE), [np.inf]])
     x = projected_lm(fun, jac, x0, lo, hi, max_iter=max_iter)
+    # a heater held at a bound would rather be across the 2 pi wrap: move it to the same actual phase
+    # near the other end of its range and polish again (kept if better)
+    cost = float(np.sum(fun(x) ** 2))
+    for _ in range(restarts):
+        stuck = (x[:h] <= lo[:h] + 1e-9) | (x[:h] >= hi[:h] - 1e-9)
+        if not stuck.any():
+            break
+        eff = np.maximum(twin.efficiency[stuck], 1e-6)
+        y = x.copy()
+        y[:h][stuck] = np.clip(np.where(x[:h][stuck] > np.pi, x[:h][stuck] - TWO_PI / eff,
+                                        x[:h][stuck] + TWO_PI / eff), _EDGE, TWO_PI - 2 * _EDGE)
+        y = projected_lm(fun, jac, y, lo, hi, max_iter=max_iter)
+        c = float(np.sum(fun(y) ** 2))
+        if c >= cost:
+            break
+        x, cost = y, c
     p.programmable[:] = x[:h]
-    a = abs(complex(x[h], x[h + 1]))
+    a = abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)
     return p, float(res.scale / max(a, 1e-300)), goal
 
 
@@ -194,22 +208,26 @@ def measure_corrected(chip, twin: "Twin", repeats: int = 1) -> np.ndarray:
     return twin.decode(chip.run(probe).reshape(n, repeats, n).mean(axis=1))
 
 
-def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, repeats: int = 1,
-                         symmetrize: bool = False, damping: float = 1.0, max_halvings: int = 3) -> TwinProgramResult:
+def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, repeats: int = 4,
+                         symmetrize: bool = False, damping: float = 1e-2, max_halvings: int = 3) -> TwinProgramResult:
     """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring)."""
     p, scale0, goal = _program_twin(twin, target, symmetrize, 30)
     norm = scale0 * abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)  # ||target||_2
     gg = np.vdot(goal, goal).real
     start = chip.passes
 
+    amp = None  # gain magnitude held at the first measurement's (see _program_twin)
+
     def measure(params):
         chip.program(params)
         m = measure_corrected(chip, twin, repeats)
-        a = np.vdot(goal, m) / gg
+        c = np.vdot(goal, m) / gg
+        a = (abs(c) if amp is None else amp) * np.exp(1j * np.angle(c))
         r = (m - a * goal).ravel()
-        return np.concatenate([r.real, r.imag]), float(np.linalg.norm(r)), a, fidelity(m, goal)
+        return np.concatenate([r.real, r.imag]), float(np.linalg.norm(r)), c, fidelity(m, goal)
 
     resid, err, a, fid = measure(p)
+    amp = abs(a)
     fids = [fid]
     for _ in range(iterations):
         j = _programmed_jacobian(twin, p)
