@@ -55,13 +55,35 @@ def transceiver_estimate(models: np.ndarray, measured: np.ndarray, iterations: i
     return e, r
 
 
+def _with_uniform_mzi_loss(twin: Twin, settings, measured, fent) -> Twin:
+    """``twin`` with every fitted MZI loss set to the level that makes ``|e| |r|`` about 1 (see :func:`global_fit`)."""
+    table = twin.table
+    if ("mzi", "loss_db") not in table._block:
+        return twin
+    b = table.block("mzi", "loss_db")
+    hp = table.n_programmable
+    idx = np.arange(b.start, b.stop)
+    if not np.all(np.isin(idx, fent)):
+        return twin
+    m0 = np.stack([twin.matrix(s) for s in settings])
+    e0, r0 = transceiver_estimate(m0, measured)
+    gain = float(np.exp(np.mean(np.log(np.maximum(np.abs(e0) * np.abs(r0), 1e-300)))))
+    per_path = 2.0 * idx.size / twin.n_modes
+    fixed = twin.fixed.copy()
+    fixed[idx - hp] += -20.0 * np.log10(gain) / per_path
+    return Twin(twin.netlist, fixed, twin.offset_rad, twin.efficiency, twin.crosstalk, chip_identity=twin.chip_identity,
+                report=twin.report, circuit=twin.circuit)
+
+
 def global_fit(twin: Twin, settings: list[Params], measured: np.ndarray, heaters: np.ndarray,
-               crosstalk: tuple[np.ndarray, np.ndarray] | None = None, *,
+               crosstalk: tuple[np.ndarray, np.ndarray] | None = None, *, skip: tuple[str, ...] = (),
                prior: float = 1e-3, max_nfev: int = 30) -> tuple[Twin, float]:
     """Fit ``twin`` to the measured effective matrices; ``(fitted twin, relative residual)``.
 
     ``heaters``: heaters whose offset and efficiency are fitted;
-    ``crosstalk``: ``(rows, cols)`` entries of ``X`` that are fitted too.
+    ``crosstalk``: ``(rows, cols)`` entries of ``X`` that are fitted too;
+    ``skip``: components whose couplers and losses stay as they are (measured
+    by another procedure).
     """
     import scipy.sparse as sp
     from scipy.optimize import least_squares
@@ -72,6 +94,9 @@ def global_fit(twin: Twin, settings: list[Params], measured: np.ndarray, heaters
     n = circ.n
     k_set = len(settings)
     fent = fixed_fit_entries(table)
+    if skip:
+        fent = np.setdiff1d(fent, np.concatenate([np.arange(b.start, b.stop) for b in table.blocks
+                                                  if b.component in skip] or [np.zeros(0, int)]))
     heaters = np.asarray(heaters, int)
     drives = np.stack([twin.drive(s) for s in settings])  # (K, H)
     xr, xc = (np.zeros(0, int), np.zeros(0, int)) if crosstalk is None else map(np.asarray, crosstalk)
@@ -110,7 +135,11 @@ def global_fit(twin: Twin, settings: list[Params], measured: np.ndarray, heaters
         phases = eff[None, :] * xq + off[None, :]
         return [Params(table, np.concatenate([phases[k], fixed])) for k in range(k_set)], e, r, xq, eff
 
-    # starting point: transceiver in closed form given the starting model
+    # starting point: transceiver in closed form given the starting model. Probes cannot tell a common
+    # loss of the core from the transceiver gains; the gauge is fixed by taking calibrated transceivers
+    # (geometric mean |e| |r| = 1) and giving the rest to a uniform MZI loss (per path about
+    # 2 n_mzi / N MZIs), then the transceiver estimate is redone
+    twin = _with_uniform_mzi_loss(twin, settings, measured, fent)
     m0 = np.stack([twin.matrix(s) for s in settings])
     e0, r0 = transceiver_estimate(m0, measured)
     x0 = np.concatenate([twin.fixed[fent - hp], twin.offset_rad[heaters], twin.efficiency[heaters], x_start,

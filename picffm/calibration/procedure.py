@@ -106,12 +106,21 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
         start = mark("attenuators", start)
         xr, xc, xv = fit_attenuator_crosstalk(schedule, hmap, eff, off, amp_bar, amp_cross, q2, att2)
         x = x + sp.csr_matrix((xv, (xr, xc)), shape=x.shape)
-        base = Twin(chip.netlist, table.defaults[h:], off, eff, x, chip_identity=identity, circuit=base.circuit)
+        fixed = table.defaults[h:].copy()
+        if hmap.att_theta.size:  # the circle's radius and centre: amp t1 t2 and amp k1 k2 (k1 = k2 taken)
+            amp = amp_bar + amp_cross
+            for key, v in (("kappa1", amp_cross / amp), ("kappa2", amp_cross / amp),
+                           ("loss_db", -20.0 * np.log10(amp))):
+                b = table.block("attenuator", key)
+                fixed[b.start - h:b.stop - h] = v
+        base = Twin(chip.netlist, fixed, off, eff, x, chip_identity=identity, circuit=base.circuit)
         fit_heaters = np.zeros(0, int)
         fit_x = None
+        skip = ("attenuator",)
     else:
         fit_heaters = np.arange(h)
         fit_x = None
+        skip = ()
     say("global fit")
     probes = []
     measured = []
@@ -122,7 +131,7 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
         probes.append(p)
         measured.append(measure_matrix(chip, repeats))
     start = mark("global fit", start)
-    twin, resid = global_fit(base, probes, np.stack(measured), fit_heaters, fit_x)
+    twin, resid = global_fit(base, probes, np.stack(measured), fit_heaters, fit_x, skip=skip)
     chip.program(design)
     report = CalibrationReport(passes=chip.passes - p0, chip_time_s=chip.time_s - c0,
                                compute_s=time.perf_counter() - t0, noise_floor=floor, residual=resid,

@@ -43,7 +43,8 @@ TWO_PI = 2.0 * np.pi
 _EDGE = 1e-3
 
 # (no import of .twin: Twin.program imports this module; a twin is used here only through its methods)
-__all__ = ["program_twin", "program_through_twin", "TwinProgramResult", "measure_corrected"]
+__all__ = ["program_twin", "program_through_twin", "refine_on_chip", "TwinProgramResult", "measure_corrected",
+           "projected_lm"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,12 +110,14 @@ def _programmed_jacobian(twin: "Twin", p: Params) -> np.ndarray:
     return np.concatenate([jp.real, jp.imag], axis=1).T
 
 
-def program_twin(twin: "Twin", target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
+def program_twin(twin: "Twin", target, *, symmetrize: bool = False, fix_phase: bool = False,
+                 max_iter: int = 30) -> tuple[Params, float]:
     """Error-aware programming on the twin alone: ``(params, scale)`` (see module docstring).
 
-    ``twin.matrix(params)`` is then about ``target / scale`` up to a global phase.
+    ``twin.matrix(params)`` is then about ``target / scale`` up to a global
+    phase (none with ``fix_phase``).
     """
-    p, scale, _ = _program_twin(twin, target, symmetrize, max_iter)
+    p, scale, _ = _program_twin(twin, target, symmetrize, max_iter, fix_phase=fix_phase)
     return p, scale
 
 
@@ -150,7 +153,7 @@ def projected_lm(fun, jac, x0, lo, hi, *, max_iter: int = 60, rtol: float = 1e-1
     return x
 
 
-def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int, restarts: int = 2):
+def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int, restarts: int = 2, fix_phase: bool = False):
     res = program_matrix(twin.circuit.schedule, target, symmetrize=symmetrize)
     goal = res.matrix()  # target / scale (symmetrized if asked), to the decomposition's rounding
     actual = _per_gate(twin, res.params.programmable.copy())
@@ -171,12 +174,14 @@ def _program_twin(twin: "Twin", target, symmetrize: bool, max_iter: int, restart
     def jac(x):
         p.programmable[:] = x[:h]
         d = -1j * amp * np.exp(1j * x[h]) * g
+        if fix_phase:
+            d = 0 * d
         return np.concatenate([_programmed_jacobian(twin, p), np.concatenate([d.real, d.imag])[:, None]], axis=1)
 
     # the heater drive is bounded to [0, 2 pi) (the chip wraps a programmed phase into its range, a jump
     # the fit must not cross); a heater whose wanted phase is out of reach stays at a bound and the
     # others compensate
-    x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [np.angle(a0)]])
+    x0 = np.concatenate([np.clip(p.programmable, _EDGE, TWO_PI - _EDGE), [0.0 if fix_phase else np.angle(a0)]])
     lo = np.concatenate([np.zeros(h), [-np.inf]])
     hi = np.concatenate([np.full(h, TWO_PI - _EDGE), [np.inf]])
     x = projected_lm(fun, jac, x0, lo, hi, max_iter=max_iter)
@@ -208,24 +213,29 @@ def measure_corrected(chip, twin: "Twin", repeats: int = 1) -> np.ndarray:
     return twin.decode(chip.run(probe).reshape(n, repeats, n).mean(axis=1))
 
 
-def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, repeats: int = 4,
-                         symmetrize: bool = False, damping: float = 1e-2, max_halvings: int = 3) -> TwinProgramResult:
-    """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring)."""
-    p, scale0, goal = _program_twin(twin, target, symmetrize, 30)
-    norm = scale0 * abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)  # ||target||_2
+def refine_on_chip(chip, twin: "Twin", goal: np.ndarray, params: Params, *, iterations: int = 3, repeats: int = 4,
+                   fix_phase: bool = False, damping: float = 1e-2, max_halvings: int = 3):
+    """Measured refinement rounds toward ``goal`` (the matrix wanted, ``target / scale``).
+
+    Returns ``(params, a, fidelities)``: the best settings found (the chip is
+    left programmed with them), the measured complex gain ``a`` (the chip
+    realises about ``a * goal``) and the fidelity after each round (first:
+    before any). Each round measures ``decode(run(encode(I)))`` (``N *
+    repeats`` passes, more for halved steps); the gain's magnitude is held at
+    the first measurement's and, with ``fix_phase``, its phase at 0.
+    """
     gg = np.vdot(goal, goal).real
-    start = chip.passes
+    amp = None
 
-    amp = None  # gain magnitude held at the first measurement's (see _program_twin)
-
-    def measure(params):
-        chip.program(params)
+    def measure(p):
+        chip.program(p)
         m = measure_corrected(chip, twin, repeats)
         c = np.vdot(goal, m) / gg
-        a = (abs(c) if amp is None else amp) * np.exp(1j * np.angle(c))
+        a = (abs(c) if amp is None else amp) * (1.0 if fix_phase else np.exp(1j * np.angle(c)))
         r = (m - a * goal).ravel()
         return np.concatenate([r.real, r.imag]), float(np.linalg.norm(r)), c, fidelity(m, goal)
 
+    p = params.copy()
     resid, err, a, fid = measure(p)
     amp = abs(a)
     fids = [fid]
@@ -243,5 +253,22 @@ def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, rep
                 break
         fids.append(fid)
     chip.program(p)
-    return TwinProgramResult(p, float(norm / max(abs(a), 1e-300)), fid, fids[0], tuple(fids),
+    return p, a, fids
+
+
+def program_through_twin(chip, twin: "Twin", target, *, iterations: int = 3, repeats: int = 4,
+                         symmetrize: bool = False, fix_phase: bool = False, damping: float = 1e-2,
+                         max_halvings: int = 3) -> TwinProgramResult:
+    """Program ``target`` on ``chip`` through ``twin``, then refine with measurements (module docstring).
+
+    ``fix_phase``: realise ``target / scale`` with no global phase (a network
+    whose nonlinearity acts on the quadratures needs it; fidelity does not
+    see it).
+    """
+    p, scale0, goal = _program_twin(twin, target, symmetrize, 30, fix_phase=fix_phase)
+    norm = scale0 * abs(np.vdot(goal, twin.matrix(p)) / np.vdot(goal, goal).real)  # ||target||_2
+    start = chip.passes
+    p, a, fids = refine_on_chip(chip, twin, goal, p, iterations=iterations, repeats=repeats, fix_phase=fix_phase,
+                                damping=damping, max_halvings=max_halvings)
+    return TwinProgramResult(p, float(norm / max(abs(a), 1e-300)), fids[-1], fids[0], tuple(fids),
                              chip.passes - start)

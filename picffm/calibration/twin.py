@@ -169,14 +169,15 @@ class Twin:
         y = np.asarray(y, dtype=complex)
         return y / (self.output_factor if y.ndim == 1 else self.output_factor[:, None])
 
-    def program(self, target, *, symmetrize: bool = False, max_iter: int = 30) -> tuple[Params, float]:
+    def program(self, target, *, symmetrize: bool = False, fix_phase: bool = False,
+                max_iter: int = 30) -> tuple[Params, float]:
         """Error-aware programming on the twin alone (no pass): ``(params, scale)``.
 
         See :func:`picffm.calibration.programming.program_twin`.
         """
         from .programming import program_twin
 
-        return program_twin(self, target, symmetrize=symmetrize, max_iter=max_iter)
+        return program_twin(self, target, symmetrize=symmetrize, fix_phase=fix_phase, max_iter=max_iter)
 
     # ---------------------------------------------------------------- files
     def to_dict(self) -> dict:

@@ -7,10 +7,11 @@ every heater's phase std grows as ``rate * sqrt(t)``), trains, deploys at
 ``t = 0`` and then lets time run:
 
 * ``insilico``: trained on the ideal model, programmed once, never touched;
-* ``recal``: the same network, recalibrated in closed loop at ``t = 0`` and
-  every ``recal_interval_s`` (:mod:`picffm.studies.recalibration`:
-  re-measure each chip's matrix, correct the settings with the digital
-  twin's sensitivity matrix, reprogram);
+* ``recal``: the same network, deployed through each chip's calibrated twin
+  at ``t = 0`` and kept there every ``recal_interval_s``
+  (:mod:`picffm.studies.recalibration`: calibrate, program through the twin;
+  then re-measure the heater offsets, hold the actual phases, refine with
+  measurements);
 * ``ffm``: trained on the chip (``ffm_trainer``, phase- or matrix-level
   FFM), then ``ffm_steps`` online FFM updates in every time step.
 
@@ -44,9 +45,9 @@ import numpy as np
 
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
-from ..training.trainers import ideal_model, make_chips, make_dataset, make_trainer
+from ..training.trainers import make_chips, make_dataset, make_trainer
 from ..runs.executor import Task, derive_seed
-from .recalibration import make_twin, recalibrate
+from .recalibration import deploy, maintain
 from ..palette import CHANCE, THRESHOLD
 from .report import mean_band, plot_panels, write_csv, write_json
 from .evaluation import true_accuracy
@@ -127,10 +128,9 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
         for chip, st in zip(chips, states):
             chip.program(st.params)
         if method == "recal":
-            circuit = ideal_model(chips[0].n_modes).circuit
-            twins = [make_twin(circuit, w, st.params) for w, st in zip(model["params"], states)]
-            states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
-                      for c, tw, st in zip(chips, twins, states)]
+            weights = model["params"]
+            twins, states = deploy(chips, weights, np.random.default_rng(derive_seed(seed, "calibration")),
+                                   iterations=ctx["recal_iterations"])
     # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
     initial = trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)
     passes0 = sum(c.passes for c in chips)
@@ -149,8 +149,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
         if k == n_steps:
             break
         if method == "recal" and t > 0 and t - last_recal >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:
-            states = [recalibrate(c, tw, st, iterations=ctx["recal_iterations"])
-                      for c, tw, st in zip(chips, twins, states)]
+            twins, states = maintain(chips, twins, weights, states, iterations=ctx["recal_iterations"])
             last_recal = t
             recal_times.append(t)
         elif method == "ffm":
