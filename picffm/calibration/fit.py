@@ -77,7 +77,8 @@ def _with_uniform_mzi_loss(twin: Twin, settings, measured, fent) -> Twin:
 
 def global_fit(twin: Twin, settings: list[Params], measured: np.ndarray, heaters: np.ndarray,
                crosstalk: tuple[np.ndarray, np.ndarray] | None = None, *, skip: tuple[str, ...] = (),
-               prior: float = 1e-3, max_nfev: int = 30) -> tuple[Twin, float]:
+               calibrated_transceivers: bool = False, prior: float = 1e-3,
+               max_nfev: int = 30) -> tuple[Twin, float]:
     """Fit ``twin`` to the measured effective matrices; ``(fitted twin, relative residual)``.
 
     ``heaters``: heaters whose offset and efficiency are fitted;
@@ -136,10 +137,12 @@ def global_fit(twin: Twin, settings: list[Params], measured: np.ndarray, heaters
         return [Params(table, np.concatenate([phases[k], fixed])) for k in range(k_set)], e, r, xq, eff
 
     # starting point: transceiver in closed form given the starting model. Probes cannot tell a common
-    # loss of the core from the transceiver gains; the gauge is fixed by taking calibrated transceivers
+    # loss of the core from the transceiver gains; by default the transceiver gains carry it (the twin's
+    # core keeps the design's loss level); with ``calibrated_transceivers`` the gauge is fixed by taking
     # (geometric mean |e| |r| = 1) and giving the rest to a uniform MZI loss (per path about
     # 2 n_mzi / N MZIs), then the transceiver estimate is redone
-    twin = _with_uniform_mzi_loss(twin, settings, measured, fent)
+    if calibrated_transceivers:
+        twin = _with_uniform_mzi_loss(twin, settings, measured, fent)
     m0 = np.stack([twin.matrix(s) for s in settings])
     e0, r0 = transceiver_estimate(m0, measured)
     x0 = np.concatenate([twin.fixed[fent - hp], twin.offset_rad[heaters], twin.efficiency[heaters], x_start,

@@ -51,7 +51,7 @@ def measure_noise_floor(chip, repeats: int = 8) -> float:
 
 def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6, repeats: int = 4,
               sweep_steps: int = 12, crosstalk_settings: int = 24, noise_repeats: int = 8,
-              identity: dict | None = None, progress=None) -> Twin:
+              identity: dict | None = None, calibrated_transceivers: bool = False, progress=None) -> Twin:
     """Calibrate ``chip`` through its protocol and return its :class:`Twin` (see module docstring).
 
     Args:
@@ -62,6 +62,12 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
         crosstalk_settings: random settings of the crosstalk sweep.
         noise_repeats: reads of the noise-floor stage.
         identity: what identifies the chip (saved in the twin file).
+        calibrated_transceivers: probes cannot tell a common loss of the core
+            from the transceiver gains; by default the fitted transceiver
+            factors carry it (``decode`` then undoes the core's common
+            loss); with ``True`` the transceivers are taken as calibrated
+            (geometric mean of ``|e| |r|`` = 1) and the loss goes to the
+            MZIs, so the twin's core has the chip's absolute transmission.
         progress: optional callable ``progress(stage_name)``.
     """
     for name, v, low in (("settings", settings, 1), ("repeats", repeats, 1), ("sweep_steps", sweep_steps, 4),
@@ -131,7 +137,8 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
         probes.append(p)
         measured.append(measure_matrix(chip, repeats))
     start = mark("global fit", start)
-    twin, resid = global_fit(base, probes, np.stack(measured), fit_heaters, fit_x, skip=skip)
+    twin, resid = global_fit(base, probes, np.stack(measured), fit_heaters, fit_x, skip=skip,
+                              calibrated_transceivers=calibrated_transceivers)
     chip.program(design)
     report = CalibrationReport(passes=chip.passes - p0, chip_time_s=chip.time_s - c0,
                                compute_s=time.perf_counter() - t0, noise_floor=floor, residual=resid,

@@ -39,8 +39,9 @@ from ..training.network import LayerState
 __all__ = ["CALIBRATION", "deploy", "maintain"]
 
 #: calibration options of the study (fewer probe settings and reads than the CLI's defaults; at N = 16 the
-#: programming fidelity through the twin stays >= 0.998 on ``typical``)
-CALIBRATION = {"settings": 4, "repeats": 2}
+#: programming fidelity through the twin stays >= 0.998 on ``typical``); calibrated transceivers, so the
+#: electronic gain restores the network's absolute scale
+CALIBRATION = {"settings": 4, "repeats": 2, "calibrated_transceivers": True}
 
 
 def _goal(weight: np.ndarray) -> tuple[np.ndarray, float]:
