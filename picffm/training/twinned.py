@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["calibrate_chips", "TwinCorrectedChip", "CALIBRATION"]
+__all__ = ["calibrate_chips", "twinned_chips", "TwinCorrectedChip", "CALIBRATION"]
 
 #: calibration settings for a training unit (passed to :func:`picffm.calibration.calibrate`)
 CALIBRATION: dict = {"settings": 4, "repeats": 2}
@@ -30,6 +30,18 @@ def calibrate_chips(chips, seed: int) -> list:
 
     rngs = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA11B])).spawn(len(chips))
     return [calibrate(c, rng=r, **CALIBRATION) for c, r in zip(chips, rngs)]
+
+
+def twinned_chips(chips, seed: int, twins=None) -> tuple[list, list, int]:
+    """``(twins, corrected chips, calibration passes)`` for a trainer that works through twins.
+
+    ``twins``: one per chip, or ``None`` to calibrate them now (:func:`calibrate_chips`); the
+    passes that calibration spent on the chips' counters are returned apart from training's.
+    """
+    before = sum(c.passes for c in chips)
+    twins = list(twins) if twins is not None else calibrate_chips(chips, seed)
+    passes = sum(c.passes for c in chips) - before
+    return twins, [TwinCorrectedChip(c, t) for c, t in zip(chips, twins)], passes
 
 
 class TwinCorrectedChip:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..network import LayerState
-from ..twinned import TwinCorrectedChip, calibrate_chips
+from ..twinned import twinned_chips
 from .matrix import MatrixTrainer, _ffm_passes, _LR
 from .registry import Method, register_method
 
@@ -83,12 +83,9 @@ class TwinFFMTrainer(MatrixTrainer):
     method = "ffm-twin"
 
     def __init__(self, chips, data, config, seed, method=None, twins=None):
-        before = sum(c.passes for c in chips)
-        self.twins = list(twins) if twins is not None else calibrate_chips(chips, seed)
-        self.calibration_passes = sum(c.passes for c in chips) - before
+        self.twins, corrected, self.calibration_passes = twinned_chips(chips, seed, twins)
         self._states = None
-        super().__init__([TwinCorrectedChip(c, t) for c, t in zip(chips, self.twins)], data, config, seed,
-                         method=method)
+        super().__init__(corrected, data, config, seed, method=method)
 
     def _program(self):
         restore = getattr(self, "_restore", None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..network import forward
 from ..truth import phase_gradients_exact
-from ..twinned import TwinCorrectedChip, calibrate_chips
+from ..twinned import twinned_chips
 from ..paramvec import phase_layout
 from .phase import PhaseSpaceTrainer
 from .registry import Method, register_method
@@ -33,11 +33,8 @@ class PATTrainer(PhaseSpaceTrainer):
     method = "pat"
 
     def __init__(self, chips, data, config, seed, method=None, twins=None):
-        before = sum(c.passes for c in chips)
-        self.twins = list(twins) if twins is not None else calibrate_chips(chips, seed)
-        self.calibration_passes = sum(c.passes for c in chips) - before
-        super().__init__([TwinCorrectedChip(c, t) for c, t in zip(chips, self.twins)], data, config, seed,
-                         method=method)
+        self.twins, corrected, self.calibration_passes = twinned_chips(chips, seed, twins)
+        super().__init__(corrected, data, config, seed, method=method)
 
     def _gradient(self, x, labels):
         data = forward(self.chips, self._states, x)
