@@ -34,9 +34,7 @@ def register(subparsers) -> None:
                        "W / ||W||_2) and report the programming fidelity, relative error and insertion loss of the "
                        "realised matrix against W', its symmetry error, the error of the matrix measured by "
                        "probing (N passes, detector noise), and drift statistics over a time window.")
-    q.add_argument("--chip", dest="spec", default="typical", metavar="PRESET|FILE",
-                   help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default typical")
-    q.add_argument("-n", "--modes", dest="n", type=int, default=8, metavar="N", help="number of modes (default 8)")
+    _chip_options(q, spec="typical", n=8)
     q.add_argument("--samples", type=int, default=8, metavar="K", help="random matrices to program (default 8)")
     q.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (chip and matrices; default 0)")
     q.add_argument("--window", type=float, default=600.0, metavar="SECONDS",
@@ -63,9 +61,7 @@ def register(subparsers) -> None:
                        "fitted twin as JSON. Prints the passes and chip time used, the compute time, the "
                        "measured noise floor and how well the twin fits. 'picffm program NET TARGET --twin "
                        "TWIN.json' programs the same chip through it.")
-    c.add_argument("--chip", dest="spec", default="fabricated", metavar="PRESET|FILE",
-                   help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default fabricated")
-    c.add_argument("-n", "--modes", dest="n", type=int, default=16, metavar="N", help="number of modes (default 16)")
+    _chip_options(c, spec="fabricated", n=16)
     c.add_argument("--seed", type=int, default=0, metavar="S",
                    help="random seed (fabrication and probe settings; default 0)")
     c.add_argument("--settings", type=int, default=6, metavar="K",
@@ -83,6 +79,14 @@ def register(subparsers) -> None:
     s.add_argument("spec", metavar="PRESET|FILE", help="preset name or spec file")
     s.add_argument("-o", "--out", dest="output", required=True, metavar="FILE", help="file to write (.toml or .json)")
     s.set_defaults(func=run_spec)
+
+
+def _chip_options(parser, *, spec: str, n: int) -> None:
+    """``--chip`` (preset or spec file) and ``-n/--modes`` of a command that fabricates one chip."""
+    parser.add_argument("--chip", dest="spec", default=spec, metavar="PRESET|FILE",
+                        help=f"preset ({', '.join(PRESETS)}) or spec file (.toml/.json); default {spec}")
+    parser.add_argument("-n", "--modes", dest="n", type=int, default=n, metavar="N",
+                        help=f"number of modes (default {n})")
 
 
 def resolve_spec(value: str) -> ChipSpec:
