@@ -8,12 +8,12 @@ single vector ``(N,)`` is accepted too). ``y = T @ x`` with ``T[out, in]``.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
 
+from .buffers import BufferPool
 from .compiled import kernel
 from .components import COMPONENTS
 from .errors import ParamsError
@@ -54,6 +54,10 @@ class Taps:
     maps a tap array's name to the rows that were recorded (a slice or an
     index array); read no other row (``Circuit.taps(read="gradient")``
     records half the taps, and ``*_before`` and ``*_after`` share an array).
+    ``stacked``, if set, is one ``(R, B)`` array whose consecutive rows are
+    every array of :meth:`arrays` (they are views of it), so that a
+    detector can read a whole pass in one operation; whoever holds the
+    :class:`Taps` owns it and may scale it in place.
     """
 
     theta_before: np.ndarray
@@ -63,6 +67,21 @@ class Taps:
     single_in: dict
     single_out: dict = field(default_factory=dict)
     rows: Mapping[str, Any] | None = None
+    stacked: np.ndarray | None = None
+
+    def arrays(self) -> list[np.ndarray]:
+        """The distinct tap arrays, in the order of :attr:`stacked`'s rows.
+
+        The MZI arrays (``theta_before``, ``theta_after``, ``phi_before``,
+        ``phi_after``, an array shared between names counted once), then
+        ``single_in``'s and ``single_out``'s arrays in their dict order.
+        """
+        out, seen = [], set()
+        for a in (self.theta_before, self.theta_after, self.phi_before, self.phi_after):
+            if id(a) not in seen:
+                seen.add(id(a))
+                out.append(a)
+        return out + list(self.single_in.values()) + list(self.single_out.values())
 
     def read_rows(self, name: str):
         """Rows of tap array ``name`` that hold measured fields (a slice or index array)."""
@@ -86,12 +105,12 @@ class Circuit:
         self.n = schedule.n_modes
         self._perm = schedule.output_modes
         self._identity_perm = np.array_equal(self._perm, np.arange(self.n))
-        self._tap_buffers = _TapBuffers()
+        self._tap_buffers = BufferPool()
         self._ops: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_tap_buffers"] = _TapBuffers()  # scratch memory is not part of the circuit
+        state["_tap_buffers"] = BufferPool()  # scratch memory is not part of the circuit
         return state
 
     @classmethod
@@ -249,35 +268,6 @@ def _stacked(schedule: Schedule, mats: dict[str, np.ndarray]) -> tuple[np.ndarra
     return np.ascontiguousarray(t, dtype=complex), o
 
 
-class _TapBuffers:
-    """Tap buffers of earlier passes, written again once no result refers to them.
-
-    A :class:`Taps` holds views of its pass's buffer, and every view keeps a
-    reference to it, so a buffer whose only references are this pool's is
-    free (CPython reference counts). At most ``keep`` buffers and
-    ``max_bytes`` in all are kept; larger passes allocate as usual.
-    """
-
-    def __init__(self, keep: int = 2, max_bytes: int = 2 * 2**30):
-        self.keep = keep
-        self.max_bytes = max_bytes
-        self._bufs: list[np.ndarray] = []
-
-    def get(self, shape: tuple[int, ...]) -> np.ndarray:
-        free = [i for i in range(len(self._bufs)) if sys.getrefcount(self._bufs[i]) <= 2]
-        for i in free:
-            if self._bufs[i].shape == shape:
-                return self._bufs[i]
-        buf = np.empty(shape, complex)
-        held = sum(b.nbytes for i, b in enumerate(self._bufs) if i not in free)
-        if free and held + buf.nbytes <= self.max_bytes:
-            self._bufs[free[0]] = buf
-        elif len(self._bufs) < self.keep and held + sum(self._bufs[i].nbytes for i in free) + buf.nbytes \
-                <= self.max_bytes:
-            self._bufs.append(buf)
-        return buf
-
-
 def _transposed(m: np.ndarray) -> np.ndarray:
     return np.swapaxes(m, -1, -2) if m.ndim == 3 else m
 
@@ -340,7 +330,7 @@ def _rows(mask: np.ndarray):
     return idx
 
 
-def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool, pool: "_TapBuffers"):
+def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool, pool: BufferPool):
     """One pass recording the taps; ``state`` (N, B) is consumed. Returns ``(y in mode order, Taps)``.
 
     Each MZI stage is two stacked 2x2-by-(2, B) matmuls on a view of its
@@ -350,7 +340,7 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
     the element matrices, evaluated once per pass) gives
     the taps, written straight into one ``(n_taps, n_mzi, B)`` buffer whose
     (contiguous) slices are the tap arrays. No per-stage choice between the forward and
-    mirror formulas. That buffer comes from ``pool`` (:class:`_TapBuffers`):
+    mirror formulas. That buffer comes from ``pool`` (:class:`~picffm.buffers.BufferPool`):
     a buffer no earlier result still refers to is written again instead of
     a fresh one (at N = 64, B = 1024 the buffer is 130 MB, and touching new
     pages costs about as much as a column walk). With ``gradient_only`` each MZI records two taps
@@ -367,11 +357,16 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
         coef = mzi_taps(f, mzi["mirror"], names)
     else:
         coef = np.zeros((0, len(names), 2), complex)
-    buf = pool.get((len(names), n_mzi, nb))  # each tap array contiguous
-    buf_t = buf.transpose(1, 0, 2)  # (n_mzi, n_taps, B) view the stage matmuls write into
     single = [c for c in sched.names if COMPONENTS[c].n_modes == 1]
-    single_in = {c: np.empty((len(sched.names[c]), nb), complex) for c in single}
-    single_out = {c: np.empty_like(v) for c, v in single_in.items()}
+    n_single = sum(len(sched.names[c]) for c in single)
+    stacked = pool.get((len(names) * n_mzi + 2 * n_single, nb))  # every tap array: consecutive rows
+    buf = stacked[:len(names) * n_mzi].reshape(len(names), n_mzi, nb)  # each tap array contiguous
+    buf_t = buf.transpose(1, 0, 2)  # (n_mzi, n_taps, B) view the stage matmuls write into
+    single_in, single_out, row = {}, {}, len(names) * n_mzi
+    for group in (single_in, single_out):
+        for c in single:
+            group[c] = stacked[row:row + len(sched.names[c])]
+            row += len(sched.names[c])
     spare = np.empty_like(state)
     for st in sched.stages:
         sl = slice(st.start, st.stop)
@@ -404,7 +399,7 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
         rows = {"theta_before": _rows(mirror), "phi_before": _rows(mirror),
                 "theta_after": _rows(~mirror), "phi_after": _rows(~mirror)}
         th, ph = buf[0], buf[1]
-        taps = Taps(th, th, ph, ph, single_in, single_out, rows)
+        taps = Taps(th, th, ph, ph, single_in, single_out, rows, stacked)
     else:
-        taps = Taps(buf[0], buf[1], buf[2], buf[3], single_in, single_out)
+        taps = Taps(buf[0], buf[1], buf[2], buf[3], single_in, single_out, None, stacked)
     return state, taps

@@ -24,7 +24,7 @@ import numpy as np
 
 from .spec import DetectorSpec
 
-__all__ = ["coherent", "coherent_many", "direct", "quantise"]
+__all__ = ["coherent", "coherent_many", "coherent_rows", "direct", "quantise"]
 
 
 def _noisy(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
@@ -81,6 +81,41 @@ def coherent_many(ys, spec: DetectorSpec, rng: np.random.Generator) -> list[np.n
         pos += y.size
         out.append(_adc(_add_noise(zi, y, spec), spec))
     return out
+
+
+def _adc_in_place(q: np.ndarray, spec: DetectorSpec) -> None:
+    """:func:`_adc` on a float array (quadratures) in place: the same values, no temporaries."""
+    if spec.adc_bits and q.size:
+        fs = float(max(q.max(), -q.min()))  # = max |q|, without an array of magnitudes
+        if fs > 0:
+            step = 2.0 * fs / 2 ** spec.adc_bits
+            q /= step
+            np.rint(q, out=q)
+            q *= step
+
+
+def coherent_rows(v: np.ndarray, bounds, spec: DetectorSpec, rng: np.random.Generator, *,
+                  out: np.ndarray | None = None) -> np.ndarray:
+    """Coherent detection of several arrays stacked as the rows of one ``(R, B)`` array.
+
+    Rows ``bounds[i]:bounds[i + 1]`` are one array, with its own ADC full
+    scale. The result is what :func:`coherent_many` returns for those arrays
+    (the same numbers, drawn in the same order from ``rng``), as one
+    ``(R, B)`` array, with a few array operations whatever the number of
+    arrays: the noise is drawn into ``out`` (a C-ordered complex ``(R, B)``
+    buffer; a new one if ``None``), which is returned. A noiseless detector
+    quantises ``v`` in place and returns it.
+    """
+    if spec.shot == 0 and spec.thermal == 0:
+        res = v
+    else:
+        res = np.empty(v.shape, complex) if out is None else out
+        rng.standard_normal(out=res.reshape(-1).view(float))
+        _add_noise(res, v, spec)
+    if spec.adc_bits:
+        for a, b in zip(bounds[:-1], bounds[1:]):
+            _adc_in_place(res[a:b].reshape(-1).view(float), spec)
+    return res
 
 
 def quantise(v: np.ndarray, full_scale: float, bits: int) -> np.ndarray:

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..buffers import BufferPool
 from ..errors import ParamsError
 from ..netlist import Netlist
 from ..parameters import Params
@@ -137,6 +138,12 @@ class SimulatedChip(PassCounter):
         self._params = self.schedule.params()
         self._true: Params | None = None
         self._matrix: np.ndarray | None = None  # realised matrix of _true, read-only once computed
+        self._read_buffers = BufferPool()  # what the monitors read: reused once no result refers to it
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_read_buffers"] = BufferPool()  # scratch memory is not part of the chip
+        return state
 
     # ------------------------------------------------------------ protocol
     def program(self, params) -> None:
@@ -170,8 +177,9 @@ class SimulatedChip(PassCounter):
         self._count(x)
         io = self._io
         jit = io.pass_phases(np.shape(x)[1:], self._noise_rng)
-        return _read_taps(io.receive(y, jit, static=True), taps, lambda v: io.receive(v, jit, static=False),
-                          self.spec.detector, self._noise_rng)
+        y = detector.coherent(io.receive(y, jit, static=True), self.spec.detector, self._noise_rng)
+        return y, _read_taps(taps, lambda v: io.receive(v, jit, static=False, in_place=True), self.spec.detector,
+                             self._noise_rng, self._read_buffers)
 
     def run_backward(self, v: np.ndarray) -> np.ndarray:
         """Fields at the inputs (coherent detection, noisy) for fields ``v`` launched into the outputs.
@@ -301,22 +309,18 @@ class SimulatedChip(PassCounter):
         return self._true
 
 
-def _read_taps(y: np.ndarray, taps: Taps, receive, det, rng: np.random.Generator) -> tuple[np.ndarray, Taps]:
-    """Coherent detection of the output ``y`` (already received) and of every distinct tap array.
+def _read_taps(taps: Taps, receive, det, rng: np.random.Generator, pool: BufferPool) -> Taps:
+    """Coherent detection of every distinct tap array of a pass, all in one measurement.
 
-    ``receive`` maps a tap array to what reaches its detector (reference
-    jitter); arrays shared between tap names are received and read once.
+    ``receive`` applies, in place, what happens between a tap and its
+    detector (the reference jitter) to the stacked taps, which this pass
+    owns. The noise is drawn into a buffer from ``pool``; the :class:`Taps`
+    returned holds views of it.
     """
-    mzi = [taps.theta_before, taps.theta_after, taps.phi_before, taps.phi_after]
-    singles = [(d, c) for d in ("in", "out") for c in (taps.single_in if d == "in" else taps.single_out)]
-    arrays, slot = [y], {}
-    for a in mzi:
-        if id(a) not in slot:
-            slot[id(a)] = len(arrays)
-            arrays.append(a)
-    arrays += [(taps.single_in if d == "in" else taps.single_out)[c] for d, c in singles]
-    got = detector.coherent_many([arrays[0]] + [receive(v) for v in arrays[1:]], det, rng)
-    tb, ta, pb, pa = (got[slot[id(a)]] for a in mzi)
-    rest = dict(zip(singles, got[1 + len(slot):]))
-    return got[0], Taps(tb, ta, pb, pa, {c: rest["in", c] for c in taps.single_in},
-                        {c: rest["out", c] for c in taps.single_out}, taps.rows)
+    arrays = taps.arrays()
+    bounds = np.cumsum([0] + [a.shape[0] for a in arrays])
+    got = detector.coherent_rows(receive(taps.stacked), bounds, det, rng, out=pool.get(taps.stacked.shape))
+    view = {id(a): got[bounds[i]:bounds[i + 1]] for i, a in enumerate(arrays)}
+    return Taps(view[id(taps.theta_before)], view[id(taps.theta_after)], view[id(taps.phi_before)],
+                view[id(taps.phi_after)], {c: view[id(v)] for c, v in taps.single_in.items()},
+                {c: view[id(v)] for c, v in taps.single_out.items()}, taps.rows, got)

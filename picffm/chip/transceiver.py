@@ -83,12 +83,20 @@ class Transceiver:
             return None
         return np.exp(1j * self.phase_noise_rad * rng.standard_normal(batch_shape))
 
-    def receive(self, y: np.ndarray, jitter: np.ndarray | None, *, static: bool = True) -> np.ndarray:
-        """Apply the receivers' static reference phases (if ``static``) and the jitter to fields ``(N[, B])``."""
+    def receive(self, y: np.ndarray, jitter: np.ndarray | None, *, static: bool = True,
+                in_place: bool = False) -> np.ndarray:
+        """Apply the receivers' static reference phases (if ``static``) and the jitter to fields ``(N[, B])``.
+
+        With ``in_place`` (and ``static=False``) the jitter is applied to
+        ``y`` itself, which is returned (the same numbers, no new array).
+        """
         if static and not np.all(self.output_factor == 1) and y.shape[0] == self.output_factor.size:
             y = y * (self.output_factor if y.ndim == 1 else self.output_factor[:, None])
         if jitter is not None:
-            y = y * jitter
+            if in_place and not static:
+                np.multiply(y, jitter, out=y)
+            else:
+                y = y * jitter
         return y
 
 

@@ -154,7 +154,13 @@ def activation_backward(z: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _scaled_taps(taps, scale: np.ndarray):
+    """``taps`` with every field times ``scale`` ``(B,)``: in place when the taps are stacked (then owned)."""
     from ..simulation import Taps
+
+    stacked = getattr(taps, "stacked", None)
+    if stacked is not None:
+        stacked *= scale
+        return taps
 
     done: dict[int, np.ndarray] = {}  # arrays shared between tap names are scaled once
 
