@@ -9,7 +9,7 @@ single vector ``(N,)`` is accepted too). ``y = T @ x`` with ``T[out, in]``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import numpy as np
 
@@ -107,10 +107,12 @@ class Circuit:
         self._identity_perm = np.array_equal(self._perm, np.arange(self.n))
         self._tap_buffers = BufferPool()
         self._ops: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self._tap_coef: _TapCoefficients | None = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_tap_buffers"] = BufferPool()  # scratch memory is not part of the circuit
+        state["_tap_coef"] = None
         return state
 
     @classmethod
@@ -221,8 +223,22 @@ class Circuit:
         x = self._check_input(x)
         xb = (x[:, None] if x.ndim == 1 else x).astype(complex, copy=True)
         settings = self.params(params)
-        y, taps = _taps_pass(self.schedule, settings, xb, read == "gradient", self._tap_buffers)
+        gradient_only = read == "gradient"
+        y, taps = _taps_pass(self.schedule, xb, gradient_only, self._tap_buffers,
+                             self._tap_coefficients(settings, gradient_only))
         return (y if self._identity_perm else y[self._perm]), taps
+
+    def _tap_coefficients(self, settings: Params, gradient_only: bool) -> "_TapPlan":
+        """The element matrices and tap coefficients of ``settings``, per stage (the last ones kept).
+
+        A data and an error pass through the same settings (as in a phase
+        gradient) evaluate them once: the kept ones are reused while the
+        values are equal, compared element for element.
+        """
+        kept = self._tap_coef
+        if kept is None or kept.table is not settings.table or not np.array_equal(kept.values, settings.values):
+            kept = self._tap_coef = _TapCoefficients(self.schedule, settings)
+        return kept.for_read(gradient_only)
 
     def _check_input(self, x) -> np.ndarray:
         x = np.asarray(x)
@@ -330,14 +346,57 @@ def _rows(mask: np.ndarray):
     return idx
 
 
-def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_only: bool, pool: BufferPool):
+class _TapPlan(NamedTuple):
+    """What a taps pass needs from the settings, per stage: element matrices, tap coefficients."""
+
+    names: tuple[str, ...]
+    n_mzi: int
+    stage_mats: list  # stage i's slice of the element matrices
+    stage_coef: list  # stage i's MZI tap coefficients (None for a single-mode stage)
+    mirror: np.ndarray  # (n_mzi,) bool
+
+
+class _TapCoefficients:
+    """Everything a taps pass derives from the settings alone, evaluated once per setting.
+
+    :meth:`for_read` gives the :class:`_TapPlan` of one choice of taps
+    (:func:`picffm.mzi_algebra.mzi_taps` coefficients, computed on first use).
+    """
+
+    def __init__(self, sched: Schedule, settings: Params):
+        self.table = settings.table
+        self.values = settings.values.copy()
+        mats = element_matrices(sched, settings)
+        self._stage_mats = [mats[st.component][st.start:st.stop] for st in sched.stages]
+        self._n_mzi = len(sched.names.get("mzi", ()))
+        self._mzi = settings.component("mzi") if self._n_mzi else None
+        self._sched = sched
+        self._plans: dict[bool, _TapPlan] = {}
+
+    def for_read(self, gradient_only: bool) -> _TapPlan:
+        if gradient_only not in self._plans:
+            names = ("theta", "phi") if gradient_only else TAP_NAMES
+            mzi = self._mzi
+            if self._n_mzi:
+                f = mzi_factors(mzi["theta"], mzi["phi"], mzi["kappa1"], mzi["kappa2"], mzi["loss_db"])
+                coef = mzi_taps(f, mzi["mirror"], names)
+                mirror = np.asarray(mzi["mirror"], bool)
+            else:
+                coef, mirror = np.zeros((0, len(names), 2), complex), np.zeros(0, bool)
+            per_stage = [coef[st.start:st.stop] if st.component == "mzi" else None for st in self._sched.stages]
+            self._plans[gradient_only] = _TapPlan(names, self._n_mzi, self._stage_mats, per_stage, mirror)
+        return self._plans[gradient_only]
+
+
+def _taps_pass(sched: Schedule, state: np.ndarray, gradient_only: bool, pool: BufferPool, coefs: _TapPlan):
     """One pass recording the taps; ``state`` (N, B) is consumed. Returns ``(y in mode order, Taps)``.
 
     Each MZI stage is two stacked 2x2-by-(2, B) matmuls on a view of its
     contiguous modes: the element matrices give the output (as in
     :func:`_run`, with ping-pong buffers), a matrix of per-MZI tap
     coefficients (:func:`picffm.mzi_algebra.mzi_taps`, the same algebra as
-    the element matrices, evaluated once per pass) gives
+    the element matrices, evaluated once per setting: ``coefs``, a
+    :class:`_TapPlan`) gives
     the taps, written straight into one ``(n_taps, n_mzi, B)`` buffer whose
     (contiguous) slices are the tap arrays. No per-stage choice between the forward and
     mirror formulas. That buffer comes from ``pool`` (:class:`~picffm.buffers.BufferPool`):
@@ -347,16 +406,8 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
     instead of four, which serve as ``*_before`` (rows of mirrored MZIs) and
     ``*_after`` (rows of forward MZIs).
     """
-    mats = element_matrices(sched, settings)
     n, nb = state.shape
-    n_mzi = len(sched.names.get("mzi", ()))
-    mzi = settings.component("mzi") if n_mzi else None
-    names = ("theta", "phi") if gradient_only else TAP_NAMES
-    if n_mzi:
-        f = mzi_factors(mzi["theta"], mzi["phi"], mzi["kappa1"], mzi["kappa2"], mzi["loss_db"])
-        coef = mzi_taps(f, mzi["mirror"], names)
-    else:
-        coef = np.zeros((0, len(names), 2), complex)
+    n_mzi, names = coefs.n_mzi, coefs.names
     single = [c for c in sched.names if COMPONENTS[c].n_modes == 1]
     n_single = sum(len(sched.names[c]) for c in single)
     stacked = pool.get((len(names) * n_mzi + 2 * n_single, nb))  # every tap array: consecutive rows
@@ -368,12 +419,11 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
             group[c] = stacked[row:row + len(sched.names[c])]
             row += len(sched.names[c])
     spare = np.empty_like(state)
-    for st in sched.stages:
-        sl = slice(st.start, st.stop)
-        m = mats[st.component][sl]
+    for st, m, cf in zip(sched.stages, coefs.stage_mats, coefs.stage_coef):
         k = len(st)
         off = st.offset
-        if st.component != "mzi":
+        if cf is None:
+            sl = slice(st.start, st.stop)
             if st.component in single_in:
                 single_in[st.component][sl] = state[st.modes] if off is None else state[off:off + k]
             _apply(st, m, state)
@@ -382,12 +432,12 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
             continue
         if off is None:
             x = np.stack((state[st.modes[:, 0]], state[st.modes[:, 1]]), axis=1)
-            np.matmul(coef[sl], x, out=buf_t[sl])
+            np.matmul(cf, x, out=buf_t[st.start:st.stop])
             _apply(st, m, state)
             continue
         end = off + 2 * k
         view = state[off:end].reshape(k, 2, nb)
-        np.matmul(coef[sl], view, out=buf_t[sl])
+        np.matmul(cf, view, out=buf_t[st.start:st.stop])
         np.matmul(m, view, out=spare[off:end].reshape(k, 2, nb))
         if off:
             spare[:off] = state[:off]
@@ -395,7 +445,7 @@ def _taps_pass(sched: Schedule, settings: Params, state: np.ndarray, gradient_on
             spare[end:] = state[end:]
         state, spare = spare, state
     if gradient_only:
-        mirror = np.asarray(mzi["mirror"], bool) if n_mzi else np.zeros(0, bool)
+        mirror = coefs.mirror
         rows = {"theta_before": _rows(mirror), "phi_before": _rows(mirror),
                 "theta_after": _rows(~mirror), "phi_after": _rows(~mirror)}
         th, ph = buf[0], buf[1]

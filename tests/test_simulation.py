@@ -330,6 +330,27 @@ def test_taps_reuse_buffers_only_when_no_result_holds_them():
     np.testing.assert_array_equal(again.theta_after, Circuit(circ.schedule).taps(xs[0], read="gradient")[1].theta_after)
 
 
+def test_taps_coefficients_follow_every_change_of_the_settings():
+    # coefficients are kept between passes through equal settings: any changed value must be seen,
+    # whether it comes as a new Params or as the same object written in place
+    circ = compiled("symmetric", 6)
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(6, 4)) + 1j * rng.normal(size=(6, 4))
+    p = circ.params()
+    p.programmable[:] = rng.uniform(0, 2 * np.pi, p.programmable.size)
+    for read in ("gradient", "all", "gradient"):
+        for _ in range(3):
+            y, t = circ.taps(x, p, read=read)
+            fresh = Circuit(circ.schedule)  # nothing kept
+            y0, t0 = fresh.taps(x, p.copy(), read=read)
+            np.testing.assert_array_equal(y, y0)
+            np.testing.assert_array_equal(t.stacked, t0.stacked)
+            p.programmable[rng.integers(p.programmable.size)] += 0.3  # in place, same object
+    p2 = p.copy()
+    p2.values[-1] += 0.01  # a fixed value (not programmable) changes too
+    np.testing.assert_array_equal(circ.taps(x, p2)[1].stacked, Circuit(circ.schedule).taps(x, p2)[1].stacked)
+
+
 def test_taps_and_matrix_share_the_mzi_algebra():
     # the tap coefficients of the last tap before the output rebuild row 0 of the MZI matrix
     from picffm.mzi_algebra import mzi_factors, mzi_taps
