@@ -32,7 +32,7 @@ from threadpoolctl import threadpool_limits
 
 from picffm.chip import preset
 from picffm.training.config import TrainConfig
-from picffm.training.network import activation, activation_backward, loss_and_grad
+from picffm.training.network import loss_and_grad
 from picffm.training.paper import TARGETS
 from picffm.training.tables import format_targets
 from picffm.training.run import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec, run_experiment
@@ -50,17 +50,18 @@ def _min_time(fn, repeats: int) -> float:
 
 def _digital_update(ws, x, y, cfg):
     """Exact backprop through the same network with in-memory matrices (baseline)."""
+    nl = cfg.electronics.nonlinearity
     a, z = [x], []
     for i, w in enumerate(ws):
         z.append(w @ a[-1])
         if i < len(ws) - 1:
-            a.append(activation(z[-1]))
-    _, g, _ = loss_and_grad(z[-1], y, 3, cfg.readout_gain)
+            a.append(nl.forward(z[-1]))
+    _, g, _ = loss_and_grad(z[-1], y, cfg.electronics)
     grads = []
     for i in range(len(ws) - 1, -1, -1):
         grads.append(g @ a[i].conj().T)
         if i > 0:
-            g = activation_backward(z[i - 1], ws[i].conj().T @ g)
+            g = nl.backward(z[i - 1], ws[i].conj().T @ g)
     return grads
 
 
@@ -122,19 +123,18 @@ def per_update_n64(cfg: TrainConfig, n: int = 64, batch: int = 64, layers: int =
     from picffm.training.network import LayerState, program_network
 
     ws, x, labels, cmap, setup = _n64_problem(n, batch, layers)
-    gain = cfg.readout_gain
     base = _min_time(lambda: _digital_update(ws, x, labels, cfg), 50)
 
     def matrix_update(kind):
         chips, progs, states = setup[kind]
-        r = matrix_gradients(chips, states, x, labels, n_classes=3, readout_gain=gain)
+        r = matrix_gradients(chips, states, x, labels, electronics=cfg.electronics)
         for c, pr, w, g in zip(chips, progs, ws, r.grads.blocks("w")):
             settings, scale = pr(w - 1e-3 * g)  # a small step: the tracking programmer follows it
             c.program(settings)
 
     def phase_update():
         chips, _, states = setup["typical"]
-        r = phase_gradients(chips, states, cmap, x, labels, n_classes=3, readout_gain=gain)
+        r = phase_gradients(chips, states, cmap, x, labels, electronics=cfg.electronics)
         new = []
         for layer, st in enumerate(states):
             g = r.grads.layer(layer)

@@ -110,7 +110,7 @@ def main() -> None:
                 acc, states, data = run(name, "ideal", None, seed, cfg, fold)
                 ideal.append(acc)
                 chips = make_chips(spec, seed, cfg.layers)
-                ins.append(evaluate(chips, states, data.x_test, data.y_test, readout_gain=cfg.readout_gain))
+                ins.append(evaluate(chips, states, data.x_test, data.y_test, cfg.electronics))
                 ffm.append(run(name, "ffm", spec, seed, cfg, fold)[0])
 
         def pm(v):

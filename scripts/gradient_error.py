@@ -37,7 +37,7 @@ def main() -> None:
                     help="probe reads averaged per layer for the fitted model (N passes each; default 1)")
     args = ap.parse_args()
     cfg = TrainConfig(folds=1)  # one 105/45 split per seed, as when the documented figures were measured
-    kw = dict(n_classes=3, readout_gain=cfg.readout_gain)
+    kw = dict(electronics=cfg.electronics)
     win = GradientWindow(args.start, args.end)
     carrying = []
     t0 = time.perf_counter()
@@ -51,7 +51,7 @@ def main() -> None:
             win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads.blocks("w"), true))
             _, fit = matrix_gradients_through(fitted_matrices(trainer.chips, args.fit_repeats), gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
-            logits = cfg.readout_gain * np.abs(forward(trainer.chips, trainer.states, x).z[-1][:3]) ** 2
+            logits = cfg.electronics.logits(forward(trainer.chips, trainer.states, x, cfg.electronics).z[-1])
             carrying.append(carrying_samples(logits, labels))
 
         probe_window(tr, args.start, args.end, probe)

@@ -130,8 +130,8 @@ def test_pat_on_a_perfect_twin_is_the_exact_gradient():
     loss, grads = tr._gradient(x, y)
     assert sum(c.passes for c in chips) - before == passes_per_update("pat", 2, 20)
     states = tr.states
-    true_loss, true = phase_gradients_true(tr.chips, tr.cmap, [s.gain for s in states], x, y, n_classes=3,
-                                           readout_gain=config.readout_gain)
+    true_loss, true = phase_gradients_true(tr.chips, tr.cmap, [s.gain for s in states], x, y,
+                                           electronics=config.electronics)
     assert loss == pytest.approx(true_loss, rel=1e-12)
     for layer, want in enumerate(true):
         got = grads.layer_vector(layer, exclude=("gain",))

@@ -113,8 +113,8 @@ def _setup(spec, layers=2, batch=20):
 ])
 def test_insitu_gradient_is_exact_on_a_lossless_noiseless_chip(name, spec, keys):
     chips, cmap, states, x, y = _setup(spec_from_dict(spec, name="t"))
-    r = insitu_gradients(chips, states, cmap, x, y, n_classes=3, readout_gain=10.0)
-    _, true = phase_gradients_true(chips, cmap, [s.gain for s in states], x, y, n_classes=3, readout_gain=10.0)
+    r = insitu_gradients(chips, states, cmap, x, y, electronics=TrainConfig().electronics)
+    _, true = phase_gradients_true(chips, cmap, [s.gain for s in states], x, y, electronics=TrainConfig().electronics)
     for got, want in zip(r.grads, true):
         for k in keys + ("gain",):
             np.testing.assert_allclose(got[k], want[k], atol=1e-9 * np.abs(flat_phase_grads(want)).max())
@@ -122,8 +122,8 @@ def test_insitu_gradient_is_exact_on_a_lossless_noiseless_chip(name, spec, keys)
 
 def test_insitu_gradient_on_a_calibrated_lossy_noisy_chip_points_the_right_way():
     chips, cmap, states, x, y = _setup("typical")
-    r = insitu_gradients(chips, states, cmap, x, y, n_classes=3, readout_gain=10.0)
-    _, true = phase_gradients_true(chips, cmap, [s.gain for s in states], x, y, n_classes=3, readout_gain=10.0)
+    r = insitu_gradients(chips, states, cmap, x, y, electronics=TrainConfig().electronics)
+    _, true = phase_gradients_true(chips, cmap, [s.gain for s in states], x, y, electronics=TrainConfig().electronics)
     for got, want in zip(r.grads, true):
         a, b = flat_phase_grads(got), flat_phase_grads(want)
         assert a @ b / (np.linalg.norm(a) * np.linalg.norm(b)) > 0.9
@@ -133,7 +133,7 @@ def test_insitu_gradient_on_a_calibrated_lossy_noisy_chip_points_the_right_way()
 def test_insitu_pass_count_agrees_with_the_chips_counters(layers, batch):
     chips, cmap, states, x, y = _setup("typical", layers, batch)
     before = sum(c.passes for c in chips)
-    insitu_gradients(chips, states, cmap, x, y, n_classes=3, readout_gain=10.0)
+    insitu_gradients(chips, states, cmap, x, y, electronics=TrainConfig().electronics)
     assert sum(c.passes for c in chips) - before == passes_insitu(layers, batch)
 
 

@@ -104,7 +104,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     chip = make_chips(spec, 3, 1)[0]
     st = model.states[0]
     chip.program(st.params)
-    deployed = true_accuracy([chip], [st], data.x_test, data.y_test, readout_gain=cfg.readout_gain)
+    deployed = true_accuracy([chip], [st], data.x_test, data.y_test, cfg.electronics)
 
     def realised_error(state):  # evaluation only: the chip's true core times the gain against W
         return np.linalg.norm(chip.realised_matrix() * state.gain - w) / np.linalg.norm(w)
@@ -112,7 +112,7 @@ def test_recalibration_brings_the_in_silico_network_back():
     before = chip.passes
     twins, states = deploy([chip], [w], np.random.default_rng(4), iterations=1)
     assert chip.passes - before > twins[0].report.passes  # calibration, then programming passes
-    recal = true_accuracy([chip], states, data.x_test, data.y_test, readout_gain=cfg.readout_gain)
+    recal = true_accuracy([chip], states, data.x_test, data.y_test, cfg.electronics)
     assert deployed < ideal_acc - 0.2  # the as-fabricated chip ruins the in-silico network ...
     assert recal >= ideal_acc - 0.05  # ... calibration brings it back to the ideal model
     assert realised_error(states[0]) < 0.05

@@ -16,7 +16,7 @@ from picffm.training.truth import (flat_phase_grads, matrix_gradients_exact,
                                    phase_gradients_exact, relative_error, true_circuits)
 
 CFG = TrainConfig(folds=1)  # the batches these tests were written for (one 105/45 split)
-KW = dict(n_classes=3, readout_gain=CFG.readout_gain)
+KW = dict(electronics=CFG.electronics)
 
 
 @pytest.fixture(scope="module")

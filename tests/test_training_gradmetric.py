@@ -13,7 +13,7 @@ from picffm.training.network import core_map, program_network
 from picffm.training.trainers import initial_states, make_chips, make_dataset
 
 CFG = TrainConfig(folds=1)  # the batches these tests were written for (one 105/45 split)
-KW = dict(n_classes=3, readout_gain=CFG.readout_gain)
+KW = dict(electronics=CFG.electronics)
 
 
 def test_layer_errors_of_known_perturbations():

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..chip.presets import PRESETS
 from ..training.config import TrainConfig
 from ..training.datasets import DataSource, load_table, read_table
+from ..training.electronics import NONLINEARITIES, READOUT_RULES, readout_ports
 from ..training.encoding import ENCODERS, PROJECTIONS, encoded_width
 from ..training.optim import OPTIMIZERS
 from ..runs.signals import Interrupted, signal_name
@@ -115,6 +116,14 @@ def _options(q, task: str) -> None:
     q.add_argument("--projection", choices=PROJECTIONS, default=None,
                    help="pca: reduce the features to the principal components the modes hold (default none: "
                    "a table needing more modes than --modes is refused)")
+    q.add_argument("--nonlinearity", choices=tuple(NONLINEARITIES), default=None,
+                   help="electronic nonlinearity between layers: tanh on each quadrature (default), identity "
+                   "(a linear network), crelu (a rectifier on each quadrature), modtanh (tanh of the modulus, "
+                   "phase kept), softsat (z / (1 + |z|))")
+    q.add_argument("--readout", default=None, metavar="RULE|P,P,...",
+                   help="output ports of the last layer read for the classes, class k at the k-th: first (ports "
+                   "0..C-1, default), spread (evenly spaced over all ports, both edges included) or a comma "
+                   "list of C distinct ports")
     q.add_argument("--test-fraction", type=float, default=None, metavar="F",
                    help="with --folds 1, the fraction of every class held out for test (default "
                    + ("15 samples per class" if t["test_fraction"] is None else f"{t['test_fraction']:g}") + ")")
@@ -161,7 +170,8 @@ _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epoc
                   "config.layers": "--layers", "config.batch_size": "--batch-size", "config.folds": "--folds",
                   "config.optimizer": "--optimizer", "methods": "--method", "chips": "--chip", "seeds": "--seeds",
                   "config.modes": "--modes", "config.encoder": "--encoder", "config.projection": "--projection",
-                  "config.test_fraction": "--test-fraction",
+                  "config.test_fraction": "--test-fraction", "config.nonlinearity": "--nonlinearity",
+                  "config.readout": "--readout",
                   "config.data": "the data set", "config.n_classes": "the data set"}
 
 
@@ -189,11 +199,13 @@ def _shape(args, base: Experiment | None) -> dict:
             raise CLIError(f"the run in {args.out} was trained on {stored.path} (label {stored.label!r}, "
                            "the file as it was then); drop FILE, --label and --features to continue it")
         shape = {k: getattr(cfg, k) for k in ("data", "n_classes", "modes", "encoder", "projection",
-                                              "test_fraction")}
+                                              "test_fraction", "readout", "nonlinearity")}
         for k, opt in (("modes", args.modes), ("encoder", args.encoder), ("projection", args.projection),
-                       ("test_fraction", args.test_fraction)):
+                       ("test_fraction", args.test_fraction), ("nonlinearity", args.nonlinearity)):
             if opt is not None:
                 shape[k] = opt
+        if args.readout is not None:
+            shape["readout"] = _readout(args.readout, shape["n_classes"], shape["modes"])
         return shape
     if args.task == "csv" and args.file and args.label:  # messages name the file as the user wrote it
         read_table(args.file, args.label, _split([args.features]) if args.features else None)
@@ -222,8 +234,16 @@ def _shape(args, base: Experiment | None) -> dict:
     frac = args.test_fraction if args.test_fraction is not None else t["test_fraction"]
     if frac is not None and not 0 < frac < 1:
         raise CLIError(f"--test-fraction {frac:g} is invalid; give a number between 0 and 1 (e.g. 0.3)")
+    readout = _readout(args.readout, table.n_classes, modes) if args.readout is not None else "first"
     return {"data": source, "n_classes": table.n_classes, "modes": modes, "encoder": encoder,
-            "projection": projection, "test_fraction": frac}
+            "projection": projection, "test_fraction": frac, "readout": readout,
+            "nonlinearity": args.nonlinearity or "tanh"}
+
+
+def _readout(text: str, n_classes: int, modes: int):
+    """``--readout`` as the config stores it (a rule name or the port tuple), checked against the shape."""
+    readout_ports(text, n_classes, modes, name="--readout")  # one line naming --readout otherwise
+    return text.strip() if text.strip() in READOUT_RULES else tuple(int(p) for p in text.split(","))
 
 
 def _experiment(args, base: Experiment | None = None) -> Experiment:

@@ -144,7 +144,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
             for c in chips:
                 c.advance(ctx["step_s"])
         times.append(t)
-        acc.append(true_accuracy(chips, states, data.x_test, data.y_test, readout_gain=cfg.readout_gain))
+        acc.append(true_accuracy(chips, states, data.x_test, data.y_test, cfg.electronics))
         passes.append(sum(c.passes for c in chips) - passes0)
         if k == n_steps:
             break

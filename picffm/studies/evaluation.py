@@ -12,20 +12,22 @@ from typing import Sequence
 
 import numpy as np
 
-from ..training.network import LayerState, activation
+from ..training.electronics import Electronics
+from ..training.network import LayerState
 from ..training.truth import true_circuits
 
 __all__ = ["true_accuracy"]
 
 
-def true_accuracy(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray, *,
-                  readout_gain: float, n_classes: int = 3) -> float:
-    """Fraction of samples ``x`` ``(N, B)`` classified right by the chips as they really are."""
+def true_accuracy(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray,
+                  electronics: Electronics) -> float:
+    """Fraction of samples ``x`` ``(N, B)`` classified right by the chips as they really are
+    (``electronics``: the network's nonlinearity and readout)."""
     a = x
     layers = true_circuits(chips)
     for i, ((circuit, settings), st) in enumerate(zip(layers, states)):
         z = st.gain * (circuit.matrix(settings) @ a)
         if i < len(layers) - 1:
-            a = activation(z)
-    logits = readout_gain * np.abs(z[:n_classes]) ** 2
+            a = electronics.nonlinearity.forward(z)
+    logits = electronics.logits(z)
     return float(np.mean(np.argmax(logits, axis=0) == np.asarray(labels)))

@@ -12,8 +12,10 @@ For a notebook::
 ``X`` is ``(n, F)`` numeric features, ``y`` any ``n`` labels (numbers or
 text: the classes are their sorted distinct values). Without ``X_test``,
 a seeded stratified ``test_fraction`` of every class is held out. The
-network is :mod:`picffm.training.network`'s (symmetric cores, readout on
-ports ``0 .. C-1`` of the last layer); the methods and their defaults are
+network is :mod:`picffm.training.network`'s (symmetric cores; between them
+the electronic ``nonlinearity``, after the last the ``readout`` ports, by
+default ``tanh`` per quadrature and ports ``0 .. C-1``:
+:mod:`picffm.training.electronics`); the methods and their defaults are
 those of ``picffm train`` (:func:`~picffm.training.trainers.method_names`).
 
 A result saves to one state file (JSON and the arrays in an ``.npz``,
@@ -36,6 +38,7 @@ from ..chip import ChipSpec, resolve_spec
 from ..errors import ConfigError
 from .config import TrainConfig, config_from_dict
 from .datasets import DataSource
+from .electronics import get_nonlinearity, parse_readout
 from .encoding import Encoder, encoded_width, fit_encoder, ENCODERS
 from .iris import stratified_split
 from .network import LayerState, evaluate as _accuracy, predict as _predict, program_network
@@ -59,6 +62,10 @@ class Network:
             encoding and the classes).
         encoder: ``mixture``, ``amplitude`` or ``phase`` (:mod:`~picffm.training.encoding`).
         projection: ``none`` or ``pca``.
+        nonlinearity: the electronic nonlinearity between layers
+            (:data:`~picffm.training.electronics.NONLINEARITIES`).
+        readout: ``first``, ``spread`` or the output ports read for the
+            classes, one per class (checked against the classes when training).
     """
 
     chip: str
@@ -67,15 +74,22 @@ class Network:
     modes: int | None = None
     encoder: str = "mixture"
     projection: str = "none"
+    nonlinearity: str = "tanh"
+    readout: str | tuple = "first"
 
 
 def network(chip: Any = "typical", *, layers: int = 2, modes: int | None = None, encoder: str = "mixture",
-            projection: str = "none") -> Network:
-    """A :class:`Network` on chips of ``chip``: a preset name, a spec file, a ChipSpec, or ``None`` (ideal model)."""
+            projection: str = "none", nonlinearity: str = "tanh", readout: Any = "first") -> Network:
+    """A :class:`Network` on chips of ``chip``: a preset name, a spec file, a ChipSpec, or ``None`` (ideal model).
+
+    ``readout``: ``first``, ``spread``, ``"0,5,10"`` or a sequence of ports.
+    """
     label, spec = (MODEL, None) if chip is None or chip == MODEL else resolve_spec(chip)
     if encoder not in ENCODERS:
         raise ConfigError(f"unknown encoder {encoder!r}; valid: {', '.join(ENCODERS)}")
-    return Network(label, spec, int(layers), None if modes is None else int(modes), encoder, projection)
+    get_nonlinearity(nonlinearity)  # one line naming the valid ones
+    return Network(label, spec, int(layers), None if modes is None else int(modes), encoder, projection,
+                   nonlinearity, parse_readout(readout))
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,7 +131,7 @@ class Trained:
     def predict(self, X, chip: Any = None, *, seed: int | None = None) -> np.ndarray:
         """Class indices of ``X`` ``(n, F)`` on fresh chips of ``chip`` (default: the spec trained on)."""
         chips = _chips_for(self, chip, self.seed if seed is None else seed)
-        logits = _predict(chips, self.states, self.encoder.encode(X), self.config.n_classes, self.config.readout_gain)
+        logits = _predict(chips, self.states, self.encoder.encode(X), self.config.electronics)
         return np.argmax(logits, axis=0)
 
     def to_plain(self) -> dict:
@@ -214,7 +228,8 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
     modes = net.modes or max(encoded_width(f.shape[1], net.encoder), n_classes, 2)
     config = TrainConfig(**{"layers": net.layers, "folds": 1, **options, "data": DataSource.arrays(f, np.asarray(y)),
                             "n_classes": n_classes, "modes": modes, "encoder": net.encoder,
-                            "projection": net.projection})
+                            "projection": net.projection, "nonlinearity": net.nonlinearity,
+                            "readout": net.readout})
     enc = fit_encoder(f_tr, net.encoder, modes, net.projection)
     data = Dataset(enc.encode(f_tr), y_tr, enc.encode(f_te), y_te, np.arange(y_tr.size), np.arange(y_te.size), enc)
     on_ideal = method in ("ideal", "insilico") or net.spec is None
@@ -229,10 +244,8 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
     chip_label, spec = (MODEL, None) if method == "ideal" else (net.chip, net.spec)
     if method == "insilico" and spec is not None:
         deployed = make_chips(spec, seed, config.layers, modes)
-        train_acc = _accuracy(deployed, states, data.x_train, data.y_train, n_classes=n_classes,
-                              readout_gain=config.readout_gain)
-        test_acc = _accuracy(deployed, states, data.x_test, data.y_test, n_classes=n_classes,
-                             readout_gain=config.readout_gain)
+        train_acc = _accuracy(deployed, states, data.x_train, data.y_train, config.electronics)
+        test_acc = _accuracy(deployed, states, data.x_test, data.y_test, config.electronics)
     return Trained(method, chip_label, spec, int(seed), config, enc, classes, states, history, float(train_acc),
                    float(test_acc), tr.updates, 0 if method == "insilico" else tr.train_passes, (f_te, y_te),
                    time.perf_counter() - t0)
@@ -273,5 +286,5 @@ def evaluate(result: Trained, chip: Any = None, *, X=None, y=None, seed: int | N
         f = _features(X)
         lookup = {c: i for i, c in enumerate(result.classes)}
         labels = np.array([lookup[v.item() if hasattr(v, "item") else v] for v in np.asarray(y)], dtype=int)
-    return _accuracy(chips, result.states, result.encoder.encode(f), labels, n_classes=result.config.n_classes,
-                     readout_gain=result.config.readout_gain, program=False)
+    return _accuracy(chips, result.states, result.encoder.encode(f), labels, result.config.electronics,
+                     program=False)

@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from ..errors import ConfigError
 from .datasets import DataSource
+from .electronics import NONLINEARITIES, Electronics, parse_readout, readout_ports
 from .encoding import ENCODERS, PROJECTIONS
 from .optim import OPTIMIZERS
 
@@ -41,12 +42,17 @@ class TrainConfig:
         test_fraction: with ``folds`` 1, the fraction of each class held out for test (rounded,
             at least 1 and at least 1 left to train); ``None``: ``test_per_class``.
         data: the data set (:class:`~picffm.training.datasets.DataSource`).
-        n_classes: classes of the data set = readout ports (output ports
-            ``0 .. n_classes-1`` of the last layer).
+        n_classes: classes of the data set = readout ports.
         modes: N, the ports of every symmetric core (``n_classes <= N``).
         encoder: input encoding (:data:`~picffm.training.encoding.ENCODERS`).
         projection: ``none`` or ``pca`` (features reduced to what the modes
             hold, :func:`~picffm.training.encoding.fit_encoder`).
+        readout: the output port of the last layer read for each class: ``first``
+            (ports ``0 .. n_classes-1``), ``spread`` (evenly spaced over the N
+            ports, both edges included) or a tuple of ``n_classes`` distinct
+            ports (:func:`~picffm.training.electronics.readout_ports`).
+        nonlinearity: the electronic nonlinearity between layers
+            (:data:`~picffm.training.electronics.NONLINEARITIES`; ``tanh`` per quadrature).
         readout_gain: logits are ``readout_gain * |z_k|^2`` on the readout ports.
         init_gain: electronic gain of every layer at initialisation (the
             initial weight matrices have all singular values equal to it).
@@ -71,6 +77,8 @@ class TrainConfig:
     modes: int = 16
     encoder: str = "mixture"
     projection: str = "none"
+    readout: str | tuple = "first"
+    nonlinearity: str = "tanh"
     readout_gain: float = 10.0
     init_gain: float = 3.0
     spsa_c: float = 0.05
@@ -114,6 +122,24 @@ class TrainConfig:
                 raise ConfigError(f"unknown {name} {getattr(self, name)!r}; valid: {', '.join(valid)}")
         if self.optimizer not in OPTIMIZERS:
             raise ConfigError(f"unknown optimizer {self.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
+        if not isinstance(self.nonlinearity, str) or self.nonlinearity not in NONLINEARITIES:
+            raise ConfigError(f"unknown nonlinearity {self.nonlinearity!r}; valid: {', '.join(NONLINEARITIES)}")
+        object.__setattr__(self, "readout", parse_readout(self.readout))
+        readout_ports(self.readout, self.n_classes, self.modes)  # one line if the ports do not fit
+
+    @property
+    def readout_ports(self) -> tuple[int, ...]:
+        """The output port read for each class (:func:`~picffm.training.electronics.readout_ports`)."""
+        return readout_ports(self.readout, self.n_classes, self.modes)
+
+    @property
+    def electronics(self) -> Electronics:
+        """The nonlinearity and readout of this configuration, as the network functions take them."""
+        e = self.__dict__.get("_electronics")
+        if e is None:
+            e = Electronics.make(self.nonlinearity, self.readout_ports, self.readout_gain)
+            object.__setattr__(self, "_electronics", e)
+        return e
 
     def test_counts(self, class_counts) -> list[int]:
         """Test samples of each class in a single split (``folds`` 1), given the samples of each class."""
@@ -150,6 +176,8 @@ class TrainConfig:
     def to_dict(self) -> dict:
         out = dataclasses.asdict(self)
         out["data"] = self.data.to_dict()
+        if isinstance(self.readout, tuple):
+            out["readout"] = list(self.readout)
         return out
 
 

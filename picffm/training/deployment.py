@@ -96,8 +96,7 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
                         for c in chips_:
                             c.advance(t - elapsed)
                         elapsed = t
-                    acc = _accuracy(chips_, res.states, data.x_test, data.y_test, n_classes=cfg.n_classes,
-                                    readout_gain=cfg.readout_gain, program=False)
+                    acc = _accuracy(chips_, res.states, data.x_test, data.y_test, cfg.electronics, program=False)
                     rows.setdefault((res.method, res.chip, label, t), []).append(100 * acc)
     bar.close()
     out_rows = []

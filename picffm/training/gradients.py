@@ -7,7 +7,8 @@ output ``y = M a``, after the gain ``z = s y``; ``g = dL/dz*`` (Wirtinger).
 **Error propagation** (both levels). For a symmetric core ``M = M^T``, so
 ``M^H v = conj(M conj(v))``: the error pass sends ``e = conj(s g)`` *forward*
 through the same chip and conjugates the measured output, which gives
-``dL/da* = conj(M e)``. Through the electronics, :func:`~picffm.training.network.activation_backward`.
+``dL/da* = conj(M e)``. Through the electronics, the nonlinearity's exact backward
+(:class:`~picffm.training.electronics.Nonlinearity`).
 
 **Matrix level** (outputs only): the layer's effective weight is
 ``W = s M`` and ``dL/dW* = g a^H``; projected on symmetric matrices
@@ -46,7 +47,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .network import CoreMap, Forward, LayerState, activation_backward, forward, loss_and_grad, optical
+from .electronics import Electronics
+from .network import CoreMap, Forward, LayerState, forward, loss_and_grad, optical
 from .paramvec import ParamVector, matrix_layout, phase_layout
 
 __all__ = [
@@ -112,17 +114,17 @@ def _error_input(g: np.ndarray, gain: float) -> np.ndarray:
 
 
 def matrix_gradients(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray, *,
-                     n_classes: int, readout_gain: float) -> MatrixGrads:
+                     electronics: Electronics) -> MatrixGrads:
     """FFM matrix-level gradients on already-programmed ``chips`` (see module docstring)."""
-    data = forward(chips, states, x)
-    loss, g, logits = loss_and_grad(data.z[-1], labels, n_classes, readout_gain)
+    data = forward(chips, states, x, electronics)
+    loss, g, logits = loss_and_grad(data.z[-1], labels, electronics)
     grads = matrix_layout(chips[0].n_modes, len(chips)).zeros()
     for layer in range(len(chips) - 1, -1, -1):
         grads.view(layer, "w")[:] = sym(g @ data.a[layer].conj().T)
         if layer == 0:
             break
         y_e = optical(chips[layer], _error_input(g, states[layer].gain))
-        g = activation_backward(data.z[layer - 1], np.conj(y_e))
+        g = electronics.nonlinearity.backward(data.z[layer - 1], np.conj(y_e))
     return MatrixGrads(loss, grads, logits, data)
 
 
@@ -175,12 +177,12 @@ def _as_slice(idx: np.ndarray):
 
 
 def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap, x: np.ndarray,
-                    labels: np.ndarray, *, n_classes: int, readout_gain: float) -> PhaseGrads:
+                    labels: np.ndarray, *, electronics: Electronics) -> PhaseGrads:
     """FFM phase-level gradients on already-programmed ``chips`` (see module docstring)."""
     from ..models import attenuator
 
-    data = forward(chips, states, x, monitors=True, read="gradient")
-    loss, g, logits = loss_and_grad(data.z[-1], labels, n_classes, readout_gain)
+    data = forward(chips, states, x, electronics, monitors=True, read="gradient")
+    loss, g, logits = loss_and_grad(data.z[-1], labels, electronics)
     grads = phase_layout(cmap.n_mzi, cmap.n_att, len(chips)).zeros()
     for layer in range(len(chips) - 1, -1, -1):
         st = states[layer]
@@ -192,12 +194,12 @@ def phase_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap
         for key, view in grads.layer(layer).items():
             view[:] = gr[key]
         if layer > 0:
-            g = activation_backward(data.z[layer - 1], np.conj(y_e))
+            g = electronics.nonlinearity.backward(data.z[layer - 1], np.conj(y_e))
     return PhaseGrads(loss, grads, logits)
 
 
 def network_loss(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray, *,
-                 n_classes: int, readout_gain: float) -> float:
+                 electronics: Electronics) -> float:
     """Mean cross entropy of a data pass through already-programmed chips (L passes per sample)."""
-    data = forward(chips, states, x)
-    return loss_and_grad(data.z[-1], labels, n_classes, readout_gain)[0]
+    data = forward(chips, states, x, electronics)
+    return loss_and_grad(data.z[-1], labels, electronics)[0]

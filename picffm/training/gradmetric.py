@@ -57,7 +57,7 @@ def fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.ndarray]:
 
 
 def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.ndarray, labels: np.ndarray, *,
-                         n_classes: int, readout_gain: float) -> tuple[float, list]:
+                         electronics) -> tuple[float, list]:
     """EVALUATION ONLY: exact tied phase gradients of the chip's noiseless loss, transceivers included.
 
     :func:`picffm.training.truth.phase_gradients_exact` on each chip's true
@@ -74,8 +74,7 @@ def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.nd
         e = np.ones(n, complex) if t.input_factor is None else t.input_factor
         r = np.ones(n, complex) if t.output_factor is None else t.output_factor
         fac.append((e[:, None], r[:, None]))
-    return phase_gradients_exact(layers, cmap, gains, x, labels, n_classes=n_classes,
-                                 readout_gain=readout_gain, factors=fac)
+    return phase_gradients_exact(layers, cmap, gains, x, labels, electronics=electronics, factors=fac)
 
 
 def layer_errors(estimate: Sequence[np.ndarray], true: Sequence[np.ndarray]) -> tuple[list[float], list[float]]:

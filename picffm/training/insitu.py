@@ -54,7 +54,8 @@ import numpy as np
 
 from ..errors import ConfigError
 from .gradients import PHASE_KEYS
-from .network import CoreMap, LayerState, activation, activation_backward, loss_and_grad
+from .electronics import Electronics
+from .network import CoreMap, LayerState, loss_and_grad
 
 __all__ = ["InsituGrads", "insitu_gradients", "tied_phase_grads", "passes_insitu"]
 
@@ -99,7 +100,7 @@ def _interference(chip, a: np.ndarray, u: np.ndarray, p_a: np.ndarray, p_u: np.n
 
 
 def insitu_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMap, x: np.ndarray,
-                     labels: np.ndarray, *, n_classes: int, readout_gain: float) -> InsituGrads:
+                     labels: np.ndarray, *, electronics: Electronics) -> InsituGrads:
     """In-situ backpropagation gradients on already-programmed chips (see module docstring)."""
     for i, c in enumerate(chips):
         if not getattr(c, "has_backward_light", False):
@@ -114,8 +115,8 @@ def insitu_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMa
         zs.append(st.gain * y)
         pd.append(p)
         if i < len(chips) - 1:
-            a.append(activation(zs[-1]))
-    loss, g, logits = loss_and_grad(zs[-1], labels, n_classes, readout_gain)
+            a.append(electronics.nonlinearity.forward(zs[-1]))
+    loss, g, logits = loss_and_grad(zs[-1], labels, electronics)
     grads = [None] * len(chips)
     for layer in range(len(chips) - 1, -1, -1):
         chip, st = chips[layer], states[layer]
@@ -141,7 +142,7 @@ def insitu_gradients(chips: Sequence, states: Sequence[LayerState], cmap: CoreMa
         gr["gain"] = 2.0 * float(np.real(np.sum(np.conj(g) * ys[layer])))
         grads[layer] = gr
         if layer > 0:
-            g = activation_backward(zs[layer - 1], np.conj(x_adj))
+            g = electronics.nonlinearity.backward(zs[layer - 1], np.conj(x_adj))
     return InsituGrads(loss, grads, logits)
 
 

@@ -11,14 +11,16 @@ electronics. With ``a_0`` the encoded input (``(N, B)`` complex fields):
 * **electronic gain**: ``z_l = s_l * y_l`` (``s_l`` a real gain; for
   matrix-level training it is the spectral norm of the weight matrix, which
   the symmetric core cannot implement since ``|M| <= 1``);
-* **electronic nonlinearity** between layers: each quadrature of the
-  detected field goes through a limiting amplifier,
-  ``a_{l+1} = tanh(Re z_l) + 1j * tanh(Im z_l)`` (:func:`activation`), and
-  drives the next chip's IQ modulators;
-* **readout**: the detected powers of the first ``n_classes`` output ports
-  of the last layer, times a fixed gain, are the logits:
-  ``logit_k = readout_gain * |z_L[k]|^2``; the loss is the softmax cross
-  entropy averaged over the batch (:func:`loss_and_grad`).
+* **electronic nonlinearity** between layers, ``a_{l+1} = f(z_l)``
+  (default ``tanh(Re z_l) + 1j * tanh(Im z_l)``, a limiting amplifier on
+  each quadrature), which drives the next chip's IQ modulators;
+* **readout**: the detected powers of ``C`` chosen output ports of the last
+  layer (one per class, default ``0 .. C-1``), times a fixed gain, are the
+  logits: ``logit_k = readout_gain * |z_L[ports[k]]|^2``; the loss is the
+  softmax cross entropy averaged over the batch (:func:`loss_and_grad`).
+
+The nonlinearity and the readout are one :class:`~picffm.training.electronics.Electronics`
+(``TrainConfig.electronics``), passed to every function here.
 
 Settings of a layer are *tied*: every mirror copy is programmed with the
 phases of its source (the tied view of :class:`~picffm.parameters.Params`,
@@ -35,14 +37,13 @@ import numpy as np
 from ..errors import ConfigError
 from ..parameters import Params
 from ..schedule import Schedule
+from .electronics import Electronics
 
 __all__ = [
     "CoreMap",
     "core_map",
     "LayerState",
     "Forward",
-    "activation",
-    "activation_backward",
     "optical",
     "forward",
     "loss_and_grad",
@@ -139,20 +140,6 @@ class Forward:
     taps: list
 
 
-def activation(z: np.ndarray) -> np.ndarray:
-    """Electronic nonlinearity: ``tanh`` on each quadrature (limiting I/Q amplifiers)."""
-    return np.tanh(z.real) + 1j * np.tanh(z.imag)
-
-
-def activation_backward(z: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Wirtinger gradient ``dL/dz*`` from ``g = dL/da*`` through :func:`activation`.
-
-    Each quadrature is a real function: ``dL/dRe z = tanh'(Re z) * dL/dRe a``,
-    and ``dL/dz* = (dL/dRe z + 1j dL/dIm z) / 2``.
-    """
-    return (1.0 - np.tanh(z.real) ** 2) * g.real + 1j * (1.0 - np.tanh(z.imag) ** 2) * g.imag
-
-
 def _scaled_taps(taps, scale: np.ndarray):
     """``taps`` with every field times ``scale`` ``(B,)``: in place when the taps are stacked (then owned)."""
     from ..simulation import Taps
@@ -199,9 +186,10 @@ def program_network(chips: Sequence, states: Sequence[LayerState]) -> None:
         chip.program(st.params)
 
 
-def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, monitors: bool = False,
-            read: str = "all") -> Forward:
+def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, electronics: Electronics, *,
+            monitors: bool = False, read: str = "all") -> Forward:
     """Data pass through already-programmed chips (one optical pass per column and layer)."""
+    f = electronics.nonlinearity.forward
     a, ys, zs, taps = [x], [], [], []
     for i, (chip, st) in enumerate(zip(chips, states)):
         out = optical(chip, a[-1], monitors=monitors, read=read)
@@ -211,19 +199,18 @@ def forward(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, *, mon
         zs.append(z)
         taps.append(t)
         if i < len(chips) - 1:
-            a.append(activation(z))
+            a.append(f(z))
     return Forward(a, ys, zs, taps)
 
 
-def loss_and_grad(z_out: np.ndarray, labels: np.ndarray, n_classes: int,
-                  readout_gain: float) -> tuple[float, np.ndarray, np.ndarray]:
+def loss_and_grad(z_out: np.ndarray, labels: np.ndarray,
+                  electronics: Electronics) -> tuple[float, np.ndarray, np.ndarray]:
     """Softmax cross entropy on detected intensities, and its output gradient.
 
     Args:
         z_out: last layer's fields ``(N, B)`` (after the gain).
         labels: ``(B,)`` class indices.
-        n_classes: readout ports ``0 .. n_classes-1``.
-        readout_gain: logits are ``readout_gain * |z_out[k]|^2``.
+        electronics: the readout ports and gain: ``logit_k = readout_gain * |z_out[ports[k]]|^2``.
 
     Returns:
         ``(loss, g, logits)``: mean loss over the batch, ``g = dL/dz_out*``
@@ -231,8 +218,9 @@ def loss_and_grad(z_out: np.ndarray, labels: np.ndarray, n_classes: int,
         ``(n_classes, B)``.
     """
     b = z_out.shape[1]
-    zk = z_out[:n_classes]
-    logits = readout_gain * (zk.real ** 2 + zk.imag ** 2)
+    ports = electronics.ports
+    zk = z_out[ports]
+    logits = electronics.readout_gain * (zk.real ** 2 + zk.imag ** 2)
     shifted = logits - logits.max(axis=0, keepdims=True)
     logp = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
     cols = np.arange(b)
@@ -242,19 +230,17 @@ def loss_and_grad(z_out: np.ndarray, labels: np.ndarray, n_classes: int,
     dlogit /= b
     g = np.zeros_like(z_out)
     # dI/dz* = z for I = |z|^2
-    g[:n_classes] = readout_gain * dlogit * zk
+    g[ports] = electronics.readout_gain * dlogit * zk
     return loss, g, logits
 
 
-def predict(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, n_classes: int,
-            readout_gain: float) -> np.ndarray:
+def predict(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, electronics: Electronics) -> np.ndarray:
     """Logits ``(n_classes, B)`` of already-programmed chips."""
-    z = forward(chips, states, x).z[-1][:n_classes]
-    return readout_gain * (z.real ** 2 + z.imag ** 2)
+    return electronics.logits(forward(chips, states, x, electronics).z[-1])
 
 
-def evaluate(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray, *,
-             n_classes: int = 3, readout_gain: float, program: bool = True) -> float:
+def evaluate(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, labels: np.ndarray,
+             electronics: Electronics, *, program: bool = True) -> float:
     """Accuracy (fraction) of the network ``states`` run on ``chips`` for encoded inputs ``x``.
 
     Programs the chips first unless ``program=False``. Costs one optical
@@ -262,5 +248,5 @@ def evaluate(chips: Sequence, states: Sequence[LayerState], x: np.ndarray, label
     """
     if program:
         program_network(chips, states)
-    logits = predict(chips, states, x, n_classes, readout_gain)
+    logits = predict(chips, states, x, electronics)
     return float(np.mean(np.argmax(logits, axis=0) == np.asarray(labels)))

@@ -22,18 +22,19 @@ import numpy as np
 
 from ..atomic import atomic_write_bytes
 from ..palette import BAND_ALPHA, CHANCE, method_color
+from .tables import electronics_note
 
 __all__ = ["write_training_plots", "METHOD_ORDER"]
 
-METHOD_ORDER = ("ideal", "ffm", "ffm-phase", "pat", "insitu-bp", "spsa", "fd", "insilico")
+METHOD_ORDER = ("ideal", "ffm", "ffm-twin", "ffm-phase", "pat", "insitu-bp", "spsa", "fd", "insilico")
 
 
 def _title(summary: dict) -> str:
     data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
     seeds, folds = len(summary["seeds"]), summary.get("folds", 1)
     nets = f"{seeds} seed{'s' if seeds != 1 else ''}" + (f" x {folds} folds" if folds > 1 else "")
-    return (f"{data}: {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores, "
-            f"{summary['epochs']} epochs, {nets}")
+    return (f"{data}: {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
+            f"{electronics_note(summary)}, {summary['epochs']} epochs, {nets}")
 
 
 def _methods(summary: dict) -> list[str]:

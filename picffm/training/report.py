@@ -89,7 +89,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
         ppu[m] = measured[0] if measured else passes.get(m)
     complete = all(_key(u) in results for u in exp.units())
     return {"task": cfg.data.name, "data": cfg.data.describe(), "modes": cfg.modes, "n_classes": cfg.n_classes,
-            "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
+            "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
             "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,
             "test_samples_per_seed": cfg.n_test() if cfg.folds == 1 else int(cfg.n_test() + cfg.n_train()), "test_train_ratio": ratio,
             "ci": "corrected resampled t (Nadeau & Bengio 2003), 95 %", "grad_probe_step": cfg.grad_probe_step,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .paper import PAPER_ACCURACY, PAPER_GRAD_ERROR, TARGET_CHIP, TARGETS
 
-__all__ = ["format_table", "format_targets", "target_rows", "PASSES_NOTE", "ORDER"]
+__all__ = ["format_table", "format_targets", "target_rows", "electronics_note", "PASSES_NOTE", "ORDER"]
 
 PASSES_NOTE = {
     "ideal": "trained on the ideal model (no chip)",
@@ -91,9 +91,20 @@ def _is_iris(summary: dict) -> bool:
     return summary.get("task", "iris") == "iris"
 
 
+def electronics_note(summary: dict) -> str:
+    """`` (crelu nonlinearity, readout ports 0,8,15)`` when they are not the defaults, else ``""``."""
+    nl = summary.get("nonlinearity", "tanh")
+    ports = summary.get("readout_ports")
+    extra = [] if nl == "tanh" else [f"{nl} nonlinearity"]
+    if ports is not None and list(ports) != list(range(len(ports))):
+        extra.append("readout ports " + ",".join(str(p) for p in ports))
+    return f" ({', '.join(extra)})" if extra else ""
+
+
 def _title(summary: dict) -> str:
     data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
-    return f"{data} on {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
+    return (f"{data} on {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
+            + electronics_note(summary))
 
 
 def _difference_table(summary: dict, methods: list[str]) -> list[str]:
@@ -171,12 +182,16 @@ def format_targets(summary: dict) -> list[str]:
                 "have no counterpart here)", _table(rows, ["quantity", "picffm", "Xue et al.", "target", "met"])]
 
 
+def _splits(folds: int) -> str:
+    return "one stratified split each" if folds == 1 else f"{folds} folds each"
+
+
 def format_table(summary: dict) -> str:
     """The text table printed by ``picffm train iris``."""
     methods = [m for m in ORDER if m in summary["methods"]]
     seeds = ",".join(str(s) for s in summary["seeds"])
     out = [f"{_title(summary)}, {summary['epochs']} epochs, "
-           f"seeds {seeds}, {summary.get('folds', 1)} folds each"
+           f"seeds {seeds}, " + _splits(summary.get("folds", 1))
            + ("" if summary["complete"] else "  [INCOMPLETE: interrupted]"), ""]
     out += _accuracy_table(summary, methods)
     out += _difference_table(summary, methods)

@@ -38,7 +38,8 @@ import numpy as np
 from ..parameters import Params
 from ..simulation import Circuit
 from .gradients import PHASE_KEYS, phase_gradients_from_taps, sym
-from .network import CoreMap, activation, activation_backward, loss_and_grad
+from .electronics import Electronics
+from .network import CoreMap, loss_and_grad
 
 __all__ = [
     "true_circuits",
@@ -65,26 +66,26 @@ def true_circuits(chips: Sequence) -> list[tuple[Circuit, Params]]:
 
 
 def matrix_gradients_exact(layers: Sequence[tuple[Circuit, dict]], gains: Sequence[float], x: np.ndarray,
-                           labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
+                           labels: np.ndarray, *, electronics: Electronics) -> tuple[float, list]:
     """Noiseless loss and exact ``sym(g a^H)`` per layer for the given circuits (backprop with ``M^H``)."""
-    return matrix_gradients_through([c.matrix(s) for c, s in layers], gains, x, labels,
-                                    n_classes=n_classes, readout_gain=readout_gain)
+    return matrix_gradients_through([c.matrix(s) for c, s in layers], gains, x, labels, electronics=electronics)
 
 
 def matrix_gradients_through(mats: Sequence[np.ndarray], gains: Sequence[float], x: np.ndarray,
-                             labels: np.ndarray, *, n_classes: int, readout_gain: float) -> tuple[float, list]:
+                             labels: np.ndarray, *, electronics: Electronics) -> tuple[float, list]:
     """Loss and exact ``sym(g a^H)`` per layer of the network whose layers are ``gain * mats[l]``."""
+    nl = electronics.nonlinearity
     a, z = [x], []
     for i, (m, s) in enumerate(zip(mats, gains)):
         z.append(s * (m @ a[-1]))
         if i < len(mats) - 1:
-            a.append(activation(z[-1]))
-    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+            a.append(nl.forward(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, electronics)
     grads = [None] * len(mats)
     for i in range(len(mats) - 1, -1, -1):
         grads[i] = sym(g @ a[i].conj().T)
         if i > 0:
-            g = activation_backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
+            g = nl.backward(z[i - 1], gains[i] * (np.asarray(mats[i]).conj().T @ g))
     return loss, grads
 
 
@@ -106,7 +107,7 @@ def _att_ratio(att: dict) -> np.ndarray:
 
 
 def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap, gains: Sequence[float],
-                          x: np.ndarray, labels: np.ndarray, *, n_classes: int, readout_gain: float,
+                          x: np.ndarray, labels: np.ndarray, *, electronics: Electronics,
                           factors: Sequence[tuple[np.ndarray, np.ndarray]] | None = None,
                           measured: Sequence[np.ndarray] | None = None) -> tuple[float, list]:
     """Noiseless loss and exact tied phase gradients (dict per layer, :data:`PHASE_KEYS` + ``gain``).
@@ -125,6 +126,7 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
     gradient passed to the previous layer is ``conj(e) * conj(y_e)``. Without
     them, ``e = r = 1``.
     """
+    nl = electronics.nonlinearity
     a, y, z, taps = [x], [], [], []
     for i, ((circ, s), gain) in enumerate(zip(layers, gains)):
         xin = a[-1] if factors is None else factors[i][0] * a[-1]
@@ -137,8 +139,8 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
         z.append(gain * y[-1])
         taps.append(ti)
         if i < len(layers) - 1:
-            a.append(activation(z[-1]))
-    loss, g, _ = loss_and_grad(z[-1], labels, n_classes, readout_gain)
+            a.append(nl.forward(z[-1]))
+    loss, g, _ = loss_and_grad(z[-1], labels, electronics)
     grads = [None] * len(layers)
     for i in range(len(layers) - 1, -1, -1):
         circ, s = layers[i]
@@ -151,7 +153,7 @@ def phase_gradients_exact(layers: Sequence[tuple[Circuit, dict]], cmap: CoreMap,
         grads[i] = gr
         if i > 0:
             back = np.conj(y_e) if factors is None else np.conj(factors[i][0]) * np.conj(y_e)
-            g = activation_backward(z[i - 1], back)
+            g = nl.backward(z[i - 1], back)
     return loss, grads
 
 

@@ -50,7 +50,7 @@ def evaluate_states(states: Sequence[LayerState], chips: Sequence, data: Dataset
                     split: str = "test") -> float:
     """Accuracy of a trained network programmed onto ``chips`` (``split``: test or train)."""
     x, y = (data.x_test, data.y_test) if split == "test" else (data.x_train, data.y_train)
-    return evaluate(chips, states, x, y, n_classes=config.n_classes, readout_gain=config.readout_gain)
+    return evaluate(chips, states, x, y, config.electronics)
 
 
 def deploy(states: Sequence[LayerState], spec: ChipSpec | None, seed: int, config: TrainConfig) -> list:
@@ -94,7 +94,7 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     cfg = trainer.config
     states = trainer.states
     gains = [s.gain for s in states]
-    kw = dict(n_classes=cfg.n_classes, readout_gain=cfg.readout_gain)
+    kw = dict(electronics=cfg.electronics)
     model = None
     if isinstance(trainer, MatrixTrainer):
         _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)

@@ -126,8 +126,7 @@ class Trainer:
 
     def accuracy(self, x: np.ndarray, labels: np.ndarray) -> float:
         """Accuracy of the current network measured on its own chips."""
-        return evaluate(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
-                        readout_gain=self.config.readout_gain, program=True)
+        return evaluate(self.chips, self._states, x, labels, self.config.electronics, program=True)
 
     def state_dict(self) -> dict:
         """Plain data to resume from (parameters, optimiser, rng, counters, history)."""

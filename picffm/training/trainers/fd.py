@@ -34,8 +34,7 @@ class FiniteDifferenceTrainer(PhaseSpaceTrainer):
             g[j] = (readings[0] - readings[1]) / (2 * eps)
         grads = p.replace(g)
         program_network(self.chips, self._states)
-        loss = network_loss(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
-                            readout_gain=self.config.readout_gain)
+        loss = network_loss(self.chips, self._states, x, labels, electronics=self.config.electronics)
         return loss, grads
 
 

@@ -22,8 +22,7 @@ class InsituTrainer(PhaseSpaceTrainer):
     method = "insitu-bp"
 
     def _gradient(self, x, labels):
-        r = insitu_gradients(self.chips, self._states, self.cmap, x, labels,
-                             n_classes=self.config.n_classes, readout_gain=self.config.readout_gain)
+        r = insitu_gradients(self.chips, self._states, self.cmap, x, labels, electronics=self.config.electronics)
         return r.loss, phase_layout(self.cmap.n_mzi, self.cmap.n_att, len(self.chips)).pack(r.grads)
 
 

@@ -57,8 +57,7 @@ class MatrixTrainer(Trainer):
         super().load_state_dict(state)
 
     def _gradient(self, x, labels):
-        r = matrix_gradients(self.chips, self._states, x, labels, n_classes=self.config.n_classes,
-                             readout_gain=self.config.readout_gain)
+        r = matrix_gradients(self.chips, self._states, x, labels, electronics=self.config.electronics)
         return r.loss, r.grads
 
 

@@ -37,10 +37,10 @@ class PATTrainer(PhaseSpaceTrainer):
         super().__init__(corrected, data, config, seed, method=method)
 
     def _gradient(self, x, labels):
-        data = forward(self.chips, self._states, x)
+        data = forward(self.chips, self._states, x, self.config.electronics)
         layers = [(t.circuit, t.params(st.params)) for t, st in zip(self.twins, self._states)]
         loss, per_layer = phase_gradients_exact(layers, self.cmap, [st.gain for st in self._states], x, labels,
-                                                n_classes=self.config.n_classes, readout_gain=self.config.readout_gain,
+                                                electronics=self.config.electronics,
                                                 measured=data.y)
         return loss, phase_layout(self.cmap.n_mzi, self.cmap.n_att, len(self.chips)).pack(per_layer)
 

@@ -39,8 +39,7 @@ class PhaseSpaceTrainer(Trainer):
     def _loss_at(self, params, x, labels) -> float:
         states = self._states_from(params)
         program_network(self.chips, states)
-        return network_loss(self.chips, states, x, labels, n_classes=self.config.n_classes,
-                            readout_gain=self.config.readout_gain)
+        return network_loss(self.chips, states, x, labels, electronics=self.config.electronics)
 
 
 class PhaseTrainer(PhaseSpaceTrainer):
@@ -49,8 +48,7 @@ class PhaseTrainer(PhaseSpaceTrainer):
     method = "ffm-phase"
 
     def _gradient(self, x, labels):
-        r = phase_gradients(self.chips, self._states, self.cmap, x, labels, n_classes=self.config.n_classes,
-                            readout_gain=self.config.readout_gain)
+        r = phase_gradients(self.chips, self._states, self.cmap, x, labels, electronics=self.config.electronics)
         return r.loss, r.grads
 
 
