@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
 
@@ -86,7 +86,9 @@ class ElementTable:
     Derived on construction: ``index`` (instance -> element index) and
     ``by_component`` (component -> instance names in element order). Treat
     every attribute as read-only (arrays are flagged so).
-        netlist_name, netlist_hash: identity of the netlist (module docstring).
+        netlist_name, netlist_hash: identity of the netlist (module docstring);
+            the hash is computed on first use (compiling does not need it).
+        netlist: the netlist the table was built from.
     """
 
     names: tuple[str, ...]
@@ -99,7 +101,16 @@ class ElementTable:
     defaults: np.ndarray
     flags: Mapping[str, Mapping[str, np.ndarray]]
     netlist_name: str
-    netlist_hash: str
+    netlist: Netlist = field(repr=False)
+
+    @property
+    def netlist_hash(self) -> str:
+        """sha256 of the netlist's content (module docstring), computed on first use."""
+        digest = self.__dict__.get("_netlist_hash")
+        if digest is None:
+            digest = netlist_identity(self.netlist)[1]
+            object.__setattr__(self, "_netlist_hash", digest)
+        return digest
 
     def __post_init__(self):
         index = {n: i for i, n in enumerate(self.names)}
@@ -220,13 +231,20 @@ def mirror_twins(netlist: Netlist) -> dict[str, str]:
 
 def netlist_identity(netlist: Netlist) -> tuple[str, str]:
     """``(name, sha256)`` of a netlist (see module docstring)."""
+    return _netlist_name(netlist), _netlist_digest(netlist)
+
+
+def _netlist_digest(netlist: Netlist) -> str:
     doc = netlist.to_dict()
     for inst in doc["instances"].values():
         comp = COMPONENTS[inst["component"]]
         inst["settings"] = {k: v for k, v in inst["settings"].items() if not comp.setting(k).programmable}
     doc["connections"] = sorted(sorted(pair) for pair in doc["connections"].items())
     text = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _netlist_name(netlist: Netlist) -> str:
     info = netlist.info or {}
     if netlist.source:
         name = Path(netlist.source).name
@@ -234,7 +252,7 @@ def netlist_identity(netlist: Netlist) -> tuple[str, str]:
         name = f"{info['kind']}_{info['n']}"
     else:
         name = "netlist"
-    return name, digest
+    return name
 
 
 def build_table(netlist: Netlist, order: Sequence[str], column: Mapping[str, int] | None = None) -> ElementTable:
@@ -281,8 +299,8 @@ def build_table(netlist: Netlist, order: Sequence[str], column: Mapping[str, int
     for f in flags.values():
         for arr in f.values():
             arr.flags.writeable = False
-    name, digest = netlist_identity(netlist)
     col.flags.writeable = False
     twin.flags.writeable = False
     is_copy.flags.writeable = False
-    return ElementTable(names, comps, col, twin, is_copy, tuple(blocks), n_prog, defaults, flags, name, digest)
+    return ElementTable(names, comps, col, twin, is_copy, tuple(blocks), n_prog, defaults, flags,
+                        _netlist_name(netlist), netlist)
