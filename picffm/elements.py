@@ -88,7 +88,8 @@ class ElementTable:
     every attribute as read-only (arrays are flagged so).
         netlist_name, netlist_hash: identity of the netlist (module docstring);
             the hash is computed on first use (compiling does not need it).
-        netlist: the netlist the table was built from.
+        netlist: the netlist the table was built from (``None`` in a table
+            that was pickled: it keeps its hash instead).
     """
 
     names: tuple[str, ...]
@@ -111,6 +112,12 @@ class ElementTable:
             digest = netlist_identity(self.netlist)[1]
             object.__setattr__(self, "_netlist_hash", digest)
         return digest
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_netlist_hash"] = self.netlist_hash  # a pickled table carries its identity, not its netlist
+        state["netlist"] = None
+        return state
 
     def __post_init__(self):
         index = {n: i for i, n in enumerate(self.names)}

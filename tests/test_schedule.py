@@ -194,3 +194,18 @@ def test_compiling_and_simulating_import_no_heavy_library():
             "print(','.join(heavy))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_netlist_hash_is_computed_on_first_use_and_survives_pickling():
+    import pickle
+
+    from picffm.elements import netlist_identity
+    from picffm.meshes import symmetric_core
+
+    net = symmetric_core(6)
+    table = compile_netlist(net).table
+    assert "_netlist_hash" not in table.__dict__  # compiling does not hash the netlist
+    assert table.netlist_hash == netlist_identity(net)[1]
+    back = pickle.loads(pickle.dumps(compile_netlist(net).table))
+    assert back.netlist is None and back.netlist_hash == table.netlist_hash
+    assert back.compatible(table) and table.compatible(back)
