@@ -516,3 +516,20 @@ def test_realised_matrix_is_kept_until_the_truth_changes():
     m = chip.realised_matrix()
     m[:] = 0  # a copy: the kept matrix is untouched
     assert_array_equal(chip.run(x), y)
+
+
+def test_programming_the_same_settings_keeps_the_realised_matrix():
+    chip = SimulatedChip(symmetric_core(6), "typical", np.random.default_rng(3))
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(6, 8)) + 0j
+    p = _random_program(chip.schedule, rng)
+    chip.program(p)
+    chip.run(x)
+    kept = chip._matrix
+    chip.program(p.copy())  # the same bits: nothing to recompute
+    assert chip._matrix is kept
+    q = p.copy()
+    q.programmable[0] = np.nextafter(q.programmable[0], np.inf)  # one ulp is a new setting
+    chip.program(q)
+    assert chip._matrix is None
+    assert_array_equal(chip.realised_matrix(), chip.reveal().matrix())

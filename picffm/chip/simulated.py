@@ -147,8 +147,15 @@ class SimulatedChip(PassCounter):
 
     # ------------------------------------------------------------ protocol
     def program(self, params) -> None:
-        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
-        self._params.programmable[:] = check_program(self._params, params)
+        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping.
+
+        Programming the settings already programmed (the same bits) changes
+        nothing: the true settings and the realised matrix are kept.
+        """
+        new = check_program(self._params, params)
+        if new.tobytes() == self._params.programmable.tobytes():
+            return
+        self._params.programmable[:] = new
         self._forget()
 
     def params(self) -> Params:
