@@ -57,3 +57,20 @@ def test_holdout_ratio_of_the_splits():
     assert holdout_ratio(TrainConfig()) == 0.5  # 3 folds: 50 test / 100 train
     assert holdout_ratio(TrainConfig(folds=5)) == 0.25
     assert holdout_ratio(TrainConfig(folds=1)) == pytest.approx(45 / 105)
+
+
+def test_interval_uses_the_t_quantile_without_importing_scipy_stats():
+    import subprocess
+    import sys
+
+    from scipy.stats import t as student_t
+
+    from picffm.training.accuracy import replicate_stats
+
+    vals = [0.91, 0.95, 0.93, 0.97]
+    got = replicate_stats(vals, 0.5, level=0.9)
+    half = student_t.ppf(0.95, 3) * np.sqrt((1 / 4 + 0.5) * np.std(vals, ddof=1) ** 2)
+    assert got["ci"] == [got["mean"] - half, got["mean"] + half]  # the same number, bit for bit
+    code = ("import sys; from picffm.training.accuracy import replicate_stats; replicate_stats([1, 2, 4], 0.2); "
+            "assert 'scipy.stats' not in sys.modules, 'scipy.stats imported'")
+    subprocess.run([sys.executable, "-c", code], check=True)
