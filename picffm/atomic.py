@@ -5,7 +5,9 @@ A write goes to a temporary file created exclusively in the target's folder
 a symbolic link planted under its name), is flushed to disk with ``fsync``,
 then renamed over the target; the folder is fsynced after the rename. A
 reader (or an interrupted run, or a power cut) finds either the old file or
-the complete new one, never a half-written file. New files get the usual
+the complete new one, never a half-written file. A write that need not
+survive a power cut (``durable=False``) skips the fsyncs and stays atomic
+for readers and interrupted processes. New files get the usual
 permissions (``0666 & ~umask``); a replaced file keeps its mode.
 """
 
@@ -54,13 +56,15 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
-def _commit(fd: int, tmp: str, path: Path) -> None:
-    """fsync and chmod the open temporary file, rename it over ``path``, fsync the folder."""
+def _commit(fd: int, tmp: str, path: Path, durable: bool = True) -> None:
+    """chmod (and if ``durable`` fsync) the open temporary file, rename it over ``path``, fsync the folder."""
     os.fchmod(fd, _mode_for(path))
-    os.fsync(fd)
+    if durable:
+        os.fsync(fd)
     os.close(fd)
     os.replace(tmp, path)
-    _fsync_folder(path.parent)
+    if durable:
+        _fsync_folder(path.parent)
 
 
 def _discard(fd: int | None, tmp: str) -> None:
@@ -98,15 +102,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write bytes to ``path`` atomically and durably (through the exclusive file's own descriptor)."""
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, durable: bool = True) -> None:
+    """Write bytes to ``path`` atomically and durably (through the exclusive file's own descriptor).
+
+    ``durable=False`` skips both fsyncs: the write stays atomic for every
+    reader and against an interrupted or killed process (the rename is done
+    or not), but after a power cut or an operating-system crash the file may
+    be lost or empty. For files that are cheap to lose and written often
+    (training checkpoints).
+    """
     path = Path(path)
     fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp")
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
-        _commit(fd, tmp, path)
+        _commit(fd, tmp, path, durable)
     except BaseException:
         _discard(fd, tmp)
         raise

@@ -65,3 +65,24 @@ def test_writes_are_fsynced_before_the_rename(tmp_path, monkeypatch):
     # file data before the rename, the folder after it
     assert events == ["fsync", "replace", "fsync"] * 2
     assert (tmp_path / "b.bin").read_bytes() == b"y"
+
+
+def test_non_durable_writes_skip_the_fsyncs_and_stay_atomic(tmp_path, monkeypatch):
+    # training checkpoints: renamed into place like every write, not flushed to disk
+    from picffm.atomic import atomic_write_bytes
+    from picffm.training.store import load_checkpoint, save_checkpoint
+
+    events = []
+    real_replace = os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync"))
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b))[1])
+    atomic_write_bytes(tmp_path / "c.bin", b"old")
+    atomic_write_bytes(tmp_path / "c.bin", b"new", durable=False)
+    assert events == ["fsync", "replace", "fsync", "replace"]
+    assert (tmp_path / "c.bin").read_bytes() == b"new"
+    assert sorted(os.listdir(tmp_path)) == ["c.bin"]  # no temporary file left
+    events.clear()
+    unit = ("typical", "ffm", 0, 0)
+    save_checkpoint(tmp_path / "k.npz", unit, {"trainer": {"epoch": 3}})
+    assert events == ["replace"]
+    assert load_checkpoint(tmp_path / "k.npz", unit)["trainer"] == {"epoch": 3}

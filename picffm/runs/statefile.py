@@ -72,14 +72,18 @@ def _unpack(obj: Any, arrays: dict, path: Path) -> Any:
     return obj
 
 
-def save_state(path: str | os.PathLike, kind: str, doc: Any) -> None:
-    """Write ``doc`` (see module docstring) to ``path`` atomically, tagged with ``kind``."""
+def save_state(path: str | os.PathLike, kind: str, doc: Any, *, durable: bool = True) -> None:
+    """Write ``doc`` (see module docstring) to ``path`` atomically, tagged with ``kind``.
+
+    ``durable``: as in :func:`picffm.atomic.atomic_write_bytes` (``False``:
+    no fsync; atomic against interruptions, not against a power cut).
+    """
     arrays: list = []
     tree = {"format": FORMAT, "kind": kind, "doc": _pack(doc, arrays)}
     text = json.dumps(tree, sort_keys=True, separators=(",", ":"), allow_nan=True)
     buf = io.BytesIO()
     np.savez(buf, doc=np.array(text), **{f"a{i}": a for i, a in enumerate(arrays)})
-    atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue(), durable=durable)
 
 
 def load_state(path: str | os.PathLike, kind: str) -> Any:

@@ -53,8 +53,16 @@ class ResumeMismatch(RunDirError):
 
 
 def save_checkpoint(path: str | os.PathLike, unit: tuple, state: dict) -> None:
-    """Write a unit's checkpoint (``state`` from :func:`~picffm.training.units.train_unit`)."""
-    save_state(path, _CKPT_KIND, {"unit": list(unit), **state})
+    """Write a unit's checkpoint (``state`` from :func:`~picffm.training.units.train_unit`).
+
+    Atomic, not flushed to disk (no fsync): a checkpoint survives Ctrl-C,
+    SIGTERM and ``kill -9`` of the run, which is what it is for; after a
+    power cut the latest checkpoints may be lost (or refused as unreadable:
+    delete them and resume, their units start again). Finished units and
+    every other file are written durably. The fsyncs were most of a
+    checkpoint's cost (an Iris unit writes 19 of them in about a second).
+    """
+    save_state(path, _CKPT_KIND, {"unit": list(unit), **state}, durable=False)
 
 
 def load_checkpoint(path: str | os.PathLike, unit: tuple) -> dict | None:
