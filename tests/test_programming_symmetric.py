@@ -177,3 +177,76 @@ def test_svd_mesh_netlist_structure():
     assert net.info["kind"] == "svd"
     with pytest.raises(ProgrammingError, match="needs an SVD mesh"):
         program_svd(clements(4), np.eye(4))
+
+
+# ------------------------------------------------------- the two Takagi routes
+def _routes(w):
+    from picffm.programming.takagi import takagi_eigh, takagi_svd
+
+    w = np.asarray(w, complex)
+    w = 0.5 * (w + w.T)
+    return takagi_svd(w), takagi_eigh(w)
+
+
+def _check_factorisation(w, v, s, tol=1e-12):
+    n = w.shape[0]
+    assert np.linalg.norm(v @ v.conj().T - np.eye(n)) <= tol
+    assert np.all(s >= 0) and np.all(np.diff(s) <= 0)
+    assert np.linalg.norm(v @ np.diag(s) @ v.T - w) <= tol * max(np.linalg.norm(w), 1e-300)
+
+
+@pytest.mark.parametrize("case", sorted(DEGENERATE))
+def test_takagi_svd_route_exact_on_degenerate_cases(case):
+    # repeated, zero and tiny singular values: the SVD route handles them itself (blocks) or declines
+    w = np.asarray(DEGENERATE[case], complex)
+    fast, robust = _routes(w)
+    _check_factorisation(w, *robust)
+    if fast is not None:
+        _check_factorisation(w, *fast)
+        np.testing.assert_allclose(fast[1], robust[1], rtol=0, atol=1e-12 * max(1.0, robust[1][0]))
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 16, 64])
+def test_takagi_routes_agree_on_random_matrices(n):
+    # distinct singular values: Takagi vectors are unique up to a sign each, so the routes agree to that
+    w = random_sym(n, 100 + n)
+    fast, robust = _routes(w)
+    assert fast is not None
+    _check_factorisation(w, *fast)
+    np.testing.assert_allclose(fast[1], robust[1], rtol=1e-12, atol=0)
+    signs = np.sign(np.real(np.sum(robust[0].conj() * fast[0], axis=0)))
+    np.testing.assert_allclose(fast[0] * signs, robust[0], rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("gap", [1e-3, 1e-7, 1e-10, 1e-13, 0.0])
+def test_takagi_svd_route_close_singular_values(gap):
+    # close pairs are coupled into blocks that the eigenvalue route factorises; the rest is first order
+    w = sym_from([2.0, 2.0 * (1 + gap), 1.0, 1.0 + gap, 0.5, 1e-9, 0.0, 0.0], 11)
+    fast, robust = _routes(w)
+    assert fast is not None
+    _check_factorisation(w, *fast)
+    np.testing.assert_allclose(fast[1], robust[1], rtol=0, atol=1e-12)
+
+
+def test_takagi_svd_route_second_round_and_decline(monkeypatch):
+    # a tolerance so strict that every pair couples: one block, the second round finds nothing left
+    import importlib
+
+    tk = importlib.import_module("picffm.programming.takagi")  # the module (the package exports the function)
+    w = random_sym(6, 3)
+    monkeypatch.setattr(tk, "K_TOL", 0.0)
+    v, s = tk.takagi_svd(w)
+    _check_factorisation(w, v, s)
+    # pairs still coupled between blocks after the first round (forced: every pair couples, blocks of one):
+    # the route declines and takagi falls back to the eigenvalue route
+    monkeypatch.setattr(tk, "K_TOL", -1.0)
+    monkeypatch.setattr(tk, "_blocks", lambda coupled: [(i, i + 1) for i in range(coupled.shape[0])])
+    assert tk.takagi_svd(w) is None
+    _check_factorisation(w, *tk.takagi(w))
+
+
+def test_takagi_method_names():
+    w = random_sym(4, 1)
+    _check_factorisation(w, *takagi(w, method="eigh"))
+    with pytest.raises(ValueError, match="auto, eigh"):
+        takagi(w, method="qr")
