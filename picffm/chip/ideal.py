@@ -36,10 +36,12 @@ class IdealChip(PassCounter):
         self.schedule = self.circuit.schedule
         self.n_modes = self.schedule.n_modes
         self._params = self.schedule.params()
+        self._matrix: np.ndarray | None = None  # transfer matrix of _params, read-only once computed
 
     def program(self, params) -> None:
         """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
         self._params.programmable[:] = check_program(self._params, params)
+        self._matrix = None
 
     def params(self) -> Params:
         """Current values (a copy). The ideal model has nothing to hide."""
@@ -49,14 +51,14 @@ class IdealChip(PassCounter):
         """The exact transfer matrix as programmed, or at ``params`` (programmable settings, as
         :meth:`program` takes them) without changing what is programmed."""
         if params is None:
-            return self.circuit.matrix(self._params)
+            return self._realised().copy()
         p = self._params.copy()
         p.programmable[:] = check_program(p, params)
         return self.circuit.matrix(p)
 
     def run(self, x: np.ndarray) -> np.ndarray:
         self._count(x)
-        return self.circuit.propagate(x, self._params)
+        return self._through(x)
 
     def intensities(self, x: np.ndarray) -> np.ndarray:
         return np.abs(self.run(x)) ** 2
@@ -68,7 +70,7 @@ class IdealChip(PassCounter):
     def run_backward(self, v: np.ndarray) -> np.ndarray:
         """Fields at the inputs for fields ``v`` launched into the outputs: ``T^T v``."""
         self._count(v)
-        return self.circuit.propagate(v, self._params, transpose=True)
+        return self._through(v, transpose=True)
 
     def heater_powers(self, x: np.ndarray, *, backward: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Far-side fields and the powers at every heater's monitor point (:mod:`picffm.chip.adjoint`)."""
@@ -78,3 +80,24 @@ class IdealChip(PassCounter):
 
     def advance(self, dt_s: float) -> None:
         self._tick(dt_s)
+
+    def _through(self, x: np.ndarray, *, transpose: bool = False) -> np.ndarray:
+        """``T @ x`` (or ``T.T @ x``) as :meth:`Circuit.propagate` computes it, bit for bit.
+
+        For a batch of at least N vectors that is the matrix then one matmul,
+        and the matrix is kept until the next :meth:`program` instead of being
+        rebuilt for every pass; smaller batches walk the circuit.
+        """
+        xb = np.asarray(x)
+        if xb.ndim == 2 and xb.shape[0] == self.n_modes and xb.shape[1] >= self.n_modes:
+            m = self._realised()
+            return (m.T if transpose else m) @ xb
+        return self.circuit.propagate(x, self._params, transpose=transpose)
+
+    def _realised(self) -> np.ndarray:
+        """The transfer matrix of the programmed settings, computed once per :meth:`program`."""
+        if self._matrix is None:
+            m = self.circuit.matrix(self._params)
+            m.flags.writeable = False
+            self._matrix = m
+        return self._matrix
