@@ -128,15 +128,22 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
     that nulls ``a[q+1, r]`` and writes its ``G^H`` to ``gh[p]`` (flattened
     2x2). See :mod:`picffm.programming.clements` for the derivation; the
     operations and their order are those of its Python-list route.
+
+    The matrix is worked on as separate real and imaginary arrays, with each
+    complex product written out in numpy's order (no fused multiply-adds):
+    the row steps then run vectorised over zero-based row views, with the
+    same bits as complex arithmetic (the column steps stay strided).
     """
     n = a.shape[0]
+    ar = np.ascontiguousarray(a.real)
+    ai = np.ascontiguousarray(a.imag)
     for s in range(op_right.size):
         p = op_p[s]
         q = op_q[s]
         rk = op_r[s]
         if op_right[s]:
-            x = a[rk, q]
-            y = a[rk, q + 1]
+            x = complex(ar[rk, q], ai[rk, q])
+            y = complex(ar[rk, q + 1], ai[rk, q + 1])
             ax = abs(x)
             ay = abs(y)
             nrm = abs(complex(ax, ay))
@@ -155,14 +162,20 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
             m01 = ge * cs
             m10 = g * cs
             m11 = -g * sn
-            for r in range(rk + 1):
-                u0 = a[r, q]
-                u1 = a[r, q + 1]
-                a[r, q] = u0 * m00 + u1 * m10
-                a[r, q + 1] = u0 * m01 + u1 * m11
+            m00r, m00i, m01r, m01i = m00.real, m00.imag, m01.real, m01.imag
+            m10r, m10i, m11r, m11i = m10.real, m10.imag, m11.real, m11.imag
+            for r in range(rk + 1):  # u0 * m00 + u1 * m10, u0 * m01 + u1 * m11
+                u0r = ar[r, q]
+                u0i = ai[r, q]
+                u1r = ar[r, q + 1]
+                u1i = ai[r, q + 1]
+                ar[r, q] = (u0r * m00r - u0i * m00i) + (u1r * m10r - u1i * m10i)
+                ai[r, q] = (u0r * m00i + u0i * m00r) + (u1r * m10i + u1i * m10r)
+                ar[r, q + 1] = (u0r * m01r - u0i * m01i) + (u1r * m11r - u1i * m11i)
+                ai[r, q + 1] = (u0r * m01i + u0i * m01r) + (u1r * m11i + u1i * m11r)
         else:
-            x = a[q, rk]
-            y = a[q + 1, rk]
+            x = complex(ar[q, rk], ai[q, rk])
+            y = complex(ar[q + 1, rk], ai[q + 1, rk])
             nrm = abs(complex(abs(x), abs(y)))
             if nrm > 0.0:
                 x = x / nrm
@@ -176,11 +189,24 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
             gh[p, 1] = -yc
             gh[p, 2] = y
             gh[p, 3] = xc
-            for col in range(rk, n):
-                u0 = a[q, col]
-                u1 = a[q + 1, col]
-                a[q, col] = xc * u0 + yc * u1
-                a[q + 1, col] = x * u1 - y * u0
+            xr_, xi_, yr, yi = x.real, x.imag, y.real, y.imag
+            xcr, xci, ycr, yci = xc.real, xc.imag, yc.real, yc.imag
+            r0r = ar[q, rk:]
+            r0i = ai[q, rk:]
+            r1r = ar[q + 1, rk:]
+            r1i = ai[q + 1, rk:]
+            for col in range(n - rk):  # xc * u0 + yc * u1, x * u1 - y * u0
+                u0r = r0r[col]
+                u0i = r0i[col]
+                u1r = r1r[col]
+                u1i = r1i[col]
+                r0r[col] = (xcr * u0r - xci * u0i) + (ycr * u1r - yci * u1i)
+                r0i[col] = (xcr * u0i + xci * u0r) + (ycr * u1i + yci * u1r)
+                r1r[col] = (xr_ * u1r - xi_ * u1i) - (yr * u0r - yi * u0i)
+                r1i[col] = (xr_ * u1i + xi_ * u1r) - (yr * u0i + yi * u0r)
+    for i in range(n):
+        for j in range(n):
+            a[i, j] = complex(ar[i, j], ai[i, j])
 
 
 def clements_push(push_k: np.ndarray, push_pos: np.ndarray, push_b: np.ndarray, ph0: np.ndarray, al: np.ndarray,
