@@ -47,13 +47,28 @@ class TrackingProgrammer:
         w = 0.5 * (w + w.T)
         v, s = takagi(w)
         if self.v is not None:
-            from scipy.optimize import linear_sum_assignment  # on first use: scipy.optimize is slow to import
-
             overlap = np.abs(self.v.conj().T @ v)
-            _, cols = linear_sum_assignment(-overlap)
-            v, s = v[:, cols], s[cols]
+            v, s = v[:, (cols := _assignment(overlap))], s[cols]
             signs = np.where(np.real(np.sum(self.v.conj() * v, axis=0)) < 0, -1.0, 1.0)
             v = v * signs
         self.v = v
         theta, phi, att_theta, att_psi, scale = core_phases(v, s)
         return set_core(self.schedule, theta, phi, att_theta, att_psi), scale
+
+
+def _assignment(overlap: np.ndarray) -> np.ndarray:
+    """Columns ``cols`` maximising ``sum_i overlap[i, cols[i]]`` for overlaps ``|V_prev^H V|`` of unitaries.
+
+    Between nearby updates every old vector has one new vector with overlap
+    above ``1/sqrt(2)``: rows and columns of a unitary have unit norm, so such
+    an entry is the only one of its row and column above that, the row
+    maxima then form a permutation, and any other permutation replaces some
+    of these entries by smaller ones. That permutation is the unique optimum,
+    so it is what the assignment solver returns; otherwise the solver runs.
+    """
+    cols = np.argmax(overlap, axis=1)
+    if np.all(overlap[np.arange(cols.size), cols] > np.sqrt(0.5)) and np.unique(cols).size == cols.size:
+        return cols
+    from scipy.optimize import linear_sum_assignment  # on first use: scipy.optimize is slow to import
+
+    return linear_sum_assignment(-overlap)[1]
