@@ -129,6 +129,8 @@ class ElementTable:
         object.__setattr__(self, "by_component", {c: tuple(self.names[i] for i in v) for c, v in comps.items()})
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_block", {(b.component, b.key): b for b in self.blocks})
+        # element order as one digest, so compatible() is O(1) between tables of separate compilations
+        object.__setattr__(self, "_order_digest", hashlib.sha256("\n".join(self.names).encode()).hexdigest())
         # programmable entries -> element; tied (free) entries and the tie map
         prog = [b for b in self.blocks if b.programmable]
         entry_elem = np.concatenate([np.arange(b.stop - b.start) + first[b.component] for b in prog]) \
@@ -200,7 +202,7 @@ class ElementTable:
 
     def compatible(self, other: "ElementTable") -> bool:
         """Same netlist content and same element order (values can be shared)."""
-        return other is self or (other.netlist_hash == self.netlist_hash and other.names == self.names)
+        return other is self or (other.netlist_hash == self.netlist_hash and other._order_digest == self._order_digest)
 
     def describe(self) -> str:
         """Short label for messages: ``name (sha256 abcd1234...)``."""
