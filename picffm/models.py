@@ -173,9 +173,16 @@ def mzi(*, theta=0.0, phi=0.0, kappa1=0.5, kappa2=0.5, loss_db=0.0, mirror=False
         if ideal.any():
             out[ideal] = mzi_5050(theta[ideal], phi[ideal])
     if np.any(mirror):
-        out = np.where(mirror[..., None, None], np.swapaxes(out, -1, -2), out)
+        if mirror.ndim:  # transpose the mirrored elements in place (out is this call's own array)
+            idx = np.flatnonzero(mirror.ravel())
+            flat = out.reshape(-1, 2, 2)
+            upper = flat[idx, 0, 1]
+            flat[idx, 0, 1] = flat[idx, 1, 0]
+            flat[idx, 1, 0] = upper
+        else:
+            out = np.swapaxes(out, -1, -2).copy()
     if np.any(loss_db):
-        out = out * _amplitude(loss_db)[..., None, None]
+        out *= _amplitude(loss_db)[..., None, None]
     return out
 
 
