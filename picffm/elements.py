@@ -113,6 +113,15 @@ class ElementTable:
             object.__setattr__(self, "_netlist_hash", digest)
         return digest
 
+    @property
+    def order_digest(self) -> str:
+        """sha256 of the element order (instance names), computed on first use: :meth:`compatible` in O(1)."""
+        digest = self.__dict__.get("_order_digest")
+        if digest is None:
+            digest = hashlib.sha256("\n".join(self.names).encode()).hexdigest()
+            object.__setattr__(self, "_order_digest", digest)
+        return digest
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_netlist_hash"] = self.netlist_hash  # a pickled table carries its identity, not its netlist
@@ -129,8 +138,6 @@ class ElementTable:
         object.__setattr__(self, "by_component", {c: tuple(self.names[i] for i in v) for c, v in comps.items()})
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_block", {(b.component, b.key): b for b in self.blocks})
-        # element order as one digest, so compatible() is O(1) between tables of separate compilations
-        object.__setattr__(self, "_order_digest", hashlib.sha256("\n".join(self.names).encode()).hexdigest())
         # programmable entries -> element; tied (free) entries and the tie map
         prog = [b for b in self.blocks if b.programmable]
         entry_elem = np.concatenate([np.arange(b.stop - b.start) + first[b.component] for b in prog]) \
@@ -202,7 +209,7 @@ class ElementTable:
 
     def compatible(self, other: "ElementTable") -> bool:
         """Same netlist content and same element order (values can be shared)."""
-        return other is self or (other.netlist_hash == self.netlist_hash and other._order_digest == self._order_digest)
+        return other is self or (other.netlist_hash == self.netlist_hash and other.order_digest == self.order_digest)
 
     def describe(self) -> str:
         """Short label for messages: ``name (sha256 abcd1234...)``."""

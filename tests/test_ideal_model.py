@@ -59,3 +59,5 @@ def test_realised_matrix_is_kept_between_programs_and_passes_are_bit_identical()
         m = chip.matrix()
         m[0, 0] = 99.0  # a copy: the kept matrix is untouched
         assert chip._matrix[0, 0] != 99.0
+        chip.program(settings)  # the same settings again: nothing to recompute
+        assert chip._matrix is kept

@@ -39,8 +39,15 @@ class IdealChip(PassCounter):
         self._matrix: np.ndarray | None = None  # transfer matrix of _params, read-only once computed
 
     def program(self, params) -> None:
-        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping."""
-        self._params.programmable[:] = check_program(self._params, params)
+        """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping.
+
+        Programming the settings already programmed (the same bits) keeps the
+        transfer matrix, as :meth:`SimulatedChip.program` does.
+        """
+        new = check_program(self._params, params)
+        if new.tobytes() == self._params.programmable.tobytes():
+            return
+        self._params.programmable[:] = new
         self._matrix = None
 
     def params(self) -> Params:
