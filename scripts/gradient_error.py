@@ -5,8 +5,14 @@ every update of the window (default 70..90), compares per layer with the
 chip's exact noiseless gradient (``picffm.training.gradmetric``):
 
 * FFM: the gradient the trainer measured (data + error passes);
-* in silico (fitted): exact backpropagation through each layer's matrix
-  measured with N unit-vector probes at that moment (N passes per layer).
+* in silico, probe fit: exact backpropagation through each layer's matrix
+  measured with N unit-vector probes at that moment (N passes per layer per
+  read, at every probed update);
+* in silico, calibrated twin: exact backpropagation through the physical
+  model ``picffm.calibration.calibrate`` fitted once before training (the
+  seed's chips, same fabrication draw), evaluated at the programmed
+  settings: the model an in-silico experimenter would train on (its
+  calibration passes counted once; no pass per update).
 
 Usage: ``PYTHONPATH=. python scripts/gradient_error.py [--spec typical] [--seeds 3]``.
 Prints mean +- std over seeds of the window mean, per layer, with cosines.
@@ -21,10 +27,20 @@ import numpy as np
 
 from picffm.chip import preset
 from picffm.training.config import TrainConfig
-from picffm.training.gradmetric import (GradientWindow, carrying_samples, fitted_matrices, layer_errors,
-                                        matrix_gradients_through, probe_window, true_matrices)
+from picffm.training.gradmetric import (GradientWindow, calibrated_twins, carrying_samples, fitted_matrices,
+                                        layer_errors, matrix_gradients_through, probe_window, true_matrices,
+                                        twin_matrices)
 from picffm.training.network import forward
 from picffm.training.trainers import make_chips, make_dataset, make_trainer
+
+
+def logits_through(mats, gains, x, electronics) -> np.ndarray:
+    """Noiseless logits of the network whose layers are ``gain * mats[l]`` (the readout ports' powers)."""
+    a = x
+    for i, (m, s) in enumerate(zip(mats, gains)):
+        z = s * (m @ a)
+        a = electronics.nonlinearity.forward(z) if i < len(mats) - 1 else z
+    return electronics.logits(a)
 
 
 def main() -> None:
@@ -35,38 +51,72 @@ def main() -> None:
     ap.add_argument("--end", type=int, default=90)
     ap.add_argument("--fit-repeats", type=int, default=1,
                     help="probe reads averaged per layer for the fitted model (N passes each; default 1)")
+    ap.add_argument("--calibration", default="6x4",
+                    help="calibrations of the twin line, SETTINGSxREPEATS of the global fit, comma separated "
+                         "(default 6x4: what `picffm chip calibrate` runs; 4x2: the training units' twins)")
     args = ap.parse_args()
+    cals = []
+    for item in args.calibration.split(","):
+        try:
+            st, rp = (int(v) for v in item.lower().split("x"))
+        except ValueError:
+            ap.error(f"--calibration: {item!r} is not SETTINGSxREPEATS (e.g. 6x4)")
+        cals.append((f"twin {st}x{rp}", {"settings": st, "repeats": rp}))
     cfg = TrainConfig(folds=1)  # one 105/45 split per seed, as when the documented figures were measured
     kw = dict(electronics=cfg.electronics)
     win = GradientWindow(args.start, args.end)
     carrying = []
+    cal_passes: dict = {}
+    logit_err: dict = {}
     t0 = time.perf_counter()
     for seed in range(args.seeds):
         data = make_dataset(seed, cfg)
         tr = make_trainer("ffm", make_chips(preset(args.spec), seed, cfg.layers), data, cfg, seed)
+        twins = {}
+        for name, kw_cal in cals:
+            twins[name], passes = calibrated_twins(preset(args.spec), seed, cfg.layers, cfg.modes, kw_cal)
+            cal_passes.setdefault(name, []).append(passes)
 
-        def probe(trainer, x, labels, grads, _seed=seed):
+        def probe(trainer, x, labels, grads, _seed=seed, _twins=twins):
             gains = [s.gain for s in trainer.states]
             _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
             win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads.blocks("w"), true))
             _, fit = matrix_gradients_through(fitted_matrices(trainer.chips, args.fit_repeats), gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
+            for name, tws in _twins.items():
+                _, tw = matrix_gradients_through(twin_matrices(tws, trainer.states), gains, x, labels, **kw)
+                win.add(name, _seed, trainer.updates + 1, *layer_errors(tw, true))
             logits = cfg.electronics.logits(forward(trainer.chips, trainer.states, x, cfg.electronics).z[-1])
             carrying.append(carrying_samples(logits, labels))
+            for name, tws in _twins.items():  # the twin's own forward pass: how far its logits are off
+                tw_logits = logits_through(twin_matrices(tws, trainer.states), gains, x, cfg.electronics)
+                true_logits = logits_through(true_matrices(trainer.chips), gains, x, cfg.electronics)
+                logit_err.setdefault(name, []).append(float(np.sqrt(np.mean((tw_logits - true_logits) ** 2))))
 
         probe_window(tr, args.start, args.end, probe)
         while tr.updates < args.end:
             tr.run_epoch()
-    print(f"chip {args.spec}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM, fitted model "
-          f"from {args.fit_repeats} probe read(s) per layer "
+    n, layers = cfg.modes, cfg.layers
+    print(f"chip {args.spec}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM "
           f"({time.perf_counter() - t0:.1f} s)")
-    for name, label in (("ffm", "FFM"), ("insilico", "in silico (fitted model)")):
+    cost = {"ffm": f"{(2 * layers - 1)} B passes per update (B = batch)",
+            "insilico": f"{n * args.fit_repeats * layers} passes per probed update ({n} probes x "
+                        f"{args.fit_repeats} read(s) x {layers} layers)",
+            **{name: f"{int(np.mean(p))} passes once, before training ({layers} layers), 0 per update"
+               for name, p in cal_passes.items()}}
+    for name, label in [("ffm", "FFM"), ("insilico", "in silico, probe fit")] + [
+            (name, f"in silico, {name}") for name, _ in cals]:
         s = win.summary(name)
-        layers = ", ".join(f"{m:.2f} ± {d:.2f}" for m, d in zip(s["layers_error_pct_mean"], s["layers_error_pct_std"]))
-        print(f"{label:26s} {s['error_pct_mean']:.2f} ± {s['error_pct_std']:.2f} %  (per layer {layers} %; "
-              f"cos {s['cos_mean']:.4f})")
+        per = ", ".join(f"{m:.2f} ± {d:.2f}" for m, d in zip(s["layers_error_pct_mean"], s["layers_error_pct_std"]))
+        seeds = ", ".join(f"{v:.1f}" for v in s["seeds_error_pct"])
+        print(f"{label:27s} {s['error_pct_mean']:.2f} ± {s['error_pct_std']:.2f} %  (per layer {per} %; "
+              f"per seed {seeds} %; cos {s['cos_mean']:.4f}; {cost[name]})")
     print(f"samples carrying the gradient (1 - p_correct > 0.01) per batch of {cfg.batch_size}: "
           f"median {np.median(carrying):.0f}, range {min(carrying)}..{max(carrying)}")
+    for name, v in logit_err.items():
+        print(f"{name}: rms error of its noiseless logits against the chip's, {np.mean(v):.3f} "
+              f"(logits = {cfg.electronics.readout_gain:g} x detected power; the softmax error signal of a saturated sample, "
+              f"1 - p_correct, scales as exp(-logit margin))")
     print("paper (Xue et al. 2024, update 80): FFM 3.46-3.58 %, in silico 5.10-5.94 %")
 
 

@@ -117,3 +117,43 @@ def test_true_phase_gradient_with_transceivers_matches_finite_differences():
     program_network(chips, states)
     assert_allclose(g[0]["u_theta"][[0, 7, 30]], fd, rtol=1e-5, atol=1e-8)
     assert np.all(np.isfinite(flat_phase_grads(g[1])))
+
+
+def test_twin_model_gradient_exact_for_an_exact_twin_and_calibration_spends_passes_once():
+    from picffm.calibration import Twin
+    from picffm.training.gradmetric import calibrated_twins, twin_matrices
+
+    # couplers and losses off the design, phases applied as programmed, ideal transceivers, no noise
+    spec = ChipSpec().replace(coupler__kappa_std=0.03, loss__mzi_db=0.2, loss__mzi_db_std=0.05)
+    x, y, chips, states = _setup(spec)
+    gains = [s.gain for s in states]
+    _, true = matrix_gradients_through(true_matrices(chips), gains, x, y, **KW)
+    h = chips[0].schedule.table.n_programmable
+    exact = [Twin(c.netlist, c.reveal().params.values[h:], np.zeros(h), np.ones(h)) for c in chips]
+    _, g = matrix_gradients_through(twin_matrices(exact, states), gains, x, y, **KW)
+    assert max(layer_errors(g, true)[0]) < 1e-9
+    # the design as a "twin" (50:50 couplers, no loss) is a wrong model: its gradient is off
+    design = [Twin(c.netlist, c.schedule.table.defaults[h:], np.zeros(h), np.ones(h)) for c in chips]
+    _, g = matrix_gradients_through(twin_matrices(design, states), gains, x, y, **KW)
+    assert min(layer_errors(g, true)[0]) > 0.05
+    # calibrated twins of the seed's chips (4-port cores: a fast calibration): passes counted, the
+    # trainer's chips untouched (a rebuilt copy of the same fabrication draw is calibrated), close to the truth
+    from picffm.parameters import Params
+    from picffm.training.network import LayerState
+
+    small = make_chips(spec, 2, 2, 4)
+    rng = np.random.default_rng(7)
+    st = []
+    for c in small:
+        p = Params(c.schedule.table)
+        p.programmable[:] = rng.uniform(0, 2 * np.pi, p.programmable.size)
+        c.program(p)
+        st.append(LayerState(p, 1.0))
+    before = [c.passes for c in small]
+    twins, passes = calibrated_twins(spec, 2, 2, 4, {"settings": 2, "repeats": 1})
+    assert passes > 0 and [c.passes for c in small] == before
+    h4 = small[0].schedule.table.n_programmable
+    design4 = [Twin(c.netlist, c.schedule.table.defaults[h4:], np.zeros(h4), np.ones(h4)) for c in small]
+    for a, d, b in zip(twin_matrices(twins, st), twin_matrices(design4, st), true_matrices(small)):
+        err, err_design = (np.linalg.norm(m - b) / np.linalg.norm(b) for m in (a, d))
+        assert err < 0.2 * err_design  # a short calibration: several times closer than the design

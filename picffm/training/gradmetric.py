@@ -12,10 +12,18 @@ updates the layers' symmetric weights (matrix level):
   on symmetric matrices: ``sym(g a^H)``. It needs ``reveal()``;
 * **estimate** ``G_est,l``: what the method measured at the same parameters
   and batch (FFM: data and error passes through the chip);
-* **in silico**: the same exact backpropagation through a *digital model
-  fitted from measurements through the protocol*: each layer's matrix
-  measured with the N unit-vector probes (N passes per layer,
-  :func:`fitted_matrices`), not the uncalibrated design;
+* **in silico**: the same exact backpropagation through a digital model
+  built from measurements through the protocol, never the uncalibrated
+  design. Two models, reported apart:
+
+  - *probe fit* (:func:`fitted_matrices`): each layer's matrix measured at
+    that moment with the N unit-vector probes (``N * repeats`` passes per
+    layer at every probed update), noise of the reads included;
+  - *calibrated twin* (:func:`twin_matrices`): the physical model
+    :func:`picffm.calibration.calibrate` fits once, before training (its
+    passes counted once), evaluated at the settings the method programmed:
+    the model an in-silico experimenter would really train on. Its error is
+    model error (calibration residuals), with no per-update read noise;
 * per layer ``err_l = ||G_est,l - G_true,l||_F / ||G_true,l||_F`` and the
   cosine ``Re<G_est,l, G_true,l> / (||G_est,l|| ||G_true,l||)``, recorded at
   every update in a window (default 70..90, around the paper's update 80)
@@ -39,7 +47,7 @@ import numpy as np
 from ..chip.calibration import measure_matrix
 from .truth import matrix_gradients_through
 
-__all__ = ["true_matrices", "fitted_matrices", "matrix_gradients_through", "phase_gradients_true",
+__all__ = ["true_matrices", "fitted_matrices", "twin_matrices", "calibrated_twins", "matrix_gradients_through", "phase_gradients_true",
            "layer_errors", "carrying_samples", "GradientWindow", "probe_window"]
 
 
@@ -54,6 +62,37 @@ def true_matrices(chips: Sequence) -> list[np.ndarray]:
 def fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.ndarray]:
     """A digital model fitted through the protocol: each layer's measured matrix (``N * repeats`` passes)."""
     return [measure_matrix(c, repeats) for c in chips]
+
+
+def twin_matrices(twins: Sequence, states: Sequence) -> list[np.ndarray]:
+    """Each layer's effective operator as its calibrated twin predicts it at the programmed settings.
+
+    ``twin.effective_matrix(state.params)``: ``diag(r) M diag(e)`` of the
+    twin (no pass; what noiseless unit-vector probes would read if the twin
+    were the chip), comparable with :func:`true_matrices`.
+    """
+    return [t.effective_matrix(s.params) for t, s in zip(twins, states)]
+
+
+def calibrated_twins(spec, seed: int, layers: int, n_modes: int, calibration: dict | None = None
+                     ) -> tuple[list, int]:
+    """``(twins, passes)``: the seed's chips calibrated through the protocol before any training.
+
+    The chips are rebuilt from the seed's fabrication stream
+    (:func:`picffm.training.prepare.make_chips`: the same fabrication draw as
+    the chips a trainer gets, with their own noise stream, so calibrating
+    them does not move the trainer's trajectory) and calibrated by
+    :func:`picffm.training.twinned.calibrate_chips`. ``calibration``: keyword
+    arguments of :func:`picffm.calibration.calibrate` (default ``{}``: its
+    own defaults, what ``picffm chip calibrate`` runs). ``passes``: the
+    optical passes the calibration spent, over all layers.
+    """
+    from .prepare import make_chips
+    from .twinned import calibrate_chips
+
+    chips = make_chips(spec, seed, layers, n_modes)
+    twins = calibrate_chips(chips, seed, {} if calibration is None else calibration)
+    return twins, int(sum(c.passes for c in chips))
 
 
 def phase_gradients_true(chips: Sequence, cmap, gains: Sequence[float], x: np.ndarray, labels: np.ndarray, *,
@@ -127,7 +166,7 @@ class GradientWindow:
         c = np.array([p[1] for p in per_seed])
         overall = e.mean(axis=1)
         return {"seeds": len(per_seed), "window": [self.start, self.end],
-                "updates_per_seed": [p[2] for p in per_seed],
+                "updates_per_seed": [p[2] for p in per_seed], "seeds_error_pct": overall.tolist(),
                 "error_pct_mean": float(overall.mean()), "error_pct_std": float(overall.std()),
                 "layers_error_pct_mean": e.mean(axis=0).tolist(), "layers_error_pct_std": e.std(axis=0).tolist(),
                 "cos_mean": float(c.mean()), "layers_cos_mean": c.mean(axis=0).tolist()}

@@ -24,12 +24,17 @@ __all__ = ["calibrate_chips", "twinned_chips", "TwinCorrectedChip", "CALIBRATION
 CALIBRATION: dict = {"settings": 4, "repeats": 2}
 
 
-def calibrate_chips(chips, seed: int) -> list:
-    """One twin per chip, calibrated through the protocol (seeded by ``seed``; passes counted by the chips)."""
+def calibrate_chips(chips, seed: int, calibration: dict | None = None) -> list:
+    """One twin per chip, calibrated through the protocol (seeded by ``seed``; passes counted by the chips).
+
+    ``calibration``: keyword arguments of :func:`picffm.calibration.calibrate`
+    (default :data:`CALIBRATION`, the training units' settings).
+    """
     from ..calibration import calibrate
 
+    kw = CALIBRATION if calibration is None else calibration
     rngs = np.random.default_rng(np.random.SeedSequence([int(seed), 0xCA11B])).spawn(len(chips))
-    return [calibrate(c, rng=r, **CALIBRATION) for c, r in zip(chips, rngs)]
+    return [calibrate(c, rng=r, **kw) for c, r in zip(chips, rngs)]
 
 
 def twinned_chips(chips, seed: int, twins=None) -> tuple[list, list, int]:
