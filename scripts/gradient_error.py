@@ -25,7 +25,8 @@ import time
 
 import numpy as np
 
-from picffm.chip import preset
+from picffm.chip.presets import resolve_spec
+from picffm.errors import SpecError
 from picffm.training.config import TrainConfig
 from picffm.training.gradmetric import (GradientWindow, calibrated_twins, carrying_samples, fitted_matrices,
                                         layer_errors, matrix_gradients_through, probe_window, true_matrices,
@@ -45,7 +46,7 @@ def logits_through(mats, gains, x, electronics) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--spec", default="typical")
+    ap.add_argument("--spec", default="typical", help="preset name or chip spec file (default typical)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--start", type=int, default=70)
     ap.add_argument("--end", type=int, default=90)
@@ -55,6 +56,10 @@ def main() -> None:
                     help="calibrations of the twin line, SETTINGSxREPEATS of the global fit, comma separated "
                          "(default 6x4: what `picffm chip calibrate` runs; 4x2: the training units' twins)")
     args = ap.parse_args()
+    try:
+        label, spec = resolve_spec(args.spec)
+    except SpecError as e:
+        ap.error(str(e))
     cals = []
     for item in args.calibration.split(","):
         try:
@@ -71,10 +76,10 @@ def main() -> None:
     t0 = time.perf_counter()
     for seed in range(args.seeds):
         data = make_dataset(seed, cfg)
-        tr = make_trainer("ffm", make_chips(preset(args.spec), seed, cfg.layers), data, cfg, seed)
+        tr = make_trainer("ffm", make_chips(spec, seed, cfg.layers), data, cfg, seed)
         twins = {}
         for name, kw_cal in cals:
-            twins[name], passes = calibrated_twins(preset(args.spec), seed, cfg.layers, cfg.modes, kw_cal)
+            twins[name], passes = calibrated_twins(spec, seed, cfg.layers, cfg.modes, kw_cal)
             cal_passes.setdefault(name, []).append(passes)
 
         def probe(trainer, x, labels, grads, _seed=seed, _twins=twins):
@@ -97,7 +102,7 @@ def main() -> None:
         while tr.updates < args.end:
             tr.run_epoch()
     n, layers = cfg.modes, cfg.layers
-    print(f"chip {args.spec}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM "
+    print(f"chip {label}, {args.seeds} seeds, updates {args.start}..{args.end}, matrix-level FFM "
           f"({time.perf_counter() - t0:.1f} s)")
     cost = {"ffm": f"{(2 * layers - 1)} B passes per update (B = batch)",
             "insilico": f"{n * args.fit_repeats * layers} passes per probed update ({n} probes x "

@@ -81,7 +81,9 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     gradient per layer (gains excluded). The in-silico line (matrix level
     only) is the exact gradient of a digital model fitted through the
     protocol: each layer's matrix measured with the N unit vectors (N passes
-    per layer). Returns ``{"method": %, "insilico": % or None,
+    per layer), the *probe fit* (the calibrated twin's line,
+    :func:`picffm.training.gradmetric.twin_matrices`, costs a calibration per
+    chip and is reported by ``scripts/gradient_error.py``). Returns ``{"method": %, "insilico": % or None,
     "method_layers": [...], "insilico_layers": [...], "method_cos": c,
     "insilico_cos": c, "step": k}`` (``*_cos``: mean over layers of the
     cosine similarity with the true gradient, 1 = same direction).
