@@ -41,6 +41,7 @@ def test_window_averages_updates_then_seeds():
     # seed 0: layers 3 % and 5 % (overall 4 %); seed 1: 1 % and 1 % (overall 1 %)
     assert_allclose(s["layers_error_pct_mean"], [2.0, 3.0])
     assert s["error_pct_mean"] == pytest.approx(2.5) and s["error_pct_std"] == pytest.approx(1.5)
+    assert_allclose(s["seeds_error_pct"], [4.0, 1.0])
     assert s["cos_mean"] == pytest.approx((1.0 + 0.8 + 1.0 + 1.0) / 4)
     assert GradientWindow().summary("none") == {"seeds": 0}
 
