@@ -140,19 +140,27 @@ def main() -> None:
 
 
 def compile_scaling() -> None:
-    """Compile cost per instance against N, beside building the networkx graph alone (the old first step)."""
-    from picffm.schedule import circuit_graph
+    """Compile cost per instance against N: the array route, beside the dict route it replaced and networkx."""
+    from picffm.schedule import _compile_reference, circuit_graph
 
     print(f"\ncompile_netlist per instance (us; target <= {COMPILE_TARGET_US:g} at N = 256, flat in N)")
-    print(f"{'N':>5} {'instances':>10} {'compile':>9} {'nx graph + topological sort':>28}")
+    print(f"{'N':>5} {'instances':>10} {'compile':>9} {'dict route (reference)':>23} "
+          f"{'nx graph + topological sort':>28}")
+    import gc
+
     import networkx as nx
 
-    for n in (64, 128, 256):
+    for n in (16, 64, 128, 256):
         net = clements(n)
         k = len(net.instances)
         t_c = best(lambda: compile_netlist(net), repeat=3)
+        gc.disable()  # as compile_netlist runs (its allocations would otherwise trigger collections)
+        try:
+            t_r = best(lambda: _compile_reference(net), repeat=3)
+        finally:
+            gc.enable()
         t_nx = best(lambda: list(nx.topological_sort(circuit_graph(net))), repeat=3)
-        print(f"{n:>5} {k:>10} {t_c / k * 1e6:>9.1f} {t_nx / k * 1e6:>28.1f}")
+        print(f"{n:>5} {k:>10} {t_c / k * 1e6:>9.1f} {t_r / k * 1e6:>23.1f} {t_nx / k * 1e6:>28.1f}")
 
 
 def unitarity() -> None:

@@ -20,7 +20,7 @@ RANK = {
     "errors": 0, "atomic": 0, "buffers": 0, "documents": 0, "compiled": 0, "mzi_algebra": 0, "models": 0, "components": 0,
     "palette": 0,
     "netlist": 1, "params": 1, "matrix_io": 1, "matrix_metrics": 1,
-    "schedule": 2, "meshes": 2, "elements": 2, "parameters": 2,
+    "schedule": 2, "flow": 2, "meshes": 2, "elements": 2, "parameters": 2,
     "simulation": 3, "smatrix": 3,
     "programming": 4, "layout": 4,
     "chip": 5,
