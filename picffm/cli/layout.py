@@ -73,7 +73,11 @@ def run(args) -> int:
             raise LayoutError(f"{p}: folder {str(p.parent)!r} does not exist")
     options, rules = _load_options(args.options)
     net = load_netlist(args.netlist)
-    layout = build_layout(net, options, rules)
+    try:
+        layout = build_layout(net, options, rules)
+    except LayoutError as exc:
+        msg = str(exc)
+        raise LayoutError(msg if msg.startswith(f"{args.netlist}:") else f"{args.netlist}: {msg}") from None
     write_gds(layout.library, out)
     lyp = lyp_path(out)
     write_lyp(lyp)

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..netlist import Netlist
 from ..schedule import Schedule
-from .geometry import ref_matrix, snap
+from .geometry import check_gds_extent, ref_matrix, snap
 from .layers import LAYERS
 from .options import LayoutOptions, check_options
 from .place import plan_layout, route_polygon
@@ -75,11 +75,13 @@ def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = Non
     """Lay out a netlist (or its compiled schedule) as a gdstk library.
 
     Raises :class:`~picffm.errors.LayoutError` for components without a
-    cell, elements on non-adjacent modes and geometry the rules forbid.
+    cell, elements on non-adjacent modes, geometry the rules forbid and a
+    chip larger than GDSII can store at 1 nm (2147 mm from the origin).
     """
     o = options or LayoutOptions()
     check_options(o, rules)
     plan = plan_layout(source, o)
+    check_gds_extent(*plan.outline)
     lib = gdstk.Library("picffm", unit=1e-6, precision=1e-9)
     for cell in plan.cells.values():
         lib.add(cell)

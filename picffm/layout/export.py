@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import LayoutError
 from ..atomic import atomic_path, atomic_write_bytes, atomic_write_text
+from .geometry import check_gds_extent
 from .layers import LAYERS, layer_of
 
 __all__ = ["GDS_TIMESTAMP", "write_gds", "lyp_text", "write_lyp", "write_png", "render_figure", "lyp_path",
@@ -27,12 +28,21 @@ GDS_TIMESTAMP = datetime(2024, 1, 1, 0, 0, 0)
 
 
 def write_gds(library: gdstk.Library, path: str | os.PathLike) -> None:
-    """Write ``library`` to ``path`` (GDSII), deterministically and atomically."""
+    """Write ``library`` to ``path`` (GDSII), deterministically and atomically.
+
+    Refuses (:class:`~picffm.errors.LayoutError`) a library reaching beyond
+    what GDSII stores at 1 nm (:data:`~picffm.layout.geometry.GDS_LIMIT_UM`),
+    rather than writing coordinates that wrap around.
+    """
     path = Path(path)
     if path.suffix.lower() != ".gds":
         raise LayoutError(f"{path}: a layout is written as GDSII; use a .gds file name")
     if not path.parent.is_dir():
         raise LayoutError(f"{path}: folder {str(path.parent)!r} does not exist")
+    for top in library.top_level():  # a coordinate beyond 32 bits of 1 nm would wrap around silently
+        box = top.bounding_box() if isinstance(top, gdstk.Cell) else None
+        if box is not None:
+            check_gds_extent(*box[0], *box[1], what=f"cell {top.name!r}")
     with atomic_path(path) as tmp:
         library.write_gds(tmp, timestamp=GDS_TIMESTAMP)
 

@@ -11,10 +11,29 @@ import math
 
 import numpy as np
 
-__all__ = ["GRID", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
+__all__ = ["GRID", "GDS_LIMIT_UM", "check_gds_extent", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
            "MAX_ARC_SEGMENTS", "pointed_end"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
+#: um: GDSII stores every coordinate as a signed 32-bit integer of database units, so nothing
+#: can lie further than (2**31 - 1) nm = 2147.483647 mm from the origin (beyond it the value wraps)
+GDS_LIMIT_UM = (2**31 - 1) * GRID
+
+
+def check_gds_extent(x0: float, y0: float, x1: float, y1: float, what: str = "the chip") -> None:
+    """Refuse a box (um) that GDSII cannot store at 1 nm: its coordinates would wrap around silently.
+
+    Raises :class:`~picffm.errors.LayoutError` naming the size and what to change.
+    """
+    from ..errors import LayoutError
+
+    far = max(abs(x0), abs(y0), abs(x1), abs(y1))
+    if far > GDS_LIMIT_UM:
+        raise LayoutError(
+            f"{what} would be {(x1 - x0) / 1e3:.1f} x {(y1 - y0) / 1e3:.1f} mm, reaching {far / 1e3:.1f} mm from "
+            f"the origin; GDSII stores coordinates as 32-bit integers of 1 nm, at most {GDS_LIMIT_UM / 1e3:.3f} mm "
+            "(beyond that they wrap around): draw fewer pad columns (a wider pad_pitch with more pad_rows, e.g. "
+            "pad_pitch 300, pad_rows 48, lead_width 2) or a smaller circuit")
 MAX_ARC_SEGMENTS = 44  # keeps every routed waveguide polygon under the GDSII 199-point limit
 
 
