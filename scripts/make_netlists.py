@@ -27,20 +27,24 @@ OUT = ROOT / "netlists"
 
 
 def ring_allpass() -> Netlist:
-    """All-pass ring: a 10 % coupler whose mode-1 output loops back through 100 um of waveguide.
+    """All-pass ring: a 10 % coupler whose mode-1 output loops back through 200 um of waveguide.
 
     Its placements draw it with ``picffm layout`` (it has no feed-forward schedule to place it from).
+    200 um, because that loop can be drawn: from the coupler's upper arm and back, two U-turns of
+    10 um bends and the straight between them already take 182.874 um at these placements (the
+    shortest loop ``picffm layout --check`` accepts here); the layout adds the rest as a bump.
     """
     return Netlist.from_dict({
         "instances": {
             "dc": {"component": "coupler", "settings": {"kappa": 0.1}},
-            "ring": {"component": "waveguide", "settings": {"length_um": 100.0, "neff": 2.4,
+            "ring": {"component": "waveguide", "settings": {"length_um": 200.0, "neff": 2.4,
                                                            "loss_db_per_cm": 3.0, "wavelength_um": 1.55}},
         },
         "connections": {"dc,o3": "ring,o1", "ring,o2": "dc,o2"},
         "ports": {"in0": "dc,o1", "out0": "dc,o4"},
         # layout (um, deg): the ring's waveguide runs right to left 30 um above the coupler's upper arm;
-        # both connections are drawn as U-turns (picffm layout, docs/layout.md)
+        # both connections are drawn as U-turns, the waveguide's cell as a bump outwards that makes the
+        # loop from dc,o3 back to dc,o2 200 um long (picffm layout, docs/layout.md)
         "placements": {"dc": {"x": 0.0, "y": 0.0, "rotation": 0.0, "mirror": False},
                        "ring": {"x": 80.0, "y": 70.0, "rotation": 180.0, "mirror": False}},
         "info": {"kind": "ring_allpass", "doc": "not feed-forward: compiled by the general S-matrix route"},

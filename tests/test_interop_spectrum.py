@@ -73,16 +73,18 @@ def test_unbalanced_mzi_fsr_and_extinction_are_analytic():
 
 
 def test_ring_resonances_fsr_and_extinction_are_analytic():
-    net = load_netlist("netlists/ring_allpass.pic.yml")  # kappa 0.1, 100 um, 3 dB/cm, neff 2.4, ng 4.2
+    net = load_netlist("netlists/ring_allpass.pic.yml")  # kappa 0.1, 200 um, 3 dB/cm, neff 2.4, ng 4.2
+    L = float(net.instances["ring"].settings["length_um"])
+    assert L == 200.0
     wl = np.linspace(1.545, 1.555, 1001)
     spec = sweep(net, wl)
     assert spec.route == "general"
     t = np.sqrt(1 - kappa_of(wl, 0.1, 0.2))
-    a = 10 ** (-3.0 * 100 * 1e-4 / 20)
-    e = a * np.exp(1j * wg_phase(wl, 100.0, 2.4, 4.2))
+    a = 10 ** (-3.0 * L * 1e-4 / 20)
+    e = a * np.exp(1j * wg_phase(wl, L, 2.4, 4.2))
     assert_allclose(spec.matrix[:, 0, 0], (t - e) / (1 - t * e), atol=1e-12)
     # resonances at phase 2 pi m: spaced by 1 / (ng L) in 1/wl, depth ((t - a) / (1 - t a))^2
-    ng, neff, L = 4.2, 2.4, 100.0
+    ng, neff = 4.2, 2.4
     m = np.arange(np.ceil(L * (ng / 1.555 - (ng - neff) / 1.55)), np.floor(L * (ng / 1.545 - (ng - neff) / 1.55)) + 1)
     res = 1.0 / (m / (ng * L) + (ng - neff) / (ng * 1.55))
     assert res.size >= 1

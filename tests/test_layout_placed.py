@@ -5,6 +5,7 @@ broken layouts caught, bad placements named, drawn vs simulated lengths, determi
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import gdstk
@@ -88,7 +89,7 @@ def test_ring_layout_passes_drc_and_lvs_with_its_loop(tmp_path):
     assert ex.ports == {"in0": ("dc", "o1"), "out0": ("dc", "o4")}
     # the instances sit at their placements: dc's o1 at (0, 0); the ring, rotated 180 deg, has o1 at (80, 70)
     assert ex.port_xy[("dc", "o1")] == (0.0, 0.0)
-    assert ex.port_xy[("ring", "o1")] == (80.0, 70.0) and ex.port_xy[("ring", "o2")] == (-20.0, 70.0)
+    assert ex.port_xy[("ring", "o1")] == (80.0, 70.0) and ex.port_xy[("ring", "o2")] == (40.0, 70.0)
     # both loop connections are U-turns
     loop = [r for r in layout.plan.routes if r.a[0] in net.instances and r.b[0] in net.instances]
     assert len(loop) == 2
@@ -101,19 +102,52 @@ def test_ring_layout_passes_drc_and_lvs_with_its_loop(tmp_path):
     assert labels == ["dc", "in0", "out0", "ring"]
 
 
-def test_ring_drawn_length_is_at_least_the_simulated_one():
+def _loop_routes() -> float:
+    """The ring's two U-turns, worked out by hand (um): its cell spans 4 R = 40 um from (80, 70) to (40, 70)."""
+    L = cell_ports(coupler_cell(float(coupling_length(0.1, LayoutOptions()))))["o3"][0]
+    u1 = (80 - L) + (30 - 2 * R) + math.pi * R  # dc's o3 at (L, 40) -> ring o1 at (80, 70): out to x = 80 + R
+    u2 = 40 + (30 - 2 * R) + math.pi * R  # ring o2 at (40, 70) -> dc o2 at (0, 40): out to x = -R
+    return u1 + u2
+
+
+def test_ring_loop_is_drawn_as_long_as_simulated():
     net = load_netlist(RING)
     layout = build_layout(net)
     lengths = drawn_paths(layout.plan, net)
     assert set(lengths) == {"ring"}
     d = lengths["ring"]
-    assert d["simulated_um"] == 100.0 and d["cell_um"] == 100.0
-    # independent: the two U-turns. dc's o3 at (L, 40) -> ring o1 at (80, 70): out to x = 80 + R
-    L = cell_ports(coupler_cell(float(coupling_length(0.1, LayoutOptions()))))["o3"][0]
-    u1 = (80 - L) + (30 - 2 * R) + math.pi * R
-    u2 = 0 + (30 - 2 * R) + 20 + math.pi * R  # ring o2 at (-20, 70) -> dc o2 at (0, 40): out to x = -20 - R
-    assert d["routed_um"] == pytest.approx(u1 + u2, abs=0.01)
-    assert d["cell_um"] + d["routed_um"] >= d["simulated_um"]
+    assert d["simulated_um"] == 200.0
+    assert d["routed_um"] == pytest.approx(_loop_routes(), abs=0.01)
+    assert d["drawn_um"] == pytest.approx(200.0, abs=1e-3)
+    assert check_lengths(layout.plan, net).ok
+    # independent of the centre lines: a waveguide polygon's area is its width times its length (mitred
+    # joins), so the loop's WG area (the ring's cell and the two U-turn routes) / width is the drawn loop
+    wg = LAYERS["WG"].spec
+    cell = layout.library[next(pl.cell for pl in layout.plan.instances if pl.name == "ring")]
+    area = sum(p.area() for p in cell.polygons if (p.layer, p.datatype) == wg)
+    uturns = [p for p in layout.top.polygons if (p.layer, p.datatype) == wg and p.bounding_box()[1][1] > 60]
+    assert len(uturns) == 2
+    area += sum(p.area() for p in uturns)
+    assert area / LayoutOptions().wg_width == pytest.approx(200.0, abs=0.01 + 1e-4 * 200)
+
+
+def test_ring_shorter_than_its_shortest_loop_is_named_with_the_minimum(tmp_path, capsys):
+    from picffm.cli.main import main
+    from picffm.netlist import save_netlist
+
+    doc = load_netlist(RING).to_dict()
+    doc["instances"]["ring"]["settings"]["length_um"] = 150.0
+    path = tmp_path / "short.pic.yml"
+    save_netlist(Netlist.from_dict(doc), path)
+    assert main(["layout", str(path), "-o", str(tmp_path / "s.gds"), "--check"]) == 1
+    out = capsys.readouterr().out
+    minimum = 4 * R + _loop_routes()
+    lines = [ln for ln in out.splitlines() if "waveguide 'ring'" in ln]
+    assert len(lines) == 1
+    got = re.search(r"length_um = 150 um is below the shortest path drawable here, ([0-9.]+) um", lines[0])
+    assert got and float(got.group(1)) == pytest.approx(minimum, abs=0.01)  # arcs drawn as polygons: +7 nm
+    assert f"use length_um >= {got.group(1)}" in lines[0]
+    assert "DRC clean" in out and "LVS clean" in out
 
 
 def test_ring_layout_is_deterministic(tmp_path):
@@ -262,3 +296,32 @@ def test_drc_measures_a_polygon_beside_a_quarter_turned_reference():
             (v,) = {(v.rule, round(v.value, 3)) for v in rep.violations}
             assert v == ("spacing", 0.1)
             assert all(0.2 <= w.x <= 0.4 and 5.0 <= w.y <= 25.0 for w in rep.violations)
+
+
+# ------------------------------------------------------------ drawn lengths
+
+
+def test_meander_is_drawn_to_length_with_exact_ends_and_bends_at_the_radius():
+    from picffm.layout.cells import meander_centerline, meander_extent, waveguide_cell
+
+    rng = np.random.default_rng(15)
+    extras = np.concatenate([[1e-3, 0.5, (2 * math.pi - 4) * R, 22.9], rng.uniform(0.01, 300.0, 6)])
+    for extra in extras:
+        f = 4 * R
+        pts, k = meander_centerline(f, f + extra, R, 1e-3)
+        assert path_length(pts) == pytest.approx(f + extra, abs=1e-9)
+        assert tuple(pts[0]) == (0.0, 0.0) and tuple(pts[-1]) == (f, 0.0)
+        np.testing.assert_allclose(_heading(pts, False), (1, 0), atol=1e-7)  # well below the 1 nm grid
+        np.testing.assert_allclose(_heading(pts, True), (1, 0), atol=1e-7)
+        np.testing.assert_allclose(_heading(pts[: k + 1], True), (1, 0), atol=1e-7)  # the split: heading +x
+        assert pts[:, 1].max() <= 1e-12 and -pts[:, 1].min() == pytest.approx(meander_extent(extra, R)[1], rel=0.1, abs=2e-3)
+        cell = waveguide_cell(f + extra, LayoutOptions(), footprint=f)
+        assert all(len(p.points) < 199 for p in cell.polygons)  # GDSII's polygon limit, never fractured
+        lib = gdstk.Library()
+        lib.add(cell)
+        rep = check_drc(lib)
+        assert rep.ok, (extra, rep.summary())
+        if extra > 1.0:  # shallow bumps have too few vertices per run to measure a radius
+            assert min(edge_radius(p.points)[0] for p in cell.polygons) == pytest.approx(R - 0.25, rel=3e-3)
+    with pytest.raises(ValueError, match="needs a footprint"):
+        meander_centerline(30.0, 60.0, R, 1e-3)  # a full bump needs 4 R = 40 um

@@ -24,7 +24,12 @@ from .geometry import snap
 from .layers import LAYERS
 from .options import LayoutOptions
 
-__all__ = ["CellSet", "check_drawable"]
+__all__ = ["CellSet", "check_drawable", "waveguide_footprint"]
+
+
+def waveguide_footprint(o: LayoutOptions) -> float:
+    """Largest distance (um) between a waveguide cell's ports: four bend radii hold one bump of any length."""
+    return 4.0 * o.bend_radius
 
 
 def check_drawable(netlist: Netlist) -> None:
@@ -46,6 +51,7 @@ class CellSet:
         self._ports: dict[str, dict] = {}
         self._length: dict[str, float] = {}
         self._leads: dict[str, int] = {}
+        self.paths: dict[str, float] = {}  # drawn centre-line length of every waveguide cell (um)
 
     def get(self, name: str, build) -> str:
         if name not in self.cells:
@@ -58,6 +64,15 @@ class CellSet:
             self._length[name] = max(p[0] for p in ports.values())
             m2 = LAYERS["M2"]
             self._leads[name] = sum(1 for q in cell.polygons if (q.layer, q.datatype) == m2.spec)
+        return name
+
+    def waveguide(self, length: float, footprint: float) -> str:
+        """Cell of a waveguide ``length`` um long with its ports ``footprint`` um apart (a bump if longer)."""
+        length, footprint = float(snap(length)), float(snap(footprint))
+        straight = abs(length - footprint) < 5e-4
+        name = f"waveguide_L{fmt(length)}" + ("" if straight else f"_F{fmt(footprint)}")
+        name = self.get(name, lambda: waveguide_cell(length, self.o, None if straight else footprint))
+        self.paths[name] = length
         return name
 
     def leads(self, name: str) -> int:
@@ -102,7 +117,9 @@ class CellSet:
                     f"instance {names[bad[0]]!r} (waveguide): length_um = {float(settings['length_um'][bad[0]]):g} "
                     "cannot be drawn; valid: length_um >= 0.001 um"
                 )
-            uniq, inv = np.unique(lengths, return_inverse=True)
-            cn = [self.get(f"waveguide_L{fmt(a)}", lambda a=a: waveguide_cell(a, o)) for a in uniq]
+            # first drawn as a straight of its footprint, min(length, 4 bend radii): the room one bump of
+            # extra length needs; picffm.layout.lengths.fit_waveguides then draws each to its length
+            uniq, inv = np.unique(snap(np.minimum(lengths, waveguide_footprint(o))), return_inverse=True)
+            cn = [self.waveguide(a, a) for a in uniq]
             return [cn[i] for i in np.asarray(inv).reshape(-1)]
         raise LayoutError(f"component {component!r} has no layout cell; drawable: {', '.join(CELL_COMPONENTS)}")

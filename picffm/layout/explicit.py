@@ -39,6 +39,7 @@ from .cells import grating_coupler_cell
 from .geometry import ref_matrix, snap
 from .options import LayoutOptions
 from .cellset import CellSet, check_drawable
+from .lengths import fit_waveguides, used_cells
 from .plan import LayoutPlan, Placed, Route
 from .routing import RouteError, route_centerline
 
@@ -143,9 +144,10 @@ def plan_placed(net: Netlist, o: LayoutOptions = LayoutOptions()) -> LayoutPlan:
         gratings.append(Placed(pname, "grating_coupler", gc, at_t[0], at_t[1], 0.0, at=at_t, rotation=rot))
         routes.append(Route(key, (pname, "o1"), np.array([p, at], float)))
 
+    placed = list(fit_waveguides(placed, routes, cells, net))  # each waveguide drawn to its length_um
     outline = _outline(placed + gratings, routes, cells, o)
     return LayoutPlan(len(net.input_ports), np.zeros(0), np.zeros(0), tuple(placed), tuple(gratings),
-                      tuple(routes), outline, dict(cells.cells))
+                      tuple(routes), outline, used_cells(cells.cells, placed, gratings), paths=dict(cells.paths))
 
 
 def _outline(objs: list[Placed], routes: list[Route], cells: CellSet, o: LayoutOptions):

@@ -34,6 +34,7 @@ from .cells import grating_coupler_cell, lead_levels
 from .cellset import CellSet, check_drawable
 from .explicit import plan_placed
 from .geometry import path_polygon, sbend, snap
+from .lengths import fit_waveguides, used_cells
 from .options import LayoutOptions
 from .pads import LeadSet, gap_widths, plan_wiring, slots_per_gap
 from .plan import LayoutPlan, Placed, Route
@@ -89,8 +90,11 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
                 elems.append((name, st.component, cellnames[i], st.column, (int(modes[i, 0]), int(modes[i, 1])),
                               False, bool(modes[i, 0] > modes[i, 1])))
         else:
+            # a waveguide's bump of extra length (lengths.fit_waveguides) points away from the mesh's middle:
+            # down below it, up above it (the cell drawn reflected up-down; its ports stay where they are)
+            up = (st.component == "waveguide") & (modes.reshape(-1) > (n - 1) / 2)
             for i, name in enumerate(names):
-                elems.append((name, st.component, cellnames[i], st.column, (int(modes[i]),), False, False))
+                elems.append((name, st.component, cellnames[i], st.column, (int(modes[i]),), False, bool(up[i])))
 
     n_cols = schedule.n_columns
     width = np.zeros(n_cols)
@@ -162,8 +166,15 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
         end = np.vstack([[[prev[2], y]], back + (x_out, y), [[x_gc_out, float(y_gc[k])]]])
         routes.append(Route(prev[:2], (pout, "o1"), end))
 
+    placed = list(fit_waveguides(placed, routes, cells, schedule.netlist))  # each waveguide drawn to its length
+
     lo_y = min(-p, float(y_gc[0]) - o.fiber_pitch / 2)
     hi_y = max(n * p, float(y_gc[-1]) + o.fiber_pitch / 2)
+    for pl in placed:  # a waveguide's bump may reach beyond the modes
+        if pl.cell in cells.paths:
+            (_, by0), (_, by1) = cells.cells[pl.cell].bounding_box()
+            lo_y = min(lo_y, pl.y - by1 if pl.flip else pl.y + by0)
+            hi_y = max(hi_y, pl.y - by0 if pl.flip else pl.y + by1)
     wiring: list[Placed] = []
     if len(leads.gap):
         ends = np.array([by_name[e[0]].x + (by_name[e[0]].length if e[2].endswith("_mirror") else 0.0)
@@ -180,7 +191,7 @@ def plan_layout(source: Netlist | Schedule, o: LayoutOptions = LayoutOptions()) 
     outline = (float(snap(-gc_reach - o.margin)), float(snap(lo_y - o.margin)),
                float(snap(x_gc_out + gc_reach + o.margin)), float(snap(hi_y + o.margin)))
     return LayoutPlan(n, col_x, snap(width), tuple(placed), tuple(gratings), tuple(routes), outline,
-                      dict(cells.cells), tuple(wiring))
+                      used_cells(cells.cells, placed, gratings, wiring), tuple(wiring), dict(cells.paths))
 
 
 def _lead_exits(elems, cells: CellSet, n: int, o: LayoutOptions) -> LeadSet:

@@ -79,6 +79,7 @@ class LayoutPlan:
     outline: tuple[float, float, float, float]
     cells: Mapping[str, gdstk.Cell] = field(repr=False)
     wiring: tuple[Placed, ...] = ()  # one cell of heater leads and bond pads per column gap (:mod:`.pads`)
+    paths: Mapping[str, float] = field(default_factory=dict)  # waveguide cell -> drawn centre-line length (um)
 
     def expected_position(self, name: str) -> tuple[float, float] | None:
         for p in self.instances:
