@@ -69,3 +69,29 @@ def test_the_cli_says_so_in_one_line_exit_2(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "far.pic.yml" in err and "32-bit integers of 1 nm" in err
     assert not (tmp_path / "far.gds").exists()
+
+
+@pytest.mark.parametrize("chunk", [7, 1 << 21])
+def test_binned_pair_search_finds_exactly_the_near_pairs_in_any_chunking(monkeypatch, chunk):
+    # against all pairs by brute force: thin wide strips (a mesh's straights), tall boxes (a gap's leads)
+    # and small squares, mixed, enough to take the binned path; tiny chunks force many rounds of candidates
+    import numpy as np
+
+    from picffm.layout import drc
+
+    monkeypatch.setattr(drc, "_CHUNK", chunk)
+    rng = np.random.default_rng(512)
+    n = drc._SWEEP_ONLY + 500
+    x0, y0 = rng.uniform(0, 3000, n), rng.uniform(0, 3000, n)
+    kind = rng.integers(0, 3, n)
+    w = np.choose(kind, [rng.uniform(100, 800, n), rng.uniform(1, 5, n), rng.uniform(5, 40, n)])
+    h = np.choose(kind, [np.full(n, 0.5), rng.uniform(500, 3000, n), rng.uniform(5, 40, n)])
+    boxes = np.column_stack([x0, y0, x0 + w, y0 + h])
+    grow = 0.3
+    i, j = drc._pairs(boxes, grow)
+    got = {(min(a, b), max(a, b)) for a, b in zip(i.tolist(), j.tolist())}
+    assert len(got) == len(i)  # each pair once
+    near = ((boxes[:, None, 0] <= boxes[None, :, 2] + grow) & (boxes[None, :, 0] <= boxes[:, None, 2] + grow)
+            & (boxes[:, None, 1] <= boxes[None, :, 3] + grow) & (boxes[None, :, 1] <= boxes[:, None, 3] + grow))
+    a, b = np.nonzero(np.triu(near, 1))
+    assert got == set(zip(a.tolist(), b.tolist()))
