@@ -138,11 +138,13 @@ class SimulatedChip(PassCounter):
         self._params = self.schedule.params()
         self._true: Params | None = None
         self._matrix: np.ndarray | None = None  # realised matrix of _true, read-only once computed
-        self._read_buffers = BufferPool()  # what the monitors read: reused once no result refers to it
+        # what the monitors read, reused once no result refers to it; at most 1 GiB kept (at N = 128, B = 1024
+        # a read is 0.53 GB: one kept, the second allocated per pass, so a chip pins no more than its circuit)
+        self._read_buffers = BufferPool(max_bytes=2**30)
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        state["_read_buffers"] = BufferPool()  # scratch memory is not part of the chip
+        state["_read_buffers"] = BufferPool(max_bytes=2**30)  # scratch memory is not part of the chip
         return state
 
     # ------------------------------------------------------------ protocol
