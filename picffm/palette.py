@@ -21,8 +21,10 @@ METHOD_COLORS = {
     "pat": "#E69F00",        # physics-aware training: orange
     "insitu-bp": "#56B4E9",  # in-situ backpropagation: sky blue
     "recal": "#6A3D9A",      # in silico + recalibration (drift study): purple
+    "pso": "#B15928",        # particle swarm optimisation (free-space focusing): brown
+    "random": "#999999",     # random-partition search (free-space focusing): grey
 }
-_SPARE = ("#999999", "#B15928", "#1B9E77", "#999933")
+_SPARE = ("#1B9E77", "#999933", "#A6761D", "#666666")
 
 #: chance level (1 / classes): grey dotted
 CHANCE = {"color": "0.45", "ls": ":", "lw": 1.0}

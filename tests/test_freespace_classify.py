@@ -157,3 +157,68 @@ def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
 def test_cli_classify_bad_options(tmp_path, capsys, extra, needle):
     code, cap = _run(tmp_path, capsys, "-o", str(tmp_path / "r"), *extra)
     assert code == 2 and needle in cap.err and "Traceback" not in cap.err
+
+
+def _tiny(tmp_path, seeds=(0, 1)):
+    from picffm.freespace.classify import ClassifyConfig
+
+    rng = np.random.default_rng(7)
+    x, y = _mnist_like(rng, 90)
+    np.savez(tmp_path / "m.npz", x_train=x[:60], y_train=y[:60], x_test=x[60:], y_test=y[60:])
+    return ClassifyConfig(layers=(1,), seeds=seeds, epochs=3, grid_n=32, image_px=24, data=str(tmp_path / "m.npz"))
+
+
+def _units(out):
+    docs = {p.stem: load_state(p, "picffm-freespace-classify-unit") for p in sorted((out / "units").iterdir())}
+    for d in docs.values():
+        d.pop("seconds")  # wall time, the one field that may differ
+    return docs
+
+
+def _acc(summary):
+    """The summary's results without the wall times."""
+    return {L: {m: {k: v for k, v in r.items() if k != "seconds"} for m, r in res.items()}
+            for L, res in summary["results"].items()}
+
+
+def _same_units(a, b):
+    assert sorted(a) == sorted(b)
+    for k in a:
+        assert np.array_equal(a[k].pop("masks"), b[k].pop("masks")), k
+        assert a[k] == b[k], k
+
+
+def test_classify_on_the_shared_scheduler_serial_pool_dask_and_resume_are_bit_identical(tmp_path):
+    """Units run as tasks of runs.executor.run_tasks: in process, in 2 workers, on Dask; interrupted and resumed."""
+    from distributed import Client, LocalCluster
+
+    from picffm.freespace.classify_run import run_classify
+
+    config = _tiny(tmp_path)
+    msgs = []
+    serial = run_classify(config, tmp_path / "serial", workers=1, progress=msgs.append)
+    assert _acc(serial)["1"]["ideal"]["test_acc"]["mean"] > 60  # learnt something: the comparison means something
+    assert any("L1-s0-ideal: epoch 3/3" in m for m in msgs)  # progress events from the task, per epoch
+    assert any("L1-s1-insilico" in m and "deployed" in m for m in msgs)
+    pool = run_classify(config, tmp_path / "pool", workers=2)
+    with LocalCluster(n_workers=2, processes=False, threads_per_worker=1, dashboard_address="127.0.0.1:0") as cluster, \
+            Client(cluster) as client:
+        dask = run_classify(config, tmp_path / "dask", scheduler=client)
+    ref = _units(tmp_path / "serial")
+    assert len(ref) == 6
+    for other, s in (("pool", pool), ("dask", dask)):
+        assert _acc(s) == _acc(serial)
+        _same_units(_units(tmp_path / other), _units(tmp_path / "serial"))
+        assert (tmp_path / other / "history.csv").read_bytes() == (tmp_path / "serial" / "history.csv").read_bytes()
+
+    # stopped after the first finished unit (as Ctrl-C would), then resumed: the same units, bit for bit
+    def stop_after_first_unit(msg):
+        if "test accuracy" in msg:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_classify(config, tmp_path / "stopped", workers=1, progress=stop_after_first_unit)
+    assert [p.name for p in (tmp_path / "stopped" / "units").iterdir()] == ["L1-s0-ideal.npz"]
+    resumed = run_classify(None, tmp_path / "stopped", resume=True, workers=2)
+    assert _acc(resumed) == _acc(serial)
+    _same_units(_units(tmp_path / "stopped"), _units(tmp_path / "serial"))

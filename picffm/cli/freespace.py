@@ -5,7 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from .common import parse_workers, MAX_SEEDS, CLIError, check_out_dir, check_output, check_range, check_seed, emit_json
+from .common import (SCHEDULER_HELP, parse_workers, MAX_SEEDS, CLIError, check_out_dir, check_output, check_range,
+                     check_scheduler, check_seed, emit_json, ignore_further_signals)
 
 
 def register(subparsers) -> None:
@@ -61,6 +62,7 @@ def register(subparsers) -> None:
     c.add_argument("--workers", default=None, metavar="N",
                    help="worker processes for the independent units (default: all cores; 1: serial); "
                    "results are identical for any N")
+    c.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     _common(c, "runs/classify-YYYYmmdd-HHMMSS", resume=True, seeds="3")
     c.set_defaults(func=run_classify_cmd)
 
@@ -139,6 +141,7 @@ def run_classify_cmd(args) -> int:
     from ..freespace.classify_run import format_classify, run_classify
 
     workers = parse_workers(args.workers)
+    check_scheduler(args.scheduler)
     if args.resume:
         given = [o for o, v in (("--layers", args.layers if args.layers != "2" else None), ("--epochs", args.epochs),
                                 ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),
@@ -167,11 +170,16 @@ def run_classify_cmd(args) -> int:
     check_out_dir(out, "-o/--out")
     try:
         summary = run_classify(config, out, resume=bool(args.resume), force=args.force, workers=workers,
-                               progress=_progress(args))
-    except KeyboardInterrupt:
-        print(f"picffm: interrupted; finished units are in {out}; continue with "
-              f"'picffm freespace classify --out {out} --resume'", file=sys.stderr)
-        return 130
+                               scheduler=args.scheduler, progress=_progress(args))
+    except KeyboardInterrupt as exc:
+        from ..runs.signals import Interrupted, signal_name
+
+        ignore_further_signals()
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        print(f"picffm: stopped by {signal_name(signum)}; finished units are in {out} (the units that were "
+              f"running are dropped); continue with 'picffm freespace classify --out {out} --resume'",
+              file=sys.stderr)
+        return exc.exit_code if isinstance(exc, Interrupted) else 130
     if args.json:
         emit_json({**summary, "run_dir": str(out)})
     else:

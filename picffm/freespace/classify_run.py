@@ -1,31 +1,41 @@
-"""``picffm freespace classify``: units, run directory, resume, parallel workers, table and plots.
+"""``picffm freespace classify``: units, run directory, resume, scheduling, table.
 
 A run trains one *unit* per (layers, seed, method) with method ``ideal`` or
-``ffm``; ``insilico`` deploys each finished ideal unit on the same seed's
-real system. Every finished unit is written at once to ``units/<key>.npz``
-(a state file of :mod:`picffm.runs.statefile`: history, accuracies, passes
-and masks, read back without pickle), so an interrupted run keeps it and
-``resume`` skips it; a file in ``units/`` that is not a unit of this run, or
-cannot be read, is refused with one line naming it. The directory is locked
-while the run writes (:mod:`picffm.freespace.rundir`). Units are independent
-and seeded by (seed, layers), so results do not depend on the number of
-worker processes or on the order they finish in.
+``ffm``; an ``insilico`` unit deploys its seed's finished ideal unit on the
+same seed's real system, as soon as that ideal unit is done. Units are tasks
+of the shared scheduler (:func:`picffm.runs.executor.run_tasks`, the loop of
+``picffm train`` and ``picffm study``): in this process (``workers=1``), in
+``workers`` spawned processes, or on an existing Dask cluster
+(``scheduler``). Every unit is seeded by (seed, layers) alone and its result
+goes through the scheduler's JSON round trip (floats by ``repr``), so results
+are bit-identical whatever runs them and in whatever order units finish.
+
+Every finished unit is written at once to ``units/<key>.npz`` (a state file
+of :mod:`picffm.runs.statefile`: history, accuracies, passes and masks, read
+back without pickle), so an interrupted run keeps it and ``resume`` skips
+it; a file in ``units/`` that is not a unit of this run, or cannot be read,
+is refused with one line naming it. The directory is locked while the run
+writes (:mod:`picffm.freespace.rundir`). The first Ctrl-C or SIGTERM stops at
+once: running units are dropped (they restart from their first epoch on
+resume, with the same result), finished ones are kept, and
+:class:`~picffm.runs.signals.Interrupted` is raised.
 """
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-import multiprocessing as mp
 import time
 
 import numpy as np
 
 from .classify import ClassifyConfig, UnitResult, deploy, train_unit
 from .data import Dataset, load_digits, load_local
+from ..runs import channel
+from ..runs.executor import Task, run_tasks
 from ..runs.statefile import StateFileError
+from .plots import plot_classify
 from .rundir import CONFIG, RunDir
 
-__all__ = ["run_classify", "format_classify", "load_data", "unit_key"]
+__all__ = ["run_classify", "format_classify", "load_data", "unit_key", "unit_task"]
 
 UNITS = "units"
 #: every entry a classify run writes (what --force deletes)
@@ -41,15 +51,6 @@ def load_data(config: ClassifyConfig, seed: int) -> Dataset:
     """The unit's dataset: digits split with ``seed``, or the user's files (subset drawn with ``seed``)."""
     data = load_digits(seed) if config.data is None else load_local(config.data)
     return data.subset(config.train_samples, config.test_samples, np.random.default_rng([seed, 3]))
-
-
-def _train(config_dict: dict, layers: int, seed: int, method: str) -> UnitResult:
-    # worker entry point: a fresh process rebuilds everything from plain data
-    from threadpoolctl import threadpool_limits
-
-    config = ClassifyConfig.from_dict(config_dict)
-    with threadpool_limits(1):
-        return train_unit(config, load_data(config, seed), layers, seed, method)
 
 
 def _save(run: RunDir, r: UnitResult) -> None:
@@ -83,8 +84,14 @@ def _check_units(run: RunDir, keys: set[str]) -> None:
 
 
 def run_classify(config: ClassifyConfig | None, out: str, *, resume: bool = False, force: bool = False,
-                 workers: int = 1, progress=None) -> dict:
-    """Train every unit not yet in ``out`` (in ``workers`` processes), deploy in silico, report."""
+                 workers: int = 1, scheduler=None, progress=None) -> dict:
+    """Train every unit not yet in ``out``, deploy in silico, report; return the summary.
+
+    ``workers``: local processes (1: this process); ``scheduler``: a Dask
+    scheduler address or ``distributed.Client`` (overrides ``workers``; with
+    ``config.data`` the workers must read the same file). ``progress(msg)``
+    receives one line per finished unit and per epoch (epochs not on Dask).
+    """
     t0 = time.perf_counter()
     if not resume and config.data is not None:
         load_local(config.data)  # fail early, in one line, before anything is written
@@ -92,56 +99,99 @@ def run_classify(config: ClassifyConfig | None, out: str, *, resume: bool = Fals
                 force=force, resume=resume) as run:
         if resume:
             config = ClassifyConfig.from_dict({k: v for k, v in run.config.items() if k != "command"})
-        return _run(run, config, workers, progress, t0)
+        return _run(run, config, workers, scheduler, progress, t0)
 
 
-def _run(run: RunDir, config: ClassifyConfig, workers: int, progress, t0: float) -> dict:
+def unit_task(point: dict, seed: int, context: dict, ideal: dict | None = None) -> dict:
+    """Task function of one unit (:class:`picffm.runs.executor.Task`): train it, or deploy ``ideal`` in silico.
+
+    A fresh process rebuilds everything from plain data (``context["config"]``);
+    the result is the unit's state document with the masks as a nested list,
+    so it survives the executor's JSON round trip bit for bit. An epoch event
+    (:func:`picffm.runs.channel.report`) follows every epoch.
+    """
+    config = ClassifyConfig.from_dict(context["config"])
+    layers, method = int(point["layers"]), point["method"]
+    data = load_data(config, seed)
+    if method == "insilico":
+        r = deploy(config, data, UnitResult(**{**ideal, "masks": np.asarray(ideal["masks"], dtype=float)}))
+    else:
+        key = unit_key(layers, seed, method)
+        r = train_unit(config, data, layers, seed, method,
+                       progress=lambda e: channel.report({"unit": key, "epoch": e, "epochs": config.epochs}))
+    return {**r.as_json(), "masks": r.masks.tolist()}
+
+
+def _unit_from_doc(doc: dict) -> UnitResult:
+    return UnitResult(**{**doc, "masks": np.asarray(doc["masks"], dtype=float)})
+
+
+class _Units:
+    """The executor's store: ``units/<key>.npz``, written the moment a unit arrives."""
+
+    def __init__(self, run: RunDir, results: dict, say):
+        self.run, self.results, self.say = run, results, say
+
+    def get(self, key: str) -> dict | None:
+        r = _load(self.run, key)
+        if r is None:
+            return None
+        self.results[(r.layers, r.seed, r.method)] = r
+        return {**r.as_json(), "masks": r.masks}
+
+    def put(self, key: str, point: dict, seed: int, doc: dict) -> None:
+        r = _unit_from_doc(doc)
+        _save(self.run, r)
+        self.results[(r.layers, r.seed, r.method)] = r
+        self.say(f"{key}: test accuracy {100 * r.test_acc:.1f} %"
+                 + (f" ({r.seconds:.0f} s)" if r.method != "insilico" else " (deployed)"))
+
+
+def _task(config: ClassifyConfig, layers: int, seed: int, method: str, **inputs) -> Task:
+    return Task(unit_task, {"layers": layers, "seed": seed, "method": method}, seed, {"config": config.as_dict()},
+                key=unit_key(layers, seed, method), inputs=inputs)
+
+
+def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress, t0: float) -> dict:
     run.file(UNITS).mkdir(exist_ok=True)
-    todo = [(L, s, m) for L in config.layers for s in config.seeds for m in ("ideal", "ffm")]
     _check_units(run, {unit_key(L, s, m) for L in config.layers for s in config.seeds
                        for m in ("ideal", "ffm", "insilico")})
-    results = {}
-    for L, s, m in todo:
-        r = _load(run, unit_key(L, s, m))
-        if r is not None:
-            results[(L, s, m)] = r
-    pending = [u for u in todo if u not in results]
     say = progress or (lambda msg: None)
-    say(f"{len(results)} unit(s) done, {len(pending)} to train with {workers} worker(s)")
-    if workers <= 1 or len(pending) <= 1:
-        for L, s, m in pending:
-            r = train_unit(config, load_data(config, s), L, s, m)
-            _save(run, r)
-            results[(L, s, m)] = r
-            say(f"{unit_key(L, s, m)}: test accuracy {100 * r.test_acc:.1f} % ({r.seconds:.0f} s)")
-    else:
-        ctx = mp.get_context("spawn")
-        pool = cf.ProcessPoolExecutor(max_workers=min(workers, len(pending)), mp_context=ctx)
-        try:
-            futs = {pool.submit(_train, config.as_dict(), *u): u for u in pending}
-            for fut in cf.as_completed(futs):
-                u = futs[fut]
-                r = fut.result()
-                _save(run, r)
-                results[u] = r
-                say(f"{unit_key(*u)}: test accuracy {100 * r.test_acc:.1f} % ({r.seconds:.0f} s)")
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
-    for L in config.layers:
-        for s in config.seeds:
-            key = unit_key(L, s, "insilico")
-            r = _load(run, key)
-            if r is None:
-                r = deploy(config, load_data(config, s), results[(L, s, "ideal")])
-                _save(run, r)
-            results[(L, s, "insilico")] = r
+    results: dict = {}
+    store = _Units(run, results, say)
+    trained = [(L, s, m) for L in config.layers for s in config.seeds for m in ("ideal", "ffm")]
+    for L, s, m in trained + [(L, s, "insilico") for L in config.layers for s in config.seeds]:
+        store.get(unit_key(L, s, m))
+    tasks = [_task(config, *u) for u in trained if u not in results]
+    # in silico units whose ideal unit finished in an earlier run start at once; the others follow it
+    tasks += [_task(config, L, s, "insilico", ideal=_plain(results[(L, s, "ideal")]))
+              for L in config.layers for s in config.seeds
+              if (L, s, "insilico") not in results and (L, s, "ideal") in results]
+    say(f"{len(results)} unit(s) done, {len(tasks)} to run"
+        + (f" on {scheduler}" if scheduler is not None else f" with {workers} worker(s)"))
+
+    def follow(task: Task, doc: dict) -> list[Task]:
+        p = task.point
+        if p["method"] != "ideal" or (p["layers"], p["seed"], "insilico") in results:
+            return []
+        return [_task(config, p["layers"], p["seed"], "insilico", ideal=doc)]
+
+    def on_event(event: dict) -> None:
+        say(f"{event['unit']}: epoch {event['epoch']}/{event['epochs']}")
+
+    if tasks:
+        run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=False, follow=follow,
+                  on_event=on_event)
     summary = summarise(config, results, time.perf_counter() - t0)
+    summary["n_classes"] = int(load_data(config, config.seeds[0]).n_classes)
     run.write_json("metrics.json", summary)
     _history_csv(run, config, results)
-    _plots(run, config, results, summary)
+    plot_classify(run, config, results, summary)
     return summary
+
+
+def _plain(r: UnitResult) -> dict:
+    return {**r.as_json(), "masks": r.masks.tolist()}
 
 
 def _stat(vals):
@@ -194,44 +244,3 @@ def _history_csv(run: RunDir, config: ClassifyConfig, results: dict) -> None:
         for e, (loss, acc) in enumerate(zip(r.train_loss, r.test_acc_history), 1):
             rows.append(f"{L},{s},{m},{e},{loss:.6g},{acc:.6g}")
     run.write_text("history.csv", "\n".join(rows) + "\n")
-
-
-def _plots(run: RunDir, config: ClassifyConfig, results: dict, summary: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from ..palette import method_color
-
-    fig, axes = plt.subplots(1, len(config.layers), figsize=(4.2 * len(config.layers), 3.9), squeeze=False,
-                             layout="constrained")
-    for ax, L in zip(axes[0], config.layers):
-        for m in ("ideal", "ffm"):
-            for k, s in enumerate(config.seeds):
-                h = results[(L, s, m)].test_acc_history
-                ax.plot(np.arange(1, len(h) + 1), 100 * np.array(h), color=method_color(m), alpha=0.8,
-                        label=m if k == 0 else None)
-        ins = summary["results"][str(L)]["insilico"]["test_acc"]["mean"]
-        ax.axhline(ins, color=method_color("insilico"), ls="--", label="insilico (deployed, mean)")
-        ax.set_title(f"{L} layer(s)")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("test accuracy (%)")
-        ax.set_ylim(0, 100)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
-    fig.suptitle("Free-space classification: test accuracy per epoch, one line per seed", fontsize=10)
-    run.save_figure(fig, "learning_curves.png")
-    plt.close(fig)
-
-    L, s = config.layers[0], config.seeds[0]
-    fig, axes = plt.subplots(2, L, figsize=(2.6 * L, 5.0), squeeze=False)
-    for k in range(L):
-        for row, m in enumerate(("ideal", "ffm")):
-            a = axes[row][k]
-            a.imshow(np.mod(results[(L, s, m)].masks[k], 2 * np.pi), cmap="twilight", vmin=0, vmax=2 * np.pi)
-            a.set_title(f"{m} mask {k + 1}", fontsize=8)
-            a.set_xticks([]), a.set_yticks([])
-    run.save_figure(fig, "masks.png")
-    plt.close(fig)
-

@@ -23,6 +23,7 @@ from .focus_metrics import fwhm_um, psnr_db
 from .focusing import FocusDesign, FocusSystem, SpotLoss, run_ffm, run_pso, run_random_search
 from .imperfections import NONE, TYPICAL, Imperfections
 from .media import MEDIA
+from .plots import plot_focus
 from .rundir import CONFIG, RunDir
 
 __all__ = ["FocusConfig", "run_focus", "format_focus"]
@@ -237,56 +238,4 @@ def _write(run: RunDir, config, summary, histories, images, masks, fov, referenc
             w.writerows([seed, m, i, f"{v:.6g}"] for i, v in enumerate(h))
     run.write_text("history.csv", buf.getvalue())
     run.write_npz("masks.npz", **masks)
-    _plots(run, config, summary, histories, images, fov, reference)
-
-
-def _plots(run, config, summary, histories, images, fov, reference):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    design = config.design
-    ext = np.array([-1, 1, -1, 1]) * design.grid.size_um / 2 / 1000  # mm
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for k, (seed, (hf, hp, hr)) in enumerate(histories.items()):
-        lab = k == 0
-        ax.plot(hf, color="C0", label="FFM" if lab else None)
-        ax.plot(hp, color="C1", label=f"PSO ({config.particles} particles)" if lab else None)
-        ax.plot(hr, color="C2", label="random-partition search" if lab else None)
-    ax.set_xscale("symlog", linthresh=10)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss  -ln(P_spot / P_camera)")
-    ax.set_title(f"Focusing through {config.medium}")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    run.save_figure(fig, "convergence.png")
-    plt.close(fig)
-
-    snaps = images["snapshots"]
-    fig, axes = plt.subplots(1, len(snaps), figsize=(2.2 * len(snaps), 2.4))
-    for a, (it, im) in zip(np.atleast_1d(axes), sorted(snaps.items())):
-        a.imshow(im / im.max(), extent=ext, cmap="inferno", origin="lower")
-        a.set_title(f"FFM iteration {it}", fontsize=8)
-        a.set_xticks([]), a.set_yticks([])
-    run.save_figure(fig, "focus_forming.png")
-    plt.close(fig)
-
-    fin = images["final"]
-    fig, axes = plt.subplots(1, 4, figsize=(10, 2.8))
-    for a, (name, im) in zip(axes, [("clear system (reference)", reference)] + [(m, fin[m]) for m in fin]):
-        a.imshow(im / im.max(), extent=ext, cmap="inferno", origin="lower")
-        a.set_title(name, fontsize=9)
-        a.set_xlabel("x (mm)")
-        a.set_xlim(-0.4, 0.4), a.set_ylim(-0.4, 0.4)
-    run.save_figure(fig, "final_focus.png")
-    plt.close(fig)
-
-    fig, axes = plt.subplots(3, 3, figsize=(6.5, 6.5))
-    for a, im, f, t in zip(axes.ravel(), fov["images"], fov["fwhm_um"], fov["targets_um"]):
-        a.imshow(im / im.max(), extent=ext, cmap="inferno", origin="lower")
-        a.set_title(f"({t[0] / 1000:+.1f}, {t[1] / 1000:+.1f}) mm: {f:.0f} um", fontsize=8)
-        a.set_xticks([]), a.set_yticks([])
-    fig.suptitle("FFM foci across the field of view (FWHM)")
-    run.save_figure(fig, "field_of_view.png")
-    plt.close(fig)
+    plot_focus(run, config, summary, histories, images, fov, reference)
