@@ -12,13 +12,19 @@ Two loops are call-overhead or dependency bound in numpy:
   that each read what the previous one wrote, and the phase additions that
   push the diagonal left over through the rotations (:func:`clements_push`).
 
-numba compiles each kernel on first use and keeps the machine code in its
-on-disk cache (``__pycache__`` beside this file, or numba's user cache
-directory), so later processes load it in milliseconds; importing numba is
-deferred to that first use, and callers use these kernels only where they pay
-(large meshes; many decompositions in one process). :func:`kernel` returns
-``None`` when numba cannot be imported, and callers then use their numpy
-route, which the tests compare with these kernels (a second algorithm).
+**Loading.** Importing numba is deferred to the first :func:`kernel` call
+(``import picffm`` and every command that needs no kernel never import it;
+tested), and callers use these kernels only where they pay (large meshes;
+many decompositions in one process). numba compiles each kernel on first use
+and keeps the machine code in its on-disk cache, looked for in numba's order:
+``NUMBA_CACHE_DIR`` if set, else ``__pycache__`` beside this file, else
+numba's user cache directory (``~/.cache/numba``); numba re-compiles when this
+file changes. A first process pays the compilation (about 1 s of CPU for
+:func:`matrix_walk`), later ones load the code (numba's import, about 0.4 s,
+stays). Where no cache directory is writable (a read-only install and home)
+the kernel is compiled in memory for the process, silently. :func:`kernel`
+returns ``None`` when numba cannot be imported, and callers then use their
+numpy route, which the tests compare with these kernels (a second algorithm).
 """
 
 from __future__ import annotations
@@ -42,9 +48,17 @@ def kernel(name: str):
         except ImportError:  # numba is a declared dependency; stay usable without it
             fn = _MISSING
         else:
-            fn = numba.njit(cache=True, nogil=True)(_PYTHON[name])
+            fn = _jit(numba, _PYTHON[name])
         _COMPILED[name] = fn
     return None if fn is _MISSING else fn
+
+
+def _jit(numba, py_func):
+    """``numba.njit`` with the on-disk cache, or in memory where no cache directory is writable."""
+    try:
+        return numba.njit(cache=True, nogil=True)(py_func)
+    except RuntimeError:  # "cannot cache function ...: no locator available": nowhere to write
+        return numba.njit(cache=False, nogil=True)(py_func)
 
 
 def matrix_walk(n: int, op_a: np.ndarray, op_b: np.ndarray, op_k: np.ndarray, two: np.ndarray,

@@ -14,7 +14,7 @@ def test_every_public_name_resolves():
 def test_import_is_light_and_subpackages_load_on_demand():
     code = (
         "import sys, picffm\n"
-        "heavy = [m for m in ('matplotlib', 'gdstk', 'tqdm', 'dask', 'sax', 'jax', 'gdsfactory', 'skrf') if m in sys.modules]\n"
+        "heavy = [m for m in ('matplotlib', 'gdstk', 'tqdm', 'dask', 'sax', 'jax', 'gdsfactory', 'skrf', 'numba') if m in sys.modules]\n"
         "assert heavy == [], heavy\n"
         "picffm.layout.build_layout\n"
         "assert 'gdstk' in sys.modules\n"
