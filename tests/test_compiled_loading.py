@@ -100,3 +100,15 @@ def test_without_a_writable_cache_directory_the_kernel_compiles_in_memory_silent
             "assert np.array_equal(d1, d2) and np.array_equal(p1, p2)\n"
             "print('ok')\n")
     assert _python(code, {"NUMBA_CACHE_DIR": ""}) == "ok"
+
+
+def test_the_cli_lists_the_freespace_choices_without_loading_the_optics():
+    """``picffm`` registers ``freespace`` (MEDIA, ACTIVATIONS) at start-up: no scipy.fft / scipy.ndimage yet."""
+    code = ("import sys\n"
+            "from picffm.freespace.media import MEDIA\n"
+            "from picffm.freespace.ffm import ACTIVATIONS\n"
+            "import picffm.freespace as fs\n"
+            "print(','.join(m for m in ('scipy.fft', 'scipy.ndimage', 'numba') if m in sys.modules) or 'none')\n"
+            "fs.Propagator(fs.Grid(8, 8.0, 0.532), 100.0)\n"
+            "print('scipy.fft' in sys.modules)\n")
+    assert _python(code).split() == ["none", "True"]

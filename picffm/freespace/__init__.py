@@ -17,14 +17,25 @@ circuit code; the integrated stack never imports this package.
 * :mod:`~picffm.freespace.ffm`: mask gradients from forward passes only.
 """
 
-from .devices import AMPLITUDE_SLM, CAMERA, EXACT_CAMERA, PHASE_SLM, SLM, Camera
-from .errors import FreespaceError
-from .ffm import Readout, detector_masks, ffm_gradients, forward
-from .grid import Grid
-from .imperfections import NONE, TYPICAL, Imperfections
-from .propagation import Propagator
-from .system import DiffractiveDesign, DiffractiveSystem, IdealSystem, SimulatedSystem
+import importlib
 
-__all__ = ["Grid", "Propagator", "SLM", "Camera", "PHASE_SLM", "AMPLITUDE_SLM", "CAMERA", "EXACT_CAMERA",
-           "Imperfections", "NONE", "TYPICAL", "DiffractiveDesign", "DiffractiveSystem", "IdealSystem",
-           "SimulatedSystem", "Readout", "detector_masks", "forward", "ffm_gradients", "FreespaceError"]
+#: public name -> the module that defines it; loaded on first use, so that a
+#: command importing one small module (e.g. the CLI's choices) pays for no other
+_PUBLIC = {
+    "Grid": "grid", "Propagator": "propagation", "SLM": "devices", "Camera": "devices", "PHASE_SLM": "devices",
+    "AMPLITUDE_SLM": "devices", "CAMERA": "devices", "EXACT_CAMERA": "devices", "Imperfections": "imperfections",
+    "NONE": "imperfections", "TYPICAL": "imperfections", "DiffractiveDesign": "system",
+    "DiffractiveSystem": "system", "IdealSystem": "system", "SimulatedSystem": "system", "Readout": "ffm",
+    "detector_masks": "ffm", "forward": "ffm", "ffm_gradients": "ffm", "FreespaceError": "errors",
+}
+__all__ = list(_PUBLIC)
+
+
+def __getattr__(name: str):
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f".{_PUBLIC[name]}", __name__), name)
+    raise AttributeError(f"module 'picffm.freespace' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC))

@@ -13,7 +13,6 @@ Both are thin screens (complex transmission on the grid):
 from __future__ import annotations
 
 import numpy as np
-import scipy.ndimage as ndi
 
 from .errors import FreespaceError
 from .grid import Grid
@@ -28,6 +27,7 @@ def medium(kind: str, grid: Grid, rng: np.random.Generator, *, corr_um: float = 
     """Complex transmission (n, n) of a scattering medium of ``kind`` (see module docstring)."""
     if kind not in MEDIA:
         raise FreespaceError(f"unknown medium {kind!r}; valid: {', '.join(MEDIA)}")
+    import scipy.ndimage as ndi  # here, not at import: the CLI reads MEDIA without loading scipy.ndimage
     sigma = corr_um / grid.pitch_um / 2
     if kind == "phase-plate":
         w = rng.normal(size=grid.shape) + 1j * rng.normal(size=grid.shape)

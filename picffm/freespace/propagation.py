@@ -28,7 +28,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.fft as sfft
 
 from .errors import FreespaceError
 from .grid import Grid
@@ -47,6 +46,8 @@ def transfer_function(grid: Grid, z_um: float, n_pad: int, *, band_limit: bool =
     """
     if not (np.isfinite(z_um) and z_um >= 0):
         raise FreespaceError(f"propagation distance must be >= 0 um, got {z_um!r}")
+    import scipy.fft as sfft  # on first use (scipy.fft loads in about 0.1 s; the CLI imports this package)
+
     f = sfft.fftfreq(n_pad, d=grid.pitch_um)  # cycles/um
     f2 = f[:, None] ** 2 + f[None, :] ** 2
     arg = 1.0 / grid.wavelength_um ** 2 - f2
@@ -81,6 +82,8 @@ class Propagator:
             raise FreespaceError(f"padding factor must be >= 1, got {self.pad}")
         if self.dtype not in ("complex64", "complex128"):
             raise FreespaceError(f"dtype must be complex64 or complex128, got {self.dtype!r}")
+        import scipy.fft as sfft
+
         n_pad = sfft.next_fast_len(int(np.ceil(self.grid.n * self.pad)))
         h = transfer_function(self.grid, self.z_um, n_pad, band_limit=self.band_limit)
         object.__setattr__(self, "_h", h.astype(self.dtype))
@@ -96,6 +99,8 @@ class Propagator:
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
         """Propagate fields ``u`` (..., n, n) over ``z_um``; returns (..., n, n) of ``dtype``."""
+        import scipy.fft as sfft
+
         u = np.asarray(u, dtype=self.dtype)
         n, p = self.grid.n, self.n_pad
         if u.shape[-2:] != (n, n):

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
-import scipy.ndimage as ndi
 
 from .devices import AMPLITUDE_SLM, CAMERA, PHASE_SLM, SLM, Camera
 from .errors import FreespaceError
@@ -197,6 +196,8 @@ def slm_transmission(phi: np.ndarray, slm: SLM, truth: SystemTruth, aberration_r
     if block > 1:
         phi = np.repeat(np.repeat(phi, block, axis=-2), block, axis=-1)
     sigma = (0,) * (phi.ndim - 2) + (sigma_px, sigma_px)
+    import scipy.ndimage as ndi  # on first use, not with the module (the CLI imports this module to list choices)
+
     phi = ndi.gaussian_filter(phi, sigma, mode="nearest")
     return (ff * np.exp(1j * phi) + (1 - ff)) * np.exp(1j * aberration_rad)
 
