@@ -16,7 +16,7 @@ from picffm.simulation import Circuit
 
 #: what the Chip protocol offers
 PROTOCOL = {"netlist", "schedule", "n_modes", "has_monitors", "program", "run", "intensities", "monitors",
-            "advance", "passes", "time_s"}
+            "advance", "passes", "time_s", "busy_s"}
 
 
 class ProtocolOnly:
@@ -25,11 +25,17 @@ class ProtocolOnly:
     def __init__(self, chip):
         object.__setattr__(self, "_chip", chip)
         object.__setattr__(self, "touched", set())
+        object.__setattr__(self, "programs", 0)
 
     def __getattr__(self, name):
         if name not in PROTOCOL:
             raise AssertionError(f"calibration read {name!r}, which a real chip does not offer")
         self.touched.add(name)
+        if name == "program":  # counted, for the time model's check
+            def program(params):
+                object.__setattr__(self, "programs", self.programs + 1)
+                return self._chip.program(params)
+            return program
         return getattr(self._chip, name)
 
 
@@ -98,6 +104,10 @@ def test_calibration_uses_only_the_protocol_and_counts_its_passes():
     twin = calibrate(proxy, rng=np.random.default_rng(2))
     assert {"program", "run", "monitors"} <= proxy.touched
     assert twin.report.passes == chip.passes == sum(twin.report.stages.values())
+    # the estimated chip time is the time model's sum over what the calibration did; the drift clock never moved
+    t = chip.spec.timing
+    assert twin.report.chip_time_s == pytest.approx(chip.passes * t.pass_s + proxy.programs * t.program_s, rel=1e-12)
+    assert twin.report.chip_time_s > 0 and chip.time_s == 0.0
     assert prediction_error(chip, twin, np.random.default_rng(6)) < 0.01  # noise floor 0.006 per read
 
 

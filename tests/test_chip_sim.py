@@ -362,7 +362,7 @@ def test_truth_is_not_reachable_through_public_attributes():
     assert public == {"netlist", "spec", "schedule", "n_modes"}
     methods = {k for k in dir(chip) if not k.startswith("_")}
     assert methods == {"netlist", "spec", "schedule", "n_modes", "has_monitors", "program", "params", "run",
-                       "intensities", "monitors", "has_backward_light", "run_backward", "heater_powers", "advance", "passes", "time_s", "reveal", "realised_matrix",
+                       "intensities", "monitors", "has_backward_light", "run_backward", "heater_powers", "advance", "passes", "time_s", "busy_s", "timing", "reveal", "realised_matrix",
                        "effective_matrix", "get_state", "set_state"}  # the last two: checkpoints only (they hold the drift)
     true = chip.reveal().params.component("mzi")
     nominal = chip.params().component("mzi")
@@ -533,3 +533,42 @@ def test_programming_the_same_settings_keeps_the_realised_matrix():
     chip.program(q)
     assert chip._matrix is None
     assert_array_equal(chip.realised_matrix(), chip.reveal().matrix())
+
+
+def test_busy_time_counts_passes_and_reprogramming_and_never_moves_the_drift_clock():
+    """busy_s = passes * pass_s + programs * program_s, on every call that sends light; readings are unchanged."""
+    spec = preset("typical").replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=1e-3)
+    slow = spec.replace(timing__pass_s=2e-3, timing__program_s=0.25)
+    zero = spec.replace(timing__pass_s=0.0, timing__program_s=0.0)
+    net = symmetric_core(4)
+    rng = np.random.default_rng(11)
+    phases = rng.uniform(0, 2 * np.pi, (3, len(SimulatedChip(net).params().programmable)))
+    x = rng.normal(size=(4, 5)) + 1j * rng.normal(size=(4, 5))
+    reads = []
+    for s in (slow, zero):
+        chip = SimulatedChip(net, s, np.random.default_rng(12))
+        out = []
+        for p in phases:
+            chip.program(_as_params(chip, p))
+            out += [chip.run(x), chip.intensities(x[:, 0]), chip.monitors(x[:, :2])[0], chip.run_backward(x[:, :3]),
+                    chip.heater_powers(x[:, :1])[1]]
+            chip.advance(7.0)
+        reads.append((out, chip.passes, chip.time_s, chip.busy_s, chip.get_state()))
+    (a, pa, ta, ba, sa), (b, pb, tb, bb, sb) = reads
+    assert pa == pb == 3 * (5 + 1 + 2 + 3 + 1)
+    assert ba == pytest.approx(pa * 2e-3 + 3 * 0.25, rel=1e-12) and bb == 0.0
+    assert ta == tb == pytest.approx(21.0)  # the drift clock moves only through advance()
+    for u, v in zip(a, b):  # the time model draws nothing and changes no reading, drift included
+        assert np.array_equal(u, v)
+    chip = SimulatedChip(net, slow, np.random.default_rng(12))
+    chip.set_state(sa)
+    assert chip.busy_s == ba and chip.passes == pa and chip.time_s == ta
+    legacy = {k: v for k, v in sa.items() if k != "busy_s"}  # a checkpoint written before busy_s existed
+    chip.set_state(legacy)
+    assert chip.busy_s == 0.0
+
+
+def _as_params(chip, values):
+    p = chip.params()
+    p.programmable[:] = values
+    return p

@@ -21,7 +21,11 @@ heater's offset and efficiency too. That converges only for calibrated
 chips (offsets of a few 0.01 rad); an as-fabricated chip needs monitors.
 
 Only protocol calls are used (``program``, ``run``, ``monitors``,
-``passes``, ``time_s``); the chip is left programmed with its design values.
+``passes``, ``busy_s``); the chip is left programmed with its design values.
+The report's chip time is the chip's estimated busy time of the calibration
+(its passes and reprogrammings under the chip's time model,
+:class:`~picffm.chip.spec.TimingSpec`); the calibration does not advance the
+drift clock.
 """
 
 from __future__ import annotations
@@ -79,7 +83,7 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
     rng = np.random.default_rng(0) if rng is None else rng
     say = progress or (lambda stage: None)
     t0 = time.perf_counter()
-    p0, c0 = chip.passes, chip.time_s
+    p0, c0 = chip.passes, chip.busy_s
     stages = {}
     schedule = chip.schedule
     table = schedule.table
@@ -140,7 +144,7 @@ def calibrate(chip, *, rng: np.random.Generator | None = None, settings: int = 6
     twin, resid = global_fit(base, probes, np.stack(measured), fit_heaters, fit_x, skip=skip,
                               calibrated_transceivers=calibrated_transceivers)
     chip.program(design)
-    report = CalibrationReport(passes=chip.passes - p0, chip_time_s=chip.time_s - c0,
+    report = CalibrationReport(passes=chip.passes - p0, chip_time_s=chip.busy_s - c0,
                                compute_s=time.perf_counter() - t0, noise_floor=floor, residual=resid,
                                stages=stages)
     twin.report = report

@@ -56,7 +56,8 @@ class CalibrationReport:
 
     Attributes:
         passes: optical passes (input vectors) used by the calibration.
-        chip_time_s: chip clock advanced during the calibration (s).
+        chip_time_s: estimated chip time of the calibration (s): the chip's ``busy_s`` over it (its passes
+            and reprogrammings under the chip's time model); the drift clock does not move.
         compute_s: wall time of the fits and the procedure (s).
         noise_floor: measured relative field noise of one probe read
             (std of repeated reads / rms field).

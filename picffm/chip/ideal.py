@@ -42,9 +42,11 @@ class IdealChip(PassCounter):
         """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping.
 
         Programming the settings already programmed (the same bits) keeps the
-        transfer matrix, as :meth:`SimulatedChip.program` does.
+        transfer matrix, as :meth:`SimulatedChip.program` does (and, like it,
+        counts the call's settling time in :attr:`busy_s`).
         """
         new = check_program(self._params, params)
+        self._programmed()
         if new.tobytes() == self._params.programmable.tobytes():
             return
         self._params.programmable[:] = new

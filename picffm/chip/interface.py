@@ -24,7 +24,18 @@ A trainer can, and can only:
   every heater's monitor point for light sent either way (in-situ
   backpropagation, :mod:`picffm.chip.adjoint`);
 * read ``passes`` (input vectors sent so far; one vector through the chip is
-  one optical pass, whatever the call) and ``time_s``.
+  one optical pass, whatever the call), ``time_s`` (the drift clock) and
+  ``busy_s`` (the estimated time the chip has spent working).
+
+**Two clocks.** ``time_s`` is the chip's physical clock: it moves only through
+``advance(dt_s)``, and drift evolves with it alone. ``busy_s`` is an
+*estimate* of the laboratory time the operations so far would take on the
+hardware, from the chip's time model (:class:`~picffm.chip.spec.TimingSpec`):
+``pass_s`` per optical pass (every call above that sends light, per input
+vector) plus ``program_s`` per ``program()`` call (thermal settling). The two
+are kept apart on purpose: results never depend on the time model, and a
+study that wants the chip to drift while it is measured advances the drift
+clock by the busy time explicitly (``chip.advance(chip.busy_s - t0)``).
 
 Nothing else: a chip never exposes its true couplers, phase errors or drift
 state. A real instrument driver could implement the same protocol.
@@ -41,6 +52,7 @@ from ..netlist import Netlist
 from ..parameters import Params, as_params
 from ..schedule import Schedule
 from ..simulation import Taps
+from .spec import TimingSpec
 
 __all__ = ["Chip", "BackwardLightChip", "check_program", "PassCounter"]
 
@@ -77,10 +89,16 @@ def check_program(current: Params, request: Any) -> np.ndarray:
 
 
 class PassCounter:
-    """The optical-pass counter and clock every chip implementation keeps."""
+    """The optical-pass counter, the drift clock and the busy-time estimate every chip implementation keeps.
+
+    ``timing`` (a :class:`~picffm.chip.spec.TimingSpec`) is the time model:
+    the defaults, unless the implementation sets its spec's.
+    """
 
     _passes: int = 0
     _time: float = 0.0
+    _busy: float = 0.0
+    timing: TimingSpec = TimingSpec()
 
     @property
     def passes(self) -> int:
@@ -92,10 +110,24 @@ class PassCounter:
         """Chip clock in seconds."""
         return self._time
 
+    @property
+    def busy_s(self) -> float:
+        """Estimated chip time of the work so far (s): ``passes * pass_s + programs * program_s``.
+
+        An estimate from ``timing``, separate from the drift clock :attr:`time_s`.
+        """
+        return self._busy
+
     def _count(self, x) -> None:
         """Count the passes of an input batch (N,) or (N, B)."""
         x = np.asarray(x)
-        self._passes += 1 if x.ndim == 1 else x.shape[1]
+        n = 1 if x.ndim == 1 else x.shape[1]
+        self._passes += n
+        self._busy += n * self.timing.pass_s
+
+    def _programmed(self) -> None:
+        """Count one reprogramming (its settling time)."""
+        self._busy += self.timing.program_s
 
     def _tick(self, dt_s: float) -> None:
         if not dt_s >= 0:
@@ -108,12 +140,13 @@ class PassCounter:
         Not part of the chip protocol (a real chip cannot be checkpointed);
         the simulated chip adds its drift and detector-noise streams.
         """
-        return {"time_s": float(self._time), "passes": int(self._passes)}
+        return {"time_s": float(self._time), "passes": int(self._passes), "busy_s": float(self._busy)}
 
     def set_state(self, state: dict) -> None:
-        """Restore what :meth:`get_state` returned."""
+        """Restore what :meth:`get_state` returned (a state without ``busy_s``, from before it existed: 0)."""
         self._time = float(state["time_s"])
         self._passes = int(state["passes"])
+        self._busy = float(state.get("busy_s", 0.0))
 
 
 @runtime_checkable
@@ -150,7 +183,11 @@ class Chip(Protocol):
 
     @property
     def time_s(self) -> float:
-        """Chip clock in seconds."""
+        """Chip clock in seconds (the drift clock: moves only through :meth:`advance`)."""
+
+    @property
+    def busy_s(self) -> float:
+        """Estimated chip time of the passes and reprogrammings so far (s); never moves the drift clock."""
 
 
 @runtime_checkable

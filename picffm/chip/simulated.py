@@ -147,14 +147,22 @@ class SimulatedChip(PassCounter):
         state["_read_buffers"] = BufferPool(max_bytes=2**30)  # scratch memory is not part of the chip
         return state
 
+    @property
+    def timing(self):
+        """The time model of :attr:`busy_s`: the spec's :class:`~picffm.chip.spec.TimingSpec`."""
+        return self.spec.timing
+
     # ------------------------------------------------------------ protocol
     def program(self, params) -> None:
         """Set the programmable settings (rad): :class:`Params`, a parameter file or a mapping.
 
         Programming the settings already programmed (the same bits) changes
-        nothing: the true settings and the realised matrix are kept.
+        nothing: the true settings and the realised matrix are kept. Every
+        valid call counts its settling time in :attr:`busy_s` (a driver
+        rewrites its DACs; a conservative estimate).
         """
         new = check_program(self._params, params)
+        self._programmed()
         if new.tobytes() == self._params.programmable.tobytes():
             return
         self._params.programmable[:] = new

@@ -47,6 +47,14 @@ with a message naming the file, the key and the valid range)::
     phase_std_rad = 0.0         # static phase error of each input IQ modulator (rad)
     noise = 0.0                 # per-pass complex encoding noise, relative to each field
 
+    [timing]
+    pass_s = 1e-6               # estimated chip time of one optical pass (encode, read, digitise)
+    program_s = 5e-5            # estimated settling time after each program() (thermal)
+
+``timing`` is not an imperfection: it is the time model behind a chip's
+``busy_s`` (:class:`picffm.chip.interface.PassCounter`), the same defaults for
+every preset, and it never moves the drift clock ``time_s``.
+
 The physics of each effect is documented in :mod:`picffm.chip.simulated` and
 ``docs/chip.md``.
 """
@@ -73,6 +81,7 @@ __all__ = [
     "DriftSpec",
     "DetectorSpec",
     "ModulatorSpec",
+    "TimingSpec",
     "ChipSpec",
     "DRIFT_MODELS",
     "load_spec",
@@ -190,6 +199,24 @@ class ModulatorSpec(_Section):
                       "drawn anew for every pass (DAC and driver noise)")
 
 
+@dataclass(frozen=True)
+class TimingSpec(_Section):
+    """Estimated chip time of each operation: the time model behind ``busy_s`` (not an imperfection).
+
+    Defaults (docs/chip.md): a pass is one sample of a 1 MS/s ADC on every
+    receiver (high-speed modulators settle in nanoseconds); a reprogramming
+    waits five thermal time constants of a metal heater on silicon (about
+    10 us; reported rise times are a few to tens of microseconds).
+    """
+
+    pass_s: float = _f(1e-6, 0.0, 10.0, "s",
+                       "estimated chip time of one optical pass: encode one input vector, read and digitise the "
+                       "outputs (and monitor taps or heater photodiodes, read in parallel)")
+    program_s: float = _f(5e-5, 0.0, 100.0, "s",
+                          "estimated settling time after each program() call (all heaters driven at once; "
+                          "thermal settling to well below the DAC step)")
+
+
 SECTIONS: dict[str, type] = {
     "coupler": CouplerSpec,
     "phase": PhaseSpec,
@@ -198,6 +225,7 @@ SECTIONS: dict[str, type] = {
     "drift": DriftSpec,
     "detector": DetectorSpec,
     "modulator": ModulatorSpec,
+    "timing": TimingSpec,
 }
 
 _SECTION_NAME = {cls: name for name, cls in SECTIONS.items()}
@@ -213,6 +241,8 @@ class ChipSpec:
 
     Attributes:
         coupler, phase, heater, loss, drift, detector, modulator: one spec per effect.
+        timing: the estimated chip time of a pass and of a reprogramming
+            (:class:`TimingSpec`; not an imperfection, never moves the drift clock).
         mirror_asymmetry: in [0, 1]. Every fabrication error and drift of a
             mirror-twin element (``ut_X`` of ``u_X`` in a symmetric core) is
             ``sqrt(1 - a**2) * e_u + a * e_independent`` with
@@ -230,6 +260,7 @@ class ChipSpec:
     drift: DriftSpec = field(default_factory=DriftSpec)
     detector: DetectorSpec = field(default_factory=DetectorSpec)
     modulator: ModulatorSpec = field(default_factory=ModulatorSpec)
+    timing: TimingSpec = field(default_factory=TimingSpec)
     mirror_asymmetry: float = 0.0
     name: str = field(default="custom", compare=False)
 
@@ -262,8 +293,8 @@ class ChipSpec:
 
     @property
     def is_ideal(self) -> bool:
-        """True if the spec has no imperfection at all."""
-        return self == ChipSpec()
+        """True if the spec has no imperfection at all (its timing does not count)."""
+        return dataclasses.replace(self, timing=TimingSpec()) == ChipSpec()
 
 
 def describe_fields() -> list[dict]:

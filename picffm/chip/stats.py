@@ -196,6 +196,7 @@ class ChipReport:
     passes: int
     measured_fidelity: np.ndarray | None = None
     drift_measured: DriftStatistics | None = None
+    busy_s: float = 0.0
 
     def summary(self) -> dict:
         def ms(v):
@@ -218,6 +219,7 @@ class ChipReport:
             "drift": self.drift.summary(),
             "drift_measured": None if self.drift_measured is None else self.drift_measured.summary(),
             "passes": self.passes,
+            "busy_s": self.busy_s,
         }
 
 
@@ -272,7 +274,7 @@ def inspect_chip(spec: ChipSpec, n: int = 8, samples: int = 8, seed: int = 0, *,
         measured = drift_statistics(chip, window_s, n_times, elements=drift.elements, method="measured",
                                     repeats=drift_repeats)
     return ChipReport(spec.name, n, samples, seed, np.array(fid), np.array(err), np.array(ierr), np.array(loss),
-                      np.array(sym), np.array(merr), drift, chip.passes, np.array(mfid), measured)
+                      np.array(sym), np.array(merr), drift, chip.passes, np.array(mfid), measured, chip.busy_s)
 
 
 def protocol_fidelity(spec: ChipSpec, n: int = 16, samples: int = 4, seed: int = 0) -> np.ndarray:

@@ -134,8 +134,19 @@ def run_inspect(args) -> int:
         print(f"drift measured through the protocol over the next {m['window_s']:g} s ({m['n_samples']} times, "
               f"{m['repeats']} probe reads averaged per time, amplitudes |M_ij|): relative std "
               f"{m['rel_std_abs_pct_mean']:.4f} % mean, " + _noise_part(m))
-    print(f"optical passes: {s['passes']}")
+    print(f"optical passes: {s['passes']}; estimated chip time of the passes and reprogrammings "
+          f"{_seconds(s['busy_s'])} ({_timing(spec)}; not part of the drift windows)")
     return 0
+
+
+def _seconds(t: float) -> str:
+    """A duration for people: ms below 1 s."""
+    return f"{t * 1e3:.3g} ms" if t < 1 else f"{t:.3g} s"
+
+
+def _timing(spec) -> str:
+    t = spec.timing
+    return f"{t.pass_s * 1e6:g} us per pass, {t.program_s * 1e6:g} us per reprogramming"
 
 
 def _noise_part(m: dict) -> str:
@@ -223,8 +234,8 @@ def run_calibrate(args) -> int:
     state = PRESET_STATE[args.spec] if args.spec in PRESETS else "from a spec file"
     print(f"calibrated chip {label} ({state}), symmetric core N = {args.n}, seed {args.seed} -> {out}")
     stages = ", ".join(f"{k} {v}" for k, v in rep["stages"].items())
-    print(f"optical passes: {rep['passes']} ({stages}); chip time {rep['chip_time_s']:g} s; "
-          f"compute {rep['compute_s']:.1f} s")
+    print(f"optical passes: {rep['passes']} ({stages}); estimated chip time {_seconds(rep['chip_time_s'])} "
+          f"({_timing(spec)}); compute {rep['compute_s']:.1f} s")
     print(f"noise floor (relative field noise of one probe read): {rep['noise_floor']:.4g}")
     print(f"twin misfit on the probe matrices ||T_twin - T_measured||_F / ||T_measured||_F: {rep['residual']:.4g}")
     return 0

@@ -15,7 +15,9 @@ every heater's phase std grows as ``rate * sqrt(t)``), trains, deploys at
 * ``ffm``: trained on the chip (``ffm_trainer``, phase- or matrix-level
   FFM), then ``ffm_steps`` online FFM updates in every time step.
 
-Clock: training and every maintenance action take no chip time; at each
+Clock: training and every maintenance action take no time on the drift
+clock (their estimated chip time under the chips' time model, ``busy_s``,
+is reported beside their passes, :class:`~picffm.chip.spec.TimingSpec`); at each
 check time ``t_k = k * step_s`` the chips have drifted to ``t_k``, the test
 accuracy is recorded (noiseless truth via the evaluation-only ``reveal()``,
 no optical pass), *then* the method's maintenance for the next interval runs.
@@ -133,10 +135,11 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
                                    iterations=ctx["recal_iterations"])
     # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
     initial = trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)
-    passes0 = sum(c.passes for c in chips)
+    initial_busy = trainer.train_busy_s if method == "ffm" else sum(c.busy_s for c in chips)
+    passes0, busy0 = sum(c.passes for c in chips), sum(c.busy_s for c in chips)
 
     n_steps = int(round(ctx["duration_s"] / ctx["step_s"]))
-    times, acc, passes, recal_times = [], [], [], []
+    times, acc, passes, busy, recal_times = [], [], [], [], []
     last_recal = 0.0
     for k in range(n_steps + 1):
         t = k * ctx["step_s"]
@@ -146,6 +149,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
         times.append(t)
         acc.append(true_accuracy(chips, states, data.x_test, data.y_test, cfg.electronics))
         passes.append(sum(c.passes for c in chips) - passes0)
+        busy.append(sum(c.busy_s for c in chips) - busy0)
         if k == n_steps:
             break
         if method == "recal" and t > 0 and t - last_recal >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:
@@ -156,6 +160,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
             trainer.train_steps(ctx["ffm_steps"])
             states = trainer.states
     return {"times_s": times, "accuracy": acc, "passes": passes, "initial_passes": int(initial),
+            "busy_s": busy, "initial_busy_s": float(initial_busy),
             "recal_times_s": recal_times, "survival_s": survival_time(times, acc, ctx["threshold"]),
             "survived": bool(min(acc) >= ctx["threshold"])}
 
@@ -179,6 +184,9 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
                 "final_accuracy_mean": mean[-1],
                 "passes_mean": float(np.mean([p["passes"][-1] for p in rows])),
                 "initial_passes_mean": float(np.mean([p["initial_passes"] for p in rows])),
+                # estimated chip time (s) of the maintenance and of the deployment (training or calibration)
+                "busy_s_mean": float(np.mean([p["busy_s"][-1] for p in rows])),
+                "initial_busy_s_mean": float(np.mean([p["initial_busy_s"] for p in rows])),
             })
     return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
             "points": points, "summary": summary}

@@ -70,7 +70,10 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
                      "replicates": [[r.seed, r.fold] for r in rs],
                      "passes_per_update": None if m == "ideal" else (0 if m == "insilico" else
                                                                      _first([r.passes_per_update for r in rs])),
-                     "seconds": float(sum(r.seconds for r in rs))}
+                     "seconds": float(sum(r.seconds for r in rs)),
+                     # estimated chip time per update (passes and reprogramming, the chips' time model)
+                     "chip_time_per_update_s": None if m in ("ideal", "insilico") else
+                     _first([r.train_busy_s / r.updates if r.updates else None for r in rs])}
             if m != "ideal" and ideal_acc:
                 diff = paired_difference({(r.seed, r.fold): 100 * r.test_acc for r in rs}, ideal_acc, ratio)
                 entry["minus_ideal"] = diff

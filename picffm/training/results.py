@@ -40,6 +40,9 @@ class TrainResult:
         train_acc, test_acc: final accuracies (fractions) where it is tested.
         updates, train_passes: optimiser steps and optical passes they used.
         grad: gradient errors at ``config.grad_probe_step`` (or empty).
+        train_busy_s: the chips' estimated busy time of the updates (s): their
+            passes and reprogrammings under the chips' time model
+            (:class:`~picffm.chip.spec.TimingSpec`); not the drift clock.
         seconds: wall time of the unit.
     """
 
@@ -55,6 +58,7 @@ class TrainResult:
     grad: dict = field(default_factory=dict)
     seconds: float = 0.0
     fold: int = 0
+    train_busy_s: float = 0.0
 
     @property
     def passes_per_update(self) -> float | None:
@@ -101,11 +105,12 @@ def result_to_plain(r: TrainResult) -> dict[str, Any]:
     return {"method": r.method, "chip": r.chip, "seed": int(r.seed), "states": states_to_plain(r.states),
             "history": list(r.history), "train_acc": float(r.train_acc), "test_acc": float(r.test_acc),
             "updates": int(r.updates), "train_passes": int(r.train_passes), "grad": dict(r.grad),
-            "seconds": float(r.seconds), "fold": int(r.fold)}
+            "seconds": float(r.seconds), "fold": int(r.fold), "train_busy_s": float(r.train_busy_s)}
 
 
 def result_from_plain(doc: dict[str, Any], table: ElementTable) -> TrainResult:
     """Inverse of :func:`result_to_plain` (``table``: the element table of the layers' netlist)."""
     return TrainResult(str(doc["method"]), str(doc["chip"]), int(doc["seed"]), states_from_plain(doc["states"], table),
                        list(doc["history"]), float(doc["train_acc"]), float(doc["test_acc"]), int(doc["updates"]),
-                       int(doc["train_passes"]), dict(doc["grad"]), float(doc["seconds"]), int(doc["fold"]))
+                       int(doc["train_passes"]), dict(doc["grad"]), float(doc["seconds"]), int(doc["fold"]),
+                       float(doc.get("train_busy_s", 0.0)))

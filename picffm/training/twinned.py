@@ -87,6 +87,10 @@ class TwinCorrectedChip:
     def time_s(self) -> float:
         return self.chip.time_s
 
+    @property
+    def busy_s(self) -> float:
+        return self.chip.busy_s
+
     def get_state(self) -> dict:
         return self.chip.get_state()
 

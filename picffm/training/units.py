@@ -188,7 +188,7 @@ def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, c
     last = tr.history[-1]
     return TrainResult(method, chip_label, seed, tr.states, list(tr.history), last["train_acc"], last["test_acc"],
                        tr.updates, tr.train_passes, _window_mean(grad["records"]), time.perf_counter() - t0,
-                       fold), snaps
+                       fold, tr.train_busy_s), snaps
 
 
 def insilico_unit(ideal: TrainResult, chip_label: str, spec: ChipSpec, seed: int,

@@ -59,6 +59,7 @@ class Trainer:
         self.epoch = 0
         self.updates = 0
         self.train_passes = 0
+        self.train_busy_s = 0.0  # the chips' estimated busy time of the updates (passes and reprogramming)
         self.history: list[dict] = []
         self.probe: Callable | None = None
         self.params: ParamVector = self._params_from_states(initial_states(seed, config, self.cmap))
@@ -84,16 +85,23 @@ class Trainer:
     def _chip_passes(self) -> int:
         return sum(c.passes for c in self.chips)
 
+    def _chip_busy(self) -> float:
+        """The chips' estimated busy time so far (s; :attr:`picffm.chip.interface.PassCounter.busy_s`)."""
+        return sum(c.busy_s for c in self.chips)
+
     def step(self, idx: np.ndarray) -> float:
         """One update on the training samples ``idx``; returns the batch loss (before the update)."""
         x, labels = self.data.x_train[:, idx], self.data.y_train[idx]
-        before = self._chip_passes()
+        before, busy = self._chip_passes(), self._chip_busy()
         loss, grads = self._gradient(x, labels)
         self.train_passes += self._chip_passes() - before
         if self.probe is not None and self.updates + 1 == self.config.grad_probe_step:
+            busy -= self._chip_busy()  # the probe's reads are evaluation, not the update's cost
             self.probe(self, x, labels, grads)
+            busy += self._chip_busy()
         self.params = self.params.replace(self.opt.step(self.params.values, grads.values))
         self._program()
+        self.train_busy_s += self._chip_busy() - busy
         self.updates += 1
         if self.config.update_time_s:
             for c in self.chips:
@@ -132,7 +140,7 @@ class Trainer:
         """Plain data to resume from (parameters, optimiser, rng, counters, history)."""
         return {"method": self.method, "params": self.params.values.copy(), "opt": self.opt.state_dict(),
                 "rng": self.rng.bit_generator.state, "epoch": self.epoch, "updates": self.updates,
-                "train_passes": self.train_passes, "history": list(self.history),
+                "train_passes": self.train_passes, "train_busy_s": self.train_busy_s, "history": list(self.history),
                 "chip_time_s": [c.time_s for c in self.chips]}
 
     def load_state_dict(self, state: dict) -> None:
@@ -144,6 +152,7 @@ class Trainer:
         self.rng.bit_generator.state = state["rng"]
         self.epoch, self.updates = int(state["epoch"]), int(state["updates"])
         self.train_passes = int(state["train_passes"])
+        self.train_busy_s = float(state.get("train_busy_s", 0.0))
         self.history = list(state["history"])
         for c, t in zip(self.chips, state.get("chip_time_s", [])):
             if t > c.time_s:
