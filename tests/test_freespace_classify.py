@@ -222,3 +222,42 @@ def test_classify_on_the_shared_scheduler_serial_pool_dask_and_resume_are_bit_id
     resumed = run_classify(None, tmp_path / "stopped", resume=True, workers=2)
     assert _acc(resumed) == _acc(serial)
     _same_units(_units(tmp_path / "stopped"), _units(tmp_path / "serial"))
+
+
+def test_classify_in_two_workers_stops_cleanly_on_ctrl_c_and_resumes(tmp_path):
+    """A real SIGINT to the process group (as Ctrl-C): exit 130, one line, finished units kept; resume completes."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = np.random.default_rng(4)
+    x, y = _mnist_like(rng, 90)
+    np.savez(tmp_path / "m.npz", x_train=x[:60], y_train=y[:60], x_test=x[60:], y_test=y[60:])
+    out = tmp_path / "run"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    args = [sys.executable, "-m", "picffm", "freespace", "classify", "--epochs", "3", "--train-samples", "60",
+            "--test-samples", "30", "--seeds", "2", "--workers", "2", "--data", str(tmp_path / "m.npz"), "-o", str(out)]
+    proc = subprocess.Popen(args, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline and not any((out / "units").glob("*.npz")):
+            time.sleep(0.05)
+        time.sleep(np.random.default_rng(18).uniform(0.0, 0.5))  # a seeded moment after the first unit
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:  # pragma: no cover - only if the shutdown hangs
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    lines = [ln for ln in stderr.splitlines() if not ln.startswith("picffm freespace: ")]  # progress lines
+    assert len(lines) == 1 and lines[0].startswith(f"picffm: stopped by Ctrl-C; finished units are in {out}"), stderr
+    kept = sorted(p.name for p in (out / "units").iterdir())
+    assert kept and all(n.endswith(".npz") for n in kept)
+    assert subprocess.run([sys.executable, "-m", "picffm", "freespace", "classify", "--out", str(out), "--resume",
+                           "--quiet", "--workers", "1"], env=env, capture_output=True, text=True).returncode == 0
+    assert len(list((out / "units").iterdir())) == 6
