@@ -131,9 +131,9 @@ def run_inspect(args) -> int:
           "(noiseless reads through reveal())")
     m = s["drift_measured"]
     if m is not None:
+        reads = "1 probe read per time" if m["repeats"] == 1 else f"{m['repeats']} probe reads averaged per time"
         print(f"drift measured through the protocol over the next {m['window_s']:g} s ({m['n_samples']} times, "
-              f"{m['repeats']} probe reads averaged per time, amplitudes |M_ij|): relative std "
-              f"{m['rel_std_abs_pct_mean']:.4f} % mean, " + _noise_part(m))
+              f"{reads}, amplitudes |M_ij|): relative std {m['rel_std_abs_pct_mean']:.4f} % mean, " + _noise_part(m))
     print(f"optical passes: {s['passes']}; estimated chip time of the passes and reprogrammings "
           f"{_seconds(s['busy_s'])} ({_timing(spec)}; not part of the drift windows)")
     return 0
