@@ -255,9 +255,40 @@ def test_classify_in_two_workers_stops_cleanly_on_ctrl_c_and_resumes(tmp_path):
             proc.wait()
     assert proc.returncode == 130, stderr
     lines = [ln for ln in stderr.splitlines() if not ln.startswith("picffm freespace: ")]  # progress lines
-    assert len(lines) == 1 and lines[0].startswith(f"picffm: stopped by Ctrl-C; finished units are in {out}"), stderr
+    assert len(lines) == 1 and lines[0].startswith("picffm: stopped by Ctrl-C; finished units and the running "
+                                                   f"units' checkpoints are in {out}"), stderr
     kept = sorted(p.name for p in (out / "units").iterdir())
     assert kept and all(n.endswith(".npz") for n in kept)
     assert subprocess.run([sys.executable, "-m", "picffm", "freespace", "classify", "--out", str(out), "--resume",
                            "--quiet", "--workers", "1"], env=env, capture_output=True, text=True).returncode == 0
     assert len(list((out / "units").iterdir())) == 6
+
+
+@pytest.mark.parametrize("stop_after", [1, 2, 3])  # mid epoch 1, after epoch 1, mid epoch 2 (2 batches an epoch)
+def test_a_unit_stopped_and_resumed_from_its_checkpoint_is_bit_identical(tmp_path, stop_after):
+    """train_unit's checkpoint (through a state file) holds everything: masks, Adam, both generators, the epoch."""
+    from picffm.freespace.classify import train_unit
+    from picffm.freespace.classify_run import load_data
+    from picffm.runs.channel import TaskStopped
+    from picffm.runs.statefile import save_state
+
+    config = _tiny(tmp_path, seeds=(0,))
+    config = type(config)(**{**config.__dict__, "batch_size": 30})  # 60 samples: 2 batches per epoch
+    data = load_data(config, 0)
+    ref = train_unit(config, data, 1, 0, "ffm")
+    calls, saved = [0], {}
+
+    def should_stop():
+        calls[0] += 1
+        return calls[0] >= stop_after
+
+    def checkpoint(state):
+        save_state(tmp_path / "ckpt.npz", "test-ckpt", state)
+        saved["state"] = load_state(tmp_path / "ckpt.npz", "test-ckpt")
+
+    with pytest.raises(TaskStopped):
+        train_unit(config, data, 1, 0, "ffm", checkpoint=checkpoint, should_stop=should_stop)
+    again = train_unit(config, data, 1, 0, "ffm", saved=saved["state"])
+    assert np.array_equal(again.masks, ref.masks)
+    assert again.test_acc_history == ref.test_acc_history and again.train_loss == ref.train_loss
+    assert (again.passes, again.test_acc, again.train_acc) == (ref.passes, ref.test_acc, ref.train_acc)

@@ -176,9 +176,8 @@ def run_classify_cmd(args) -> int:
 
         ignore_further_signals()
         signum = exc.signum if isinstance(exc, Interrupted) else 2
-        print(f"picffm: stopped by {signal_name(signum)}; finished units are in {out} (the units that were "
-              f"running are dropped); continue with 'picffm freespace classify --out {out} --resume'",
-              file=sys.stderr)
+        print(f"picffm: stopped by {signal_name(signum)}; finished units and the running units' checkpoints are in "
+              f"{out}; continue with 'picffm freespace classify --out {out} --resume'", file=sys.stderr)
         return exc.exit_code if isinstance(exc, Interrupted) else 130
     if args.json:
         emit_json({**summary, "run_dir": str(out)})

@@ -15,6 +15,13 @@ the last camera. Three methods, as in the integrated ``picffm train``:
 
 Training: Adam on the mask phases (rad), mini-batches shuffled per epoch with
 a generator seeded by the unit, test accuracy after every epoch.
+
+**Checkpoints.** :func:`train_unit` can hand its whole state (masks, Adam
+moments, the shuffling and camera-noise generators, counters, history, and
+where it is inside the epoch) to ``checkpoint`` after every epoch, and when
+``should_stop()`` turns true after a mini-batch, before it raises
+:class:`~picffm.runs.channel.TaskStopped`; ``saved`` resumes from such a
+state and ends with the same result, bit for bit, as a unit never stopped.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..runs.channel import TaskStopped
 from ..training.optim import Adam
 from .data import Dataset, to_fields
 from .errors import FreespaceError
@@ -135,8 +143,12 @@ def accuracy(system: DiffractiveSystem, x: np.ndarray, y: np.ndarray, readout: R
 
 
 def train_unit(config: ClassifyConfig, data: Dataset, layers: int, seed: int, method: str,
-               progress=None) -> UnitResult:
-    """Train one unit; ``method`` is ``ideal`` or ``ffm`` (``insilico`` is :func:`deploy`)."""
+               progress=None, *, saved: dict | None = None, checkpoint=None, should_stop=None) -> UnitResult:
+    """Train one unit; ``method`` is ``ideal`` or ``ffm`` (``insilico`` is :func:`deploy`).
+
+    ``progress(epoch)`` after every epoch; ``checkpoint(state)``,
+    ``should_stop()`` and ``saved`` as in the module docstring.
+    """
     if method not in TRAINED:
         raise FreespaceError(f"method {method!r} is not trained; trained: {', '.join(TRAINED)}")
     t0 = time.perf_counter()
@@ -150,13 +162,32 @@ def train_unit(config: ClassifyConfig, data: Dataset, layers: int, seed: int, me
     masks = np.zeros((layers, n, n))
     opt = Adam(config.lr)
     result = UnitResult(layers, seed, method, masks)
-    before = system.passes
-    flat = flat_response(system)
-    used = system.passes - before
-    for epoch in range(config.epochs):
-        order = rng.permutation(len(data.train_y))
-        losses = []
-        for k in range(0, len(order), config.batch_size):
+    start, order, k0, losses = 0, None, 0, []
+    if saved is None:
+        before = system.passes
+        flat = flat_response(system)
+        used = system.passes - before
+    else:  # continue where the checkpoint stopped (its generators, counters and place in the epoch)
+        start, k0, losses = int(saved["epoch"]), int(saved["batch_start"]), list(saved["losses"])
+        order = None if saved["order"] is None else np.asarray(saved["order"])
+        masks = np.array(saved["masks"], dtype=float)
+        opt.load_state_dict(saved["adam"])
+        rng.bit_generator.state = saved["rng"]
+        system.set_state(saved["system"])
+        flat, used = np.asarray(saved["flat"]), int(saved["used"])
+        result.train_loss, result.test_acc_history = list(saved["train_loss"]), list(saved["test_acc_history"])
+        t0 -= float(saved["seconds"])
+
+    def state(epoch: int, batch_start: int) -> dict:
+        return {"epoch": epoch, "batch_start": batch_start, "order": order, "losses": list(losses),
+                "masks": masks, "adam": opt.state_dict(), "rng": rng.bit_generator.state,
+                "system": system.get_state(), "flat": flat, "used": int(used), "train_loss": list(result.train_loss),
+                "test_acc_history": list(result.test_acc_history), "seconds": time.perf_counter() - t0}
+
+    for epoch in range(start, config.epochs):
+        if order is None:
+            order, k0, losses = rng.permutation(len(data.train_y)), 0, []
+        for k in range(k0, len(order), config.batch_size):
             idx = order[k:k + config.batch_size]
             system.program(masks)
             before = system.passes
@@ -165,11 +196,22 @@ def train_unit(config: ClassifyConfig, data: Dataset, layers: int, seed: int, me
             used += system.passes - before
             masks = opt.step(masks.ravel(), np.ravel(grads)).reshape(masks.shape)
             losses.append(loss)
+            nxt = k + config.batch_size
+            if should_stop is not None and nxt < len(order) and should_stop():
+                if checkpoint is not None:
+                    checkpoint(state(epoch, nxt))
+                raise TaskStopped(f"L{layers}-s{seed}-{method} stopped in epoch {epoch + 1}")
         system.program(masks)
         result.train_loss.append(float(np.mean(losses)))
         result.test_acc_history.append(accuracy(system, test_x, data.test_y, readout, config.activation))
+        order = None
         if progress:
             progress(epoch + 1)
+        if epoch + 1 < config.epochs:
+            if checkpoint is not None:
+                checkpoint(state(epoch + 1, 0))
+            if should_stop is not None and should_stop():
+                raise TaskStopped(f"L{layers}-s{seed}-{method} stopped after epoch {epoch + 1}")
     result.masks = masks
     result.test_acc = result.test_acc_history[-1]
     result.train_acc = accuracy(system, train_x, data.train_y, readout, config.activation)

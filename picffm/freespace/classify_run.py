@@ -15,15 +15,22 @@ of :mod:`picffm.runs.statefile`: history, accuracies, passes and masks, read
 back without pickle), so an interrupted run keeps it and ``resume`` skips
 it; a file in ``units/`` that is not a unit of this run, or cannot be read,
 is refused with one line naming it. The directory is locked while the run
-writes (:mod:`picffm.freespace.rundir`). The first Ctrl-C or SIGTERM stops at
-once: running units are dropped (they restart from their first epoch on
-resume, with the same result), finished ones are kept, and
-:class:`~picffm.runs.signals.Interrupted` is raised.
+writes (:mod:`picffm.freespace.rundir`).
+
+A running unit writes ``checkpoints/<key>.npz`` after every epoch (not on
+Dask: the workers need not share this file system), deleted once the unit is
+saved. The first Ctrl-C or SIGTERM asks for a clean stop: each running unit
+stops after its current mini-batch, writes its checkpoint and stops;
+finished units are kept and :class:`~picffm.runs.signals.Interrupted` is
+raised. A second signal stops at once (the last epoch's checkpoint stays
+valid, as after SIGKILL). ``resume`` continues every unit from its
+checkpoint, with the same result, bit for bit, as a run never interrupted.
 """
 
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -31,6 +38,8 @@ from .classify import ClassifyConfig, UnitResult, deploy, train_unit
 from .data import Dataset, load_digits, load_local
 from ..runs import channel
 from ..runs.executor import Task, run_tasks
+from ..runs.signals import stop_on_signals
+from ..runs.statefile import load_state, save_state
 from ..runs.statefile import StateFileError
 from .plots import plot_classify
 from .rundir import CONFIG, RunDir
@@ -38,9 +47,11 @@ from .rundir import CONFIG, RunDir
 __all__ = ["run_classify", "format_classify", "load_data", "unit_key", "unit_task"]
 
 UNITS = "units"
+CHECKPOINTS = "checkpoints"
 #: every entry a classify run writes (what --force deletes)
-OWNED = (CONFIG, UNITS, "metrics.json", "history.csv", "learning_curves.png", "masks.png")
+OWNED = (CONFIG, UNITS, CHECKPOINTS, "metrics.json", "history.csv", "learning_curves.png", "masks.png")
 _UNIT_KIND = "picffm-freespace-classify-unit"
+_CKPT_KIND = "picffm-freespace-classify-checkpoint"
 
 
 def unit_key(layers: int, seed: int, method: str) -> str:
@@ -117,9 +128,25 @@ def unit_task(point: dict, seed: int, context: dict, ideal: dict | None = None) 
         r = deploy(config, data, UnitResult(**{**ideal, "masks": np.asarray(ideal["masks"], dtype=float)}))
     else:
         key = unit_key(layers, seed, method)
+        ckpt = Path(context["checkpoints"]) / f"{key}.npz" if context.get("checkpoints") else None
         r = train_unit(config, data, layers, seed, method,
-                       progress=lambda e: channel.report({"unit": key, "epoch": e, "epochs": config.epochs}))
+                       progress=lambda e: channel.report({"unit": key, "epoch": e, "epochs": config.epochs}),
+                       saved=None if ckpt is None else _load_checkpoint(ckpt, key),
+                       checkpoint=None if ckpt is None else (lambda state: save_state(ckpt, _CKPT_KIND,
+                                                                                      {"unit": key, **state})),
+                       should_stop=channel.stop_requested)
     return {**r.as_json(), "masks": r.masks.tolist()}
+
+
+def _load_checkpoint(path: Path, key: str) -> dict | None:
+    """The checkpoint of unit ``key`` at ``path``, or None; a foreign or corrupt one: one line naming it."""
+    if not path.is_file():
+        return None
+    doc = load_state(path, _CKPT_KIND)
+    if not isinstance(doc, dict) or doc.get("unit") != key:
+        raise StateFileError(f"{path}: not the checkpoint of unit {key} of this run; delete it, or start again "
+                             "with --force")
+    return doc
 
 
 def _unit_from_doc(doc: dict) -> UnitResult:
@@ -142,18 +169,22 @@ class _Units:
     def put(self, key: str, point: dict, seed: int, doc: dict) -> None:
         r = _unit_from_doc(doc)
         _save(self.run, r)
+        self.run.file(f"{CHECKPOINTS}/{key}.npz").unlink(missing_ok=True)
         self.results[(r.layers, r.seed, r.method)] = r
         self.say(f"{key}: test accuracy {100 * r.test_acc:.1f} %"
                  + (f" ({r.seconds:.0f} s)" if r.method != "insilico" else " (deployed)"))
 
 
-def _task(config: ClassifyConfig, layers: int, seed: int, method: str, **inputs) -> Task:
-    return Task(unit_task, {"layers": layers, "seed": seed, "method": method}, seed, {"config": config.as_dict()},
+def _task(config: ClassifyConfig, context: dict, layers: int, seed: int, method: str, **inputs) -> Task:
+    return Task(unit_task, {"layers": layers, "seed": seed, "method": method}, seed, context,
                 key=unit_key(layers, seed, method), inputs=inputs)
 
 
 def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress, t0: float) -> dict:
     run.file(UNITS).mkdir(exist_ok=True)
+    run.file(CHECKPOINTS).mkdir(exist_ok=True)
+    context = {"config": config.as_dict(),
+               "checkpoints": None if scheduler is not None else str(run.file(CHECKPOINTS).resolve())}
     _check_units(run, {unit_key(L, s, m) for L in config.layers for s in config.seeds
                        for m in ("ideal", "ffm", "insilico")})
     say = progress or (lambda msg: None)
@@ -162,9 +193,9 @@ def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress,
     trained = [(L, s, m) for L in config.layers for s in config.seeds for m in ("ideal", "ffm")]
     for L, s, m in trained + [(L, s, "insilico") for L in config.layers for s in config.seeds]:
         store.get(unit_key(L, s, m))
-    tasks = [_task(config, *u) for u in trained if u not in results]
+    tasks = [_task(config, context, *u) for u in trained if u not in results]
     # in silico units whose ideal unit finished in an earlier run start at once; the others follow it
-    tasks += [_task(config, L, s, "insilico", ideal=_plain(results[(L, s, "ideal")]))
+    tasks += [_task(config, context, L, s, "insilico", ideal=_plain(results[(L, s, "ideal")]))
               for L in config.layers for s in config.seeds
               if (L, s, "insilico") not in results and (L, s, "ideal") in results]
     say(f"{len(results)} unit(s) done, {len(tasks)} to run"
@@ -174,14 +205,15 @@ def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress,
         p = task.point
         if p["method"] != "ideal" or (p["layers"], p["seed"], "insilico") in results:
             return []
-        return [_task(config, p["layers"], p["seed"], "insilico", ideal=doc)]
+        return [_task(config, context, p["layers"], p["seed"], "insilico", ideal=doc)]
 
     def on_event(event: dict) -> None:
         say(f"{event['unit']}: epoch {event['epoch']}/{event['epochs']}")
 
     if tasks:
-        run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=False, follow=follow,
-                  on_event=on_event)
+        with stop_on_signals(defer=True) as flag:
+            run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=False, follow=follow,
+                      on_event=on_event, flag=flag)
     summary = summarise(config, results, time.perf_counter() - t0)
     summary["n_classes"] = int(load_data(config, config.seeds[0]).n_classes)
     run.write_json("metrics.json", summary)

@@ -109,6 +109,19 @@ class _Base:
     def passes(self) -> int:
         return self._passes
 
+    def get_state(self) -> dict:
+        """What evolves while the system is used (pass counter; camera noise stream), as plain data.
+
+        For checkpoints only (a real system cannot be checkpointed); with
+        :meth:`set_state` on a system built from the same seed, every later
+        reading is the same bit for bit.
+        """
+        return {"passes": int(self._passes)}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`get_state` returned."""
+        self._passes = int(state["passes"])
+
     @property
     def masks(self) -> np.ndarray:
         """The programmed phase settings (a copy; what the user asked for)."""
@@ -259,6 +272,13 @@ class SimulatedSystem(_Base):
         if not monitor:
             return Reading(out)
         return Reading(out, cam.holography(leaving, self._noise) * scale)
+
+    def get_state(self) -> dict:
+        return {**super().get_state(), "noise_rng": self._noise.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        super().set_state(state)
+        self._noise.bit_generator.state = state["noise_rng"]
 
     def reveal(self) -> SystemTruth:
         """The hidden truth. For evaluation and tests only: a trainer must never call this."""
