@@ -9,7 +9,7 @@ from picffm.training.trainers import make_chips, make_dataset, make_trainer
 
 #: what the Chip protocol offers a trainer
 PROTOCOL = {"netlist", "schedule", "n_modes", "has_monitors", "program", "run", "intensities", "monitors",
-            "advance", "passes", "time_s"}
+            "advance", "passes", "time_s", "busy_s"}
 
 
 class MeasurementOnly:
