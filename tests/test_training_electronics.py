@@ -83,6 +83,31 @@ def test_tanh_is_the_limiting_amplifier_per_quadrature_bit_for_bit():
     assert TrainConfig().nonlinearity == "tanh" and TrainConfig().readout_ports == (0, 1, 2)
 
 
+def test_first_readout_keeps_the_loss_bit_for_bit():
+    """Consecutive ports are read through a view, as before the readout was configurable: with more
+    than 8 classes numpy's sum over the classes rounds differently on a copy (its layout differs)."""
+    from picffm.training.network import loss_and_grad
+
+    rng = np.random.default_rng(9)
+    z = np.asfortranarray(rng.normal(size=(64, 35)) + 1j * rng.normal(size=(64, 35)))  # as the chips return
+    y = rng.integers(0, 10, size=35)
+    el = Electronics.make("tanh", range(10), 10.0)
+    assert el.rows == slice(0, 10) and isinstance(Electronics.make("tanh", (0, 8, 15)).rows, np.ndarray)
+    loss, g, logits = loss_and_grad(z, y, el)
+    # the formula the network had, on the first ten rows
+    zk = z[:10]
+    lg = 10.0 * (zk.real ** 2 + zk.imag ** 2)
+    sh = lg - lg.max(axis=0, keepdims=True)
+    logp = sh - np.log(np.exp(sh).sum(axis=0, keepdims=True))
+    d = np.exp(logp)
+    d[y, np.arange(35)] -= 1.0
+    d /= 35
+    ref = np.zeros_like(z)
+    ref[:10] = 10.0 * d * zk
+    assert loss == float(-logp[y, np.arange(35)].mean())
+    assert np.array_equal(g, ref) and np.array_equal(logits, lg)
+
+
 # -- readout ports
 
 def test_readout_rules_and_explicit_ports():

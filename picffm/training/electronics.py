@@ -220,7 +220,16 @@ class Electronics:
     def n_classes(self) -> int:
         return int(self.ports.size)
 
+    @property
+    def rows(self) -> slice | np.ndarray:
+        """The read rows as an index: a slice for consecutive ports (a view with the layout of the
+        fields, so sums over the classes round as they always did), else the port array."""
+        p = self.ports
+        if np.array_equal(p, np.arange(p[0], p[0] + p.size)):
+            return slice(int(p[0]), int(p[0]) + p.size)
+        return p
+
     def logits(self, z_out: np.ndarray) -> np.ndarray:
         """``(C, B)`` logits of the last layer's fields ``z_out`` ``(N, B)``."""
-        zk = z_out[self.ports]
+        zk = z_out[self.rows]
         return self.readout_gain * (zk.real ** 2 + zk.imag ** 2)

@@ -218,8 +218,8 @@ def loss_and_grad(z_out: np.ndarray, labels: np.ndarray,
         ``(n_classes, B)``.
     """
     b = z_out.shape[1]
-    ports = electronics.ports
-    zk = z_out[ports]
+    rows = electronics.rows
+    zk = z_out[rows]
     logits = electronics.readout_gain * (zk.real ** 2 + zk.imag ** 2)
     shifted = logits - logits.max(axis=0, keepdims=True)
     logp = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
@@ -230,7 +230,7 @@ def loss_and_grad(z_out: np.ndarray, labels: np.ndarray,
     dlogit /= b
     g = np.zeros_like(z_out)
     # dI/dz* = z for I = |z|^2
-    g[ports] = electronics.readout_gain * dlogit * zk
+    g[rows] = electronics.readout_gain * dlogit * zk
     return loss, g, logits
 
 
