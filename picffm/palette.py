@@ -20,6 +20,7 @@ METHOD_COLORS = {
     "fd": "#8C6D31",         # finite differences: brown
     "pat": "#E69F00",        # physics-aware training: orange
     "insitu-bp": "#56B4E9",  # in-situ backpropagation: sky blue
+    "ffm-twin": "#00345C",   # FFM reprogrammed through the twin: dark blue, beside ffm's
     "recal": "#6A3D9A",      # in silico + recalibration (drift study): purple
     "pso": "#B15928",        # particle swarm optimisation (free-space focusing): brown
     "random": "#999999",     # random-partition search (free-space focusing): grey

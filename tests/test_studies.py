@@ -52,6 +52,11 @@ def test_small_drift_study_identical_serial_pool_and_dask(tmp_path):
     # phase level, 1 layer = 2 * 35 passes per update
     assert points[(0.0, "ffm")]["passes"] == [0, 70, 140]
     assert points[(0.0, "ffm")]["initial_passes"] == 3 * 3 * 70
+    # the terminal table prints accuracy in %, like the plots
+    header, rows = drift.summary_table(serial.doc)
+    assert header[2:4] == ["acc t=0 %", "acc end %"]
+    row = next(r for r in rows if r[:2] == [0.0, "insilico"])
+    assert row[2] == row[3] == f"{100 * flat[0]:.1f}"
 
 
 def test_resume_reuses_finished_points(tmp_path):
@@ -138,6 +143,9 @@ def test_asymmetry_zero_gives_exact_ffm_gradients(tmp_path):
     assert pts[(0.0, "insilico")]["gradient_error_pct"] is None and pts[(0.0, "insilico")]["chip_passes"] == 0
     for name in ("results.json", "points.csv", "summary.csv", "asymmetry.png"):
         assert (tmp_path / "a" / name).stat().st_size > 0
+    header, rows = asymmetry.summary_table(res.doc)
+    assert header[2] == "test acc %"
+    assert [r[2] for r in rows if r[:2] == [0.0, "ffm"]] == [f"{100 * pts[(0.0, 'ffm')]['test_accuracy']:.1f}"]
 
 
 def test_cli_drift_json_and_errors(tmp_path, capsys):

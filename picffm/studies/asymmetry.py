@@ -124,13 +124,13 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
 
 
 def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
-    header = ["asymmetry", "method", "test acc", "FFM grad err %", "FFM grad cos", "model grad err %",
+    header = ["asymmetry", "method", "test acc %", "FFM grad err %", "FFM grad cos", "model grad err %",
               "chip passes"]
 
     def fmt(v, spec):
         return "" if v is None else format(v, spec)
 
-    rows = [[s["asymmetry"], s["method"], round(s["test_accuracy_mean"], 3), fmt(s["gradient_error_pct_mean"], ".2f"),
+    rows = [[s["asymmetry"], s["method"], f"{100 * s['test_accuracy_mean']:.1f}", fmt(s["gradient_error_pct_mean"], ".2f"),
              fmt(s.get("gradient_cos_mean"), ".3f"), fmt(s["model_gradient_error_pct_mean"], ".0f"),
              int(s["chip_passes_mean"])] for s in doc["summary"]]
     return header, rows

@@ -224,14 +224,14 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
 
 def summary_table(doc: Mapping[str, Any]) -> tuple[list[str], list[list]]:
     """Header and rows for the terminal: one row per drift rate and method."""
-    header = ["drift rad/sqrt(s)", "method", "acc t=0", "acc end", "stayed above thr", "median survival (s, KM)",
-              "passes initial", "passes maint."]
+    header = ["drift rad/sqrt(s)", "method", "acc t=0 %", "acc end %", "stayed above thr",
+              "median survival (s, KM)", "passes initial", "passes maint."]
     end = doc["config"]["duration_s"]
 
     def med(v):
         return f"> {end:g} (not reached)" if v is None else f"{v:g}"
 
-    rows = [[s["drift_rate"], s["method"], round(s["accuracy_mean"][0], 3), round(s["final_accuracy_mean"], 3),
+    rows = [[s["drift_rate"], s["method"], f"{100 * s['accuracy_mean'][0]:.1f}", f"{100 * s['final_accuracy_mean']:.1f}",
              f"{s['survived']} of {s['seeds']}", med(s["survival_s_km_median"]), int(s["initial_passes_mean"]),
              int(s["passes_mean"])] for s in doc["summary"]]
     return header, rows
