@@ -48,6 +48,12 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     assert code == 0, err
     assert "Test accuracy" in out and "ffm-phase" in out and "passes per update" in out
     assert "Method minus ideal" in out and "Targets on chip mild" in out
+    # passes per update: a full batch in closed form for every method, beside the run's mean for trained ones
+    assert doc["full_batch"] == 35 and doc["mean_batch"] == 25 and doc["train_samples"] == 75
+    assert doc["passes_per_update_full_batch"]["ffm-phase"] == 140 and doc["passes_per_update_full_batch"]["ffm"] == 105
+    assert "whose mean batch is 25.0 (75 training samples in batches of up to 35)" in out
+    assert next(r for r in out.splitlines() if r.startswith("ffm-phase ")).split()[:3] == ["ffm-phase", "140", "100"]
+    assert next(r for r in out.splitlines() if r.startswith("ffm ")).split()[:3] == ["ffm", "105", "-"]
 
 
 @pytest.mark.parametrize("args, message", [

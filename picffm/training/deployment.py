@@ -24,6 +24,7 @@ from .experiment import resolve_spec
 from .prepare import make_chips, make_dataset
 from .results import MODEL
 from .network import evaluate as _accuracy
+from .tables import electronics_note
 
 __all__ = ["evaluate_run", "format_evaluation"]
 
@@ -106,7 +107,7 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
                          "test_acc": {"mean": float(a.mean()), "std": float(a.std()), "n": int(a.size),
                                       "per_unit": [float(v) for v in a]}})
     return {"run_dir": str(run_dir), "data": cfg.data.describe(), "layers": cfg.layers, "modes": cfg.modes,
-            "n_classes": cfg.n_classes, "targets": [lb for lb, _ in targets], "drift_times_s": times,
+            "n_classes": cfg.n_classes, "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "targets": [lb for lb, _ in targets], "drift_times_s": times,
             "fab_seeds": None if not fab_seeds else [int(s) for s in fab_seeds], "rows": out_rows,
             "elapsed_s": round(time.perf_counter() - t0, 2)}
 
@@ -134,7 +135,8 @@ def format_evaluation(summary: dict) -> str:
     fab = ("each unit's own fabrication seed" if not summary["fab_seeds"]
            else "fabrication seeds " + ",".join(str(s) for s in summary["fab_seeds"]))
     n = max((r["test_acc"]["n"] for r in summary["rows"]), default=0)
-    title = (f"{summary['data']}: trained networks deployed on other chips ({fab}; test accuracy %, mean ± std "
+    title = (f"{summary['data']}{electronics_note(summary)}: trained networks deployed on other chips ({fab}; "
+             f"test accuracy %, mean ± std "
              f"over {n} deployments: trained networks (seeds x folds) x fabrication seeds; chance "
              f"{100 / summary['n_classes']:.1f} %)")
     return title + "\n" + "\n".join(lines)

@@ -90,14 +90,25 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
         measured = [v["passes_per_update"] for c in chips.values() for k, v in c.items() if k == m]
         measured = [v for v in measured if v is not None]
         ppu[m] = measured[0] if measured else passes.get(m)
+    # the closed form at a full batch, for every method in the table (the counters agree with it, tested)
+    from .trainers import passes_per_update
+
+    n_train = cfg.n_train()
+    full = min(cfg.batch_size, n_train)
+    ppu_full = {m: None if m == "ideal" else (0 if m == "insilico" else
+                                            float(passes_per_update(m, cfg.layers, full, cfg.modes)))
+                for m in ppu}
     complete = all(_key(u) in results for u in exp.units())
     return {"task": cfg.data.name, "data": cfg.data.describe(), "modes": cfg.modes, "n_classes": cfg.n_classes,
-            "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "complete": complete, "layers": cfg.layers, "epochs": cfg.epochs,
+            "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "complete": complete,
+            "layers": cfg.layers, "epochs": cfg.epochs,
             "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,
             "test_samples_per_seed": cfg.n_test() if cfg.folds == 1 else int(cfg.n_test() + cfg.n_train()), "test_train_ratio": ratio,
             "ci": "corrected resampled t (Nadeau & Bengio 2003), 95 %", "grad_probe_step": cfg.grad_probe_step,
             "grad_window": list(_grad_window(cfg)),
             "methods": list(exp.methods), "chips": chips, "passes_per_update": ppu,
+            "passes_per_update_full_batch": ppu_full, "full_batch": full,
+            "mean_batch": n_train / cfg.updates_per_epoch(n_train), "train_samples": n_train,
             "elapsed_s": round(float(elapsed_s), 2)}
 
 

@@ -72,8 +72,10 @@ def _accuracy_table(summary: dict, methods: list[str]) -> list[str]:
     per_seed = summary.get("test_samples_per_seed")
     total = None if per_seed is None else per_seed * len(summary["seeds"])
     iris = _is_iris(summary)
+    folds = summary.get("folds", 1)
     head = (f"Test accuracy (%): mean ± std over the {n} networks of each method and chip "
-            f"({len(summary['seeds'])} seeds x {summary.get('folds', 1)} stratified folds"
+            f"({len(summary['seeds'])} seeds " + ("x 1 stratified split" if folds == 1 else
+                                                   f"x {folds} stratified folds")
             + ("" if total is None else f"; {total} test predictions, one is {100 / total:.2f} points of the mean")
             + "), [95 % CI: corrected resampled t]"
             + ("; Xue et al.: its three configurations" if iris
@@ -182,6 +184,28 @@ def format_targets(summary: dict) -> list[str]:
                 "have no counterpart here)", _table(rows, ["quantity", "picffm", "Xue et al.", "target", "met"])]
 
 
+def _passes_table(summary: dict) -> list[str]:
+    """Passes per update at a full batch (closed form, every method) beside the run's mean (trained methods)."""
+    full = summary.get("passes_per_update_full_batch")
+    if full is None:  # a summary written before the full-batch column: the run's figures only
+        rows = [[m, "-" if v is None else f"{v:.0f}", PASSES_NOTE.get(m, "")]
+                for m, v in summary["passes_per_update"].items()]
+        return ["", f"Optical passes per update (batches of up to {summary['batch_size']} samples, B = the mean "
+                    f"batch of a run; {summary['layers']} layers)", _table(rows, ["method", "passes", "how"])]
+    b, mean = summary["full_batch"], summary["mean_batch"]
+    trained = set(summary["methods"])
+    col = f"B = {b}"
+    rows = []
+    for m, v in full.items():
+        run = summary["passes_per_update"].get(m) if m in trained and m != "ideal" else None
+        rows.append([m, "-" if v is None else f"{v:.0f}", "-" if run is None else f"{run:.0f}",
+                     PASSES_NOTE.get(m, "")])
+    note = (f"Optical passes per update ({summary['layers']} layers; '{col}': a full batch of {b} samples, "
+            f"in closed form; 'run mean': measured over this run's updates, whose mean batch is {mean:.1f} "
+            f"({summary['train_samples']} training samples in batches of up to {summary['batch_size']}))")
+    return ["", note, _table(rows, ["method", col, "run mean", "how"])]
+
+
 def _splits(folds: int) -> str:
     return "one stratified split each" if folds == 1 else f"{folds} folds each"
 
@@ -217,12 +241,7 @@ def format_table(summary: dict) -> str:
                     row.append(_with_cos(ms[m].get("insilico_grad_error"), ms[m].get("insilico_grad_cos")))
             rows.append(row)
         out.append(_table(rows, header))
-    out += ["", f"Optical passes per update (batches of up to {summary['batch_size']} samples, B = the mean batch "
-                f"of a run; {summary['layers']} layers)"]
-    rows = []
-    for m, v in summary["passes_per_update"].items():
-        rows.append([m, "-" if v is None else f"{v:.0f}", PASSES_NOTE.get(m, "")])
-    out.append(_table(rows, ["method", "passes", "how"]))
+    out += _passes_table(summary)
     if _is_iris(summary):
         out += format_targets(summary)
     return "\n".join(out)
