@@ -209,7 +209,7 @@ def test_clements_routes_agree(n, monkeypatch):
     rng = np.random.default_rng(n)
     for _ in range(20 if n <= 16 else 3):
         u = unitary_group.rvs(n, random_state=rng)
-        monkeypatch.setattr(cl._Usage, "calls", cl.COMPILE_AFTER + 1)  # compiled from now on
+        monkeypatch.setattr(cl._Usage, "work", (cl.COMPILE_AFTER + 1) * cl._LIST_MAX_N ** 3)  # compiled from now on
         fast = cl.decompose_clements(u)
         monkeypatch.setattr(cl, "kernel", lambda name: None)  # as without numba
         slow = cl.decompose_clements(u)

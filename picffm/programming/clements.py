@@ -80,22 +80,25 @@ def _push_arrays(n: int):
 
 
 class _Usage:
-    """Decompositions so far in this process (up to N = 16, see :data:`COMPILE_AFTER`).
+    """Decomposition work so far in this process (up to N = 16, see :data:`COMPILE_AFTER`).
 
-    Up to N = :data:`_LIST_MAX_N` the compiled nulling is loaded only from
-    the :data:`COMPILE_AFTER`-th decomposition of a process on: one-shot
-    commands (``picffm program``) never load the compiler, a training run,
-    which decomposes at every update, switches after its first few. There
-    the compiled and the list route give the same bits (tested), so the
-    switch changes nothing but the speed. Above it the compiled route is the
-    route (the numpy one, kept for machines without numba, rounds its row
-    products differently, at the 1e-14 level).
+    Up to N = :data:`_LIST_MAX_N` the compiled nulling is loaded only once a
+    process has done the work of :data:`COMPILE_AFTER` decompositions at
+    N = 16 (work counted as N^3 per decomposition): one-shot commands
+    (``picffm program``, ``picffm chip inspect`` at small N) never load the
+    compiler, a training run, which decomposes at every update, switches
+    after its first few updates (16 at N = 16, 1024 at N = 4, where the list
+    route takes microseconds). There the compiled and the list route give
+    the same bits (tested), so the switch changes nothing but the speed.
+    Above it the compiled route is the route (the numpy one, kept for
+    machines without numba, rounds its row products differently, at the
+    1e-14 level).
     """
 
-    calls = 0
+    work = 0
 
 
-#: decompositions in one process before the nulling runs compiled (:mod:`picffm.compiled`)
+#: decompositions at N = 16 (their N^3 work) in one process before the nulling runs compiled
 COMPILE_AFTER = 16
 
 
@@ -207,8 +210,8 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n_mzi = n * (n - 1) // 2
     theta = np.zeros(n_mzi)
     phi = [0.0] * n_mzi
-    _Usage.calls += 1
-    fn = kernel("clements_null") if n > _LIST_MAX_N or _Usage.calls > COMPILE_AFTER else None
+    _Usage.work += n ** 3
+    fn = kernel("clements_null") if n > _LIST_MAX_N or _Usage.work > COMPILE_AFTER * _LIST_MAX_N ** 3 else None
     if fn is not None:
         gh, diag = _null_compiled(fn, a, theta, phi)
     else:
