@@ -4,13 +4,9 @@ import json
 
 import pytest
 
+from _cli import run
+
 from picffm.cli.main import main
-
-
-def run(args, capsys):
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,7 @@ import os
 
 import pytest
 
-from picffm.cli.main import main
-
-
-def run(args, capsys):
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
+from _cli import run
 
 
 def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from picffm.cli.main import main
+from _cli import run
 from picffm.errors import ConfigError, DataError
 from picffm.training.config import TrainConfig
 from picffm.training.datasets import DataSource, load_table, read_table
@@ -130,12 +130,6 @@ def test_dataset_split_follows_the_data(tmp_path):
         TrainConfig(n_classes=6, modes=5)
     with pytest.raises(ConfigError, match="has 5 classes, the configuration 3"):
         make_dataset(0, cfg.replace(n_classes=3))
-
-
-def run(args, capsys):
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_every_method_trains_on_a_five_class_seven_feature_table(tmp_path, capsys):

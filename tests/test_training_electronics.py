@@ -10,7 +10,7 @@ import pytest
 
 from picffm.chip import SimulatedChip, preset
 from picffm.chip.spec import spec_from_dict
-from picffm.cli.main import main
+from _cli import run as _run
 from picffm.errors import ConfigError
 from picffm.training.config import TrainConfig, config_from_dict
 from picffm.training.datasets import DataSource
@@ -300,12 +300,6 @@ def test_every_method_steps_with_every_nonlinearity_and_its_readout(method, tabl
 
 
 # -- end to end: the CLI stores them, evaluate and resume use them
-
-def _run(args, capsys):
-    code = main(args)
-    out, err = capsys.readouterr()
-    return code, out, err
-
 
 def test_cli_trains_stores_and_evaluates_with_the_chosen_electronics(tmp_path, capsys):
     p = synthetic_csv(tmp_path / "syn.csv")
