@@ -13,6 +13,7 @@ permissions (``0666 & ~umask``); a replaced file keeps its mode.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 from contextlib import contextmanager
@@ -25,15 +26,30 @@ __all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "probe_writ
 _EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _create_exclusive(folder: Path, prefix: str, suffix: str) -> tuple[int, str]:
-    """Create a new, empty file with a random name in ``folder``; return (fd, path)."""
+def _create_exclusive(folder: Path, prefix: str, suffix: str, target: Path | None = None) -> tuple[int, str]:
+    """Create a new, empty file with a random name in ``folder``; return (fd, path).
+
+    An error other than a name clash (no permission, a read-only file system)
+    is raised with ``target`` (the file the caller means to write) as its
+    file name, so that messages name the user's file, not the temporary one.
+    """
     for _ in range(100):
         name = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
         try:
             return os.open(name, _EXCLUSIVE, 0o600), str(name)
         except FileExistsError:
             continue
+        except OSError as exc:
+            if target is None:
+                raise
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     raise FileExistsError(f"{folder}: cannot create a temporary file (100 names taken)")
+
+
+def _check_target(path: Path) -> None:
+    """Refuse a target that is a directory before anything is written (``IsADirectoryError`` naming it)."""
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
 
 
 def _mode_for(path: Path) -> int:
@@ -90,7 +106,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     untouched.
     """
     path = Path(path)
-    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp")
+    _check_target(path)
+    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp", path)
     os.close(fd)
     fd = None
     try:
@@ -112,7 +129,8 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, durable: bool = 
     (training checkpoints).
     """
     path = Path(path)
-    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp")
+    _check_target(path)
+    fd, tmp = _create_exclusive(path.parent, f".{path.name}.", ".tmp", path)
     try:
         view = memoryview(data)
         while view:

@@ -18,7 +18,7 @@ from ..chip.presets import PRESET_STATE, PRESETS
 from ..chip.presets import resolve_spec as chip_spec
 from ..chip.spec import SECTIONS, SPEC_SUFFIXES, ChipSpec, describe_fields, load_spec, save_spec
 from ..chip.stats import inspect_chip, protocol_fidelity
-from .common import (MAX_INSPECT_MODES, MAX_SAMPLES, MAX_TIMES, CLIError, check_output, check_range,
+from .common import (MAX_INSPECT_MODES, MAX_SAMPLES, MAX_TIMES, CLIError, check_output_file, check_range,
                      check_seed, emit_json, table)
 
 
@@ -193,7 +193,7 @@ def run_spec(args) -> int:
         raise CLIError(f"{out}: unknown chip spec file type {out.suffix or '(none)'!r}; use .toml or .json")
     if not out.parent.is_dir():
         raise CLIError(f"{out}: directory {str(out.parent)!r} does not exist")
-    check_output(out, {"the spec file read": None if args.spec in PRESETS else args.spec})
+    check_output_file(out, {"the spec file read": None if args.spec in PRESETS else args.spec})
     save_spec(spec, out)
     print(f"wrote {out}: chip spec {spec.name}")
     return 0
@@ -216,7 +216,7 @@ def run_calibrate(args) -> int:
         raise CLIError(f"{out}: a twin file is JSON; use the .json extension")
     if not (out.parent if str(out.parent) else Path(".")).is_dir():
         raise CLIError(f"{out}: directory {str(out.parent)!r} does not exist")
-    check_output(out, {"the spec file read": None if args.spec in PRESETS else args.spec})
+    check_output_file(out, {"the spec file read": None if args.spec in PRESETS else args.spec})
     label, spec = chip_spec(args.spec)
     chip_rng, cal_rng = simulated_streams(args.seed)
     chip = SimulatedChip(symmetric_core(args.n), spec, chip_rng)

@@ -178,6 +178,17 @@ def check_output(out: Any, inputs: dict[str, Any], option: str = "-o") -> None:
                            "choose another file name")
 
 
+def check_output_file(out: Any, inputs: dict[str, Any], option: str = "-o") -> None:
+    """:func:`check_output` for a single output file: also refuse a directory in its place.
+
+    Called before the work, so that a long command (a calibration) does not
+    fail only when it writes its result.
+    """
+    if Path(out).is_dir():
+        raise CLIError(f"{option} {out}: is a directory, not a file; give a file name")
+    check_output(out, inputs, option)
+
+
 def check_out_dir(path: Any, option: str = "--out") -> None:
     """Refuse a run or study directory that is a file or lies below a file."""
     p = Path(path)

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..errors import LayoutError
 from ..documents import read_document
 from ..netlist import load_netlist
-from .common import emit_json
+from .common import check_output_file, emit_json
 
 EXIT_CHECK_FAILED = 1
 
@@ -71,6 +71,11 @@ def run(args) -> int:
     for p in [out] + ([Path(args.png)] if args.png else []):
         if not p.parent.is_dir():
             raise LayoutError(f"{p}: folder {str(p.parent)!r} does not exist")
+    inputs = {"the netlist": args.netlist, "the options file": args.options}
+    check_output_file(out, inputs)
+    check_output_file(lyp_path(out), inputs, f"-o {out}: its layer-properties file")
+    if args.png:
+        check_output_file(args.png, inputs, "--png")
     options, rules = _load_options(args.options)
     net = load_netlist(args.netlist)
     try:
@@ -108,7 +113,7 @@ def run(args) -> int:
         return code
     w, h = stats["chip_um"]
     extra = f", {args.png}" if args.png else ""
-    print(f"wrote {out} and {lyp.name}{extra}: {stats['cells']} cells, {stats['references']} references, "
+    print(f"wrote {out} and {lyp}{extra}: {stats['cells']} cells, {stats['references']} references, "
           f"{stats['polygons']} polygons, {stats['labels']} labels, chip {w:g} x {h:g} um")
     for name, d in report["waveguides"].items():
         print(f"waveguide {name}: simulated length_um {d['simulated_um']:g}, drawn {d['drawn_um']:g} um "

@@ -82,7 +82,7 @@ def main_program(argv: list[str]) -> int:
     except PermissionError as exc:
         return fail(f"{exc.filename}: permission denied")
     except IsADirectoryError as exc:
-        return fail(f"{exc.filename}: is a directory")
+        return fail(f"{exc.filename}: is a directory, not a file; give a file name")
     except NotADirectoryError as exc:
         return fail(f"{exc.filename}: a part of this path is a file, not a folder")
     except OSError as exc:  # disk full, read-only file system, ...: the environment, not the input

@@ -9,7 +9,7 @@ import numpy as np
 from ..errors import ParamsError, ProgrammingError
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
 from ..programming import load_target, program_matrix, relative_symmetry_error
-from .common import CLIError, check_output, emit_json
+from .common import CLIError, check_output_file, emit_json
 
 ERROR_DEFINITION = "||M - target/scale||_F / ||target/scale||_F (M: ideal compiled mesh)"
 #: default largest relative error of a programmed mesh (exact decompositions reach ~1e-13)
@@ -74,7 +74,7 @@ def run(args) -> int:
         raise ParamsError(f"{out}: directory {str(out.parent)!r} does not exist")
     if not (args.tolerance >= 0 and args.tolerance <= 1e300):
         raise CLIError(f"--tolerance {args.tolerance} is invalid; give a finite number >= 0")
-    check_output(out, {"the netlist": args.netlist, "the target": args.target, "the twin": args.twin})
+    check_output_file(out, {"the netlist": args.netlist, "the target": args.target, "the twin": args.twin})
     if not 0 <= args.iterations <= 100:
         raise CLIError(f"--iterations {args.iterations} is invalid; give an integer in 0 .. 100")
     net = load_netlist(args.netlist)
