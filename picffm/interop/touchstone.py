@@ -107,13 +107,23 @@ def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
         raise TouchstoneError(f"{path}: not a Touchstone file name (expected .s1p, .s2p, ..., .sNp)")
     if not path.is_file():
         raise TouchstoneError(f"{path}: no such file")
+    n_ports = touchstone_ports(path)
+    kind = _parameter_type(path)
+    if kind != "S":
+        raise TouchstoneError(f"{path}: holds {kind}-parameters (option line '# ... {kind} ...'); picffm reads "
+                              "S-parameters only (an option line such as '# GHz S RI R 50')")
     try:
         net = skrf.Network(str(path))
     except Exception as exc:  # scikit-rf raises many types for malformed files
-        raise TouchstoneError(f"{path}: cannot read as Touchstone: {' '.join(str(exc).split()) or type(exc).__name__}"
-                              ) from None
+        why = _count_problem(path, n_ports) or ' '.join(str(exc).split()) or type(exc).__name__
+        raise TouchstoneError(f"{path}: cannot read as Touchstone: {why}") from None
+    if net.nports != n_ports:
+        raise TouchstoneError(f"{path}: holds {net.nports}-port data but its name says {n_ports} ports "
+                              f"(.s{n_ports}p); rename it .s{net.nports}p")
     f = np.asarray(net.f, float)
-    if f.size == 0 or np.any(f <= 0):
+    if f.size == 0:
+        raise TouchstoneError(f"{path}: no data: the file has no frequency points")
+    if np.any(f <= 0):
         raise TouchstoneError(f"{path}: frequencies must be positive (got {f.size} points)")
     if not np.all(np.isfinite(net.s)):
         raise TouchstoneError(f"{path}: the S-parameters contain non-finite values (nan or inf)")
@@ -122,6 +132,67 @@ def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
     names = tuple(net.port_names) if net.port_names and len(net.port_names) == net.nports \
         else tuple(f"port{k + 1}" for k in range(net.nports))
     return TouchstoneData(wl[order], np.asarray(net.s, complex)[order], names, str(path))
+
+
+def _text_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8", errors="strict").splitlines()
+    except UnicodeDecodeError as exc:
+        raise TouchstoneError(f"{path}: cannot read as Touchstone: not a text file ({exc.reason} at byte "
+                              f"{exc.start})") from None
+
+
+#: frequency units, parameter letters and data formats of a Touchstone option line
+_UNITS = ("HZ", "KHZ", "MHZ", "GHZ")
+_PARAMETERS = ("S", "Y", "Z", "H", "G")
+_FORMATS = ("RI", "MA", "DB")
+
+
+def _parameter_type(path: Path) -> str:
+    """The parameter letter of the option line (``S`` when absent); unknown option words are refused."""
+    for k, line in enumerate(_text_lines(path)):
+        text = line.split("!", 1)[0].strip()
+        if not text.startswith("#"):
+            continue
+        kind, words = "S", text[1:].split()
+        for j, token in enumerate(words):
+            word = token.upper()
+            if word in _PARAMETERS:
+                kind = word
+            elif word == "R" or word in _UNITS + _FORMATS or (j and words[j - 1].upper() == "R"):
+                continue
+            else:
+                raise TouchstoneError(f"{path}: line {k + 1}: unknown option {token!r} in {text!r}; valid: "
+                                      "a frequency unit (Hz, kHz, MHz, GHz), a parameter (S), a format "
+                                      "(RI, MA, DB) and R <reference impedance>")
+        return kind
+    return "S"  # Touchstone's default
+
+
+def _count_problem(path: Path, n_ports: int) -> str | None:
+    """Why a version-1 file's numbers do not make whole frequency points of ``n_ports`` ports, or None."""
+    lines = _text_lines(path)
+    if any(line.lstrip().startswith("[") for line in lines):
+        return None  # Touchstone 2 keywords: leave the diagnosis to scikit-rf
+    count = 0
+    for line in lines:
+        text = line.split("!", 1)[0].strip()
+        if not text or text.startswith("#"):
+            continue
+        for token in text.split():
+            try:
+                float(token)
+            except ValueError:
+                return f"{token!r} is not a number (line {lines.index(line) + 1})"
+            count += 1
+    per_point = 1 + 2 * n_ports * n_ports
+    if count and count % per_point == 0:
+        return None
+    fits = [m for m in range(1, 65) if m != n_ports and count and count % (1 + 2 * m * m) == 0]
+    hint = f"; {count} numbers would fit {fits[-1]}-port data (.s{fits[-1]}p)" if fits else ""
+    return (f"{count} numbers after the option line are not whole frequency points of {per_point} "
+            f"(frequency + {n_ports}x{n_ports} pairs for the {n_ports} ports its name .s{n_ports}p says): "
+            f"is the file truncated{hint}?")
 
 
 def transfer_target(path: str | os.PathLike, inputs, outputs, wavelength_um: float | None = None) -> np.ndarray:
