@@ -36,7 +36,8 @@ def chip_from_identity(identity: dict, netlist: Netlist, source: str = "twin") -
     """Rebuild the simulated chip an identity record names (same fabrication); one-line errors otherwise."""
     if not isinstance(identity, dict) or identity.get("kind") != "simulated":
         raise CalibrationError(f"{source}: the twin was not measured on a simulated chip picffm can rebuild "
-                               f"(chip record {identity!r}); program that chip through its own driver")
+                               f"(chip kind {_kind(identity)}; picffm rebuilds 'simulated' chips); program "
+                               "that chip through its own driver")
     seed = identity.get("seed")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise CalibrationError(f"{source}: chip seed {seed!r} is not an integer in 0 .. 2**63 - 1")
@@ -46,3 +47,11 @@ def chip_from_identity(identity: dict, netlist: Netlist, source: str = "twin") -
     except SpecError as exc:
         raise CalibrationError(str(exc)) from None
     return SimulatedChip(netlist, spec, simulated_streams(seed)[0])
+
+
+def _kind(identity) -> str:
+    """The ``kind`` of a chip record, shortened for a message."""
+    if not isinstance(identity, dict):
+        return f"unknown: the record is a {type(identity).__name__}, not a mapping"
+    kind = repr(identity.get("kind"))
+    return kind if len(kind) <= 40 else kind[:37] + "..."

@@ -218,6 +218,9 @@ class Twin:
         w = f"{source}: "
         if not isinstance(doc, dict) or doc.get("format") != TWIN_FORMAT:
             raise CalibrationError(w + f"not a picffm twin file (expected 'format': {TWIN_FORMAT!r})")
+        unknown = sorted(str(k) for k in doc if k not in _KEYS)
+        if unknown:
+            raise CalibrationError(w + f"bad twin file: unknown key {unknown[0]!r}; valid keys: {', '.join(_KEYS)}")
         circuit = Circuit.from_netlist(netlist)
         t = circuit.table
         rec = doc.get("netlist")
@@ -241,6 +244,11 @@ class Twin:
             if rows.shape != cols.shape or rows.ndim != 1 or (rows.size and (
                     min(rows.min(), cols.min()) < 0 or max(rows.max(), cols.max()) >= h)):
                 raise ValueError(f"crosstalk indices must be {rows.size} pairs in 0..{h - 1}")
+            _check_fixed(t, fixed)
+            if np.any(eff <= 0):
+                k = int(np.argmax(eff <= 0))
+                raise ValueError(f"'efficiency' of the heater of {_heater(t, k)} is {eff[k]:g}; valid: > 0 (a "
+                                 "heater that does not shift the phase cannot be programmed)")
             xt = sp.csr_matrix((vals, (rows, cols)), shape=(h, h))
             chip = doc.get("chip", {})
             rep = doc.get("report", {})
@@ -252,6 +260,40 @@ class Twin:
             what = f"missing key {exc}" if isinstance(exc, KeyError) else str(exc)
             raise CalibrationError(w + f"bad twin file: {what}") from None
         return cls(netlist, fixed, off, eff, xt, e, r, chip_identity=chip, report=report, circuit=circuit)
+
+
+#: top-level keys of a twin file (:meth:`Twin.to_dict`)
+_KEYS = ("format", "netlist", "chip", "report", "fixed", "offset_rad", "efficiency", "crosstalk", "input_factor",
+         "output_factor")
+
+
+def _heater(table, k: int) -> str:
+    """``instance 'name' key`` of programmable entry ``k``."""
+    for b in table.blocks:
+        if b.programmable and b.start <= k < b.stop:
+            return f"instance {table.by_component[b.component][k - b.start]!r} {b.key}"
+    return f"entry {k}"
+
+
+def _check_fixed(table, fixed: np.ndarray) -> None:
+    """Raise ValueError naming the first fitted power coupling outside [0, 1] (its instance and key).
+
+    Only couplings are bounded: a fitted ``loss_db`` may be slightly negative (a
+    fit to noisy reads of a nearly lossless element), which the model handles.
+    """
+    from ..components import COMPONENTS
+
+    h = table.n_programmable
+    for b in table.blocks:
+        if b.programmable or not b.key.startswith("kappa"):
+            continue
+        s = COMPONENTS[b.component].setting(b.key)
+        v = fixed[b.start - h:b.stop - h]
+        bad = np.nonzero(~((v >= s.low) & (v <= s.high)))[0]
+        if bad.size:
+            i = int(bad[0])
+            name = table.by_component[b.component][i]
+            raise ValueError(f"'fixed': instance {name!r}: {b.key} = {v[i]:g} is out of range; valid: {s.describe()}")
 
 
 def _floats(v, size: int, name: str) -> np.ndarray:
