@@ -19,7 +19,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["coupler_amplitudes", "MziFactors", "mzi_factors", "mzi_5050", "mzi_general", "mzi_taps", "TAP_NAMES"]
+__all__ = ["coupler_amplitudes", "MziFactors", "mzi_factors", "mzi_5050", "mzi_general", "mzi_taps", "TAP_NAMES",
+           "MziCouplers", "mzi_couplers", "mzi_phased"]
 
 #: through and cross amplitudes of the ideal 50:50 coupler, ``cos(pi/4)`` and
 #: ``sin(pi/4)``: their squares sum to 1 (``sqrt(0.5)`` squared twice gives
@@ -157,3 +158,90 @@ def _mirror_taps(f: MziFactors, name: str):
     a = f.amp * (f.t1 * f.t2 * f.et - f.k1 * f.k2)  # phi_before
     b = f.amp * 1j * (f.t1 * f.k2 * f.et + f.k1 * f.t2)
     return (f.ep * a, f.ep * b) if name == "phi_after" else (a, b)
+
+
+class MziCouplers(NamedTuple):
+    """What an MZI column's matrices take from its fabrication alone (no phases), evaluated once.
+
+    Built by :func:`mzi_couplers` from ``kappa1, kappa2, loss_db, mirror``;
+    :func:`mzi_phased` then gives, for any phases, exactly the matrices
+    :func:`picffm.models.mzi` computes from all six arrays (the same
+    floating-point operations in the same order on the same values, so the
+    same bits). ``general`` indexes the MZIs with a coupler other than
+    exactly 50:50 (``None``: all of them; an empty array: none), ``c`` holds
+    their factors ``(t1, k1, t2, k2, -k2, k2 k1, t2 k1, k2 t1, t2 t1)``,
+    ``mirror`` the mirrored MZIs (``None``: none) and ``amp`` the loss
+    amplitude ``(n, 1, 1)`` (``None`` when no MZI has loss).
+    """
+
+    n: int
+    general: np.ndarray | None
+    c: tuple
+    mirror: np.ndarray | None
+    amp: np.ndarray | None
+
+
+def mzi_couplers(kappa1, kappa2, loss_db, mirror) -> MziCouplers:
+    """The fixed part of :func:`mzi_phased` for 1-D ``kappa1, kappa2, loss_db, mirror`` (one length)."""
+    kappa1, kappa2, loss_db, mirror = np.broadcast_arrays(np.asarray(kappa1, float), np.asarray(kappa2, float),
+                                                          np.asarray(loss_db, float), np.asarray(mirror, bool))
+    ideal = (kappa1 == 0.5) & (kappa2 == 0.5)
+    general = None if not ideal.any() else np.flatnonzero(~ideal)
+    sub = slice(None) if general is None else general
+    t1, k1 = coupler_amplitudes(kappa1[sub])
+    t2, k2 = coupler_amplitudes(kappa2[sub])
+    c = (t1, k1, t2, k2, -k2, k2 * k1, t2 * k1, k2 * t1, t2 * t1)
+    amp = (10.0 ** (-loss_db / 20.0))[:, None, None] if np.any(loss_db) else None
+    return MziCouplers(kappa1.size, general, c, np.flatnonzero(mirror) if mirror.any() else None, amp)
+
+
+def mzi_phased(fixed: MziCouplers, theta: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """``(n, 2, 2)`` matrices of MZIs with the fabrication ``fixed`` and phases ``theta, phi`` (rad).
+
+    The same bits as :func:`picffm.models.mzi` at the design wavelength
+    (tested): the closed form :func:`mzi_5050` for 50:50 MZIs,
+    :func:`mzi_general`'s products for the others (with their phase-free
+    factors taken from ``fixed``), then the mirrored ones transposed and the
+    loss applied.
+    """
+    theta = np.asarray(theta, float)
+    phi = np.asarray(phi, float)
+    g = fixed.general
+    if g is not None and g.size == 0:
+        out = mzi_5050(theta, phi)
+    else:
+        out = np.empty((fixed.n, 2, 2), dtype=complex)
+        t1, k1, t2, k2, neg_k2, k2k1, t2k1, k2t1, t2t1 = fixed.c
+        th, ph = (theta, phi) if g is None else (theta[g], phi[g])
+        et, ep = np.exp(1j * th), np.exp(1j * ph)
+        sub = out if g is None else np.empty((g.size, 2, 2), dtype=complex)
+        a = t2 * et
+        a *= t1
+        a -= k2k1
+        a *= ep
+        sub[:, 0, 0] = a
+        a = k2 * et
+        a *= t1
+        a += t2k1
+        sub[:, 1, 0] = (1j * a) * ep
+        a = t2 * et
+        a *= k1
+        a += k2t1
+        sub[:, 0, 1] = 1j * a
+        a = neg_k2 * et
+        a *= k1
+        a += t2t1
+        sub[:, 1, 1] = a
+        if g is not None:
+            out[g] = sub
+            ideal = np.ones(fixed.n, bool)
+            ideal[g] = False
+            out[ideal] = mzi_5050(theta[ideal], phi[ideal])
+    if fixed.mirror is not None:
+        idx = fixed.mirror
+        upper = out[idx, 0, 1]
+        out[idx, 0, 1] = out[idx, 1, 0]
+        out[idx, 1, 0] = upper
+    if fixed.amp is not None:
+        out *= fixed.amp
+    return out

@@ -17,7 +17,7 @@ from .buffers import BufferPool
 from .compiled import kernel
 from .components import COMPONENTS
 from .errors import ParamsError
-from .mzi_algebra import TAP_NAMES, mzi_factors, mzi_taps
+from .mzi_algebra import TAP_NAMES, MziCouplers, mzi_couplers, mzi_factors, mzi_phased, mzi_taps
 from .netlist import Netlist
 from .parameters import Params
 from .schedule import Schedule, compile_netlist
@@ -108,11 +108,13 @@ class Circuit:
         self._tap_buffers = BufferPool()
         self._ops: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._tap_coef: _TapCoefficients | None = None
+        self._couplers: tuple[np.ndarray, MziCouplers] | None = None
 
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_tap_buffers"] = BufferPool()  # scratch memory is not part of the circuit
         state["_tap_coef"] = None
+        state["_couplers"] = None
         return state
 
     @classmethod
@@ -135,13 +137,34 @@ class Circuit:
         (:func:`picffm.compiled.matrix_walk`; it agrees with the numpy walk
         to rounding, about 1e-15); below it, numpy's stacked matmuls.
         """
-        mats = element_matrices(self.schedule, self.params(params))
+        mats = self.element_matrices(params)
         walk = kernel("matrix_walk") if self.n >= COMPILED_MIN_MODES else None
         if walk is None:
             state = _run(self.schedule.stages, mats, np.eye(self.n, dtype=complex))
         else:
             state = walk(self.n, *self._element_ops(), *_stacked(self.schedule, mats))
         return state if self._identity_perm else state[self._perm]
+
+    def element_matrices(self, params: Any = None) -> dict[str, np.ndarray]:
+        """:func:`element_matrices` of ``params``, the MZIs' fabrication part evaluated once.
+
+        What an MZI's matrix takes from its couplers, loss and mirror flag
+        (:func:`picffm.mzi_algebra.mzi_couplers`) is kept while the fixed
+        values (``Params.fixed``) stay the same, compared value for value: a
+        chip reprogrammed many times evaluates only the phase part. The
+        matrices are the same bits as :func:`element_matrices`'.
+        """
+        settings = self.params(params)
+        if "mzi" not in self.schedule.names:
+            return element_matrices(self.schedule, settings)
+        fixed = settings.fixed
+        kept = self._couplers
+        mzi = settings.component("mzi")
+        if kept is None or not np.array_equal(kept[0], fixed):
+            kept = self._couplers = (fixed.copy(), mzi_couplers(mzi["kappa1"], mzi["kappa2"], mzi["loss_db"],
+                                                                  mzi["mirror"]))
+        return {comp: mzi_phased(kept[1], mzi["theta"], mzi["phi"]) if comp == "mzi"
+                else COMPONENTS[comp].model(**settings.component(comp)) for comp in self.schedule.names}
 
     def _element_ops(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(op_a, op_b, op_k)`` of :func:`picffm.compiled.matrix_walk` in stage order (built once)."""
@@ -162,7 +185,7 @@ class Circuit:
             t = self.matrix(params)
             y = (t.T if transpose else t) @ xb
             return y[:, 0] if vec else y
-        mats = element_matrices(self.schedule, self.params(params))
+        mats = self.element_matrices(params)
         if transpose:
             state = np.zeros_like(xb, dtype=complex)
             state[self._perm] = xb
@@ -187,7 +210,7 @@ class Circuit:
             raise ParamsError(f"monitor stage index {bad[0]} out of range; valid: -1..{len(stages) - 1}")
         if not want:
             return []
-        mats = element_matrices(self.schedule, self.params(params))
+        mats = self.element_matrices(params)
         state = x.astype(complex, copy=True)
         got = {}
         if -1 in want:
@@ -237,7 +260,7 @@ class Circuit:
         """
         kept = self._tap_coef
         if kept is None or kept.table is not settings.table or not np.array_equal(kept.values, settings.values):
-            kept = self._tap_coef = _TapCoefficients(self.schedule, settings)
+            kept = self._tap_coef = _TapCoefficients(self.schedule, settings, self.element_matrices(settings))
         return kept.for_read(gradient_only)
 
     def _check_input(self, x) -> np.ndarray:
@@ -363,10 +386,9 @@ class _TapCoefficients:
     (:func:`picffm.mzi_algebra.mzi_taps` coefficients, computed on first use).
     """
 
-    def __init__(self, sched: Schedule, settings: Params):
+    def __init__(self, sched: Schedule, settings: Params, mats: dict[str, np.ndarray]):
         self.table = settings.table
         self.values = settings.values.copy()
-        mats = element_matrices(sched, settings)
         self._stage_mats = [mats[st.component][st.start:st.stop] for st in sched.stages]
         self._n_mzi = len(sched.names.get("mzi", ()))
         self._mzi = settings.component("mzi") if self._n_mzi else None

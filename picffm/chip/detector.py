@@ -128,7 +128,12 @@ def quantise(v: np.ndarray, full_scale: float, bits: int) -> np.ndarray:
 
 def coherent(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
     """Complex fields measured by coherent detection (see module docstring)."""
-    return _adc(_noisy(np.asarray(y, dtype=complex), spec, rng), spec)
+    y = np.asarray(y, dtype=complex)
+    out = _noisy(y, spec, rng)
+    if out is y or not out.flags.c_contiguous:  # noiseless: y is the caller's, quantise into a new array
+        return _adc(out, spec)
+    _adc_in_place(out.reshape(-1).view(float), spec)  # this call's own (contiguous) noise buffer
+    return out
 
 
 def direct(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:

@@ -39,8 +39,10 @@ __all__ = ["Transceiver", "draw_transceiver"]
 
 
 def _complex_normal(rng: np.random.Generator, shape) -> np.ndarray:
-    """Circular complex standard normal, ``E|z|^2 = 1``."""
-    return rng.standard_normal(tuple(shape) + (2,)).view(complex)[..., 0] * np.sqrt(0.5)
+    """Circular complex standard normal, ``E|z|^2 = 1`` (a new array: one draw, scaled in place)."""
+    z = rng.standard_normal(tuple(shape) + (2,)).view(complex)[..., 0]
+    z *= np.sqrt(0.5)
+    return z
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,8 +72,11 @@ class Transceiver:
             return x  # nothing to do, or a bad shape the circuit reports
         f = self.input_factor if x.ndim == 1 else self.input_factor[:, None]
         out = x * f
-        if self.noise:
-            out = out * (1.0 + self.noise * _complex_normal(rng, x.shape))
+        if self.noise:  # x f (1 + noise n), each step in place (the same numbers as written out)
+            z = _complex_normal(rng, x.shape)
+            z *= self.noise
+            z += 1.0
+            out *= z
         return out
 
     def pass_phases(self, batch_shape: tuple, rng: np.random.Generator) -> np.ndarray | None:
