@@ -6,52 +6,65 @@ lengths in um, loss in dB. See :mod:`picffm.models` for the 2x2 matrices.
 
 The curated API below covers the pipeline netlist -> schedule -> simulation ->
 programming -> chip. Training, studies and layout live in their subpackages
-(``picffm.training``, ``picffm.studies``, ``picffm.layout``), imported on first
-use so that ``import picffm`` stays light (no matplotlib, no gdstk).
+(``picffm.training``, ``picffm.studies``, ``picffm.layout``). Every name and
+subpackage is imported on first use, so ``import picffm`` costs next to
+nothing and a command imports only what it runs (no matplotlib, no gdstk,
+no numba until needed).
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 __version__ = "0.1.0"
 
-from .chip import (  # noqa: E402
-    PRESETS,
-    Chip,
-    ChipSpec,
-    IdealChip,
-    SimulatedChip,
-    fidelity,
-    load_spec,
-    measure_matrix,
-    preset,
-    save_spec,
-)
-from .errors import (  # noqa: E402
-    CompileError,
-    ConfigError,
-    LayoutError,
-    NetlistError,
-    ParamsError,
-    PicffmError,
-    ProgrammingError,
-    SpecError,
-)
-from .meshes import clements, mesh_netlist, mzi_netlist, reck, symmetric_core  # noqa: E402
-from .netlist import Instance, Netlist, load_netlist, netlist_json_schema, save_netlist  # noqa: E402
-from .elements import ElementTable  # noqa: E402
-from .parameters import Params, params_from_file  # noqa: E402
-from .params import load_params, save_params  # noqa: E402
-from .programming import (  # noqa: E402
-    program_matrix,
-    program_symmetric,
-    program_unitary,
-    takagi,
-)
-from .schedule import Schedule, compile_netlist  # noqa: E402
-from .simulation import Circuit, Taps  # noqa: E402
-from .smatrix import circuit_smatrix, compile_any  # noqa: E402
+#: public name -> the module that defines it (imported on first use)
+_API = {
+    "PRESETS": "chip",
+    "Chip": "chip",
+    "ChipSpec": "chip",
+    "IdealChip": "chip",
+    "SimulatedChip": "chip",
+    "fidelity": "chip",
+    "load_spec": "chip",
+    "measure_matrix": "chip",
+    "preset": "chip",
+    "save_spec": "chip",
+    "CompileError": "errors",
+    "ConfigError": "errors",
+    "LayoutError": "errors",
+    "NetlistError": "errors",
+    "ParamsError": "errors",
+    "PicffmError": "errors",
+    "ProgrammingError": "errors",
+    "SpecError": "errors",
+    "clements": "meshes",
+    "mesh_netlist": "meshes",
+    "mzi_netlist": "meshes",
+    "reck": "meshes",
+    "symmetric_core": "meshes",
+    "Instance": "netlist",
+    "Netlist": "netlist",
+    "load_netlist": "netlist",
+    "netlist_json_schema": "netlist",
+    "save_netlist": "netlist",
+    "ElementTable": "elements",
+    "Params": "parameters",
+    "params_from_file": "parameters",
+    "load_params": "params",
+    "save_params": "params",
+    "program_matrix": "programming",
+    "program_symmetric": "programming",
+    "program_unitary": "programming",
+    "takagi": "programming",
+    "Schedule": "schedule",
+    "compile_netlist": "schedule",
+    "Circuit": "simulation",
+    "Taps": "simulation",
+    "circuit_smatrix": "smatrix",
+    "compile_any": "smatrix",
+}
 
 _LAZY_SUBPACKAGES = ("training", "studies", "layout")
 
@@ -110,6 +123,15 @@ __all__ = [
 
 
 def __getattr__(name: str):
-    if name in _LAZY_SUBPACKAGES:
+    """The public names and every submodule, imported on first use (PEP 562)."""
+    if name in _API:
+        value = getattr(importlib.import_module(f".{_API[name]}", __name__), name)
+        globals()[name] = value  # found directly from now on
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}") is not None:
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'picffm' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

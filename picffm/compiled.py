@@ -25,18 +25,49 @@ stays). Where no cache directory is writable (a read-only install and home)
 the kernel is compiled in memory for the process, silently. :func:`kernel`
 returns ``None`` when numba cannot be imported, and callers then use their
 numpy route, which the tests compare with these kernels (a second algorithm).
+
+**One-shot work.** Loading numba costs about 0.4-0.5 s of CPU, which a
+command that evaluates one matrix never earns back at the sizes people use:
+at N = 64 the numpy walk takes about 1 ms. Inside :func:`one_shot` (the CLI
+wraps ``validate``, ``compile``, ``import`` and ``program`` in it) the matrix
+walk runs compiled only from :data:`ONE_SHOT_MIN_MODES` modes on, where one
+numpy walk costs about what loading numba does (0.4 s at N = 512); outside
+it, from ``picffm.simulation.COMPILED_MIN_MODES`` (32) on, for work that
+repeats (training, studies, the library). The rule depends on the size of
+the call and on the command, never on what ran before, so a command gives
+the same bits every time.
 """
 
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["kernel", "matrix_walk", "clements_null", "clements_push"]
+__all__ = ["kernel", "matrix_walk", "clements_null", "clements_push", "one_shot", "min_modes",
+           "ONE_SHOT_MIN_MODES"]
 
 _COMPILED: dict[str, object] = {}
 _MISSING = object()
+#: from this many modes on, one-shot work (:func:`one_shot`) walks a matrix compiled (module docstring)
+ONE_SHOT_MIN_MODES = 512
+_ONE_SHOT = [0]  # depth of nested one_shot() blocks
+
+
+@contextmanager
+def one_shot():
+    """Within this block, work is one-shot: :func:`min_modes` is at least :data:`ONE_SHOT_MIN_MODES`."""
+    _ONE_SHOT[0] += 1
+    try:
+        yield
+    finally:
+        _ONE_SHOT[0] -= 1
+
+
+def min_modes(default: int) -> int:
+    """The mode count from which a kernel pays: ``default``, or :data:`ONE_SHOT_MIN_MODES` in :func:`one_shot`."""
+    return max(default, ONE_SHOT_MIN_MODES) if _ONE_SHOT[0] else default
 
 
 def kernel(name: str):

@@ -14,7 +14,7 @@ from typing import Any, Mapping, NamedTuple
 import numpy as np
 
 from .buffers import BufferPool
-from .compiled import kernel
+from .compiled import kernel, min_modes
 from .components import COMPONENTS
 from .errors import ParamsError
 from .mzi_algebra import TAP_NAMES, MziCouplers, mzi_couplers, mzi_factors, mzi_phased, mzi_taps
@@ -132,13 +132,15 @@ class Circuit:
     def matrix(self, params: Any = None) -> np.ndarray:
         """Full transfer matrix ``T[out, in]``, shape (N, N).
 
-        From N = :data:`COMPILED_MIN_MODES` on, the column walk runs as one
+        From N = :data:`COMPILED_MIN_MODES` on (one-shot work: from
+        :data:`picffm.compiled.ONE_SHOT_MIN_MODES`, see
+        :func:`picffm.compiled.one_shot`), the column walk runs as one
         compiled loop over the elements that skips the entries still zero
         (:func:`picffm.compiled.matrix_walk`; it agrees with the numpy walk
         to rounding, about 1e-15); below it, numpy's stacked matmuls.
         """
         mats = self.element_matrices(params)
-        walk = kernel("matrix_walk") if self.n >= COMPILED_MIN_MODES else None
+        walk = kernel("matrix_walk") if self.n >= min_modes(COMPILED_MIN_MODES) else None
         if walk is None:
             state = _run(self.schedule.stages, mats, np.eye(self.n, dtype=complex))
         else:
