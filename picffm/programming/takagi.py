@@ -89,14 +89,16 @@ def takagi_svd(w: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The SVD route on an exactly symmetric ``w``: ``(V, s)``, or ``None`` where it declines."""
     n = w.shape[0]
     u, sv, vh = np.linalg.svd(w)
-    m = sv[:, None] * (vh @ u.conj())  # U^H W conj(U), with W = U S Vh
+    m = vh @ u.conj()
+    m *= sv[:, None]  # U^H W conj(U) = S Vh conj(U), with W = U S Vh
     m = 0.5 * (m + m.T)
     q = None  # the block factors, where some pairs are coupled
     for attempt in range(2):
         z = np.diagonal(m)
         s = np.abs(z)
         p = np.where(s > 0.0, np.sqrt(np.conj(z) / np.where(s > 0.0, s, 1.0)), 1.0)  # e^{-i alpha / 2}
-        e = m * p[:, None] * p[None, :]
+        e = m * p[:, None]
+        e *= p[None, :]
         diff = s[None, :] - s[:, None]
         tot = s[None, :] + s[:, None]
         er, ei = e.real, e.imag
