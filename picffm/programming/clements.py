@@ -102,15 +102,17 @@ class _Usage:
 COMPILE_AFTER = 16
 
 
-def _null_compiled(fn, a: np.ndarray, theta: np.ndarray, phi: list):
-    """The nulling sequence by the compiled kernel ``fn``: same arithmetic as :func:`_null_lists`."""
+def _null_compiled(fn, a: np.ndarray, theta: np.ndarray):
+    """The nulling sequence by the compiled kernel ``fn``: same arithmetic as :func:`_null_lists`.
+
+    Returns the rotations' ``G^H`` ``(K, 4)``, the diagonal left and the external phases (arrays).
+    """
     n = a.shape[0]
     right, p, q, r = _plan_arrays(n)
     ph = np.zeros(theta.size)
     gh = np.zeros((len(_plan(n)[1]), 4), complex)
     fn(a, right, p, q, r, theta, ph, gh)
-    phi[:] = ph.tolist()
-    return gh, a.diagonal().copy()
+    return gh, a.diagonal().copy(), ph
 
 
 #: up to this N the nulling runs on Python lists of complex numbers (no numpy
@@ -209,24 +211,25 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     ops, left_pos, push = _plan(n)
     n_mzi = n * (n - 1) // 2
     theta = np.zeros(n_mzi)
-    phi = [0.0] * n_mzi
     _Usage.work += n ** 3
     fn = kernel("clements_null") if n > _LIST_MAX_N or _Usage.work > COMPILE_AFTER * _LIST_MAX_N ** 3 else None
-    if fn is not None:
-        gh, diag = _null_compiled(fn, a, theta, phi)
-    else:
-        null = _null_lists if n <= _LIST_MAX_N else _null_numpy
-        gh, diag = null(a, ops, theta, phi)
+    # G_1^H ... G_K^H D = D' T_1 ... T_K. split_dt is affine in the phases of D:
+    # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
+    if fn is not None:  # arrays throughout: the list route's numbers without round trips through lists
+        gh, diag, phi = _null_compiled(fn, a, theta)
+        delta = np.angle(diag)
+        if len(gh):
+            th, ph0, al, be = split_dt(gh.reshape(-1, 2, 2))
+            theta[left_pos] = th
+            kernel("clements_push")(*_push_arrays(n), ph0, al, be, delta, phi)  # the same additions, compiled
+        return theta, wrap(phi), wrap(delta)
+    phi = [0.0] * n_mzi
+    null = _null_lists if n <= _LIST_MAX_N else _null_numpy
+    gh, diag = null(a, ops, theta, phi)
     delta = np.angle(diag).tolist()
     if len(gh):
-        # G_1^H ... G_K^H D = D' T_1 ... T_K. split_dt is affine in the phases of D:
-        # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
         th, ph0, al, be = split_dt(np.array(gh).reshape(-1, 2, 2))
         theta[left_pos] = th
-        if fn is not None:  # the same additions in the same order, compiled
-            phi, delta = np.array(phi), np.array(delta)
-            kernel("clements_push")(*_push_arrays(n), ph0, al, be, delta, phi)
-            return theta, wrap(phi), wrap(delta)
         ph0, al, be = ph0.tolist(), al.tolist(), be.tolist()
         for k, pos, b in push:  # innermost rotation first
             d0, d1 = delta[b], delta[b + 1]
