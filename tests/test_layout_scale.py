@@ -77,18 +77,18 @@ def test_binned_pair_search_finds_exactly_the_near_pairs_in_any_chunking(monkeyp
     # and small squares, mixed, enough to take the binned path; tiny chunks force many rounds of candidates
     import numpy as np
 
-    from picffm.layout import drc
+    from picffm.layout import boxpairs
 
-    monkeypatch.setattr(drc, "_CHUNK", chunk)
+    monkeypatch.setattr(boxpairs, "_CHUNK", chunk)
     rng = np.random.default_rng(512)
-    n = drc._SWEEP_ONLY + 500
+    n = boxpairs.SWEEP_ONLY + 500
     x0, y0 = rng.uniform(0, 3000, n), rng.uniform(0, 3000, n)
     kind = rng.integers(0, 3, n)
     w = np.choose(kind, [rng.uniform(100, 800, n), rng.uniform(1, 5, n), rng.uniform(5, 40, n)])
     h = np.choose(kind, [np.full(n, 0.5), rng.uniform(500, 3000, n), rng.uniform(5, 40, n)])
     boxes = np.column_stack([x0, y0, x0 + w, y0 + h])
     grow = 0.3
-    i, j = drc._pairs(boxes, grow)
+    i, j = boxpairs.box_pairs(boxes, grow)
     got = {(min(a, b), max(a, b)) for a, b in zip(i.tolist(), j.tolist())}
     assert len(got) == len(i)  # each pair once
     near = ((boxes[:, None, 0] <= boxes[None, :, 2] + grow) & (boxes[None, :, 0] <= boxes[:, None, 2] + grow)

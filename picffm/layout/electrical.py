@@ -80,12 +80,13 @@ class CellWiring:
     """The electrical content of one cell, in its own frame (see the module docstring)."""
 
     def __init__(self, cell: gdstk.Cell):
-        from .drc import _Shapes, touching
+        from .cellshapes import CellShapes
+        from .spacing import touching
 
         heaters, via1, m2, via2, mtop, opening = (_on(cell, k) for k in ("HEATER", "VIA1", "M2", "VIA2", "MTOP",
                                                                            "PADOPEN"))
         self.name = cell.name
-        self.shapes = _Shapes.of([p for p in cell.polygons if (p.layer, p.datatype) in
+        self.shapes = CellShapes.of([p for p in cell.polygons if (p.layer, p.datatype) in
                                   (LAYERS["M2"].spec, LAYERS["MTOP"].spec)])
         self.n_m2 = len(m2)
         self.issues: list[tuple[str, float, float]] = []
@@ -182,7 +183,9 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
     ``names``: reference index -> instance name, for the messages. The
     count is of the heater ends found (two per heater).
     """
-    from .drc import _facing_subsets, _matrix, _pairs, touching
+    from .boxpairs import box_pairs
+    from .cellshapes import facing_subsets, reference_transform
+    from .spacing import touching
 
     out: list[tuple[str, float, float]] = []
     for name in ("M2", "MTOP"):
@@ -199,7 +202,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
         w = cell_wiring(ref.cell, cache)
         if not w.shapes.polys:
             continue
-        m, t = _matrix(ref)
+        m, t = reference_transform(ref)
         allp = np.vstack([b.reshape(-1, 2) for b in w.shapes.boxes.values()]) @ m.T + t
         boxes.append([*allp.min(0), *allp.max(0)])
         refs.append((k, w, m, t, base))
@@ -216,7 +219,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
         return out, 0
     edges = [np.column_stack([w.edges[:, 0] + b, w.edges[:, 1] + b]) for _, w, _, _, b in refs if len(w.edges)]
     # metal of two placed cells that touches: the same net
-    ii, jj = _pairs(np.array(boxes, float), 1e-3)
+    ii, jj = box_pairs(np.array(boxes, float), 1e-3)
     pair_cache: dict = {}
     from tqdm import tqdm
 
@@ -231,7 +234,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
             found = []
             for layer in ("M2", "MTOP"):
                 if layer in wa.shapes.polys and layer in wb.shapes.polys:
-                    ka, kb, pa, pb = _facing_subsets(wa.shapes, wb.shapes, layer, mrel, trel, 1e-3, indices=True)
+                    ka, kb, pa, pb = facing_subsets(wa.shapes, wb.shapes, layer, mrel, trel, 1e-3, indices=True)
                     if pa and pb:
                         x, y = touching(pa, pb)
                         ia, ib = ka[x], kb[y]
