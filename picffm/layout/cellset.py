@@ -9,17 +9,8 @@ import numpy as np
 
 from ..netlist import Netlist
 from ..errors import LayoutError
-from .cells import (
-    CELL_COMPONENTS,
-    attenuator_cell,
-    cell_ports,
-    coupler_cell,
-    coupling_length,
-    fmt,
-    mzi_cell,
-    phase_shifter_cell,
-    waveguide_cell,
-)
+from .cellparts import cell_ports, coupling_length, fmt
+from .cells import CELL_COMPONENTS, attenuator_cell, coupler_cell, mzi_cell, phase_shifter_cell, waveguide_cell
 from .geometry import snap
 from .layers import LAYERS
 from .options import LayoutOptions

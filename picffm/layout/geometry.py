@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 __all__ = ["GRID", "GDS_LIMIT_UM", "check_gds_extent", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
-           "MAX_ARC_SEGMENTS", "pointed_end"]
+           "MAX_ARC_SEGMENTS", "pointed_end", "ccw"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
 #: um: GDSII stores every coordinate as a signed 32-bit integer of database units, so nothing
@@ -134,6 +134,12 @@ def pointed_end(points, k: int, bulge: float) -> np.ndarray:
     d = b - a
     mid = (a + b) / 2 + bulge * np.array([d[1], -d[0]]) / math.hypot(d[0], d[1])  # right of a -> b: outside (CCW)
     return np.insert(p, k + 1, mid, axis=0)
+
+
+def ccw(p: np.ndarray) -> np.ndarray:
+    """The outline ``p`` (k, 2) counter-clockwise: as given, or reversed if its signed area is negative."""
+    area = np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(p[:, 1], np.roll(p[:, 0], -1))
+    return p if area >= 0 else p[::-1]
 
 
 def rect(x0: float, y0: float, x1: float, y1: float) -> np.ndarray:

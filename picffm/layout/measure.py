@@ -12,18 +12,13 @@ import math
 import numpy as np
 
 from .boxpairs import box_pairs
+from .geometry import ccw
 
 __all__ = ["polygon_width", "edge_radius", "point_seg", "seg_seg", "segments_cross", "TOUCH", "TOL"]
 
 TOUCH = 2e-4  # um: polygons closer than this touch (same shape)
 TOL = 5e-4  # um: measurement tolerance (half the 1 nm grid)
 _CORNER = math.radians(20.0)
-
-
-def _ccw(p: np.ndarray) -> np.ndarray:
-    x, y = p[:, 0], p[:, 1]
-    area = np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))
-    return p if area >= 0 else p[::-1]
 
 
 def point_seg(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +35,7 @@ def polygon_width(points, reach: float = math.inf) -> tuple[float, tuple[float, 
     facing edges (directions more than 120 degrees apart), measured through the
     polygon's inside. Only widths below ``reach`` are looked for; returns
     (inf, ...) if there is none."""
-    p = _ccw(np.asarray(points, float))
+    p = ccw(np.asarray(points, float))
     a, b = p, np.roll(p, -1, axis=0)
     d = b - a
     ln = np.hypot(d[:, 0], d[:, 1])

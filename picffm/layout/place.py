@@ -30,10 +30,11 @@ from ..components import COMPONENTS
 from ..errors import CompileError, LayoutError
 from ..netlist import Netlist
 from ..schedule import Schedule, compile_netlist
-from .cells import grating_coupler_cell, lead_levels
+from .cells import grating_coupler_cell
 from .cellset import CellSet, check_drawable
 from .explicit import plan_placed
 from .geometry import path_polygon, sbend, snap
+from .heaters import lead_levels
 from .lengths import fit_waveguides, used_cells
 from .options import LayoutOptions
 from .pads import LeadSet, gap_widths, plan_wiring, slots_per_gap
