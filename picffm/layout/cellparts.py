@@ -44,24 +44,24 @@ def translate(shapes: Iterable[Shape], dx: float, dy: float = 0.0) -> list[Shape
     return [(ly, snap(p + (dx, dy))) for ly, p in shapes]
 
 
-def flip_y(shapes: Iterable[Shape], y0: float) -> list[Shape]:
-    """Mirror about the line y = y0 (the outline order reverses orientation)."""
+def _mirror(shapes: Iterable[Shape], axis: int, c: float) -> list[Shape]:
+    """Mirror about the line (x or y, by ``axis``) = c; the outline order reverses, keeping each orientation."""
     out = []
     for ly, p in shapes:
         q = p.copy()
-        q[:, 1] = 2 * y0 - q[:, 1]
+        q[:, axis] = 2 * c - q[:, axis]
         out.append((ly, snap(q[::-1])))
     return out
+
+
+def flip_y(shapes: Iterable[Shape], y0: float) -> list[Shape]:
+    """Mirror about the line y = y0 (the outline order reverses orientation)."""
+    return _mirror(shapes, 1, y0)
 
 
 def flip_x(shapes: Iterable[Shape], x0: float) -> list[Shape]:
     """Mirror about the line x = x0 (the outline order reverses orientation)."""
-    out = []
-    for ly, p in shapes:
-        q = p.copy()
-        q[:, 0] = 2 * x0 - q[:, 0]
-        out.append((ly, snap(q[::-1])))
-    return out
+    return _mirror(shapes, 0, x0)
 
 
 def _sbend_shape(h: float, o: LayoutOptions) -> tuple[np.ndarray, float]:
