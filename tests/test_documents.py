@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from picffm import documents
+from picffm.documents import yaml_io
 from picffm.documents import (MAX_ALIAS_VALUES, MAX_DEPTH, MAX_INT, DocumentError, check_tree, dump_document,
                               read_document, write_document)
 from picffm.errors import NetlistError, ParamsError
@@ -158,8 +158,8 @@ def test_dump_writes_no_anchors_and_round_trips(tmp_path):
 
 @pytest.mark.skipif(not getattr(yaml, "__with_libyaml__", False), reason="PyYAML built without libyaml")
 def test_yaml_uses_the_c_parser_and_emitter():
-    assert issubclass(documents._Loader, yaml.CSafeLoader)
-    assert issubclass(documents._Dumper, yaml.CSafeDumper)
+    assert issubclass(yaml_io._Loader, yaml.CSafeLoader)
+    assert issubclass(yaml_io._Dumper, yaml.CSafeDumper)
 
 
 @pytest.mark.parametrize("suffix", [".pic.yml", ".json"])
