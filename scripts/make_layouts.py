@@ -27,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 NETLISTS = ROOT / "netlists"
 LAYOUTS = ROOT / "layouts"
 MAX_GDS_BYTES = 200_000
-PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "svd_4", "clements_64", "ring_allpass")
+PNG = ("mzi", "clements_4", "reck_4", "symmetric_core_4", "symmetric_core_16", "svd_4", "clements_64", "ring_allpass",
+       "ring_heater")
 
 
 def example_netlists() -> list[Path]:

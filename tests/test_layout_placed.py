@@ -22,6 +22,7 @@ from picffm.layout.routing import RouteError, path_length, route_centerline, rou
 
 ROOT = Path(__file__).resolve().parent.parent
 RING = ROOT / "netlists" / "ring_allpass.pic.yml"
+RING_HEATER = ROOT / "netlists" / "ring_heater.pic.yml"  # the same ring with a phase shifter in its loop
 R = LayoutOptions().bend_radius
 
 
@@ -201,14 +202,19 @@ def _transformed(doc: dict, turns: int, mirror: bool) -> dict:
     return {**doc, "placements": out}
 
 
+def _turned_and_checked(path: Path, turns: int, mirror: bool, tmp_path: Path):
+    """The example at ``path`` turned and reflected (:func:`_transformed`), drawn, written, DRC clean; with its LVS report."""
+    net = Netlist.from_dict(_transformed(load_netlist(path).to_dict(), turns, mirror))
+    layout = build_layout(net)
+    gds = tmp_path / "r.gds"
+    write_gds(layout.library, gds)
+    assert check_drc(layout.library).ok
+    return net, layout, check_lvs(gds, net)
+
+
 @pytest.mark.parametrize("turns,mirror", [(1, False), (2, False), (3, False), (0, True), (1, True)])
 def test_rotated_and_mirrored_ring_still_passes(turns, mirror, tmp_path):
-    net = Netlist.from_dict(_transformed(load_netlist(RING).to_dict(), turns, mirror))
-    layout = build_layout(net)
-    path = tmp_path / "r.gds"
-    write_gds(layout.library, path)
-    assert check_drc(layout.library).ok
-    rep = check_lvs(path, net)
+    net, layout, rep = _turned_and_checked(RING, turns, mirror, tmp_path)
     assert rep.ok, rep.summary()
     # the drawn routes are the same length whatever the orientation
     base = drawn_paths(build_layout(load_netlist(RING)).plan, load_netlist(RING))
@@ -230,10 +236,8 @@ def test_placed_feed_forward_netlist_and_mirrored_mzi(tmp_path):
     write_gds(layout.library, path)
     assert check_drc(layout.library).ok
     rep = check_lvs(path, net)
-    # optically the same circuit; its heater leads end at the cell (placed netlists get no pad routing): LVS says so
-    assert {i.kind for i in rep.issues} == {"heater"} and len(rep.issues) == 4, rep.summary()
-    assert all("reaches no bond pad (the layout has no bond pads at all: a netlist drawn from placements gets no "
-               "pad routing" in i.message for i in rep.issues)
+    # optically the same circuit; its two heaters' four ends reach pads beside the turned cell
+    assert rep.ok and rep.heater_ends == 4, rep.summary()
     ex = extract(layout.library)
     assert ex.instances[name].mirror
     assert ex.port_xy[(name, "o1")] == (300.0, 40.0)  # o1 at the placement, the cell turned around it
@@ -241,6 +245,60 @@ def test_placed_feed_forward_netlist_and_mirrored_mzi(tmp_path):
     # the same netlist with mirror: false disagrees with the drawing
     doc["instances"][name]["settings"]["mirror"] = False
     assert [i.kind for i in check_lvs(path, Netlist.from_dict(doc)).issues if i.kind != "heater"] == ["mirror"]
+
+
+# ----------------------------------------------------------------- heaters
+
+
+def _pad_centres(layout) -> list[tuple[float, float]]:
+    """Centres (um, top frame) of every PADOPEN in the layout, flattened."""
+    opening = LAYERS["PADOPEN"]
+    return sorted((round(float(pg.points[:, 0].mean()), 3), round(float(pg.points[:, 1].mean()), 3))
+                  for pg in layout.top.get_polygons(layer=opening.layer, datatype=opening.datatype))
+
+
+def test_ring_heater_reaches_pads_beside_it(tmp_path):
+    net = load_netlist(RING_HEATER)
+    layout = build_layout(net)
+    path = tmp_path / "rh.gds"
+    write_gds(layout.library, path)
+    assert check_drc(layout.library).ok
+    rep = check_lvs(path, net)
+    assert rep.ok and rep.heater_ends == 2, rep.summary()  # one heater, both ends on pads of their own
+    assert check_lengths(layout.plan, net).ok
+    (w,) = layout.plan.wiring  # one wiring cell, at the heater's placement
+    heater = next(pl for pl in layout.plan.instances if pl.name == "heater")
+    assert (w.at, w.rotation, w.xref) == (heater.at, heater.rotation, heater.xref)
+    # the pad column stands beside the heater's input edge (x = 80 um), below its lead channel, pad_pitch apart
+    o = LayoutOptions()
+    (x0, y0), (x1, y1) = _pad_centres(layout)
+    assert x0 == x1 and x0 + o.pad / 2 < 80.0 - o.lead_spacing
+    assert y1 - y0 == pytest.approx(o.pad_pitch, abs=1e-3) and y1 + o.pad / 2 < 40.0
+
+
+@pytest.mark.parametrize("turns,mirror", [(1, False), (2, False), (3, False), (0, True), (3, True)])
+def test_ring_heater_pads_follow_any_orientation(turns, mirror, tmp_path):
+    base = build_layout(load_netlist(RING_HEATER))
+    net, layout, rep = _turned_and_checked(RING_HEATER, turns, mirror, tmp_path)
+    assert rep.ok and rep.heater_ends == 2, rep.summary()
+    # the pads are the base layout's pads, turned and reflected with everything else
+    c, s = [1, 0, -1, 0][turns % 4], [0, 1, 0, -1][turns % 4]
+    want = [(c * x - s * y, s * x + c * y) for x, y in _pad_centres(base)]
+    want = sorted((round(-x if mirror else x, 3) + 0.0, round(y, 3) + 0.0) for x, y in want)
+    assert _pad_centres(layout) == want
+
+
+def test_unwired_heater_is_named_by_lvs():
+    # the ring's pad wiring deleted: both heater ends reach no pad, and LVS says there are none at all
+    net = load_netlist(RING_HEATER)
+    layout = build_layout(net)
+    for ref in [r for r in layout.top.references if r.cell.name.startswith("leads_")]:
+        layout.top.remove(ref)
+        layout.library.remove(ref.cell)
+    rep = check_lvs(layout.library, net)
+    assert [i.kind for i in rep.issues] == ["heater", "heater"], rep.summary()
+    assert all("heater" in i.message and "reaches no bond pad (the layout has no bond pads at all)" in i.message
+               for i in rep.issues)
 
 
 # -------------------------------------------------------------- bad input

@@ -261,9 +261,7 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
         pad_nets.extend(label[np.asarray(w.pads, np.int64) + b])
     t_net = np.asarray(t_net, np.int64)
     has_pad = np.isin(t_net, np.asarray(pad_nets, np.int64))
-    why = ("" if pad_nets else " (the layout has no bond pads at all: a netlist drawn from placements gets no "
-                               "pad routing; wire its heaters in a layout tool, or drop the placements to draw it "
-                               "from its schedule, with pads)")
+    why = "" if pad_nets else " (the layout has no bond pads at all)"
     for idx in np.flatnonzero(~has_pad):
         inst, h, end, x, y = t_info[idx]
         out.append((f"heater {h} of {inst}, end {end}: reaches no bond pad{why}", x, y))

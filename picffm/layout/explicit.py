@@ -15,6 +15,12 @@ it, joined by a straight and labelled with the port name, as in the
 feed-forward layout; so :mod:`picffm.layout.lvs` reads placed layouts back the
 same way.
 
+**Heaters.** Every instance with heaters gets its leads and a column of bond
+pads of its own beside its input edge, drawn in the instance's frame and
+placed with it (:mod:`picffm.layout.sidepads`), so the pads follow any
+placement; the layout checks (DRC, LVS) see them as they see the chip-edge
+pads of a feed-forward layout.
+
 **Drawn and simulated lengths.** The simulator treats connections as ideal
 (zero length) and gives a ``waveguide`` instance exactly ``length_um``. Its
 cell is a straight of exactly ``length_um``; the routes that join it add
@@ -42,6 +48,7 @@ from .cellset import CellSet, check_drawable
 from .lengths import fit_waveguides, used_cells
 from .plan import LayoutPlan, Placed, Route
 from .routing import RouteError, route_centerline
+from .sidepads import plan_side_pads
 
 __all__ = ["plan_placed", "placement_transform"]
 
@@ -145,9 +152,11 @@ def plan_placed(net: Netlist, o: LayoutOptions = LayoutOptions()) -> LayoutPlan:
         routes.append(Route(key, (pname, "o1"), np.array([p, at], float)))
 
     placed = list(fit_waveguides(placed, routes, cells, net))  # each waveguide drawn to its length_um
-    outline = _outline(placed + gratings, routes, cells, o)
+    wiring = plan_side_pads(placed, cells, o)  # heater leads and a pad column beside each instance
+    outline = _outline(placed + gratings + wiring, routes, cells, o)
     return LayoutPlan(len(net.input_ports), np.zeros(0), np.zeros(0), tuple(placed), tuple(gratings),
-                      tuple(routes), outline, used_cells(cells.cells, placed, gratings), paths=dict(cells.paths))
+                      tuple(routes), outline, used_cells(cells.cells, placed, gratings, wiring), tuple(wiring),
+                      paths=dict(cells.paths))
 
 
 def _outline(objs: list[Placed], routes: list[Route], cells: CellSet, o: LayoutOptions):

@@ -43,7 +43,7 @@ from .geometry import path_polygon, rect, snap
 from .layers import LAYERS
 from .options import LayoutOptions
 
-__all__ = ["LeadSet", "slots_per_gap", "gap_widths", "plan_wiring", "WIRING_PREFIX"]
+__all__ = ["LeadSet", "slots_per_gap", "gap_widths", "plan_wiring", "pad_stack", "WIRING_PREFIX"]
 
 WIRING_PREFIX = "leads_"
 
@@ -146,9 +146,9 @@ def plan_wiring(leads: LeadSet, gap_x0: np.ndarray, gap_w: np.ndarray, slots: np
 
 def _wiring_cell(name: str, xe, y, up, col, row, xt, yf_top: float, yf_bot: float, o: LayoutOptions) -> gdstk.Cell:
     """One gap's leads (exit -> track -> pad) and their pads, in the gap's frame (x from the gap start)."""
-    m2, via2, mtop, opening = (LAYERS[k] for k in ("M2", "VIA2", "MTOP", "PADOPEN"))
+    m2 = LAYERS["M2"]
     cell = gdstk.Cell(name)
-    p, e, ins = o.pad, o.via_enclosure, o.pad_inset
+    p = o.pad
     for xe_, y_, up_, c_, r_, xt_ in zip(xe, y, up, col, row, xt):
         s = 1.0 if up_ else -1.0
         edge = yf_top if up_ else yf_bot  # row 0's pad edge nearest the mesh
@@ -160,9 +160,14 @@ def _wiring_cell(name: str, xe, y, up, col, row, xt, yf_top: float, yf_bot: floa
         else:
             pts = [[xe_, y_], [xt_, y_], [xt_, yc], [px + p, yc]]
         cell.add(gdstk.Polygon(path_polygon(pts, o.lead_width), layer=m2.layer, datatype=m2.datatype))
-        ylo, yhi = (y0, y0 + p) if up_ else (y0 - p, y0)
-        for ly, (a, b, c, d) in ((m2, (px, ylo, px + p, yhi)), (via2, (px + e, ylo + e, px + p - e, yhi - e)),
-                                 (mtop, (px, ylo, px + p, yhi)),
-                                 (opening, (px + ins, ylo + ins, px + p - ins, yhi - ins))):
-            cell.add(gdstk.Polygon(rect(a, b, c, d), layer=ly.layer, datatype=ly.datatype))
+        for ly, pts in pad_stack(px, y0 if up_ else y0 - p, o):
+            cell.add(gdstk.Polygon(pts, layer=LAYERS[ly].layer, datatype=LAYERS[ly].datatype))
     return cell
+
+
+def pad_stack(x0: float, y0: float, o: LayoutOptions) -> list[tuple[str, np.ndarray]]:
+    """One bond pad of side ``o.pad`` with its lower-left corner at (x0, y0) um, as (layer name, outline):
+    the M2 landing, a VIA2 ``via_enclosure`` inside it, the MTOP pad metal and the PADOPEN ``pad_inset`` inside."""
+    p, e, ins = o.pad, o.via_enclosure, o.pad_inset
+    return [(ly, rect(x0 + a, y0 + a, x0 + p - a, y0 + p - a))
+            for ly, a in (("M2", 0.0), ("VIA2", e), ("MTOP", 0.0), ("PADOPEN", ins))]
