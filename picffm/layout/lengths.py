@@ -17,7 +17,7 @@ waveguide's cell is first placed as a straight of its footprint,
 ``min(length_um, 4 bend_radius)``; once every route is known, its cell is
 redrawn with the same ports and a centre line of ``length_um`` minus the
 routes at its ports, the extra over the footprint in one bump
-(:func:`picffm.layout.cells.meander_centerline`). A waveguide whose routes
+(:func:`picffm.layout.meander.meander_centerline`). A waveguide whose routes
 alone (with the straight) are already longer than ``length_um`` cannot be
 drawn at these placements: the check names it and the shortest length
 drawable there. A route between two waveguides counts half for each.

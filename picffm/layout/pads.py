@@ -1,7 +1,7 @@
 """Heater leads routed to rows of bond pads along the top and bottom chip edges.
 
 Every heater terminal's M2 lead leaves its cell at the cell's input edge
-(:func:`picffm.layout.cells.lead_levels`: a horizontal run in the free
+(:func:`picffm.layout.heaters.lead_levels`: a horizontal run in the free
 channel below the cell's mode pair) into the gap beside the column. There
 each lead turns onto a vertical **track** of its own and runs up (leads in
 the upper half of the mesh) or down (the lower half) past the mesh to a
