@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .listing import listing
+
 __all__ = ["Violation", "DrcReport"]
 
 
@@ -55,11 +57,7 @@ class DrcReport:
     def summary(self) -> str:
         if self.ok:
             return f"DRC clean ({self.cells} cells, {self.polygons} polygons, {self.pairs} placement pairs)"
-        lines = [f"DRC: {len(self.violations)} violation(s)"]
-        lines += [f"  {v}" for v in self.violations[:20]]
-        if len(self.violations) > 20:
-            lines.append(f"  ... and {len(self.violations) - 20} more")
-        return "\n".join(lines)
+        return listing(f"DRC: {len(self.violations)} violation(s)", self.violations)
 
     def to_dict(self, limit: int = 100) -> dict:
         return {"ok": self.ok, "violations": len(self.violations), "cells": self.cells,

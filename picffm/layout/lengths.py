@@ -30,6 +30,7 @@ from typing import Iterable, Mapping
 
 from ..netlist import Netlist
 from .cellset import CellSet
+from .listing import listing
 from .plan import LayoutPlan, Placed, Route
 
 __all__ = ["LENGTH_TOL_UM", "LENGTH_TOL_REL", "LengthIssue", "LengthReport", "drawn_paths", "check_lengths",
@@ -78,11 +79,7 @@ class LengthReport:
         if self.ok:
             return (f"lengths clean ({self.waveguides} waveguide(s) drawn as long as simulated, within "
                     f"{LENGTH_TOL_UM * 1e3:g} nm + {LENGTH_TOL_REL:g} of the length)")
-        lines = [f"lengths: {len(self.issues)} waveguide(s) drawn with another length than simulated"]
-        lines += [f"  {i}" for i in self.issues[:20]]
-        if len(self.issues) > 20:
-            lines.append(f"  ... and {len(self.issues) - 20} more")
-        return "\n".join(lines)
+        return listing(f"lengths: {len(self.issues)} waveguide(s) drawn with another length than simulated", self.issues)
 
     def to_dict(self, limit: int = 100) -> dict:
         return {"ok": self.ok, "differences": len(self.issues), "waveguides": self.waveguides,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from .listing import listing
+
 __all__ = ["LvsIssue", "LvsReport"]
 
 
@@ -39,11 +41,7 @@ class LvsReport:
             pads = f"; {self.heater_ends} heater ends on bond pads of their own" if self.heater_ends else ""
             return (f"LVS clean ({self.instances} instances, {self.connections} connections, "
                     f"{self.ports} chip ports match the netlist{pads})")
-        lines = [f"LVS: {len(self.issues)} difference(s)"]
-        lines += [f"  {i}" for i in self.issues[:20]]
-        if len(self.issues) > 20:
-            lines.append(f"  ... and {len(self.issues) - 20} more")
-        return "\n".join(lines)
+        return listing(f"LVS: {len(self.issues)} difference(s)", self.issues)
 
     def to_dict(self, limit: int = 100) -> dict:
         return {"ok": self.ok, "differences": len(self.issues), "instances": self.instances,
