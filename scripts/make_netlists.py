@@ -5,8 +5,8 @@
     python scripts/make_netlists.py --check   # exit 1 if a committed file differs
 
 Files: a single MZI, Clements and Reck meshes, symmetric cores (one as JSON),
-an all-pass ring (a loop: general S-matrix route) and a parameter file with
-seeded random phases for ``clements_4``.
+an all-pass ring (a loop: general S-matrix route), the ring with a heater in its loop and
+a parameter file with seeded random phases for ``clements_4``.
 """
 
 from __future__ import annotations
@@ -51,6 +51,29 @@ def ring_allpass() -> Netlist:
     })
 
 
+def ring_heater() -> Netlist:
+    """The all-pass ring tuned by a thermo-optic phase shifter in its loop (``heater``, phi = 0).
+
+    Its heater shows how a placed netlist's heaters are wired: ``picffm layout`` draws a column of
+    bond pads beside the shifter's input edge, placed with it. 400 um, because at these placements the
+    routes at the ring's two ports (two U-turns of 10 um bends) and its 40 um straight cell already take
+    262.839 um (the shortest ring ``picffm layout --check`` accepts here); the layout adds the rest as a bump.
+    """
+    doc = ring_allpass().to_dict()
+    doc["instances"] = {"dc": doc["instances"]["dc"],
+                        "heater": {"component": "phase_shifter", "settings": {"phi": 0.0}},
+                        "ring": {**doc["instances"]["ring"],
+                                 "settings": {**doc["instances"]["ring"]["settings"], "length_um": 400.0}}}
+    doc["connections"] = {"dc,o3": "heater,o1", "heater,o2": "ring,o1", "ring,o2": "dc,o2"}
+    # the shifter 20 um after the coupler's upper arm, the ring's waveguide 30 um above it, running back
+    doc["placements"] = {"dc": doc["placements"]["dc"],
+                         "heater": {"x": 80.0, "y": 40.0, "rotation": 0.0, "mirror": False},
+                         "ring": {"x": 160.0, "y": 70.0, "rotation": 180.0, "mirror": False}}
+    doc["info"] = {"kind": "ring_allpass", "doc": "all-pass ring tuned by a heater in the loop; not feed-forward: "
+                                                  "compiled by the general S-matrix route"}
+    return Netlist.from_dict(doc)
+
+
 def random_params(net: Netlist, seed: int) -> dict:
     """Parameter-file document with uniform random phases in [0, 2 pi) for every MZI and shifter."""
     rng = np.random.default_rng(seed)
@@ -76,6 +99,7 @@ def build() -> dict[str, str]:
         "svd_4.pic.yml": svd(4),
         "clements_64.pic.yml": clements(64),
         "ring_allpass.pic.yml": ring_allpass(),
+        "ring_heater.pic.yml": ring_heater(),
     }
     files = {name: dump_document(net.to_dict(), name) for name, net in nets.items()}
     files["clements_4.params.yml"] = dump_document(random_params(nets["clements_4.pic.yml"], 4), "p.yml")
