@@ -21,7 +21,9 @@ def register(subparsers) -> None:
         "schedule's columns along x, modes along y (mode 0 at the bottom), grating couplers at the "
         "127 um fibre pitch, labels with instance and port names, a chip outline. A netlist with "
         "'placements' (any netlist, e.g. a ring) is drawn from them, every connection routed as a "
-        "waveguide (straight, S-bend, L- or U-turn). Writes FILE.gds "
+        "waveguide (straight, S-bend, L- or U-turn). Every heater end is wired to a bond pad of its own: in "
+        "rows along the top and bottom chip edges, or, for a netlist drawn from placements, in a column beside "
+        "its instance. Writes FILE.gds "
         "(deterministic bytes) and FILE.lyp (KLayout layer properties) beside it. --check runs the "
         "design-rule check, reads the GDS back to compare it with the netlist and compares every "
         "waveguide's drawn optical path with its simulated length_um; the exit code is 1 if any finds a problem.",
