@@ -57,3 +57,23 @@ def test_klayout_check_sees_a_crack(tmp_path):
     lib.write_gds(tmp_path / "t.gds")
     counts = klayout_counts(tmp_path / "t.gds")["WG"]
     assert counts["space"] >= 1 and counts["overlap"] == 1
+
+
+@pytest.mark.parametrize("mirror,rotation,xref", [(True, 90.0, False), (False, 270.0, True)])
+def test_placed_mzi_pad_wiring_is_clean_under_klayout(mirror, rotation, xref, tmp_path):
+    # the pad column beside a placed MZI (a mirror-image one too: its leads leave at the right edge), turned
+    # and reflected: no width, space, notch, overlap or off-grid finding on the metal layers either
+    from picffm import Netlist, mzi_netlist
+
+    doc = mzi_netlist().to_dict()
+    (name,) = doc["instances"]
+    doc["instances"][name]["settings"]["mirror"] = mirror
+    doc["placements"] = {name: {"x": 300.0, "y": 40.0, "rotation": rotation, "mirror": xref}}
+    layout = build_layout(Netlist.from_dict(doc))
+    assert len(layout.plan.wiring) == 1
+    gds = tmp_path / "m.gds"
+    write_gds(layout.library, gds)
+    counts = klayout_counts(gds)
+    assert {"WG", "M2", "MTOP"} <= set(counts)
+    bad = {ly: {k: v for k, v in c.items() if v} for ly, c in counts.items() if any(c.values())}
+    assert not bad, f"KLayout finds {bad}"
