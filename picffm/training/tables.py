@@ -185,19 +185,24 @@ def format_targets(summary: dict) -> list[str]:
 
 
 def _passes_table(summary: dict) -> list[str]:
-    """Passes per update at a full batch (closed form, every method) beside the run's mean (trained methods)."""
+    """Passes per update of the methods the run trained: a full batch in closed form beside the run's mean.
+
+    Methods only measured in closed form (``metrics.json`` keeps them, e.g. ``fd``) get no row: the table
+    describes this run."""
+    trained = set(summary["methods"])
     full = summary.get("passes_per_update_full_batch")
     if full is None:  # a summary written before the full-batch column: the run's figures only
         rows = [[m, "-" if v is None else f"{v:.0f}", PASSES_NOTE.get(m, "")]
-                for m, v in summary["passes_per_update"].items()]
+                for m, v in summary["passes_per_update"].items() if m in trained]
         return ["", f"Optical passes per update (batches of up to {summary['batch_size']} samples, B = the mean "
                     f"batch of a run; {summary['layers']} layers)", _table(rows, ["method", "passes", "how"])]
     b, mean = summary["full_batch"], summary["mean_batch"]
-    trained = set(summary["methods"])
     col = f"B = {b}"
     rows = []
     for m, v in full.items():
-        run = summary["passes_per_update"].get(m) if m in trained and m != "ideal" else None
+        if m not in trained:
+            continue
+        run = summary["passes_per_update"].get(m) if m != "ideal" else None
         rows.append([m, "-" if v is None else f"{v:.0f}", "-" if run is None else f"{run:.0f}",
                      PASSES_NOTE.get(m, "")])
     note = (f"Optical passes per update ({summary['layers']} layers; '{col}': a full batch of {b} samples, "
