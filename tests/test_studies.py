@@ -189,3 +189,23 @@ def test_kaplan_meier_median_on_a_hand_made_censored_sample():
     assert km_median([5.0, 8.0, 30.0], [False, True, False]) == 8.0
     # more than half survived the study: the median is not reached
     assert km_median([10.0, 30.0, 30.0], [True, False, False]) is None
+
+
+def test_study_plots_draw_chance_at_one_over_the_data_sets_classes(tmp_path, monkeypatch):
+    from picffm.studies import report
+
+    sweep = load_sweep("drift", None, {**SMALL_DRIFT, "drift_rates": [0.0], "methods": ["insilico"]})
+    res = run_study(drift, sweep, tmp_path / "d", workers=1, progress=False)
+    assert res.doc["config"]["task"] == "iris" and res.doc["config"]["n_classes"] == 3
+    drawn = []
+    monkeypatch.setattr(drift, "plot_panels", lambda path, panels, **kw: drawn.append(panels))
+    # a results.json whose data set has 10 classes: chance is 10 %, not a fixed 1/3
+    doc = {**res.doc, "config": {**res.doc["config"], "n_classes": 10}}
+    drift.write_outputs(tmp_path / "d", doc)
+    chance = [h for h in drawn[-1][0]["hlines"] if h[1].startswith("chance")]
+    assert [(v, label) for v, label, _ in chance] == [(0.1, "chance (10 %)")]
+    # a results.json written before the class count was recorded (an Iris study): 1/3
+    old = {**res.doc, "config": {k: v for k, v in res.doc["config"].items() if k != "n_classes"}}
+    drift.write_outputs(tmp_path / "d", old)
+    assert [h[:2] for h in drawn[-1][0]["hlines"] if h[1].startswith("chance")] == [(1 / 3, "chance (33 %)")]
+    assert report.chance_line({"n_classes": 5})[:2] == (0.2, "chance (20 %)")

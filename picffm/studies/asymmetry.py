@@ -30,8 +30,7 @@ from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
 from ..training.units import train_network
 from ..runs.executor import Task, derive_seed
-from ..palette import CHANCE
-from .report import plot_panels, write_csv, write_json
+from .report import chance_line, data_info, plot_panels, write_csv, write_json
 
 __all__ = ["NAME", "asymmetry_point", "make_tasks", "summarise", "write_outputs", "summary_table"]
 
@@ -45,12 +44,17 @@ def make_tasks(sweep, context: Mapping[str, Any]) -> list[Task]:
             for a in sweep.asymmetries for m in sweep.methods for rep in range(sweep.seeds)]
 
 
+def _train_config(ctx: Mapping[str, Any]) -> TrainConfig:
+    """The training of every point: Iris, one stratified 105/45 split per replicate."""
+    return TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0,
+                       grad_probe_step=ctx["grad_probe_step"], folds=1)
+
+
 def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
     """Train and test one (asymmetry, method, replicate) point."""
     spec = spec_from_dict(ctx["chip_spec"]).replace(mirror_asymmetry=float(point["asymmetry"]),
                                                     drift__model="none")
-    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0,
-                      grad_probe_step=ctx["grad_probe_step"], folds=1)  # one 105/45 split per replicate
+    cfg = _train_config(ctx)
     method = point["method"]
     trainer = ctx["ffm_trainer"] if method == "ffm" else method
     res = train_network(trainer, None if method == "ideal" else spec, seed, cfg)
@@ -80,7 +84,8 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
                             "model_gradient_error_pct_mean": _mean(p["model_gradient_error_pct"] for p in rows),
                             "gradient_cos_mean": _mean(p.get("gradient_cos") for p in rows),
                             "chip_passes_mean": float(np.mean([p["chip_passes"] for p in rows]))})
-    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
+    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"],
+                                      **data_info(_train_config(context))},
             "points": points, "summary": summary}
 
 
@@ -114,7 +119,7 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
                                "label": "in-silico model", "style": "s--"})
     panels = [{"title": "test accuracy (mean, band: min..max over seeds)", "xlabel": "mirror asymmetry",
                "ylabel": "test accuracy (%)", "percent": True, "ylim": (0.0, 1.02), "lines": acc_lines,
-               "hlines": [(1 / 3, "chance (33 %)", CHANCE)]}]
+               "hlines": [chance_line(cfg)]}]
     if grad_lines:
         panels.append({"title": f"gradient error at update {cfg['grad_probe_step']}", "xlabel": "mirror asymmetry",
                        "ylabel": "relative error vs true gradient (%)", "yscale": "log",

@@ -50,8 +50,8 @@ from ..training.config import TrainConfig
 from ..training.trainers import make_chips, make_dataset, make_trainer
 from ..runs.executor import Task, derive_seed
 from .recalibration import deploy, maintain
-from ..palette import CHANCE, THRESHOLD
-from .report import mean_band, plot_panels, write_csv, write_json
+from ..palette import THRESHOLD
+from .report import chance_line, data_info, mean_band, plot_panels, write_csv, write_json
 from .evaluation import true_accuracy
 from .survival import km_median
 
@@ -83,6 +83,11 @@ def _training_key(ctx: Mapping[str, Any], kind: str) -> str:
     return json.dumps({k: ctx[k] for k in keys}, sort_keys=True)
 
 
+def _train_config(ctx: Mapping[str, Any]) -> TrainConfig:
+    """The training of every replicate: Iris, one stratified 105/45 split, no chip time per update."""
+    return TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0, folds=1)
+
+
 @lru_cache(maxsize=16)
 def _pretrained(kind: str, seed: int, key: str) -> dict:
     """The network trained before ``t = 0`` (no chip time passes, so no drift rate matters).
@@ -92,7 +97,7 @@ def _pretrained(kind: str, seed: int, key: str) -> dict:
     of any drift rate, which share the fabrication of the seed).
     """
     ctx = json.loads(key)
-    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0, folds=1)
+    cfg = _train_config(ctx)
     data = make_dataset(seed, cfg)
     if kind == "ideal":
         model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
@@ -112,7 +117,7 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> 
     rate, method = float(point["drift_rate"]), point["method"]
     spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=rate)
     # one network per replicate, on its seed's single stratified 105/45 split (no cross-validation folds)
-    cfg = TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0, folds=1)
+    cfg = _train_config(ctx)
     data = make_dataset(seed, cfg)
     chips = make_chips(spec, seed, cfg.layers)
 
@@ -188,7 +193,8 @@ def summarise(sweep, context: Mapping[str, Any], tasks: list[Task], results: Map
                 "busy_s_mean": float(np.mean([p["busy_s"][-1] for p in rows])),
                 "initial_busy_s_mean": float(np.mean([p["initial_busy_s"] for p in rows])),
             })
-    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"]},
+    return {"study": NAME, "config": {**sweep.model_dump(), "chip_spec": context["chip_spec"],
+                                      **data_info(_train_config(context))},
             "points": points, "summary": summary}
 
 
@@ -214,7 +220,7 @@ def write_outputs(directory: Path, doc: Mapping[str, Any]) -> list[Path]:
             "title": f"drift {rate:g} rad/sqrt(s)", "xlabel": "time (s)", "ylabel": "test accuracy (%)",
             "ylim": (0.0, 1.02), "percent": True,
             "hlines": [(cfg["threshold"], f"survival threshold {100 * cfg['threshold']:g} %", THRESHOLD),
-                       (1 / 3, "chance (33 %)", CHANCE)],
+                       chance_line(cfg)],
             "lines": [{"x": s["times_s"], "y": s["accuracy_mean"], "lo": s["accuracy_min"], "hi": s["accuracy_max"],
                        "label": LABELS[s["method"]], "style": "o-", "method": s["method"]} for s in rows]})
     plot_panels(files[3], panels, suptitle=f"Drift study: chip {cfg['chip']}, {cfg['seeds']} seed(s), "

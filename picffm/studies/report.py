@@ -52,6 +52,22 @@ def mean_band(series: Sequence[Sequence[float]]) -> tuple[list[float], list[floa
     return ([sum(c) / len(c) for c in cols], [min(c) for c in cols], [max(c) for c in cols])
 
 
+def data_info(cfg: Any) -> dict:
+    """What a study's ``results.json`` records of its data set: ``{"task", "n_classes"}`` of a ``TrainConfig``."""
+    return {"task": cfg.data.name, "n_classes": int(cfg.n_classes)}
+
+
+def chance_line(config: Mapping[str, Any]) -> tuple:
+    """The ``hlines`` entry of the chance accuracy, ``1 / classes`` of the study's data set.
+
+    ``config`` is the ``results.json`` config; one written before it recorded ``n_classes`` was an Iris
+    study (3 classes)."""
+    from ..palette import CHANCE
+
+    n = int(config.get("n_classes") or 3)
+    return (1.0 / n, f"chance ({100.0 / n:.0f} %)", CHANCE)
+
+
 def plot_panels(path: str | os.PathLike, panels: Sequence[Mapping[str, Any]], *, suptitle: str = "",
                 ncols: int | None = None) -> None:
     """Draw line panels side by side and save a PNG atomically.
