@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -292,3 +293,20 @@ def test_a_unit_stopped_and_resumed_from_its_checkpoint_is_bit_identical(tmp_pat
     assert np.array_equal(again.masks, ref.masks)
     assert again.test_acc_history == ref.test_acc_history and again.train_loss == ref.train_loss
     assert (again.passes, again.test_acc, again.train_acc) == (ref.passes, ref.test_acc, ref.train_acc)
+
+
+def test_checkpoints_are_atomic_without_fsync_as_in_training_and_units_are_durable(tmp_path, monkeypatch):
+    """One checkpoint policy for classify and train (runs.statefile.save_checkpoint_state): no fsync per epoch."""
+    import picffm.runs.statefile as statefile
+    from picffm.freespace.classify_run import run_classify
+
+    writes, real = [], statefile.atomic_write_bytes
+    monkeypatch.setattr(statefile, "atomic_write_bytes",
+                        lambda path, data, durable=True: (writes.append((Path(path), durable)), real(path, data,
+                                                                                                    durable=durable)))
+    run_classify(_tiny(tmp_path, seeds=(0,)), tmp_path / "run", workers=1)
+    ckpts = [d for p, d in writes if p.parent.name == "checkpoints"]
+    units = [d for p, d in writes if p.parent.name == "units"]
+    assert len(ckpts) >= 3 and not any(ckpts)  # one per epoch of each trained unit, none fsynced
+    assert len(units) == 3 and all(units)      # ideal, ffm, insilico: flushed to disk
+    assert not (tmp_path / "run" / "checkpoints").exists() or not any((tmp_path / "run" / "checkpoints").iterdir())

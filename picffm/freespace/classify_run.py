@@ -25,6 +25,9 @@ finished units are kept and :class:`~picffm.runs.signals.Interrupted` is
 raised. A second signal stops at once (the last epoch's checkpoint stays
 valid, as after SIGKILL). ``resume`` continues every unit from its
 checkpoint, with the same result, bit for bit, as a run never interrupted.
+Checkpoints are atomic but not flushed to disk, as training's
+(:func:`picffm.runs.statefile.save_checkpoint_state`); finished units are
+written durably.
 """
 
 from __future__ import annotations
@@ -39,8 +42,7 @@ from .data import Dataset, load_digits, load_local
 from ..runs import channel
 from ..runs.executor import Task, run_tasks
 from ..runs.signals import stop_on_signals
-from ..runs.statefile import load_state, save_state
-from ..runs.statefile import StateFileError
+from ..runs.statefile import StateFileError, load_state, save_checkpoint_state, save_state
 from .plots import plot_classify
 from .rundir import CONFIG, RunDir
 
@@ -132,8 +134,8 @@ def unit_task(point: dict, seed: int, context: dict, ideal: dict | None = None) 
         r = train_unit(config, data, layers, seed, method,
                        progress=lambda e: channel.report({"unit": key, "epoch": e, "epochs": config.epochs}),
                        saved=None if ckpt is None else _load_checkpoint(ckpt, key),
-                       checkpoint=None if ckpt is None else (lambda state: save_state(ckpt, _CKPT_KIND,
-                                                                                      {"unit": key, **state})),
+                       checkpoint=None if ckpt is None else (lambda state: save_checkpoint_state(
+                           ckpt, _CKPT_KIND, {"unit": key, **state})),
                        should_stop=channel.stop_requested)
     return {**r.as_json(), "masks": r.masks.tolist()}
 

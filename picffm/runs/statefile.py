@@ -28,7 +28,7 @@ import numpy as np
 from ..atomic import atomic_write_bytes
 from .rundir import RunDirError
 
-__all__ = ["StateFileError", "save_state", "load_state", "FORMAT"]
+__all__ = ["StateFileError", "save_state", "save_checkpoint_state", "load_state", "FORMAT"]
 
 #: format tag stored in every state file
 FORMAT = "picffm-state-1"
@@ -84,6 +84,21 @@ def save_state(path: str | os.PathLike, kind: str, doc: Any, *, durable: bool = 
     buf = io.BytesIO()
     np.savez(buf, doc=np.array(text), **{f"a{i}": a for i, a in enumerate(arrays)})
     atomic_write_bytes(path, buf.getvalue(), durable=durable)
+
+
+def save_checkpoint_state(path: str | os.PathLike, kind: str, doc: Any) -> None:
+    """Write a running task's checkpoint: :func:`save_state`, atomic but not flushed to disk (no fsync).
+
+    The one checkpoint policy of every long command (``picffm train``, ``picffm
+    freespace classify``): a checkpoint survives Ctrl-C, SIGTERM and ``kill -9``
+    of the run, which is what it is for; after a power cut or an operating-system
+    crash the latest checkpoints may be lost, or refused as unreadable (delete
+    them and resume: their units start again). Finished units and every other
+    file are written durably (:func:`save_state`). Flushing every checkpoint
+    would cost more than computing it: checkpoints are written every few epochs
+    or every epoch, in seconds-long units.
+    """
+    save_state(path, kind, doc, durable=False)
 
 
 def load_state(path: str | os.PathLike, kind: str) -> Any:

@@ -29,7 +29,7 @@ from ..atomic import atomic_write_text
 from ..documents import read_document
 from ..errors import PicffmError
 from ..runs.rundir import RunDirError, open_run_dir
-from ..runs.statefile import StateFileError, load_state, save_state
+from ..runs.statefile import StateFileError, load_state, save_checkpoint_state, save_state
 from .experiment import Experiment, experiment_differences
 from .results import TrainResult, result_from_plain, result_to_plain, states_from_plain, states_to_plain, unit_key
 
@@ -55,14 +55,12 @@ class ResumeMismatch(RunDirError):
 def save_checkpoint(path: str | os.PathLike, unit: tuple, state: dict) -> None:
     """Write a unit's checkpoint (``state`` from :func:`~picffm.training.units.train_unit`).
 
-    Atomic, not flushed to disk (no fsync): a checkpoint survives Ctrl-C,
-    SIGTERM and ``kill -9`` of the run, which is what it is for; after a
-    power cut the latest checkpoints may be lost (or refused as unreadable:
-    delete them and resume, their units start again). Finished units and
-    every other file are written durably. The fsyncs were most of a
-    checkpoint's cost (an Iris unit writes 19 of them in about a second).
+    Atomic, not flushed to disk: :func:`picffm.runs.statefile.save_checkpoint_state`
+    (survives Ctrl-C, SIGTERM and ``kill -9``; after a power cut the latest
+    checkpoints may be lost). Finished units and every other file are written
+    durably.
     """
-    save_state(path, _CKPT_KIND, {"unit": list(unit), **state}, durable=False)
+    save_checkpoint_state(path, _CKPT_KIND, {"unit": list(unit), **state})
 
 
 def load_checkpoint(path: str | os.PathLike, unit: tuple) -> dict | None:
