@@ -71,6 +71,9 @@ def test_bad_inputs_are_named():
     bad[4, 1] = np.nan
     with pytest.raises(ConfigError, match=r"X\[4, 1\] is nan"):
         api.train(net, "ffm", bad, y)
+    bad[4, 1] = 1e300  # finite, but its standardisation overflows float64
+    with pytest.raises(ConfigError, match=r"X\[4, 1\] is 1e\+300, beyond the limit of 1e\+150"):
+        api.train(net, "ffm", bad, y)
     with pytest.raises(ConfigError, match="X has 45 samples, y 44"):
         api.train(net, "ffm", X, y[:-1])
     with pytest.raises(PicffmError):

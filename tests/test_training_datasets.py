@@ -66,6 +66,11 @@ def test_integer_labels_sort_numerically(tmp_path):
     ("a,a,y\n1,2,x\n", ("y",), "column 'a' appears more than once"),
     ("a,y\n", ("y",), "no data rows"),
     ("", ("y",), "empty file"),
+    # magnitudes whose standardisation overflows float64 (it used to train on inf/NaN-free garbage, with warnings)
+    ("a,y\n1e308,x\n2,x\n3,z\n4,z\n", ("y",), "line 2: column 'a': '1e308' is beyond the limit of 1e+150"),
+    ("a,y\n1,x\n-2e200,x\n3,z\n4,z\n", ("y",), "line 3: column 'a': '-2e200' is beyond the limit"),
+    # a European spreadsheet export: one header column with ';' inside
+    ("a;b;y\n1;2;x\n", ("y",), "the header is one column 'a;b;y': the file seems to use ';' as separator"),
 ])
 def test_bad_tables_give_one_line(tmp_path, text, args, message):
     p = tmp_path / "bad.csv"

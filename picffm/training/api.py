@@ -37,7 +37,7 @@ import numpy as np
 from ..chip import ChipSpec, resolve_spec
 from ..errors import ConfigError
 from .config import TrainConfig, config_from_dict
-from .datasets import DataSource
+from .datasets import MAX_ABS_FEATURE, DataSource
 from .electronics import get_nonlinearity, parse_readout
 from .encoding import Encoder, encoded_width, fit_encoder, ENCODERS
 from .iris import stratified_split
@@ -186,6 +186,10 @@ def _features(X, name: str = "X") -> np.ndarray:
     if not np.all(np.isfinite(f)):
         bad = np.argwhere(~np.isfinite(f))[0]
         raise ConfigError(f"{name}[{bad[0]}, {bad[1]}] is {f[tuple(bad)]}; every feature must be a finite number")
+    if np.any(np.abs(f) > MAX_ABS_FEATURE):
+        bad = np.argwhere(np.abs(f) > MAX_ABS_FEATURE)[0]
+        raise ConfigError(f"{name}[{bad[0]}, {bad[1]}] is {f[tuple(bad)]:g}, beyond the limit of {MAX_ABS_FEATURE:g} "
+                          "in magnitude (standardising it would overflow); rescale the feature")
     return f
 
 

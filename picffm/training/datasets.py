@@ -38,7 +38,7 @@ import numpy as np
 from ..errors import DataError
 
 __all__ = ["Table", "DataSource", "load_table", "read_table", "BUILTIN", "MAX_ROWS", "MAX_FEATURES",
-           "MAX_CLASSES", "MIN_PER_CLASS"]
+           "MAX_CLASSES", "MIN_PER_CLASS", "MAX_ABS_FEATURE"]
 
 #: built-in data sets
 BUILTIN = ("iris", "digits")
@@ -48,6 +48,9 @@ MAX_FEATURES = 1024
 MAX_CLASSES = 256
 #: fewest samples of each class: one to test, one to train
 MIN_PER_CLASS = 2
+#: largest feature magnitude: the standardisation squares differences of features, which must stay finite in
+#: float64 (about 1.8e308); 1e150 leaves room for any mean and spread
+MAX_ABS_FEATURE = 1e150
 _MISSING = {"", "nan", "na", "n/a", "null", "none", "?"}
 
 
@@ -235,6 +238,10 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
         raise DataError(f"{path}: line {lines[0][0]}: column {dup[0]!r} appears more than once in the header")
     cols = ", ".join(header)
     if label not in header:
+        if len(header) == 1 and (";" in header[0] or "|" in header[0]):
+            sep = ";" if ";" in header[0] else "|"
+            raise DataError(f"{path}: the header is one column {header[0]!r}: the file seems to use {sep!r} "
+                            "as separator; picffm reads comma-separated .csv and tab-separated .tsv files")
         raise DataError(f"{path}: no label column {label!r}; columns: {cols}")
     names = [h for h in header if h != label] if not features else list(features)
     for f in names:
@@ -271,6 +278,10 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
                 raise DataError(f"{path}: line {lineno}: column {header[j]!r}: {v!r} is not a number") from None
             if not math.isfinite(x):
                 raise DataError(f"{path}: line {lineno}: column {header[j]!r}: {v!r} is not a finite number")
+            if abs(x) > MAX_ABS_FEATURE:
+                raise DataError(f"{path}: line {lineno}: column {header[j]!r}: {v!r} is beyond the limit of "
+                                f"{MAX_ABS_FEATURE:g} in magnitude (standardising it would overflow); rescale "
+                                "the column")
             feats[r, k] = x
     classes = sorted(set(labels), key=_label_key(labels))
     if len(classes) < 2:
