@@ -60,6 +60,13 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     (["--chip", "missing.toml"], "missing.toml"),
     (["--lr", "-1"], "lr = -1.0 is invalid"),
     (["--folds", "0"], "--folds 0 is invalid; valid: 1 (a single split) .. 10"),
+    # an option given but naming nothing used to run the defaults; a duplicated seed gave a sweep-key message;
+    # --test-fraction with several folds was ignored
+    (["--method", ","], "--method ',' names no method; valid: ideal, insilico"),
+    (["--method", ""], "--method '' names no method"),
+    (["--chip", " , "], "--chip ' , ' names no chip; valid: a preset (ideal, mild"),
+    (["--seeds", "1,2,1"], "--seeds '1,2,1' lists seed 1 more than once; give distinct seeds"),
+    (["--test-fraction", "0.2"], "--test-fraction applies to a single split (--folds 1); with --folds 3"),
     (["--folds", "11"], "--folds 11 is invalid"),
 ])
 def test_bad_options_fail_with_one_line(args, message, capsys, tmp_path):

@@ -162,6 +162,9 @@ def _seeds(text: str) -> tuple[int, ...]:
         raise CLIError(f"--seeds: {len(values)} seeds is beyond the limit of {MAX_SEEDS}")
     for s in values:
         check_seed("--seeds", s)
+    twice = sorted({s for s in values if values.count(s) > 1})
+    if twice:
+        raise CLIError(f"--seeds {text!r} lists seed {twice[0]} more than once; give distinct seeds")
     return tuple(values)
 
 
@@ -249,6 +252,11 @@ def _readout(text: str, n_classes: int, modes: int):
 def _experiment(args, base: Experiment | None = None) -> Experiment:
     """The experiment the options describe; options not given come from ``base`` (a resumed run) or the defaults."""
     t = _TASKS[args.task]
+    if args.method is not None and not _split(args.method):
+        raise CLIError(f"--method {' '.join(args.method)!r} names no method; valid: {', '.join(method_names())}")
+    if args.chip is not None and not _split(args.chip):
+        raise CLIError(f"--chip {' '.join(args.chip)!r} names no chip; valid: a preset ({', '.join(PRESETS)}) "
+                       "or a .toml/.json spec file")
     methods = _split(args.method) or list(base.methods if base else t["methods"])
     bad = [m for m in methods if m not in method_names()]
     if bad:
@@ -273,6 +281,9 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
             if t[key] is not None:
                 overrides.setdefault(key, t[key])
         config = TrainConfig(**overrides, **shape)
+    if args.test_fraction is not None and config.folds > 1:
+        raise CLIError(f"--test-fraction applies to a single split (--folds 1); with --folds {config.folds} every "
+                       "fold is tested once: give --folds 1 with it, or drop it")
     smallest = int(load_table(config.data).class_counts().min())
     if config.folds > smallest:
         raise CLIError(f"--folds {config.folds} is invalid for {config.data.describe()}: its smallest class has "
