@@ -44,6 +44,12 @@ def test_deploy_on_other_chips_seeds_and_times(run_dir, capsys):
     (["--drift-time", "-1"], "--drift-time '-1' is invalid"),
     (["--drift-time", "inf"], "--drift-time 'inf' is invalid"),
     (["--chip", "lukewarm"], "chip 'lukewarm' is neither a preset"),
+    # these used to run: an empty --chip silently took the run's chips, and a repeated target, seed or time was
+    # pooled into one column that counted the same deployments twice (std 0.0 over "2" deployments)
+    (["--chip", ","], "--chip ',' names no chip; valid: a preset (ideal, mild"),
+    (["--chip", "mild,harsh,mild"], "--chip lists mild more than once; give distinct values"),
+    (["--seeds", "1,1"], "--seeds lists 1 more than once"),
+    (["--drift-time", "0,3600,3.6e3"], "--drift-time lists 3600 more than once"),
 ])
 def test_bad_options_give_one_line(run_dir, capsys, args, message):
     code, out, err = run(["evaluate", str(run_dir)] + args, capsys)
@@ -53,3 +59,13 @@ def test_bad_options_give_one_line(run_dir, capsys, args, message):
 def test_not_a_run_directory(tmp_path, capsys):
     code, out, err = run(["evaluate", str(tmp_path)], capsys)
     assert code == 2 and "not a picffm training run directory" in err and err.count("\n") == 1
+
+
+def test_library_refuses_repeated_targets(run_dir):
+    from picffm.errors import ConfigError
+    from picffm.training.deployment import evaluate_run
+
+    with pytest.raises(ConfigError, match="fab_seeds lists 2 more than once"):
+        evaluate_run(run_dir, ["mild"], fab_seeds=[2, 2])
+    with pytest.raises(ConfigError, match="chips lists 'model' more than once"):
+        evaluate_run(run_dir, ["model", "ideal"])

@@ -68,7 +68,16 @@ def run_evaluate(args) -> int:
         if not times or len(times) > MAX_DRIFT_TIMES or any(not (t >= 0 and t < float("inf")) for t in times):
             raise CLIError(f"--drift-time {args.drift_time!r} is invalid; give 1 .. {MAX_DRIFT_TIMES} finite "
                            "times in s >= 0")
-    summary = evaluate_run(run_dir, _list(args.chip) or None, fab_seeds=seeds, drift_times_s=times,
+    chips = _list(args.chip)
+    if args.chip is not None and not chips:
+        raise CLIError(f"--chip {' '.join(args.chip)!r} names no chip; valid: a preset ({', '.join(PRESETS)}), "
+                       "a .toml/.json spec file or model")
+    for option, values in (("--chip", chips), ("--seeds", seeds or []), ("--drift-time", [f"{t:g}" for t in times])):
+        twice = [v for i, v in enumerate(values) if v in values[:i]]
+        if twice:
+            raise CLIError(f"{option} lists {twice[0]} more than once; give distinct values (a repeated one would "
+                           "count the same deployments twice)")
+    summary = evaluate_run(run_dir, chips or None, fab_seeds=seeds, drift_times_s=times,
                            progress=False if args.quiet else None)
     if args.json:
         emit_json(summary)

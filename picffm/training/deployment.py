@@ -39,6 +39,13 @@ def _targets(chips: Sequence) -> list[tuple[str, object]]:
     return out
 
 
+def _distinct(name: str, values: Sequence) -> None:
+    twice = [v for i, v in enumerate(values) if v in values[:i]]
+    if twice:
+        raise ConfigError(f"{name} lists {twice[0]!r} more than once; give distinct values (a repeated one would "
+                          "count the same deployments twice)")
+
+
 def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[int] | None = None,
                  drift_times_s: Sequence[float] = (0.0,), progress: bool | None = False) -> dict:
     """Accuracy of every trained network of ``run_dir`` deployed on ``chips``.
@@ -72,6 +79,10 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
     for t in times:
         if not (np.isfinite(t) and t >= 0):
             raise ConfigError(f"drift time {t!r} s is invalid; valid: a number >= 0")
+    # a repeated target, seed or time would be pooled into one column, counting its deployments twice
+    _distinct("chips", [label for label, _ in targets])
+    _distinct("fab_seeds", [int(s) for s in fab_seeds or ()])
+    _distinct("drift_times_s", times)
     from tqdm import tqdm
 
     data_cache: dict[tuple, object] = {}
