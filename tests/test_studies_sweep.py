@@ -101,3 +101,23 @@ def test_study_method_option_is_spelled_as_in_train(capsys):
     assert main(["study", "asymmetry", "--method", "recal"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("picffm: error: option --method: asymmetry.methods[0] = 'recal'") and "\n" not in err
+
+
+@pytest.mark.parametrize("study, options", [
+    ("drift", {"--drift-rates": "1e-06,1e-05,0.0001", "--duration-s": "14400", "--step-s": "900",
+               "--recal-interval-s": "3600", "--seeds": "5", "--epochs": "60", "--threshold": "0.8"}),
+    ("asymmetry", {"--asymmetries": "0,0.25,0.5,0.75,1", "--seeds": "2", "--chip": "typical"}),
+])
+def test_study_help_prints_the_sweep_models_defaults(study, options, capsys):
+    """The help used to print defaults of an earlier version (drift: 0,0.01,0.03 over 60 s, seeds 2)."""
+    import re
+
+    from picffm.cli.main import main
+
+    with pytest.raises(SystemExit):
+        main(["study", study, "--help"])
+    text = " ".join(capsys.readouterr().out.split()).split("options:", 1)[1]
+    helps = {"--" + h.split()[0]: h for h in text.split(" --")[1:]}
+    for option, default in options.items():
+        found = re.search(r"default ([^)]*)\)", helps[option])
+        assert found and found.group(1) == default, (option, helps[option])

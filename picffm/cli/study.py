@@ -12,8 +12,16 @@ from __future__ import annotations
 import sys
 
 from ..runs.signals import Interrupted, signal_name
-from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, load_sweep, option_name, parse_list
+from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, SWEEPS, load_sweep, option_name, parse_list
 from .common import SCHEDULER_HELP, check_scheduler, EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
+
+def _default(study: str, key: str) -> str:
+    """A sweep key's default as the help prints it (from the sweep model, so the help cannot go stale)."""
+    value = SWEEPS[study].model_fields[key].default
+    if isinstance(value, list):
+        return ",".join(f"{v:g}" if isinstance(v, float) else str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -34,15 +42,21 @@ def register(subparsers) -> None:
     )
     _common(d, "drift")
     d.add_argument("--drift-rates", metavar="LIST",
-                   help="phase drift rates, rad/sqrt(s), comma-separated (random walk; default 0,0.01,0.03)")
+                   help="phase drift rates, rad/sqrt(s), comma-separated (random walk; default "
+                   f"{_default('drift', 'drift_rates')})")
     d.add_argument("--method", dest="methods", action="append", metavar="M[,M...]",
                    help=f"methods (repeatable or comma list) from {', '.join(DRIFT_METHODS)}; default all")
-    d.add_argument("--duration-s", type=float, metavar="S", help="time span in s (default 60)")
-    d.add_argument("--step-s", type=float, metavar="S", help="time between accuracy checks in s (default 5)")
-    d.add_argument("--recal-interval-s", type=float, metavar="S", help="recalibration interval of recal in s (default 15)")
-    d.add_argument("--recal-iterations", type=int, metavar="N", help="measure-and-correct rounds per recalibration (default 8)")
-    d.add_argument("--ffm-steps", type=int, metavar="N", help="FFM training steps per time step (default 5)")
-    d.add_argument("--threshold", type=float, metavar="ACC", help="accuracy threshold, 0..1 (default 0.8)")
+    d.add_argument("--duration-s", type=float, metavar="S", help=f"time span in s (default {_default('drift', 'duration_s')})")
+    d.add_argument("--step-s", type=float, metavar="S", help="time between accuracy checks in s "
+                   f"(default {_default('drift', 'step_s')})")
+    d.add_argument("--recal-interval-s", type=float, metavar="S", help="recalibration interval of recal in s "
+                   f"(default {_default('drift', 'recal_interval_s')})")
+    d.add_argument("--recal-iterations", type=int, metavar="N", help="measure-and-correct rounds per "
+                   f"recalibration (default {_default('drift', 'recal_iterations')})")
+    d.add_argument("--ffm-steps", type=int, metavar="N", help="FFM training steps per time step "
+                   f"(default {_default('drift', 'ffm_steps')})")
+    d.add_argument("--threshold", type=float, metavar="ACC", help="accuracy threshold, 0..1 "
+                   f"(default {_default('drift', 'threshold')})")
     d.set_defaults(func=run, lists={"drift_rates": float, "methods": str})
 
     a = sub.add_parser(
@@ -53,7 +67,7 @@ def register(subparsers) -> None:
     )
     _common(a, "asymmetry")
     a.add_argument("--asymmetries", metavar="LIST", help="mirror asymmetries in [0, 1], comma-separated "
-                   "(default 0,0.25,0.5,0.75,1)")
+                   f"(default {_default('asymmetry', 'asymmetries')})")
     a.add_argument("--method", dest="methods", action="append", metavar="M[,M...]",
                    help=f"methods (repeatable or comma list) from {', '.join(ASYMMETRY_METHODS)}; default all")
     a.add_argument("--grad-probe-step", type=int, metavar="K",
@@ -65,12 +79,17 @@ def _common(p, name: str) -> None:
     p.add_argument("--sweep", metavar="FILE", help=f"TOML sweep file with a [{name}] table (options override it)")
     p.add_argument("-o", "--out", metavar="DIR", default=f"{name}-study",
                    help=f"study directory: points, CSV, results.json, PNG (default ./{name}-study)")
-    p.add_argument("--chip", metavar="PRESET|FILE", help="chip preset or chip spec file (default typical)")
-    p.add_argument("--layers", type=int, metavar="N", help="network layers, one 16-mode symmetric core each (default 2)")
-    p.add_argument("--ffm-trainer", choices=("ffm-phase", "ffm"), help="FFM flavour (default ffm-phase)")
-    p.add_argument("--epochs", type=int, metavar="N", help="training epochs before the study (default 60)")
-    p.add_argument("--seeds", type=int, metavar="N", help="replicate chips per point (default 2)")
-    p.add_argument("--seed", type=int, metavar="N", help="study seed (default 0)")
+    p.add_argument("--chip", metavar="PRESET|FILE", help="chip preset or chip spec file "
+                   f"(default {_default(name, 'chip')})")
+    p.add_argument("--layers", type=int, metavar="N", help="network layers, one 16-mode "
+                   f"symmetric core each (default {_default(name, 'layers')})")
+    p.add_argument("--ffm-trainer", choices=("ffm-phase", "ffm"), help="FFM flavour "
+                   f"(default {_default(name, 'ffm_trainer')})")
+    p.add_argument("--epochs", type=int, metavar="N", help="training epochs before the study "
+                   f"(default {_default(name, 'epochs')})")
+    p.add_argument("--seeds", type=int, metavar="N", help="replicate chips per point "
+                   f"(default {_default(name, 'seeds')})")
+    p.add_argument("--seed", type=int, metavar="N", help=f"study seed (default {_default(name, 'seed')})")
     p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores; 1: serial)")
     p.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--resume", action="store_true", help="continue the study in --out, skipping finished points")
