@@ -78,3 +78,41 @@ def test_bad_inputs_are_named():
         api.train(net, "ffm", X, y[:-1])
     with pytest.raises(PicffmError):
         api.load(__file__)
+
+
+def test_bad_arguments_are_one_line_config_errors(tmp_path):
+    """Each of these used to pass silently (int('2'), an ignored option, a fraction outside (0, 1)) or raise a
+    TypeError / KeyError / IsADirectoryError."""
+    X, y = _blobs()
+    for kwargs, message in (({"layers": 0}, r"layers = 0 is invalid; valid: an integer in \[1, 16\]"),
+                            ({"layers": "2"}, "layers = '2' is invalid"),
+                            ({"modes": 2.5}, r"modes = 2.5 is invalid; valid: an integer in \[2, 256\]"),
+                            ({"projection": "svd"}, "unknown projection 'svd'; valid: none, pca")):
+        with pytest.raises(ConfigError, match=message):
+            api.network("mild", **kwargs)
+    assert api.network("mild", layers=np.int64(1), modes=np.int32(8)).layers == 1
+    net = api.network("mild", encoder="amplitude")
+    for kwargs, message in (({"epoch": 3}, "unknown option 'epoch' of api.train; valid: epochs, batch_size"),
+                            ({"modes": 4}, r"modes is not an option of api.train: the network \(api.network\)"),
+                            ({"data": "digits"}, "data is not an option of api.train"),
+                            ({"test_fraction": 0}, r"test_fraction = 0 is invalid; valid: a number in \(0, 1\)"),
+                            ({"test_fraction": 1.5}, "test_fraction = 1.5 is invalid"),
+                            ({"test_fraction": float("nan")}, "test_fraction = nan is invalid"),
+                            ({"X_test": X}, "give both X_test and y_test, or neither"),
+                            ({"X_test": X, "y_test": y[:-1]}, "y_test must hold one label per sample of X_test: 45"),
+                            ({"X_test": X, "y_test": np.where(y == "b", "q", y)},
+                             "y_test has the label 'q', which the training labels do not have; valid: 'a', 'b', 'c'")):
+        with pytest.raises(ConfigError, match=message):
+            api.train(net, "ideal", X, y, epochs=1, **kwargs)
+    result = api.train(net, "ideal", X, y, epochs=1)
+    with pytest.raises(ConfigError, match="give both X and y, or neither"):
+        api.evaluate(result, "mild", X=X)
+    with pytest.raises(ConfigError, match="y has the label 'z', which the training labels do not have"):
+        api.evaluate(result, "mild", X=X[:1], y=["z"])
+    # a numpy time is a number
+    assert api.evaluate(result, "mild", drift_time_s=np.float32(0.0)) == api.evaluate(result, "mild")
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(ConfigError, match="folder: is a directory; give a file name"):
+        result.save(tmp_path / "folder")
+    with pytest.raises(ConfigError, match="its folder .*nope does not exist"):
+        result.save(tmp_path / "nope" / "r.npz")

@@ -28,7 +28,7 @@ spec and fabrication seed, optionally after a drift time.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,11 @@ import numpy as np
 from ..chip import ChipSpec, resolve_spec
 from ..errors import ConfigError
 from .config import TrainConfig, config_from_dict
-from .datasets import MAX_ABS_FEATURE, DataSource
+from .api_inputs import (LAYERS, MODES, SHAPE_FIELDS, check_integer, class_indices, classes_of, features,
+                         is_number)
+from .datasets import DataSource
 from .electronics import get_nonlinearity, parse_readout
-from .encoding import Encoder, encoded_width, fit_encoder, ENCODERS
+from .encoding import ENCODERS, PROJECTIONS, Encoder, encoded_width, fit_encoder
 from .iris import stratified_split
 from .network import LayerState, evaluate as _accuracy, predict as _predict, program_network
 from .results import MODEL, states_from_plain, states_to_plain
@@ -85,8 +87,13 @@ def network(chip: Any = "typical", *, layers: int = 2, modes: int | None = None,
     ``readout``: ``first``, ``spread``, ``"0,5,10"`` or a sequence of ports.
     """
     label, spec = (MODEL, None) if chip is None or chip == MODEL else resolve_spec(chip)
+    check_integer("layers", layers, *LAYERS)
+    if modes is not None:
+        check_integer("modes", modes, *MODES)
     if encoder not in ENCODERS:
         raise ConfigError(f"unknown encoder {encoder!r}; valid: {', '.join(ENCODERS)}")
+    if projection not in PROJECTIONS:
+        raise ConfigError(f"unknown projection {projection!r}; valid: {', '.join(PROJECTIONS)}")
     get_nonlinearity(nonlinearity)  # one line naming the valid ones
     return Network(label, spec, int(layers), None if modes is None else int(modes), encoder, projection,
                    nonlinearity, parse_readout(readout))
@@ -146,7 +153,12 @@ class Trained:
         """Write one state file (``.npz``: JSON and arrays, no pickle)."""
         from ..runs.statefile import save_state
 
-        save_state(path, _KIND, self.to_plain())
+        target = Path(path)
+        if target.is_dir():
+            raise ConfigError(f"{target}: is a directory; give a file name (e.g. {target / 'trained.npz'})")
+        if not target.parent.is_dir():
+            raise ConfigError(f"{target}: its folder {target.parent} does not exist")
+        save_state(target, _KIND, self.to_plain())
 
 
 def load(path) -> Trained:
@@ -168,31 +180,6 @@ def load(path) -> Trained:
         raise ConfigError(f"{path}: not a trained network picffm can read ({exc})") from None
 
 
-def _classes(y) -> tuple[tuple, np.ndarray]:
-    y = np.asarray(y)
-    if y.ndim != 1:
-        raise ConfigError(f"labels must be one-dimensional, got shape {y.shape}")
-    classes, idx = np.unique(y, return_inverse=True)
-    return tuple(v.item() if hasattr(v, "item") else v for v in classes), idx.astype(int)
-
-
-def _features(X, name: str = "X") -> np.ndarray:
-    try:
-        f = np.asarray(X, dtype=float)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be numeric features of shape (n, F)") from None
-    if f.ndim != 2 or f.shape[0] < 1 or f.shape[1] < 1:
-        raise ConfigError(f"{name} must have shape (n, F), got {f.shape}")
-    if not np.all(np.isfinite(f)):
-        bad = np.argwhere(~np.isfinite(f))[0]
-        raise ConfigError(f"{name}[{bad[0]}, {bad[1]}] is {f[tuple(bad)]}; every feature must be a finite number")
-    if np.any(np.abs(f) > MAX_ABS_FEATURE):
-        bad = np.argwhere(np.abs(f) > MAX_ABS_FEATURE)[0]
-        raise ConfigError(f"{name}[{bad[0]}, {bad[1]}] is {f[tuple(bad)]:g}, beyond the limit of {MAX_ABS_FEATURE:g} "
-                          "in magnitude (standardising it would overflow); rescale the feature")
-    return f
-
-
 def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: int = 0,
           test_fraction: float = 0.3, progress: bool = False, **options) -> Trained:
     """Train ``net`` with ``method`` on features ``X`` ``(n, F)`` and labels ``y`` ``(n,)``.
@@ -206,9 +193,20 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
     if options.get("folds", 1) != 1:
         raise ConfigError("api.train holds out one stratified split (test_fraction) or takes X_test, y_test; "
                           "folds is not an option here")
+    valid = [f.name for f in fields(TrainConfig) if f.name not in SHAPE_FIELDS]
+    for key in options:
+        if key in SHAPE_FIELDS:
+            raise ConfigError(f"{key} is not an option of api.train: the network (api.network) and the arrays "
+                              f"define it; valid options: {', '.join(valid)}")
+        if key not in valid:
+            raise ConfigError(f"unknown option {key!r} of api.train; valid: {', '.join(valid)}")
+    if not (is_number(test_fraction) and 0 < test_fraction < 1):
+        raise ConfigError(f"test_fraction = {test_fraction!r} is invalid; valid: a number in (0, 1)")
+    if (X_test is None) != (y_test is None):
+        raise ConfigError("give both X_test and y_test, or neither (then a stratified test_fraction is held out)")
     t0 = time.perf_counter()
-    f = _features(X)
-    classes, labels = _classes(y)
+    f = features(X)
+    classes, labels = classes_of(y)
     if labels.size != f.shape[0]:
         raise ConfigError(f"X has {f.shape[0]} samples, y {labels.size}")
     if X_test is None:
@@ -221,12 +219,8 @@ def train(net: Network, method: str, X, y, *, X_test=None, y_test=None, seed: in
         tr, te = stratified_split(labels, tests, rng)
         f_tr, y_tr, f_te, y_te = f[tr], labels[tr], f[te], labels[te]
     else:
-        f_te = _features(X_test, "X_test")
-        lookup = {c: i for i, c in enumerate(classes)}
-        try:
-            y_te = np.array([lookup[v.item() if hasattr(v, "item") else v] for v in np.asarray(y_test)], dtype=int)
-        except KeyError as exc:
-            raise ConfigError(f"y_test has the label {exc.args[0]!r}, which y does not have") from None
+        f_te = features(X_test, "X_test")
+        y_te = class_indices(y_test, classes, f_te.shape[0], "y_test", "X_test")
         f_tr, y_tr = f, labels
     n_classes = len(classes)
     modes = net.modes or max(encoded_width(f.shape[1], net.encoder), n_classes, 2)
@@ -278,17 +272,18 @@ def evaluate(result: Trained, chip: Any = None, *, X=None, y=None, seed: int | N
     programming and the test (the phases drift as the spec says). ``X``,
     ``y``: other test data (default: the held-out split).
     """
-    if not (isinstance(drift_time_s, (int, float)) and np.isfinite(drift_time_s) and drift_time_s >= 0):
+    if not (is_number(drift_time_s) and np.isfinite(drift_time_s) and drift_time_s >= 0):
         raise ConfigError(f"drift_time_s = {drift_time_s!r} is invalid; valid: a number >= 0 (s)")
     chips = _chips_for(result, chip, result.seed if seed is None else int(seed))
     if drift_time_s:
         for c in chips:
             c.advance(float(drift_time_s))
+    if (X is None) != (y is None):
+        raise ConfigError("give both X and y, or neither (then the held-out split is tested)")
     if X is None:
         f, labels = result.test
     else:
-        f = _features(X)
-        lookup = {c: i for i, c in enumerate(result.classes)}
-        labels = np.array([lookup[v.item() if hasattr(v, "item") else v] for v in np.asarray(y)], dtype=int)
+        f = features(X)
+        labels = class_indices(y, result.classes, f.shape[0], "y", "X")
     return _accuracy(chips, result.states, result.encoder.encode(f), labels, result.config.electronics,
                      program=False)
