@@ -49,6 +49,9 @@ def test_pickles_truncated_and_foreign_files_are_refused_with_their_name(tmp_pat
         with pytest.raises(StateFileError) as info:
             load_state(path, "test")
         assert str(path) in str(info.value) and "\n" not in str(info.value)
+    # a text file is named as what it is, not by numpy's hint about loading pickles unsafely
+    with pytest.raises(StateFileError, match=r"text.npz: not a readable picffm state file \(not an .npz archive\)"):
+        load_state(text, "test")
 
 
 def test_one_writer_per_directory(tmp_path):

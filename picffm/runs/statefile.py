@@ -108,6 +108,9 @@ def load_state(path: str | os.PathLike, kind: str) -> Any:
     hint = "delete it, or start again with --force"
     try:
         with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04":  # not a zip archive: numpy would try (and refuse) a pickle
+                raise StateFileError(f"{bad} (not an .npz archive); {hint}")
+            fh.seek(0)
             z = np.load(fh, allow_pickle=False)
             if not isinstance(z, np.lib.npyio.NpzFile):
                 raise StateFileError(f"{bad} (not an .npz archive); {hint}")
