@@ -69,3 +69,19 @@ def test_library_refuses_repeated_targets(run_dir):
         evaluate_run(run_dir, ["mild"], fab_seeds=[2, 2])
     with pytest.raises(ConfigError, match="chips lists 'model' more than once"):
         evaluate_run(run_dir, ["model", "ideal"])
+
+
+def test_a_run_from_another_version_is_named_whole(run_dir, tmp_path, capsys):
+    """A config.json with a key this version does not know: the whole message names it and the valid keys (it was
+    cut at 160 characters, mid-word) and says what to do."""
+    import shutil
+
+    other = tmp_path / "other"
+    shutil.copytree(run_dir, other)
+    doc = json.loads((other / "config.json").read_text())
+    doc["config"]["laser_linewidth_hz"] = 1e5
+    (other / "config.json").write_text(json.dumps(doc))
+    code, out, err = run(["evaluate", str(other)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "unknown training option 'laser_linewidth_hz'; valid: layers, epochs" in err
+    assert "checkpoint_every" in err and "another picffm version may have written it" in err

@@ -85,9 +85,13 @@ def read_experiment(out: str | os.PathLike) -> Experiment:
     try:
         return Experiment.from_dict(doc)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, PicffmError) as exc:
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise RunDirError(f"{path}: not a valid picffm training run config ({reason}); "
-                          "start again with --force or choose another --out") from None
+        # picffm's own messages are one line and name the valid values: kept whole; others are cut short
+        reason = " ".join(str(exc).split())
+        if not isinstance(exc, PicffmError):
+            reason = reason[:160]
+        raise RunDirError(f"{path}: not a valid picffm training run config ({reason or type(exc).__name__}); "
+                          "another picffm version may have written it, or it was edited: train it again "
+                          "(--force, or another --out)") from None
 
 
 class TrainStore:
