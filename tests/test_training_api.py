@@ -24,6 +24,17 @@ def test_the_documented_notebook_example_runs(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "wine_ffm.npz").is_file() and "after 1 h of drift" in out
 
 
+def test_the_documented_library_example_runs():
+    """docs/training.md's library example as written (it lacked `import picffm`), with 2 epochs instead of 100."""
+    block = re.search(r"<!-- library-example -->\n```python\n(.*?)```", DOCS.read_text(), re.S)
+    assert block and "TrainConfig(epochs=100)" in block.group(1), "docs/training.md lost its library example"
+    code = block.group(1).replace("TrainConfig(epochs=100)", "TrainConfig(epochs=2, grad_probe_step=6)")
+    scope = {"__name__": "__doc_example__"}
+    exec(compile(code, "docs/training.md (library example)", "exec"), scope)
+    assert 0 <= scope["acc"] <= 1 and 0 <= scope["before"] <= 1 and 0 <= scope["after"] <= 1
+    assert scope["tr"].updates == 2 * 3 + 24 * 10  # 2 epochs of 3 updates, then 10 online updates per hour
+
+
 def _blobs(seed=3, n=15):
     rng = np.random.default_rng(seed)
     centers = np.array([[2.0, 0, 0], [0, 2.0, 0], [0, 0, 2.0]])
