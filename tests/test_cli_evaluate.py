@@ -85,3 +85,34 @@ def test_a_run_from_another_version_is_named_whole(run_dir, tmp_path, capsys):
     assert code == 2 and err.count("\n") == 1
     assert "unknown training option 'laser_linewidth_hz'; valid: layers, epochs" in err
     assert "checkpoint_every" in err and "another picffm version may have written it" in err
+
+
+def _snapshot(path):
+    return {str(p.relative_to(path)): (p.stat().st_mtime_ns, p.read_bytes() if p.is_file() else None)
+            for p in sorted(path.rglob("*"))}
+
+
+def test_evaluate_writes_nothing_in_the_run_directory(run_dir, tmp_path, capsys):
+    """evaluate used to write its pid into the lock file (and needed a writable directory to create it)."""
+    import shutil
+
+    from picffm.runs.rundir import LOCK_NAME, open_run_dir, open_run_dir_for_reading
+    from picffm.training.store import OWNED
+
+    copy = tmp_path / "copy"
+    shutil.copytree(run_dir, copy)
+    before = _snapshot(copy)
+    code, out, err = run(["evaluate", str(copy), "--quiet"], capsys)
+    assert code == 0, err
+    assert _snapshot(copy) == before
+    (copy / LOCK_NAME).unlink()  # a run copied without its hidden lock file is read all the same
+    assert run(["evaluate", str(copy), "--quiet"], capsys)[0] == 0 and not (copy / LOCK_NAME).exists()
+    # readers share the directory; a run writing it refuses them (and they refuse it)
+    (copy / LOCK_NAME).write_text("")
+    with open_run_dir_for_reading(copy, marker="config.json"):
+        assert run(["evaluate", str(copy), "--quiet"], capsys)[0] == 0
+        with pytest.raises(Exception, match="another picffm run is writing this directory"):
+            open_run_dir(copy, marker="config.json", owned=OWNED, resume=True)
+    with open_run_dir(copy, marker="config.json", owned=OWNED, resume=True):
+        code, out, err = run(["evaluate", str(copy), "--quiet"], capsys)
+    assert code == 2 and "a picffm run is still writing this directory (pid" in err and err.count("\n") == 1

@@ -15,6 +15,12 @@ study``) takes its ``--out`` directory:
   also holds other files is refused rather than emptied;
 * temporary files of interrupted atomic writes (``.<name>.*.tmp``) are
   removed when the directory is opened.
+
+:func:`open_run_dir_for_reading` opens a finished or interrupted run for a
+reader (``picffm evaluate``): a *shared* lock on the existing lock file, so
+a run still writing is refused and readers do not exclude each other;
+nothing in the directory is created, written or deleted, so a run on a
+read-only file system or copied from elsewhere can be read.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from typing import Iterable
 
 from ..errors import ConfigError
 
-__all__ = ["RunDirError", "RunDir", "open_run_dir", "LOCK_NAME"]
+__all__ = ["RunDirError", "RunDir", "open_run_dir", "open_run_dir_for_reading", "LOCK_NAME"]
 
 LOCK_NAME = ".picffm.lock"
 
@@ -150,6 +156,36 @@ def open_run_dir(path: str | os.PathLike, *, marker: str, owned: Iterable[str], 
     except BaseException:
         os.close(fd)
         raise
+    return RunDir(path, fd)
+
+
+def open_run_dir_for_reading(path: str | os.PathLike, *, marker: str, what: str = "run") -> RunDir:
+    """Open the run in ``path`` to read it, writing nothing (see the module docstring).
+
+    Raises:
+        RunDirError: ``path`` is not a directory holding ``marker``, or a run is writing it.
+    """
+    import fcntl
+
+    path = Path(path)
+    if not (path / marker).is_file():
+        raise RunDirError(f"{path}: not a picffm {what} directory (no {marker})")
+    try:
+        fd = os.open(path / LOCK_NAME, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:  # copied without its lock file: no run of this process tree writes it
+        return RunDir(path, -1)
+    except OSError as exc:
+        raise RunDirError(f"{path}: cannot open the lock file {LOCK_NAME}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise RunDirError(f"{path}: a picffm run is still writing this directory{who}; wait for it to "
+                              "finish (or stop it) and read it then") from None
+        raise RunDirError(f"{path}: cannot lock the directory: {exc.strerror or exc}") from None
     return RunDir(path, fd)
 
 

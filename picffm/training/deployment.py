@@ -68,7 +68,7 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
 
     t0 = time.perf_counter()
     run_dir = Path(run_dir)
-    with TrainStore(run_dir, None, resume=True) as store:
+    with TrainStore(run_dir, None, read_only=True) as store:
         exp = store.exp
         results, _ = store.load_results()
     if not results:

@@ -28,7 +28,7 @@ from typing import Any
 from ..atomic import atomic_write_text
 from ..documents import read_document
 from ..errors import PicffmError
-from ..runs.rundir import RunDirError, open_run_dir
+from ..runs.rundir import RunDirError, open_run_dir, open_run_dir_for_reading
 from ..runs.statefile import StateFileError, load_state, save_checkpoint_state, save_state
 from .experiment import Experiment, experiment_differences
 from .results import TrainResult, result_from_plain, result_to_plain, states_from_plain, states_to_plain, unit_key
@@ -104,16 +104,26 @@ class TrainStore:
             :class:`ResumeMismatch` names the first differing field).
         resume: continue the run in ``out``.
         force: delete an earlier run in ``out`` first.
+        read_only: open the stored run to read it (``picffm evaluate``): a shared
+            lock, nothing created or written (:func:`~picffm.runs.rundir.open_run_dir_for_reading`).
     """
 
     def __init__(self, out: str | os.PathLike, exp: Experiment | None, *, resume: bool = False,
-                 force: bool = False):
-        if exp is None and not resume:
+                 force: bool = False, read_only: bool = False):
+        if exp is None and not (resume or read_only):
             raise RunDirError("no experiment given")
         self.path = Path(out)
-        self._dir = open_run_dir(self.path, marker=CONFIG, owned=OWNED, resume=resume, force=force,
-                                 what="training run")
+        if read_only:
+            self._dir = open_run_dir_for_reading(self.path, marker=CONFIG, what="training run")
+        else:
+            self._dir = open_run_dir(self.path, marker=CONFIG, owned=OWNED, resume=resume, force=force,
+                                     what="training run")
         try:
+            if read_only:
+                self.exp = self._read_config()
+                self._units = {unit_key(*u): u for u in self.exp.units()}
+                self._check_entries()
+                return
             if resume:
                 stored = self._read_config()
                 if exp is not None:
@@ -147,6 +157,8 @@ class TrainStore:
 
     def _check_entries(self) -> None:
         for sub in (UNITS, CHECKPOINTS):
+            if not (self.path / sub).is_dir():  # read-only: a run stopped before its first unit
+                continue
             for p in sorted((self.path / sub).iterdir()):
                 if p.name.startswith("."):  # a temporary file of an interrupted atomic write: never read
                     continue
