@@ -155,3 +155,24 @@ def test_study_store_refuses_corrupt_or_foreign_points_with_one_line(damage, tmp
     assert main(args + ["--resume"]) == 2
     err = capsys.readouterr().err
     assert str(bad) in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", [
+    ["train", "iris", "--epochs", "1", "--seeds", "1", "--folds", "1", "--method", "ideal"],
+    ["study", "asymmetry", "--epochs", "1", "--seeds", "1", "--asymmetries", "0"],
+    ["freespace", "classify", "--epochs", "1", "--seeds", "1", "--layers", "1"],
+])
+def test_an_unreachable_scheduler_leaves_no_run_directory(command, tmp_path, capsys, monkeypatch):
+    """The cluster is reached before the run directory is opened (a failed connection left a run behind that the
+    next attempt refused as 'not empty')."""
+    import picffm.runs.dask as dask_backend
+    from picffm.errors import ConfigError
+
+    def unreachable(scheduler):
+        raise ConfigError(f"cannot reach the Dask scheduler at {scheduler}: refused")
+
+    monkeypatch.setattr(dask_backend, "_dask_client", unreachable)
+    out = tmp_path / "run"
+    assert main(command + ["--out", str(out), "--quiet", "--scheduler", "tcp://127.0.0.1:9"]) == 2
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
+    assert not out.exists()

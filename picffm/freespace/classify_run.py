@@ -42,6 +42,7 @@ from .data import Dataset, load_digits, load_local
 from ..runs import channel
 from ..runs.executor import Task, run_tasks
 from ..runs.signals import stop_on_signals
+from ..runs.dask import connected
 from ..runs.statefile import StateFileError, load_state, save_checkpoint_state, save_state
 from .plots import plot_classify
 from .rundir import CONFIG, RunDir
@@ -108,11 +109,11 @@ def run_classify(config: ClassifyConfig | None, out: str, *, resume: bool = Fals
     t0 = time.perf_counter()
     if not resume and config.data is not None:
         load_local(config.data)  # fail early, in one line, before anything is written
-    with RunDir(out, None if resume else config.as_dict(), owned=OWNED, command="freespace classify",
-                force=force, resume=resume) as run:
+    with connected(scheduler) as client, RunDir(out, None if resume else config.as_dict(), owned=OWNED,
+                                                 command="freespace classify", force=force, resume=resume) as run:
         if resume:
             config = ClassifyConfig.from_dict({k: v for k, v in run.config.items() if k != "command"})
-        return _run(run, config, workers, scheduler, progress, t0)
+        return _run(run, config, workers, client, progress, t0, where=scheduler)
 
 
 def unit_task(point: dict, seed: int, context: dict, ideal: dict | None = None) -> dict:
@@ -182,7 +183,7 @@ def _task(config: ClassifyConfig, context: dict, layers: int, seed: int, method:
                 key=unit_key(layers, seed, method), inputs=inputs)
 
 
-def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress, t0: float) -> dict:
+def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress, t0: float, where=None) -> dict:
     run.file(UNITS).mkdir(exist_ok=True)
     run.file(CHECKPOINTS).mkdir(exist_ok=True)
     context = {"config": config.as_dict(),
@@ -201,7 +202,7 @@ def _run(run: RunDir, config: ClassifyConfig, workers: int, scheduler, progress,
               for L in config.layers for s in config.seeds
               if (L, s, "insilico") not in results and (L, s, "ideal") in results]
     say(f"{len(results)} unit(s) done, {len(tasks)} to run"
-        + (f" on {scheduler}" if scheduler is not None else f" with {workers} worker(s)"))
+        + (f" on {where}" if scheduler is not None else f" with {workers} worker(s)"))
 
     def follow(task: Task, doc: dict) -> list[Task]:
         p = task.point

@@ -8,12 +8,32 @@ progress events are not forwarded and a stop cancels the cluster's futures
 
 from __future__ import annotations
 
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from ..errors import ConfigError
 from .signals import Interrupted, StopFlag
 
-__all__ = ["run_dask"]
+__all__ = ["run_dask", "connected"]
+
+
+@contextmanager
+def connected(scheduler: Any) -> Iterator[Any]:
+    """The cluster of ``scheduler`` (an address or a ``distributed.Client``), connected before any work.
+
+    A run connects before it opens its run directory, so an unreachable
+    scheduler is one line and leaves no directory behind. Yields ``None``
+    for ``None`` (no cluster: nothing is imported); closes a client it opened.
+    """
+    if scheduler is None:
+        yield None
+        return
+    client, owned = _dask_client(scheduler)
+    try:
+        yield client
+    finally:
+        if owned:
+            client.close()
 
 
 def _dask_client(scheduler: Any):

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..chip import resolve_spec
 from ..errors import ConfigError, SpecError
+from ..runs.dask import connected
 from ..runs.executor import run_tasks
 from .store import PointStore
 from .sweep import _Sweep
@@ -59,7 +60,8 @@ def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: in
     context = sweep.fixed()
     context["chip_spec"] = resolve_chip(sweep.chip)
     tasks = module.make_tasks(sweep, context)
-    with PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume, force=force) as store:
+    with connected(scheduler) as scheduler, \
+            PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume, force=force) as store:
         before = set(store.finished_keys())
         results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
                             desc=f"{module.NAME} study")

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..errors import ConfigError
+from ..runs.dask import connected
 from ..runs.executor import Task, canonical_json, default_workers, run_tasks
 from ..runs.signals import StopFlag, stop_on_signals
 from .experiment import DEFAULT_METHODS, DEFAULT_SPECS, Experiment, resolve_spec
@@ -86,7 +87,8 @@ def run_experiment(exp: Experiment | None, out: str | os.PathLike, *, resume: bo
 
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"workers must be an integer >= 1, got {workers!r}")
-    with stop_on_signals(defer=True) as flag, TrainStore(out, exp, resume=resume, force=force) as store:
+    with connected(scheduler) as scheduler, stop_on_signals(defer=True) as flag, \
+            TrainStore(out, exp, resume=resume, force=force) as store:
         exp = store.exp
         results, snapshots = store.load_results()
         passes = store.load_passes()
