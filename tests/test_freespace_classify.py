@@ -154,7 +154,10 @@ def test_cli_classify_end_to_end_resume_and_clobber(tmp_path, capsys):
 
 @pytest.mark.parametrize("extra,needle", [(["--layers", "9"], "--layers"), (["--layers", "x"], "--layers"),
                                           (["--workers", "0"], "--workers"), (["--data", "nowhere.npz"], "no such"),
-                                          (["--epochs", "0"], "--epochs"), (["--train-samples", "3"], "--train-samples"), (["--seeds", "1,1"], "--seeds")])
+                                          (["--epochs", "0"], "--epochs"), (["--train-samples", "3"], "--train-samples"),
+                                          (["--seeds", "1,1"], "--seeds '1,1' lists seed 1 more than once"),
+                                          # a count beyond the limit built its range first (1e9 seeds: GBs)
+                                          (["--seeds", "1000000000"], "--seeds (count) 1000000000 is beyond")])
 def test_cli_classify_bad_options(tmp_path, capsys, extra, needle):
     code, cap = _run(tmp_path, capsys, "-o", str(tmp_path / "r"), *extra)
     assert code == 2 and needle in cap.err and "Traceback" not in cap.err

@@ -83,16 +83,20 @@ def seeds_option(text: str) -> tuple[int, ...]:
     """``--seeds``: a count N (seeds 0..N-1) or a comma list of seeds >= 0."""
     msg = f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0"
     try:
-        if "," not in text:
-            n = int(text)
-            if n < 1:
-                raise ValueError
-            return tuple(range(n))
-        seeds = tuple(int(s) for s in text.split(",") if s.strip())
+        n = int(text) if "," not in text else None
+        seeds = () if n is not None else tuple(int(s) for s in text.split(",") if s.strip())
     except ValueError:
         raise CLIError(msg) from None
-    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+    if n is not None:
+        if n < 1:
+            raise CLIError(msg)
+        check_range("--seeds (count)", n, 1, MAX_SEEDS)  # before building the range: 1e9 seeds is GBs
+        return tuple(range(n))
+    if not seeds or any(s < 0 for s in seeds):
         raise CLIError(msg)
+    twice = sorted({s for s in seeds if seeds.count(s) > 1})
+    if twice:
+        raise CLIError(f"--seeds {text!r} lists seed {twice[0]} more than once; give distinct seeds")
     check_range("--seeds (count)", len(seeds), 1, MAX_SEEDS)
     return tuple(check_seed("--seeds", s) for s in seeds)
 
