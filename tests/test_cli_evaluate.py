@@ -116,3 +116,13 @@ def test_evaluate_writes_nothing_in_the_run_directory(run_dir, tmp_path, capsys)
     with open_run_dir(copy, marker="config.json", owned=OWNED, resume=True):
         code, out, err = run(["evaluate", str(copy), "--quiet"], capsys)
     assert code == 2 and "a picffm run is still writing this directory (pid" in err and err.count("\n") == 1
+
+
+def test_a_free_space_run_directory_is_named_as_such(tmp_path, capsys):
+    """It was called an invalid training config 'another picffm version may have written'."""
+    (tmp_path / "config.json").write_text(json.dumps({"command": "freespace focus", "medium": "phase-plate"}))
+    code, out, err = run(["evaluate", str(tmp_path)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "holds a 'picffm freespace focus' run, not a 'picffm train' run" in err
+    code, out, err = run(["train", "iris", "--out", str(tmp_path), "--resume"], capsys)
+    assert code == 2 and "holds a 'picffm freespace focus' run" in err

@@ -82,6 +82,9 @@ def read_experiment(out: str | os.PathLike) -> Experiment:
         raise RunDirError(f"{out}: cannot resume: {CONFIG} not found (not a picffm training run directory); "
                           "drop --resume to start a new run there")
     doc = read_document(path, "run config", RunDirError, suffixes=(".json",))  # bounded: depth, sizes
+    if isinstance(doc, dict) and isinstance(doc.get("command"), str):  # the free-space commands' run directories
+        raise RunDirError(f"{out}: holds a 'picffm {doc['command']}' run, not a 'picffm train' run; give the --out "
+                          "directory of a 'picffm train' run")
     try:
         return Experiment.from_dict(doc)
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, PicffmError) as exc:
