@@ -74,7 +74,8 @@ def _common(p, default_out: str, *, resume: bool, seeds: str = "1") -> None:
     if resume:
         p.add_argument("--resume", action="store_true",
                        help="continue the interrupted run in --out (its options are reused)")
-    p.add_argument("--force", action="store_true", help="overwrite an existing run directory")
+    p.add_argument("--force", action="store_true",
+                   help="delete the earlier run in --out (only the files a run writes) and start clean")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of the table")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
