@@ -166,6 +166,7 @@ def test_every_method_trains_on_a_five_class_seven_feature_table(tmp_path, capsy
     (["--label", "kind", "--modes", "16"], "7 features x 4 modes (mixture encoder) need 28 modes"),
     (["--label", "kind", "--test-fraction", "1.5"], "--test-fraction 1.5 is invalid"),
     ([], "needs --label COLUMN"),
+    (["--label", "kind", "--features", " , "], "--features ' , ' names no column"),  # trained on every column
 ])
 def test_bad_csv_options_give_one_line(tmp_path, capsys, args, message):
     p = synthetic_csv(tmp_path / "syn.csv")

@@ -210,6 +210,9 @@ def _shape(args, base: Experiment | None) -> dict:
         if args.readout is not None:
             shape["readout"] = _readout(args.readout, shape["n_classes"], shape["modes"])
         return shape
+    if getattr(args, "features", None) is not None and not _split([args.features]):  # csv only
+        raise CLIError(f"--features {args.features!r} names no column; give feature columns A,B,... or drop "
+                       "--features (every column but the label)")
     if args.task == "csv" and args.file and args.label:  # messages name the file as the user wrote it
         read_table(args.file, args.label, _split([args.features]) if args.features else None)
     source = _source(args)
