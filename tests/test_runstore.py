@@ -176,3 +176,16 @@ def test_an_unreachable_scheduler_leaves_no_run_directory(command, tmp_path, cap
     assert main(command + ["--out", str(out), "--quiet", "--scheduler", "tcp://127.0.0.1:9"]) == 2
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command, default", [
+    (["train", "iris"], "runs/iris-<time>"), (["study", "drift"], "./drift-study"),
+    (["freespace", "focus"], "runs/focus-<time>"), (["freespace", "classify"], "runs/classify-<time>"),
+])
+def test_an_empty_out_is_refused(command, default, tmp_path, capsys, monkeypatch):
+    """-o '' fell back to the default run directory (train, freespace) or meant '.' (study) without a word."""
+    monkeypatch.chdir(tmp_path)
+    assert main(command + ["-o", ""]) == 2
+    err = capsys.readouterr().err
+    assert f"-o/--out is empty; give a directory (or drop it: the default is {default})" in err
+    assert err.count("\n") == 1 and list(tmp_path.iterdir()) == []

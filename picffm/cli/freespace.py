@@ -80,6 +80,13 @@ def _common(p, default_out: str, *, resume: bool, seeds: str = "1") -> None:
     p.add_argument("--quiet", action="store_true", help="no progress messages")
 
 
+def _check_out_given(args) -> None:
+    """``-o ''`` is refused (it used to fall back to the default directory silently)."""
+    if args.out is not None and not args.out.strip():
+        raise CLIError(f"-o/--out is empty; give a directory (or drop it: the default is "
+                       f"runs/{args.freespace_command}-<time>)")
+
+
 def seeds_option(text: str) -> tuple[int, ...]:
     """``--seeds``: a count N (seeds 0..N-1) or a comma list of seeds >= 0."""
     msg = f"--seeds {text!r} is invalid; give a count >= 1 or a comma list of seeds >= 0"
@@ -120,6 +127,7 @@ def run_focus_cmd(args) -> int:
                          pso_iterations=args.pso_iterations, particles=args.particles,
                          random_iterations=args.random_iterations, lr=args.lr, fov_mm=args.fov_mm,
                          fov_iterations=args.fov_iterations)
+    _check_out_given(args)
     out = args.out or f"runs/focus-{time.strftime('%Y%m%d-%H%M%S')}"
     check_out_dir(out, "-o/--out")
     summary = run_focus(config, out, force=args.force, progress=_progress(args))
@@ -147,6 +155,7 @@ def run_classify_cmd(args) -> int:
 
     workers = parse_workers(args.workers)
     check_scheduler(args.scheduler)
+    _check_out_given(args)
     if args.resume:
         given = [o for o, v in (("--layers", args.layers if args.layers != "2" else None), ("--epochs", args.epochs),
                                 ("--batch-size", args.batch_size), ("--lr", args.lr), ("--data", args.data),

@@ -112,6 +112,8 @@ def _options(args) -> dict:
 
 
 def _check_run_options(args) -> None:
+    if not args.out.strip():  # '' used to mean the current directory
+        raise CLIError(f"-o/--out is empty; give a directory (or drop it: the default is ./{args.study}-study)")
     check_out_dir(args.out, "--out")
     if args.workers is not None:
         check_range("--workers", args.workers, 1, MAX_WORKERS)

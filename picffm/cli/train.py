@@ -301,6 +301,8 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
 
 
 def run_train(args) -> int:
+    if args.out is not None and not args.out.strip():  # '' used to fall back to the default directory silently
+        raise CLIError(f"-o/--out is empty; give a directory (or drop it: the default is runs/{args.task}-<time>)")
     workers = parse_workers(args.workers)
     check_scheduler(args.scheduler)
     if args.resume:
