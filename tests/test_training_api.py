@@ -127,3 +127,9 @@ def test_bad_arguments_are_one_line_config_errors(tmp_path):
         result.save(tmp_path / "folder")
     with pytest.raises(ConfigError, match="its folder .*nope does not exist"):
         result.save(tmp_path / "nope" / "r.npz")
+    # api.load's refusals say what the notebook should give it (not a run directory's '--force')
+    (tmp_path / "notes.txt").write_text("not a network")
+    with pytest.raises(PicffmError, match=r"notes.txt: .*\(not an .npz archive\); give a file written by Trained.save"):
+        api.load(tmp_path / "notes.txt")
+    with pytest.raises(PicffmError, match="folder: is a directory, not a state file; give a file written by"):
+        api.load(tmp_path / "folder")

@@ -101,11 +101,19 @@ def save_checkpoint_state(path: str | os.PathLike, kind: str, doc: Any) -> None:
     save_state(path, kind, doc, durable=False)
 
 
-def load_state(path: str | os.PathLike, kind: str) -> Any:
-    """Read a state file written by :func:`save_state` with the same ``kind``."""
+#: what a refusal suggests by default: the file is part of a run directory
+RUN_HINT = "delete it, or start again with --force"
+
+
+def load_state(path: str | os.PathLike, kind: str, *, hint: str = RUN_HINT) -> Any:
+    """Read a state file written by :func:`save_state` with the same ``kind``.
+
+    ``hint``: what a refusal tells the user to do (default: that of a run directory's file).
+    """
     path = Path(path)
     bad = f"{path}: not a readable picffm state file"
-    hint = "delete it, or start again with --force"
+    if path.is_dir():
+        raise StateFileError(f"{path}: is a directory, not a state file; {hint}")
     try:
         with open(path, "rb") as fh:
             if fh.read(4) != b"PK\x03\x04":  # not a zip archive: numpy would try (and refuse) a pickle

@@ -166,7 +166,7 @@ def load(path) -> Trained:
     from ..chip.spec import spec_from_dict
     from ..runs.statefile import load_state
 
-    doc = load_state(path, _KIND)
+    doc = load_state(path, _KIND, hint="give a file written by Trained.save")
     try:
         config = config_from_dict(doc["config"])
         table = ideal_model(config.modes).schedule.table
