@@ -6,14 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ParamsError, ProgrammingError
+from ..errors import CompileError, ParamsError, ProgrammingError
 from ..netlist import JSON_SUFFIXES, YAML_SUFFIXES, load_netlist
 from ..programming import load_target, program_matrix, relative_symmetry_error
+from ..programming.plans import as_schedule, mesh_plan
 from .common import CLIError, check_output_file, emit_json
 
 ERROR_DEFINITION = "||M - target/scale||_F / ||target/scale||_F (M: ideal compiled mesh)"
 #: default largest relative error of a programmed mesh (exact decompositions reach ~1e-13)
 DEFAULT_TOLERANCE = 1e-6
+#: default measured refinement iterations of ``--twin``
+DEFAULT_ITERATIONS = 3
 
 
 def register(subparsers) -> None:
@@ -48,8 +51,9 @@ def register(subparsers) -> None:
                    help="program through a calibrated twin (.json from 'picffm chip calibrate'): decomposition "
                    "corrected for the fitted couplers, heaters and losses, then measured refinement on the chip "
                    "the twin was measured on; prints the fidelity achieved on that chip")
-    p.add_argument("--iterations", type=int, default=3, metavar="K",
-                   help="with --twin: measured refinement iterations on the chip (default 3; 0: twin only)")
+    p.add_argument("--iterations", type=int, default=None, metavar="K",
+                   help=f"with --twin: measured refinement iterations on the chip (default {DEFAULT_ITERATIONS}; "
+                   "0: twin only)")
     p.add_argument("--json", action="store_true", help="print machine-readable results")
     p.set_defaults(func=run)
 
@@ -75,6 +79,11 @@ def run(args) -> int:
     if not (args.tolerance >= 0 and args.tolerance <= 1e300):
         raise CLIError(f"--tolerance {args.tolerance} is invalid; give a finite number >= 0")
     check_output_file(out, {"the netlist": args.netlist, "the target": args.target, "the twin": args.twin})
+    if args.iterations is None:
+        args.iterations = DEFAULT_ITERATIONS
+    elif args.twin is None:
+        raise CLIError(f"--iterations {args.iterations}: measured refinement needs a chip to measure; it applies "
+                       "with --twin TWIN only")
     if not 0 <= args.iterations <= 100:
         raise CLIError(f"--iterations {args.iterations} is invalid; give an integer in 0 .. 100")
     net = load_netlist(args.netlist)
@@ -83,9 +92,24 @@ def run(args) -> int:
         from ..calibration import Twin
 
         twin = Twin.load(args.twin, net)  # refused with one line on another netlist or a bad file
+    try:
+        schedule = as_schedule(net)
+    except CompileError as exc:  # e.g. a ring: no schedule, so no mesh to decompose onto
+        msg = str(exc).removeprefix(f"{args.netlist}: ")
+        raise ProgrammingError(f"{args.netlist}: cannot program this netlist: {msg}; 'picffm program' programs "
+                               "the feed-forward meshes 'picffm mesh' makes (clements, reck, symmetric, svd)"
+                               ) from None
+    try:
+        kind = mesh_plan(schedule).kind
+    except ProgrammingError:  # no known mesh: said by program_matrix, after the target is read
+        kind = None
+    if args.symmetrize and kind not in (None, "symmetric"):
+        what = "implements unitary targets" if kind in ("clements", "reck") else "takes any matrix"
+        raise CLIError(f"--symmetrize applies to a symmetric core; {args.netlist} is "
+                       f"{'an' if kind == 'svd' else 'a'} {kind} mesh, which {what}")
     target = _load_target(args, net)
     try:
-        res = program_matrix(net, target, symmetrize=args.symmetrize)
+        res = program_matrix(schedule, target, symmetrize=args.symmetrize)
     except ProgrammingError as exc:  # name the file for problems with the target itself
         msg = str(exc)
         raise ProgrammingError(f"{args.target}: {msg}" if msg.startswith("target") else msg) from None

@@ -77,8 +77,8 @@ def program_matrix(netlist_or_schedule: Netlist | Schedule, target, *, symmetriz
         if not err <= tol:
             raise ProgrammingError(
                 f"target is not unitary (||U U^H - I||_F = {err:.3g} > {tol:g}): a {plan.kind} mesh implements "
-                "unitaries only; program a general matrix on an SVD mesh (picffm.programming.svd_mesh) or, "
-                "if it is symmetric, on a symmetric core"
+                "unitaries only; program a general matrix on an SVD mesh ('picffm mesh svd', "
+                "picffm.programming.svd_mesh) or, if it is symmetric, on a symmetric core ('picffm mesh symmetric')"
             )
         settings, scale = program_unitary(schedule, t, tol=tol), 1.0
     elif plan.kind == "symmetric":
