@@ -139,7 +139,8 @@ def test_compile_general_route_and_non_square(tmp_path, capsys):
 def test_compile_errors(tmp_path, capsys):
     net = NETLISTS / "clements_4.pic.yml"
     one_line_error(*run(capsys, "compile", net, "-o", tmp_path / "t.txt"),
-                   f"{tmp_path / 't.txt'}: unknown matrix file type '.txt'; use .npy or .csv")
+                   f"{tmp_path / 't.txt'}: unknown matrix file type '.txt'; use .npy or .csv (the transfer matrix) "
+                   "or .sNp (Touchstone")
     one_line_error(*run(capsys, "compile", net, "-o", tmp_path / "no" / "t.npy"), "does not exist")
     one_line_error(*run(capsys, "compile", net, "--params", tmp_path / "nope.yml"),
                    f"{tmp_path / 'nope.yml'}: no such file")

@@ -130,6 +130,7 @@ def test_touchstone_round_trip_through_scikit_rf(tmp_path):
 
 def test_parse_wavelengths():
     assert_allclose(parse_wavelengths("1.5:1.6:3"), [1.5, 1.55, 1.6])
+    assert_allclose(parse_wavelengths("1.55:1.55:1"), [1.55])
     for bad in ("1.5:1.6", "a:1.6:3", "1.6:1.5:3", "1.5:1.6:0", "0.01:1.6:3", "1.5:nan:3"):
         with pytest.raises(ValueError):
             parse_wavelengths(bad)
@@ -149,6 +150,7 @@ def test_cli_sweep_writes_touchstone_and_png(tmp_path, capsys):
 
 @pytest.mark.parametrize("argv,msg", [
     (["--wavelength", "1.5:1.6"], "--wavelength '1.5:1.6' is not START:STOP:POINTS"),
+    (["--wavelength", "1.5:1.6:1"], "one point needs START = STOP (e.g. 1.5:1.5:1)"),
     (["--wavelength", "1.5:1.6:11", "-o", "{tmp}/x.s2p"], "written as '.s4p', not '.s2p'"),
     (["--wavelength", "1.5:1.6:11", "--png", "{tmp}/x.jpg"], "--png"),
 ])

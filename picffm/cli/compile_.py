@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..errors import CompileError
@@ -104,7 +106,11 @@ def _db(v: float) -> str:
 def run(args) -> int:
     touchstone = args.output is not None and touchstone_ports(args.output) is not None
     if args.output and not touchstone:
-        check_matrix_path(args.output)  # fail before the work, not after
+        if Path(args.output).suffix.lower() not in MATRIX_SUFFIXES:  # fail before the work, not after
+            raise CompileError(f"{args.output}: unknown matrix file type {Path(args.output).suffix or '(none)'!r}; "
+                               "use .npy or .csv (the transfer matrix) or .sNp (Touchstone: the full S-matrix, "
+                               "N = the number of external ports)")
+        check_matrix_path(args.output)
     pending = _touchstone(args) if touchstone else None
     if pending is not None and (not _has_transfer(args.netlist)):
         # no input/output split (e.g. reflections only): the S-matrix is the whole result

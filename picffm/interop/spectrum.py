@@ -86,6 +86,8 @@ def parse_wavelengths(text: str) -> np.ndarray:
         raise ValueError(f"{text!r}: POINTS must be between 1 and 1000000")
     if points > 1 and start >= stop:
         raise ValueError(f"{text!r}: START must be below STOP")
+    if points == 1 and start != stop:  # linspace would silently drop STOP
+        raise ValueError(f"{text!r}: one point needs START = STOP (e.g. {start:g}:{start:g}:1), or give POINTS >= 2")
     return np.linspace(start, stop, points)
 
 
