@@ -71,3 +71,17 @@ def test_symmetrize_still_programs_a_symmetric_core(tmp_path, capsys):
     code, out, _ = run(["program", str(net), str(tmp_path / "a.npy"), "-o", str(tmp_path / "p.yml"), "--symmetrize"],
                        capsys)
     assert code == 0 and "programmed its symmetric part" in out
+
+
+def test_a_zero_target_reports_the_blocked_matrix_not_a_relative_error(tmp_path, capsys):
+    net = tmp_path / "core.pic.yml"
+    save_netlist(symmetric_core(3), net)
+    np.save(tmp_path / "z.npy", np.zeros((3, 3)))
+    code, out, _ = run(["program", str(net), str(tmp_path / "z.npy"), "-o", str(tmp_path / "p.yml")], capsys)
+    assert code == 0
+    assert "relative error" not in out and "zero target: every attenuator blocks" in out
+    from picffm.params import load_params
+    from picffm.simulation import Circuit
+
+    m = Circuit.from_netlist(symmetric_core(3)).matrix(load_params(tmp_path / "p.yml").params)
+    assert np.linalg.norm(m) < 1e-12  # the file really blocks every path

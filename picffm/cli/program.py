@@ -160,7 +160,10 @@ def run(args) -> int:
         if symmetrized:
             print(f"target asymmetry ||T - T^T||_F / ||T||_F = {info['target_asymmetry']:.3g}: "
                   "programmed its symmetric part (T + T^T)/2 = target below")
-        print(f"relative error ||M - target/scale||_F / ||target/scale||_F: {res.error:.3g}")
+        if res.scale == 0.0:  # W = 0: the error is ||M||_F (target/scale is undefined)
+            print(f"zero target: every attenuator blocks; the chip's matrix ||M||_F = {res.error:.3g}")
+        else:
+            print(f"relative error ||M - target/scale||_F / ||target/scale||_F: {res.error:.3g}")
     else:
         print("scale: 1 (unitary mesh)")
         print(f"relative error ||M - target||_F / ||target||_F: {res.error:.3g}")
