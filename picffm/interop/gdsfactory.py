@@ -120,6 +120,13 @@ def from_gdsfactory(doc: Any, *, component_map: Mapping[str, CellMap] | None = N
         if isinstance(pl, Mapping):
             kept = {k: pl[k] for k in ("x", "y", "rotation") if isinstance(pl.get(k), (int, float))
                     and not isinstance(pl.get(k), bool)}
+            wrong = [k for k in ("x", "y", "rotation", "mirror") if pl.get(k) is not None and k not in kept
+                     and not (k == "mirror" and isinstance(pl[k], bool))]
+            if wrong:
+                k = wrong[0]
+                what = "true or false" if k == "mirror" else "a number (um)" if k != "rotation" else \
+                    "a number (degrees)"
+                raise NetlistError(w + f"placements of {name!r}: {k} = {pl[k]!r} is not {what}")
             if isinstance(pl.get("mirror"), bool):
                 kept["mirror"] = pl["mirror"]
             if kept:

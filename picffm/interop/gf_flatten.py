@@ -66,8 +66,16 @@ def flatten(cells: Mapping[str, Mapping], top: str, cmap: Mapping[str, CellMap],
             raise NetlistError(w + f"{_where(cell)}unknown key {bad[0]!r}; gdsfactory keys read: "
                                f"{', '.join(_GF_KEYS)}{hint}")
         placements = net.get("placements") or {}
+        instances = net.get("instances") or {}
+        for key, value in (("instances", instances), ("placements", placements)):
+            if not isinstance(value, Mapping):
+                raise NetlistError(w + f"{_where(cell)}'{key}' must be a mapping of instance names, got "
+                                   f"{type(value).__name__}")
+        unplaced = [str(k) for k in placements if k not in instances]
+        if unplaced:
+            raise NetlistError(w + f"{_where(cell)}placements: no instance {unplaced[0]!r}")
         redirect: dict[str, str] = {}  # "inst,port" of a hierarchical instance -> flattened ref
-        for name, inst in (net.get("instances") or {}).items():
+        for name, inst in instances.items():
             if not isinstance(inst, Mapping) or not isinstance(inst.get("component"), str):
                 raise NetlistError(w + f"{_where(cell)}instance {name!r}: expected a mapping with 'component'")
             comp = inst["component"]
