@@ -18,7 +18,7 @@ import numpy as np
 
 from ..netlist import Netlist
 from ..schedule import Schedule
-from .geometry import check_gds_extent, ref_matrix, snap
+from .geometry import PAD_HINT, PLACEMENT_HINT, check_gds_extent, ref_matrix, snap
 from .layers import LAYERS
 from .options import LayoutOptions, check_options
 from .place import plan_layout, route_polygon
@@ -81,7 +81,8 @@ def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = Non
     o = options or LayoutOptions()
     check_options(o, rules)
     plan = plan_layout(source, o)
-    check_gds_extent(*plan.outline)
+    placed = isinstance(source, Netlist) and bool(source.placements)
+    check_gds_extent(*plan.outline, hint=PLACEMENT_HINT if placed else PAD_HINT)
     lib = gdstk.Library("picffm", unit=1e-6, precision=1e-9)
     for cell in plan.cells.values():
         lib.add(cell)

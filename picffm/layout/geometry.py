@@ -20,10 +20,18 @@ GRID = 1e-3  # um: the GDS database unit (1 nm)
 GDS_LIMIT_UM = (2**31 - 1) * GRID
 
 
-def check_gds_extent(x0: float, y0: float, x1: float, y1: float, what: str = "the chip") -> None:
+#: what to change when a chip placed from a schedule is too large (its pad rows set its width)
+PAD_HINT = ("draw fewer pad columns (a wider pad_pitch with more pad_rows, e.g. pad_pitch 300, pad_rows 48, "
+            "lead_width 2) or a smaller circuit")
+#: what to change when a chip drawn from a netlist's placements is too large
+PLACEMENT_HINT = "move the netlist's placements (x, y in um) closer to the origin"
+
+
+def check_gds_extent(x0: float, y0: float, x1: float, y1: float, what: str = "the chip",
+                     hint: str = PAD_HINT) -> None:
     """Refuse a box (um) that GDSII cannot store at 1 nm: its coordinates would wrap around silently.
 
-    Raises :class:`~picffm.errors.LayoutError` naming the size and what to change.
+    Raises :class:`~picffm.errors.LayoutError` naming the size and ``hint``, what to change.
     """
     from ..errors import LayoutError
 
@@ -32,8 +40,7 @@ def check_gds_extent(x0: float, y0: float, x1: float, y1: float, what: str = "th
         raise LayoutError(
             f"{what} would be {(x1 - x0) / 1e3:.1f} x {(y1 - y0) / 1e3:.1f} mm, reaching {far / 1e3:.1f} mm from "
             f"the origin; GDSII stores coordinates as 32-bit integers of 1 nm, at most {GDS_LIMIT_UM / 1e3:.3f} mm "
-            "(beyond that they wrap around): draw fewer pad columns (a wider pad_pitch with more pad_rows, e.g. "
-            "pad_pitch 300, pad_rows 48, lead_width 2) or a smaller circuit")
+            f"(beyond that they wrap around): {hint}")
 MAX_ARC_SEGMENTS = 44  # keeps every routed waveguide polygon under the GDSII 199-point limit
 
 
