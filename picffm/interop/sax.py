@@ -20,7 +20,9 @@ two-mode element with 2x2 transfer ``T`` (row/column 0 = mode m, on o1/o4),
 single-mode element has ``S[o1, o2] = t``; a splitter or combiner
 ``S[o1, o2] = S[o1, o3] = t`` (``S[o2, o3] = 0``); a terminator ``S[o1, o1] = 0``.
 No element reflects. Unknown settings raise ``TypeError`` naming the valid
-ones (a typo is never silently ignored).
+ones (a typo is never silently ignored); a value outside its range (a
+coupling above 1, a wavelength outside 0.1-20 um, NaN) raises
+``ValueError`` naming it, where it would otherwise give NaN entries.
 
 The models evaluate with numpy and return ``jax.numpy`` arrays: they work with
 every sax backend but cannot be traced by ``jax.jit`` or ``jax.grad`` (use
@@ -43,8 +45,14 @@ __all__ = ["models", "model", "touchstone_model"]
 _TWO_MODE = (("o1", "o4", 0, 0), ("o2", "o4", 0, 1), ("o1", "o3", 1, 0), ("o2", "o3", 1, 1))
 
 
+#: um: the wavelengths a model evaluates at (as ``picffm sweep --wavelength``)
+WAVELENGTH_RANGE_UM = (0.1, 20.0)
+
+
 def model(name: str) -> Callable[..., dict]:
     """The sax model of one picffm component (see the module docstring)."""
+    if name not in COMPONENTS:
+        raise KeyError(f"no picffm component {name!r}; valid: {', '.join(sorted(COMPONENTS))}")
     comp = COMPONENTS[name]
     params = [inspect.Parameter("wl", inspect.Parameter.KEYWORD_ONLY, default=None)]
     params += [inspect.Parameter(s.name, inspect.Parameter.KEYWORD_ONLY, default=s.default)
@@ -55,6 +63,7 @@ def model(name: str) -> Callable[..., dict]:
         bad = [k for k in kwargs if k not in valid]
         if bad:
             raise TypeError(f"picffm {name} model: unknown setting {bad[0]!r}; valid: {', '.join(valid)}")
+        _check_values(name, comp, kwargs)
         values = comp.defaults()
         values.update(kwargs)
         return _sdict(comp, values)
@@ -65,6 +74,32 @@ def model(name: str) -> Callable[..., dict]:
         s.describe() for s in comp.settings) + "; wl: wavelength (um), None = design wavelength."
     sax_model.__signature__ = inspect.Signature(params)
     return sax_model
+
+
+def _check_values(name: str, comp: Component, kwargs: dict) -> None:
+    """Raise ValueError naming the first setting (scalar or array) out of its range, or a bad ``wl``.
+
+    A coupling above 1 would otherwise give NaN entries, and a negative wavelength a meaningless phase.
+    """
+    for key, value in kwargs.items():
+        if value is None and key == "wl":
+            continue
+        if key == "wl":
+            low, high, what = *WAVELENGTH_RANGE_UM, "wl (wavelength, um)"
+        else:
+            setting = comp.setting(key)
+            if setting.type is bool:
+                continue
+            low, high, what = setting.low, setting.high, setting.describe()
+        try:
+            a = np.asarray(value, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"picffm {name} model: {key} = {value!r} is not a number; valid: {what}") from None
+        ok = np.isfinite(a) & (a >= low) & (a <= high)
+        if not np.all(ok):
+            bad = float(a.flat[int(np.argmin(ok.ravel()))])
+            raise ValueError(f"picffm {name} model: {key} = {bad:g} is out of range; valid: {what}"
+                             + (f" in [{low:g}, {high:g}]" if key == "wl" else ""))
 
 
 def models() -> dict[str, Callable[..., dict]]:
