@@ -108,3 +108,12 @@ def test_the_frequency_unit_is_honoured(measured):
     assert_allclose(mhz.wavelengths_um, ghz.wavelengths_um, rtol=1e-14)
     assert_allclose(mhz.wavelengths_um, [1.55, 1.56], rtol=1e-12)
     assert_allclose(mhz.s, s, atol=1e-15)
+
+
+def test_a_directory_named_like_a_touchstone_file_is_called_a_directory(measured, tmp_path, capsys):
+    _, net, _ = measured
+    (tmp_path / "d.s8p").mkdir()
+    with pytest.raises(TouchstoneError, match=r"d\.s8p: is a directory, not a Touchstone file"):
+        read_touchstone(tmp_path / "d.s8p")
+    code, _, err = run(["program", str(net), str(tmp_path / "d.s8p"), "-o", str(tmp_path / "p.yml")], capsys)
+    assert code == 2 and "is a directory" in err and "no such file" not in err

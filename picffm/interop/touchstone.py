@@ -105,6 +105,8 @@ def read_touchstone(path: str | os.PathLike) -> TouchstoneData:
     path = Path(path)
     if touchstone_ports(path) is None:
         raise TouchstoneError(f"{path}: not a Touchstone file name (expected .s1p, .s2p, ..., .sNp)")
+    if path.is_dir():
+        raise TouchstoneError(f"{path}: is a directory, not a Touchstone file")
     if not path.is_file():
         raise TouchstoneError(f"{path}: no such file")
     n_ports = touchstone_ports(path)
