@@ -60,6 +60,15 @@ def cell_component(component: str, *, kappa: float = 0.5, kappa1: float = 0.5, k
                    length_um: float = 10.0, mirror: bool = False, options: LayoutOptions | None = None):
     """One picffm cell as a ``gf.Component`` (couplings set the coupler lengths, as in picffm's layout)."""
     o = options or LayoutOptions()
+    from ..components import COMPONENTS
+
+    checks = {"kappa": ("coupler", kappa), "kappa1": ("mzi", kappa1), "kappa2": ("mzi", kappa2),
+              "length_um": ("waveguide", length_um)}
+    for key, (comp, value) in checks.items():  # the layout would clip a coupling above 1 silently
+        try:
+            COMPONENTS[comp].setting(key).check(value)
+        except ValueError as exc:
+            raise ValueError(f"cell_component({component!r}): {exc}") from None
     lc = lambda k: float(_cells.coupling_length(k, o))  # noqa: E731
     makers = {
         "mzi": lambda: _cells.mzi_cell(lc(kappa1), lc(kappa2), o, mirror=mirror),
