@@ -81,3 +81,14 @@ def test_malformed_gdsfactory_netlist_is_one_line_exit_2(tmp_path, capsys, case)
     assert code == 2, err
     assert err.count("\n") == 1 and err.startswith(f"picffm: error: {src}: ") and msg in err
     assert not out.exists()
+
+
+def test_force_never_overwrites_the_component_map(tmp_path, capsys):
+    src = tmp_path / "gf.yml"
+    src.write_text(yaml.safe_dump(MZI))
+    cmap = tmp_path / "map.yml"
+    cmap.write_text("cells:\n  mmi2x2: {component: coupler}\n")
+    before = cmap.read_bytes()
+    code, _, err = run(["import", str(src), "-o", str(cmap), "--map", str(cmap), "--force"], capsys)
+    assert code == 2 and "is the component map (--map)" in err and err.count("\n") == 1
+    assert cmap.read_bytes() == before

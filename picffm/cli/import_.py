@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..netlist import YAML_SUFFIXES, JSON_SUFFIXES, read_document, save_netlist
 from ..smatrix import compile_any
-from .common import CLIError, emit_json
+from .common import CLIError, check_output_file, emit_json
 
 
 def register(subparsers) -> None:
@@ -54,6 +54,7 @@ def run(args) -> int:
         raise CLIError(f"-o {args.output}: file exists; pass --force to replace it")
     if out.exists() and out.resolve() == Path(args.netlist).resolve():
         raise CLIError(f"-o {args.output}: is the input file; write to another file")
+    check_output_file(out, {"the gdsfactory netlist": args.netlist, "the component map (--map)": args.map})
     inputs, outputs = _ports(args.inputs, "--inputs"), _ports(args.outputs, "--outputs")
     cmap = load_component_map(args.map)
     doc = read_document(args.netlist, what="gdsfactory netlist")
