@@ -92,3 +92,15 @@ def test_force_never_overwrites_the_component_map(tmp_path, capsys):
     code, _, err = run(["import", str(src), "-o", str(cmap), "--map", str(cmap), "--force"], capsys)
     assert code == 2 and "is the component map (--map)" in err and err.count("\n") == 1
     assert cmap.read_bytes() == before
+
+
+@pytest.mark.parametrize("doc,msg", [
+    ({"instances": [1, 2], "ports": {}}, "'instances' must be a mapping of instance names, got list"),
+    ({"instances": {"a": "mmi2x2"}, "ports": {}}, "instance 'a': expected a mapping with 'component'"),
+])
+def test_to_sax_netlist_names_malformed_instances(doc, msg):
+    from picffm.errors import NetlistError
+    from picffm.interop.gdsfactory import to_sax_netlist
+
+    with pytest.raises(NetlistError, match=msg):
+        to_sax_netlist(doc)

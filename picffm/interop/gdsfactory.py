@@ -158,7 +158,13 @@ def to_sax_netlist(doc: Any, *, component_map: Mapping[str, CellMap] | None = No
         net = cells[cell]
         new = {k: v for k, v in net.items() if k in ("instances", "ports", "nets", "connections", "placements")}
         insts = {}
-        for name, inst in (net.get("instances") or {}).items():
+        instances = net.get("instances") or {}
+        if not isinstance(instances, Mapping):
+            raise NetlistError(f"cell {cell!r}: 'instances' must be a mapping of instance names, got "
+                               f"{type(instances).__name__}")
+        for name, inst in instances.items():
+            if not isinstance(inst, Mapping) or not isinstance(inst.get("component"), str):
+                raise NetlistError(f"cell {cell!r}: instance {name!r}: expected a mapping with 'component'")
             comp = inst["component"]
             if comp in cmap:
                 m = cmap[comp]
