@@ -92,7 +92,9 @@ def validate_params(doc: Any, source: str | None = None) -> ParamFile:
         raise ParamsError(w + f"a parameter file must be a mapping, got {type(doc).__name__}")
     unknown = [k for k in doc if k not in PARAM_KEYS]
     if unknown:
-        raise ParamsError(w + f"unknown top-level key {unknown[0]!r}; valid keys: {', '.join(PARAM_KEYS)}")
+        hint = ("; this looks like a netlist: a parameter file is what 'picffm program' writes (params: "
+                "{instance: {setting: value}})") if "instances" in doc else ""
+        raise ParamsError(w + f"unknown top-level key {unknown[0]!r}; valid keys: {', '.join(PARAM_KEYS)}{hint}")
     if "params" not in doc:
         raise ParamsError(w + "missing 'params' (a mapping instance -> {setting: value})")
     raw = doc["params"] if doc["params"] is not None else {}

@@ -85,3 +85,11 @@ def test_a_zero_target_reports_the_blocked_matrix_not_a_relative_error(tmp_path,
 
     m = Circuit.from_netlist(symmetric_core(3)).matrix(load_params(tmp_path / "p.yml").params)
     assert np.linalg.norm(m) < 1e-12  # the file really blocks every path
+
+
+def test_a_netlist_given_as_parameter_file_is_named_as_a_netlist(tmp_path, capsys):
+    net = tmp_path / "core.pic.yml"
+    save_netlist(symmetric_core(3), net)
+    code, _, err = run(["compile", str(net), "--params", str(net)], capsys)
+    assert code == 2 and err.count("\n") == 1
+    assert "unknown top-level key 'instances'" in err and "this looks like a netlist" in err
