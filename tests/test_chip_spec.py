@@ -71,7 +71,7 @@ def test_library_construction_is_validated_too():
         ChipSpec(mirror_asymmetry=2.0)
     with pytest.raises(SpecError, match=r"unknown section 'cupler'"):
         preset("mild").replace(cupler__kappa_std=0.1)
-    with pytest.raises(SpecError, match="unknown chip preset 'typcal'; valid presets: ideal, mild, typical, harsh, fabricated"):
+    with pytest.raises(SpecError, match="unknown chip preset 'typcal'; valid presets: ideal, mild, typical, harsh, phase-calibrated, fabricated"):
         preset("typcal")
     spec = preset("typical").replace(coupler__kappa_std=0.05)
     assert spec.coupler.kappa_std == 0.05 and spec.phase == preset("typical").phase
@@ -93,6 +93,19 @@ def test_presets_are_ordered_in_severity_and_documented():
     assert {PRESET_STATE[n] for n in ("mild", "typical", "harsh")} == {"calibrated"}
     fields = describe_fields()
     assert all(f["doc"] for f in fields) and len({f["key"] for f in fields}) == len(fields)
+
+
+def test_phase_calibrated_preset_is_typical_with_the_as_fabricated_couplers():
+    """The calibration ladder's middle step: phases calibrated per MZI, splitting ratios never measured."""
+    from picffm.chip.presets import PRESET_STATE
+    names = list(PRESETS)
+    assert names.index("phase-calibrated") == names.index("fabricated") - 1
+    assert PRESET_STATE["phase-calibrated"] == "calibrated (phases only)"
+    pc, typ, fab = (preset(n).to_dict() for n in ("phase-calibrated", "typical", "fabricated"))
+    differ = {(sec, key) for sec, v in typ.items() if isinstance(v, dict) for key in v if pc[sec][key] != v[key]}
+    differ |= {(sec, None) for sec, v in typ.items() if not isinstance(v, dict) and pc[sec] != v}
+    assert differ == {("coupler", "kappa_std")}
+    assert pc["coupler"] == fab["coupler"] != typ["coupler"]
 
 
 # --------------------------------------------------------- calibration maths

@@ -1,4 +1,4 @@
-"""Named chip specs: ``ideal``, calibrated ``mild`` / ``typical`` / ``harsh``, ``fabricated``.
+"""Named chip specs: ``ideal``, calibrated ``mild`` / ``typical`` / ``harsh``, ``phase-calibrated``, ``fabricated``.
 
 ``mild``, ``typical`` and ``harsh`` model chips **after** a routine
 calibration (per-MZI phase calibration, splitting ratios measured and folded
@@ -7,9 +7,15 @@ into programming, thermal crosstalk compensated): their values are the
 poorly calibrated chip. ``fabricated`` is the same technology **as
 fabricated**, before any calibration (phase offsets effectively random, raw
 coupler and heater spreads, raw crosstalk); a calibration procedure starts
-from it. :data:`PRESET_STATE` says which state each preset models. Sources
-and the reasoning per value are in ``docs/chip.md``; where no measurement is
-cited a value is an order-of-magnitude estimate and says so there.
+from it. ``phase-calibrated`` is the step between the two on the
+calibration ladder fabricated -> phase-calibrated -> typical: ``typical``'s
+residuals (phases calibrated per MZI, crosstalk compensated, transceivers
+calibrated) except the splitting ratios, which were never measured and keep
+the ``fabricated`` preset's as-fabricated coupler spread (taken from that
+preset's data, not a separate number). :data:`PRESET_STATE` says which state
+each preset models. Sources and the reasoning per value are in
+``docs/chip.md``; where no measurement is cited a value is an
+order-of-magnitude estimate and says so there.
 """
 
 from __future__ import annotations
@@ -22,6 +28,31 @@ from ..errors import SpecError
 from .spec import SPEC_SUFFIXES, ChipSpec, load_spec, spec_from_dict
 
 __all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names", "resolve_spec"]
+
+_TYPICAL = {
+    "mirror_asymmetry": 0.05,
+    "coupler": {"kappa_std": 0.005},
+    "phase": {"offset_std_rad": 0.01},
+    "heater": {"efficiency_std": 0.005, "crosstalk_same_column": 0.001, "crosstalk_next_column": 0.0005,
+               "dac_bits": 16},
+    "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
+    "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
+    "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 0.01,
+                 "phase_noise_rad": 0.005},
+    "modulator": {"gain_std": 0.01, "phase_std_rad": 0.01, "noise": 0.003},
+}
+_FABRICATED = {
+    "mirror_asymmetry": 0.1,
+    "coupler": {"kappa_std": 0.03},
+    "phase": {"offset_std_rad": 3.14159},
+    "heater": {"efficiency_std": 0.05, "crosstalk_same_column": 0.03, "crosstalk_next_column": 0.01,
+               "dac_bits": 16},
+    "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
+    "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
+    "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 1.0,
+                 "phase_noise_rad": 0.005},
+    "modulator": {"gain_std": 0.1, "phase_std_rad": 0.3, "noise": 0.003},
+}
 
 _PRESET_DATA = {
     "ideal": {},
@@ -37,18 +68,7 @@ _PRESET_DATA = {
                      "phase_noise_rad": 0.002},
         "modulator": {"gain_std": 0.005, "phase_std_rad": 0.005, "noise": 0.001},
     },
-    "typical": {
-        "mirror_asymmetry": 0.05,
-        "coupler": {"kappa_std": 0.005},
-        "phase": {"offset_std_rad": 0.01},
-        "heater": {"efficiency_std": 0.005, "crosstalk_same_column": 0.001, "crosstalk_next_column": 0.0005,
-                   "dac_bits": 16},
-        "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
-        "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
-        "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 0.01,
-                     "phase_noise_rad": 0.005},
-        "modulator": {"gain_std": 0.01, "phase_std_rad": 0.01, "noise": 0.003},
-    },
+    "typical": _TYPICAL,
     "harsh": {
         "mirror_asymmetry": 0.1,
         "coupler": {"kappa_std": 0.01},
@@ -61,24 +81,16 @@ _PRESET_DATA = {
                      "phase_noise_rad": 0.01},
         "modulator": {"gain_std": 0.02, "phase_std_rad": 0.02, "noise": 0.005},
     },
-    "fabricated": {
-        "mirror_asymmetry": 0.1,
-        "coupler": {"kappa_std": 0.03},
-        "phase": {"offset_std_rad": 3.14159},
-        "heater": {"efficiency_std": 0.05, "crosstalk_same_column": 0.03, "crosstalk_next_column": 0.01,
-                   "dac_bits": 16},
-        "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
-        "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
-        "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 1.0,
-                     "phase_noise_rad": 0.005},
-        "modulator": {"gain_std": 0.1, "phase_std_rad": 0.3, "noise": 0.003},
-    },
+    # calibrated per MZI (phases, heaters, crosstalk, transceivers), splitting ratios never measured:
+    # typical's residuals with the as-fabricated coupler spread
+    "phase-calibrated": {**_TYPICAL, "coupler": dict(_FABRICATED["coupler"])},
+    "fabricated": _FABRICATED,
 }
 
-#: preset name -> the state it models: "ideal", "calibrated" or "as fabricated"
+#: preset name -> the state it models: "ideal", "calibrated", "calibrated (phases only)" or "as fabricated"
 PRESET_STATE: MappingProxyType = MappingProxyType({
     "ideal": "ideal", "mild": "calibrated", "typical": "calibrated", "harsh": "calibrated",
-    "fabricated": "as fabricated",
+    "phase-calibrated": "calibrated (phases only)", "fabricated": "as fabricated",
 })
 
 #: preset name -> ChipSpec (read-only)
