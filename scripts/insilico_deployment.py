@@ -22,7 +22,9 @@ there (no retraining, the test fold of each network):
 * **chips calibrated per MZI only**: ``typical`` with one group of its
   residuals replaced by the as-fabricated preset's (``fabricated``) value:
   thermal crosstalk not compensated, splitting ratios not measured, or both;
-  the sources a per-MZI phase calibration leaves alone (docs/chip.md);
+  the sources a per-MZI phase calibration leaves alone (docs/chip.md). The
+  "splitting ratios unmeasured" chip is the ``phase-calibrated`` preset, which
+  was made from this case (same values);
 * **drift after calibration**: ``typical`` with a random-walk drift of its
   heater offsets (1e-5 and 1e-4 rad/sqrt(s), the middle and top of the
   drift study's realistic range), deployed at t = 0 through the design and

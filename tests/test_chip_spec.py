@@ -108,6 +108,17 @@ def test_phase_calibrated_preset_is_typical_with_the_as_fabricated_couplers():
     assert pc["coupler"] == fab["coupler"] != typ["coupler"]
 
 
+def test_default_iris_experiment_lists_the_target_chip():
+    """``picffm train iris`` without --chip trains on the phase-calibrated chip the targets are read on."""
+    from picffm.cli.main import build_parser
+    from picffm.cli.train import _experiment
+    from picffm.training.paper import TARGET_CHIP
+    exp = _experiment(build_parser().parse_args(["train", "iris"]))
+    labels = [label for label, _ in exp.chips]
+    assert labels == ["mild", "typical", "harsh", "phase-calibrated"] and TARGET_CHIP in labels
+    assert dict(exp.chips)["phase-calibrated"] == preset("phase-calibrated")
+
+
 # --------------------------------------------------------- calibration maths
 def test_fidelity_and_errors_written_out():
     rng = np.random.default_rng(0)
