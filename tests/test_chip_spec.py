@@ -100,7 +100,7 @@ def test_phase_calibrated_preset_is_typical_with_the_as_fabricated_couplers():
     from picffm.chip.presets import PRESET_STATE
     names = list(PRESETS)
     assert names.index("phase-calibrated") == names.index("fabricated") - 1
-    assert PRESET_STATE["phase-calibrated"] == "calibrated (phases only)"
+    assert PRESET_STATE["phase-calibrated"] == "calibrated, phases only"
     pc, typ, fab = (preset(n).to_dict() for n in ("phase-calibrated", "typical", "fabricated"))
     differ = {(sec, key) for sec, v in typ.items() if isinstance(v, dict) for key in v if pc[sec][key] != v[key]}
     differ |= {(sec, None) for sec, v in typ.items() if not isinstance(v, dict) and pc[sec] != v}

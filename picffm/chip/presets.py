@@ -87,10 +87,10 @@ _PRESET_DATA = {
     "fabricated": _FABRICATED,
 }
 
-#: preset name -> the state it models: "ideal", "calibrated", "calibrated (phases only)" or "as fabricated"
+#: preset name -> the state it models: "ideal", "calibrated", "calibrated, phases only" or "as fabricated"
 PRESET_STATE: MappingProxyType = MappingProxyType({
     "ideal": "ideal", "mild": "calibrated", "typical": "calibrated", "harsh": "calibrated",
-    "phase-calibrated": "calibrated (phases only)", "fabricated": "as fabricated",
+    "phase-calibrated": "calibrated, phases only", "fabricated": "as fabricated",
 })
 
 #: preset name -> ChipSpec (read-only)
