@@ -121,3 +121,14 @@ def test_study_help_prints_the_sweep_models_defaults(study, options, capsys):
     for option, default in options.items():
         found = re.search(r"default ([^)]*)\)", helps[option])
         assert found and found.group(1) == default, (option, helps[option])
+
+
+@pytest.mark.parametrize("value", ["0", "x", "1.5", "300"])
+def test_study_workers_option_reads_as_trains(value, tmp_path, capsys):
+    """One --workers parser for train, study and freespace ('x' and '1.5' were argparse's 'invalid int value')."""
+    from picffm.cli.main import main
+
+    assert main(["study", "drift", "--workers", value, "-o", str(tmp_path / "s")]) == 2
+    err = capsys.readouterr().err
+    assert f"--workers '{value}' is invalid; give an integer in 1 .. 256 (1 = serial)" in err and err.count("\n") == 1
+    assert not (tmp_path / "s").exists()

@@ -13,7 +13,9 @@ import sys
 
 from ..runs.signals import Interrupted, signal_name
 from ..studies.sweep import ASYMMETRY_METHODS, DRIFT_METHODS, SWEEPS, load_sweep, option_name, parse_list
-from .common import SCHEDULER_HELP, check_scheduler, EXIT_INTERRUPTED, MAX_WORKERS, ignore_further_signals, CLIError, check_out_dir, check_range, emit_json, table
+from .common import (EXIT_INTERRUPTED, SCHEDULER_HELP, CLIError, check_out_dir, check_scheduler, emit_json,
+                     ignore_further_signals, parse_workers, table)
+
 
 def _default(study: str, key: str) -> str:
     """A sweep key's default as the help prints it (from the sweep model, so the help cannot go stale)."""
@@ -90,7 +92,7 @@ def _common(p, name: str) -> None:
     p.add_argument("--seeds", type=int, metavar="N", help="replicate chips per point "
                    f"(default {_default(name, 'seeds')})")
     p.add_argument("--seed", type=int, metavar="N", help=f"study seed (default {_default(name, 'seed')})")
-    p.add_argument("--workers", type=int, metavar="N", help="local worker processes (default: all cores; 1: serial)")
+    p.add_argument("--workers", metavar="N", help="local worker processes (default: all cores; 1: serial)")
     p.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--resume", action="store_true", help="continue the study in --out, skipping finished points")
     p.add_argument("--force", action="store_true",
@@ -115,8 +117,8 @@ def _check_run_options(args) -> None:
     if not args.out.strip():  # '' used to mean the current directory
         raise CLIError(f"-o/--out is empty; give a directory (or drop it: the default is ./{args.study}-study)")
     check_out_dir(args.out, "--out")
-    if args.workers is not None:
-        check_range("--workers", args.workers, 1, MAX_WORKERS)
+    if args.workers is not None:  # the one --workers parser of train, study and freespace
+        args.workers = parse_workers(args.workers)
     check_scheduler(args.scheduler)
 
 
