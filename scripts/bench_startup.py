@@ -4,7 +4,7 @@
 Each command runs in a fresh interpreter (as a user runs it), beside two
 baselines measured in the same run: the bare interpreter (``python -c
 pass``) and ``python -c "import numpy"``, the least any command costs.
-Prints wall time and CPU time (user + system of the child) and whether the
+Prints wall time, CPU time (user + system of the child) and whether the
 command loaded numba; the minimum over repeats (the machine may be shared:
 CPU time is the steadier figure). ``python -X importtime -m picffm ...``
 shows where a command's import time goes.
@@ -37,7 +37,7 @@ def _run(args: list[str]) -> tuple[float, float, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run([sys.executable, *args], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -59,6 +59,7 @@ def main(repeat: int = 5) -> None:
     print(f"{'one-shot command (fresh interpreter)':<40} {'wall s':>7} {'CPU s':>7}  numba loaded")
     for name, wall, cpu, numba in rows:
         print(f"{name:<40} {wall:>7.3f} {cpu:>7.3f}  {numba}")
+    print("(python -X importtime -m picffm COMMAND ... lists what a command imports and what each import costs)")
 
 
 if __name__ == "__main__":
