@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 
 from picffm.chip import SimulatedChip, preset
-from picffm.chip.simulated import _mod
 from picffm.meshes import symmetric_core
 from picffm.models import mzi
 from picffm.mzi_algebra import mzi_couplers, mzi_phased
+from picffm.programming.mzi2x2 import wrap
 from picffm.simulation import Circuit, element_matrices
+from picffm.wrapping import mod_positive
 
 
 def _same_bits(a, b):
@@ -44,7 +45,10 @@ def test_fast_mod_is_numpy_mod_bit_for_bit():
     x = np.concatenate([30 * rng.normal(size=2000), [0.0, -0.0, r, -r, 2 * r, -3 * r, 1e-300, -1e-300, 5e-324,
                                                      -5e-324, np.nextafter(r, 0), -np.nextafter(r, 0), 1e300,
                                                      -1e300, -1e-17]])
-    _same_bits(_mod(x, r, np.empty_like(x)), np.mod(x, r))
+    _same_bits(mod_positive(x, r, np.empty_like(x)), np.mod(x, r))
+    _same_bits(mod_positive(x, 0.3), np.mod(x, 0.3))
+    _same_bits(wrap(x), np.mod(x, 2 * np.pi))
+    assert wrap(-0.5) == np.mod(-0.5, 2 * np.pi)
 
 
 @pytest.mark.parametrize("spec", ["typical", "fabricated"])

@@ -49,6 +49,7 @@ from ..errors import ParamsError
 from ..netlist import Netlist
 from ..parameters import Params
 from ..simulation import Circuit, Taps
+from ..wrapping import mod_positive
 from . import detector
 from .adjoint import heater_fields
 from .drift import DriftProcess
@@ -305,7 +306,8 @@ class SimulatedChip(PassCounter):
         """The true settings: heater model of the module docstring, then the fabricated fixed values.
 
         Written in place into one new value vector (the operations of the
-        formula in its order, so the same bits as evaluating it term by term).
+        formula in its order, so the same bits as evaluating it term by term;
+        the wrap is :func:`picffm.wrapping.mod_positive`, ``numpy.mod``'s bits).
         """
         if self._true is not None:
             return self._true
@@ -319,13 +321,13 @@ class SimulatedChip(PassCounter):
             if self._heater_ideal:
                 np.add(p, self._fab.offset_rad, out=phase)
             else:
-                _mod(p, h.range_rad, phase)
+                mod_positive(p, h.range_rad, phase)
                 if h.dac_bits:
                     step = h.range_rad / 2 ** h.dac_bits
                     np.divide(phase, step, out=phase)
                     np.round(phase, out=phase)
                     phase *= step
-                    _mod(phase, h.range_rad, phase)
+                    mod_positive(phase, h.range_rad, phase)
                 if self._has_xtalk:
                     phase += self._xtalk @ phase
                 phase *= self._fab.efficiency
@@ -334,20 +336,6 @@ class SimulatedChip(PassCounter):
                 phase += self._drift.state
         self._true = Params(self.schedule.table, values)
         return self._true
-
-
-def _mod(x: np.ndarray, r: float, out: np.ndarray) -> np.ndarray:
-    """``numpy.mod(x, r, out=out)`` for ``r > 0``, the same bits, about three times faster.
-
-    ``fmod`` is exact; numpy's ``mod`` adds ``r`` to a negative remainder and
-    gives a zero remainder the sign of ``r``, which is what follows.
-    """
-    np.fmod(x, r, out=out)
-    neg = out < 0.0
-    if neg.any():
-        out[neg] += r
-    out[out == 0.0] = 0.0
-    return out
 
 
 def _read_taps(taps: Taps, receive, det, rng: np.random.Generator, pool: BufferPool) -> Taps:

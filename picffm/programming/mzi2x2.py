@@ -19,14 +19,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..wrapping import mod_positive
+
 __all__ = ["wrap", "split_dt", "attenuator_settings", "TWO_PI"]
 
 TWO_PI = 2.0 * np.pi
 
 
 def wrap(x):
-    """Phase(s) wrapped to [0, 2 pi) (rad)."""
-    return np.mod(x, TWO_PI)
+    """Phase(s) wrapped to [0, 2 pi) (rad): ``numpy.mod(x, 2 pi)``, bit for bit (a new array or float)."""
+    if np.ndim(x) == 0:
+        return np.mod(x, TWO_PI)
+    return mod_positive(np.asarray(x, dtype=float), TWO_PI)
 
 
 def attenuator_settings(s: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:

@@ -67,8 +67,8 @@ def _assignment(overlap: np.ndarray) -> np.ndarray:
     so it is what the assignment solver returns; otherwise the solver runs.
     """
     cols = np.argmax(overlap, axis=1)
-    if np.all(overlap[np.arange(cols.size), cols] > np.sqrt(0.5)) and np.unique(cols).size == cols.size:
-        return cols
+    if np.all(overlap[np.arange(cols.size), cols] > np.sqrt(0.5)) and np.bincount(cols, minlength=cols.size).max() == 1:
+        return cols  # each column taken once: a permutation
     from scipy.optimize import linear_sum_assignment  # on first use: scipy.optimize is slow to import
 
     return linear_sum_assignment(-overlap)[1]
