@@ -29,12 +29,13 @@ polygons keep their meaning. Polygons are flattened into the Component.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 
 from ..layout import LAYERS, LayoutOptions, build_layout
 from ..layout import cells as _cells
-from ..netlist import Netlist
+from ..netlist import Netlist, netlist_argument
 
 __all__ = ["cell_component", "mesh_component", "to_component"]
 
@@ -83,8 +84,9 @@ def cell_component(component: str, *, kappa: float = 0.5, kappa1: float = 0.5, k
     return to_component(cell, _cells.cell_ports(cell), f"picffm_{cell.name}", o.wg_width)
 
 
-def mesh_component(netlist: Netlist, options: LayoutOptions | None = None, name: str | None = None):
-    """A netlist drawn by picffm's layout, as a ``gf.Component`` with one port per chip port.
+def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions | None = None,
+                   name: str | None = None):
+    """A netlist (or a netlist file path) drawn by picffm's layout, as a ``gf.Component`` with one port per chip port.
 
     The grating couplers of ``picffm layout`` are left out; each chip port
     sits where its grating coupler joined the fan-in/out and faces away from
@@ -95,6 +97,7 @@ def mesh_component(netlist: Netlist, options: LayoutOptions | None = None, name:
 
     from ..layout.plan import ref_params
 
+    netlist = netlist_argument(netlist, "mesh_component netlist")
     lay = build_layout(netlist, options)
     o = lay.options
     body = gdstk.Cell("picffm_mesh_body")

@@ -11,12 +11,13 @@ the same bytes.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import gdstk
 import numpy as np
 
-from ..netlist import Netlist
+from ..netlist import Netlist, netlist_argument
 from ..schedule import Schedule
 from .geometry import PAD_HINT, PLACEMENT_HINT, check_gds_extent, ref_matrix, snap
 from .layers import LAYERS
@@ -70,14 +71,17 @@ def ref_center(cell_bbox, pl: Placed) -> tuple[float, float]:
     return (round(ox + (-cx if pl.mirror else cx), 3) + 0.0, round(oy + (-cy if pl.flip else cy), 3) + 0.0)
 
 
-def build_layout(source: Netlist | Schedule, options: LayoutOptions | None = None,
+def build_layout(source: Netlist | Schedule | str | os.PathLike, options: LayoutOptions | None = None,
                  rules: Rules = DEFAULT_RULES) -> Layout:
-    """Lay out a netlist (or its compiled schedule) as a gdstk library.
+    """Lay out a netlist (or its compiled schedule, or a netlist file path) as a gdstk library.
+
+    Any other ``source`` is a ``TypeError`` naming the valid types.
 
     Raises :class:`~picffm.errors.LayoutError` for components without a
     cell, elements on non-adjacent modes, geometry the rules forbid and a
     chip larger than GDSII can store at 1 nm (2147 mm from the origin).
     """
+    source = netlist_argument(source, "build_layout source", (Schedule,), "a Schedule")
     o = options or LayoutOptions()
     check_options(o, rules)
     plan = plan_layout(source, o)

@@ -34,7 +34,7 @@ enters at ``in{k}`` and leaves at ``out{k}``.
 from ..atomic import atomic_write_bytes, atomic_write_text  # noqa: F401 (re-exported)
 from ..documents import JSON_SUFFIXES, YAML_SUFFIXES  # noqa: F401 (re-exported)
 from .checks import PLACEMENT_KEYS, TOP_LEVEL_KEYS  # noqa: F401 (re-exported)
-from .files import dump_document, load_netlist, read_document, save_netlist  # noqa: F401 (re-exported)
+from .files import dump_document, load_netlist, netlist_argument, read_document, save_netlist  # noqa: F401 (re-exported)
 from .instance import Instance
 from .model import Netlist
 from .schema import netlist_json_schema
