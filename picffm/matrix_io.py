@@ -52,7 +52,8 @@ def read_npy(path: str | os.PathLike, error: type[PicffmError]) -> np.ndarray:
     The header's shape must hold at most :data:`MAX_MATRIX_ENTRIES` entries
     and the file must be as long as the header says (a header claiming a huge
     shape is refused without allocating it); object arrays (pickles) are
-    refused. Problems raise ``error`` naming the file.
+    refused, and so are booleans (a mask is not a matrix). Problems raise
+    ``error`` naming the file.
     """
     try:
         with open(path, "rb") as fh:
@@ -70,8 +71,8 @@ def read_npy(path: str | os.PathLike, error: type[PicffmError]) -> np.ndarray:
         raise error(f"{path}: cannot read: {exc.strerror or exc}") from None
     except Exception as exc:  # noqa: BLE001 - numpy parses the header as a Python literal: any error is a bad file
         raise error(f"{path}: cannot read as .npy: damaged header ({' '.join(str(exc).split())[:120]})") from None
-    if dtype.hasobject or dtype.kind not in "biufc":
-        raise error(f"{path}: expected a numeric array, got dtype {dtype}")
+    if dtype.hasobject or dtype.kind not in "iufc":
+        raise error(f"{path}: expected a numeric array (integer, real or complex), got dtype {dtype}")
     entries = 1
     for d in shape:
         entries *= int(d)
@@ -129,6 +130,6 @@ def load_matrix(path: str | os.PathLike) -> np.ndarray:
             m = np.loadtxt(path, delimiter=",", dtype=complex, ndmin=2)
     except (ValueError, OSError, EOFError) as exc:
         raise MatrixFileError(f"{path}: cannot read a matrix: {' '.join(str(exc).split())}") from None
-    if m.ndim != 2 or not np.issubdtype(m.dtype, np.number):
+    if m.ndim != 2 or m.dtype.kind not in "iufc":
         raise MatrixFileError(f"{path}: expected a 2-D numeric matrix, got shape {m.shape} of {m.dtype}")
     return m

@@ -28,8 +28,8 @@ def as_target(target, n: int, what: str = "target") -> np.ndarray:
         arr = np.asarray(target)
     except Exception as exc:  # ragged nested lists and the like
         raise ProgrammingError(f"{what} is not a matrix: {exc}") from None
-    if arr.dtype.kind not in "biufc":
-        raise ProgrammingError(f"{what} must be a numeric (real or complex) matrix, got dtype {arr.dtype}")
+    if arr.dtype.kind not in "iufc":  # booleans are masks, not matrices
+        raise ProgrammingError(f"{what} must be a numeric (integer, real or complex) matrix, got dtype {arr.dtype}")
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1]:
         raise ProgrammingError(f"{what} must be a square matrix, got shape {arr.shape}; the netlist needs {n}x{n}")
     if arr.shape[0] != n:

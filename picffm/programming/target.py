@@ -43,8 +43,8 @@ def load_target(path: str | os.PathLike) -> np.ndarray:
         raise ProgrammingError(f"{path}: is a directory, not a matrix file")
     if suffix == ".npy":
         arr = read_npy(path, ProgrammingError)
-        if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
-            raise ProgrammingError(f"{path}: expected a numeric array, got dtype {getattr(arr, 'dtype', '?')}")
+        if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "iufc":
+            raise ProgrammingError(f"{path}: expected a numeric array (integer, real or complex), got dtype {getattr(arr, 'dtype', '?')}")
         if arr.ndim != 2:
             raise ProgrammingError(f"{path}: expected a 2-D matrix, got an array of shape {arr.shape}")
         return arr.astype(complex)
