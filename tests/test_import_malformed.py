@@ -94,6 +94,25 @@ def test_force_never_overwrites_the_component_map(tmp_path, capsys):
     assert cmap.read_bytes() == before
 
 
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize("via", ["same", "symlink"])
+def test_output_that_is_the_input_is_refused_naming_both_with_or_without_force(tmp_path, capsys, force, via):
+    src = tmp_path / "gf.yml"
+    src.write_text(yaml.safe_dump(MZI))
+    before = src.read_bytes()
+    out = src
+    if via == "symlink":
+        out = tmp_path / "link.yml"
+        out.symlink_to(src)
+    argv = ["import", str(src), "-o", str(out)] + (["--force"] if force else [])
+    code, _, err = run(argv, capsys)
+    # not 'pass --force' (which would then be refused too): the one line names the output and the input
+    assert code == 2 and err.count("\n") == 1
+    assert err == (f"picffm: error: -o {out}: is the gdsfactory netlist ({src}); writing it would overwrite "
+                   "the input, choose another file name\n")
+    assert src.read_bytes() == before
+
+
 @pytest.mark.parametrize("doc,msg", [
     ({"instances": [1, 2], "ports": {}}, "'instances' must be a mapping of instance names, got list"),
     ({"instances": {"a": "mmi2x2"}, "ports": {}}, "instance 'a': expected a mapping with 'component'"),

@@ -50,11 +50,10 @@ def run(args) -> int:
         raise CLIError(f"-o {args.output}: use a .pic.yml, .yml, .yaml or .json file name")
     if not out.parent.is_dir():
         raise CLIError(f"-o {args.output}: directory {str(out.parent)!r} does not exist")
+    # an output that is an input is refused first: --force cannot make overwriting the input right
+    check_output_file(out, {"the gdsfactory netlist": args.netlist, "the component map (--map)": args.map})
     if out.exists() and not args.force:
         raise CLIError(f"-o {args.output}: file exists; pass --force to replace it")
-    if out.exists() and out.resolve() == Path(args.netlist).resolve():
-        raise CLIError(f"-o {args.output}: is the input file; write to another file")
-    check_output_file(out, {"the gdsfactory netlist": args.netlist, "the component map (--map)": args.map})
     inputs, outputs = _ports(args.inputs, "--inputs"), _ports(args.outputs, "--outputs")
     cmap = load_component_map(args.map)
     doc = read_document(args.netlist, what="gdsfactory netlist")
