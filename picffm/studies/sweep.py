@@ -23,6 +23,7 @@ from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ..chip.presets import preset_names
 from ..documents import TOML_SUFFIXES, read_document
 from ..errors import ConfigError
 
@@ -53,7 +54,7 @@ class _Sweep(BaseModel):
     seed: int = Field(0, ge=0, le=2**63 - 1, description="study seed (integer >= 0); every point's seeds derive from it")
     seeds: int = Field(2, ge=1, le=1000, description="replicate chips per point (1 .. 1000)")
     chip: str = Field("typical", min_length=1,
-                      description="chip preset name (ideal, mild, typical, harsh) or chip spec file (.toml/.json)")
+                      description=f"chip preset name ({', '.join(preset_names())}) or chip spec file (.toml/.json)")
     layers: int = Field(2, ge=1, le=8, description="network layers, one 16-mode symmetric core each (1 .. 8)")
     epochs: int = Field(60, ge=1, le=10000, description="training epochs before the study starts (1 .. 10000)")
     ffm_trainer: Literal["ffm-phase", "ffm"] = Field(
