@@ -81,19 +81,8 @@ def _lock(path: Path) -> int:
     except OSError as exc:
         raise RunDirError(f"{path}: cannot create the lock file {LOCK_NAME}: {exc.strerror or exc}; "
                           "choose another --out") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        try:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-        except OSError:
-            holder = ""
-        os.close(fd)
-        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-            who = f" (pid {holder})" if holder.isdigit() else ""
-            raise RunDirError(f"{path}: another picffm run is writing this directory{who}; "
-                              "wait for it to finish or choose another --out") from None
-        raise RunDirError(f"{path}: cannot lock the directory: {exc.strerror or exc}") from None
+    _flock(fd, path, fcntl.LOCK_EX, "another picffm run is writing this directory{who}; "
+           "wait for it to finish or choose another --out")
     os.ftruncate(fd, 0)
     os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
     return fd
@@ -176,17 +165,32 @@ def open_run_dir_for_reading(path: str | os.PathLike, *, marker: str, what: str 
         return RunDir(path, -1)
     except OSError as exc:
         raise RunDirError(f"{path}: cannot open the lock file {LOCK_NAME}: {exc.strerror or exc}") from None
+    _flock(fd, path, fcntl.LOCK_SH, "a picffm run is still writing this directory{who}; wait for it to "
+           "finish (or stop it) and read it then")
+    return RunDir(path, fd)
+
+
+def _flock(fd: int, path: Path, mode: int, busy: str) -> None:
+    """Take ``mode`` (``LOCK_EX`` / ``LOCK_SH``) on the lock file ``fd`` without waiting.
+
+    On failure ``fd`` is closed and :class:`RunDirError` raised: ``busy`` (its
+    ``{who}`` filled with the holder's pid from the file, when it wrote one)
+    if another process holds the lock, else why the lock failed.
+    """
+    import fcntl
+
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        fcntl.flock(fd, mode | fcntl.LOCK_NB)
     except OSError as exc:
-        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        try:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        except OSError:
+            holder = ""
         os.close(fd)
         if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
             who = f" (pid {holder})" if holder.isdigit() else ""
-            raise RunDirError(f"{path}: a picffm run is still writing this directory{who}; wait for it to "
-                              "finish (or stop it) and read it then") from None
+            raise RunDirError(f"{path}: " + busy.format(who=who)) from None
         raise RunDirError(f"{path}: cannot lock the directory: {exc.strerror or exc}") from None
-    return RunDir(path, fd)
 
 
 def _remove_temporaries(path: Path) -> None:
