@@ -1,0 +1,94 @@
+"""The reciprocity-constrained probe fit: exact on reciprocal operators, half the additive noise, right ratios."""
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from picffm.chip.calibration import measure_matrix, random_tied_settings
+from picffm.chip.presets import preset
+from picffm.errors import ParamsError
+from picffm.training.prepare import make_chips
+from picffm.training.reciprocal_fit import reciprocal_fit, reciprocal_fitted_matrices, reciprocal_ratios
+
+#: ``typical`` with every per-read noise off and identical mirror twins: its static transceiver errors stay
+QUIET = dict(detector__shot=0.0, detector__thermal=0.0, detector__adc_bits=0, detector__phase_noise_rad=0.0,
+             modulator__noise=0.0, mirror_asymmetry=0.0)
+
+
+def _random_symmetric(rng, n):
+    x = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+    return 0.5 * (x + x.T)
+
+
+def _noiseless_chip(seed=1, n=16):
+    chip = make_chips(preset("typical").replace(**QUIET), seed, 1, n)[0]
+    chip.program(random_tied_settings(chip.schedule, np.random.default_rng(seed + 10)))
+    return chip
+
+
+@pytest.mark.parametrize("n", [5, 16])
+def test_recovers_the_noiseless_chip_operator(n):
+    chip = _noiseless_chip(n=n)
+    truth = chip.effective_matrix()  # evaluation only: the fit itself sees the probe reads
+    e, r = chip.reveal().input_factor, chip.reveal().output_factor
+    assert np.max(np.abs(e - 1)) > 1e-3 and np.max(np.abs(r - 1)) > 1e-3  # the transceivers are not ideal
+    asym = np.linalg.norm(truth - truth.T) / np.linalg.norm(truth)
+    assert asym > 1e-3  # so A itself is not symmetric: the ratios matter
+    passes = chip.passes
+    model = reciprocal_fitted_matrices([chip])[0]
+    assert chip.passes - passes == n  # the same N probe passes as the raw fit
+    assert_allclose(model, truth, rtol=0, atol=1e-12)
+    _, q = reciprocal_fit(measure_matrix(chip))
+    assert_allclose(q / q[0], (r / e) / (r[0] / e[0]), rtol=0, atol=1e-12)
+
+
+def test_ratios_against_a_direct_computation():
+    # hand-made A = diag(q) S: q_i / q_0 = A_i0 / A_0i directly, for every port
+    rng = np.random.default_rng(4)
+    n = 6
+    s = _random_symmetric(rng, n)
+    q = (1 + 0.3 * rng.normal(size=n)) * np.exp(1j * rng.uniform(-3, 3, n))  # phases far beyond small-angle
+    a = q[:, None] * s
+    direct = a[:, 0] / a[0, :]
+    model, q_fit = reciprocal_fit(a)
+    assert_allclose(q_fit / q_fit[0], direct, rtol=1e-12)
+    assert_allclose(model, a, rtol=0, atol=1e-12)
+    assert q_fit[0].imag == 0 and q_fit[0].real > 0  # the stated phase convention
+    p = reciprocal_ratios(a)
+    assert np.linalg.norm(p) == pytest.approx(1.0)
+    assert_allclose(p[:, None] * a, (p[:, None] * a).T, atol=1e-12)
+
+
+def test_additive_noise_variance_about_halved():
+    # iid circular noise on every entry: the projection keeps (N + 1) / (2N) of it, fitting q adds a little
+    rng = np.random.default_rng(7)
+    n = 16
+    truth = _noiseless_chip(seed=3).effective_matrix()
+    raw, fit = 0.0, 0.0
+    for _ in range(200):
+        z = 1e-3 * np.sqrt(0.5) * (rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n)))
+        raw += np.sum(np.abs(z) ** 2)
+        fit += np.sum(np.abs(reciprocal_fit(truth + z)[0] - truth) ** 2)
+    ratio = fit / raw
+    assert (n + 1) / (2 * n) - 0.02 < ratio < 0.68  # about 0.59 at N = 16; raw would be 1
+
+
+def test_column_noise_passes_through():
+    # a per-pass factor on a whole column is exactly of the model's form, so the fit keeps it
+    rng = np.random.default_rng(5)
+    n = 8
+    a = np.exp(1j * rng.normal(size=n))[:, None] * _random_symmetric(rng, n)
+    read = a * (1 + 0.01 * (rng.normal(size=n) + 1j * rng.normal(size=n)))[None, :]
+    assert_allclose(reciprocal_fit(read)[0], read, atol=1e-12)
+
+
+def test_undetermined_ratios_are_refused():
+    a = np.zeros((4, 4), complex)
+    a[:2, :2] = [[1, 0.5], [0.5j, 1]]
+    a[2:, 2:] = [[1, 0.2], [0.3, 1]]
+    with pytest.raises(ParamsError, match="uncoupled blocks"):
+        reciprocal_fit(a)  # two blocks: their relative scale is undetermined
+    with pytest.raises(ParamsError, match="square"):
+        reciprocal_fit(np.ones((3, 2)))
+    with pytest.raises(ParamsError, match="non-finite"):
+        reciprocal_fit(np.full((3, 3), np.nan))
