@@ -8,6 +8,10 @@ chip's exact noiseless gradient (``picffm.training.gradmetric``):
 * in silico, probe fit: exact backpropagation through each layer's matrix
   measured with N unit-vector probes at that moment (N passes per layer per
   read, at every probed update);
+* in silico, reciprocal fit: the same reads projected onto the reciprocal
+  form ``diag(q) S``, ``S`` symmetric (``picffm.training.reciprocal_fit``; no
+  extra pass, so the trajectory and the other lines are those of a run
+  without it);
 * in silico, calibrated twin: exact backpropagation through the physical
   model ``picffm.calibration.calibrate`` fitted once before training (the
   seed's chips, same fabrication draw), evaluated at the programmed
@@ -15,7 +19,10 @@ chip's exact noiseless gradient (``picffm.training.gradmetric``):
   calibration passes counted once; no pass per update).
 
 Usage: ``PYTHONPATH=. python scripts/gradient_error.py [--spec typical] [--seeds 3]``.
-Prints mean +- std over seeds of the window mean, per layer, with cosines.
+Prints mean +- std over seeds of the window mean, per layer, with cosines,
+and the two fits' matrix errors against the chip's true effective operator.
+``--mirror-asymmetry A`` overrides the spec's ``mirror_asymmetry`` (0: the
+mirror halves identical, the operator exactly of the reciprocal form).
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from picffm.training.config import TrainConfig
 from picffm.training.gradmetric import (GradientWindow, calibrated_twins, carrying_samples, fitted_matrices,
                                         layer_errors, matrix_gradients_through, probe_window, true_matrices,
                                         twin_matrices)
+from picffm.training.reciprocal_fit import reciprocal_fit
 from picffm.training.network import forward
 from picffm.training.trainers import make_chips, make_dataset, make_trainer
 
@@ -54,14 +62,20 @@ def main() -> None:
                     help="probe reads averaged per layer for the fitted model (N passes each; default 1)")
     ap.add_argument("--calibration", default="6x4",
                     help="calibrations of the twin line, SETTINGSxREPEATS of the global fit, comma separated "
-                         "(default 6x4: what `picffm chip calibrate` runs; 4x2: the training units' twins)")
+                         "(default 6x4: what `picffm chip calibrate` runs; 4x2: the training units' twins; "
+                         "'none': no twin line)")
+    ap.add_argument("--mirror-asymmetry", type=float, default=None,
+                    help="override the spec's mirror_asymmetry (0..1; default: the spec's own)")
     args = ap.parse_args()
     try:
         label, spec = resolve_spec(args.spec)
+        if args.mirror_asymmetry is not None:
+            spec = spec.replace(mirror_asymmetry=args.mirror_asymmetry)
+            label = f"{label} with mirror_asymmetry {args.mirror_asymmetry:g}"
     except SpecError as e:
         ap.error(str(e))
     cals = []
-    for item in args.calibration.split(","):
+    for item in ([] if args.calibration.strip().lower() == "none" else args.calibration.split(",")):
         try:
             st, rp = (int(v) for v in item.lower().split("x"))
         except ValueError:
@@ -73,6 +87,7 @@ def main() -> None:
     carrying = []
     cal_passes: dict = {}
     logit_err: dict = {}
+    matrix_err: dict = {"probe fit": [], "reciprocal fit": []}
     t0 = time.perf_counter()
     for seed in range(args.seeds):
         data = make_dataset(seed, cfg)
@@ -86,8 +101,15 @@ def main() -> None:
             gains = [s.gain for s in trainer.states]
             _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
             win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads.blocks("w"), true))
-            _, fit = matrix_gradients_through(fitted_matrices(trainer.chips, args.fit_repeats), gains, x, labels, **kw)
+            reads = fitted_matrices(trainer.chips, args.fit_repeats)  # one read: both fits use it
+            recip = [reciprocal_fit(m)[0] for m in reads]
+            _, fit = matrix_gradients_through(reads, gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
+            _, rfit = matrix_gradients_through(recip, gains, x, labels, **kw)
+            win.add("reciprocal", _seed, trainer.updates + 1, *layer_errors(rfit, true))
+            truth = true_matrices(trainer.chips)
+            matrix_err["probe fit"].append(layer_errors(reads, truth)[0])
+            matrix_err["reciprocal fit"].append(layer_errors(recip, truth)[0])
             for name, tws in _twins.items():
                 _, tw = matrix_gradients_through(twin_matrices(tws, trainer.states), gains, x, labels, **kw)
                 win.add(name, _seed, trainer.updates + 1, *layer_errors(tw, true))
@@ -107,9 +129,11 @@ def main() -> None:
     cost = {"ffm": f"{(2 * layers - 1)} B passes per update (B = batch)",
             "insilico": f"{n * args.fit_repeats * layers} passes per probed update ({n} probes x "
                         f"{args.fit_repeats} read(s) x {layers} layers)",
+            "reciprocal": "the probe fit's reads, no extra pass",
             **{name: f"{int(np.mean(p))} passes once, before training ({layers} layers), 0 per update"
                for name, p in cal_passes.items()}}
-    for name, label in [("ffm", "FFM"), ("insilico", "in silico, probe fit")] + [
+    for name, label in [("ffm", "FFM"), ("insilico", "in silico, probe fit"),
+                        ("reciprocal", "in silico, reciprocal fit")] + [
             (name, f"in silico, {name}") for name, _ in cals]:
         s = win.summary(name)
         per = ", ".join(f"{m:.2f} ± {d:.2f}" for m, d in zip(s["layers_error_pct_mean"], s["layers_error_pct_std"]))
@@ -118,6 +142,11 @@ def main() -> None:
               f"per seed {seeds} %; cos {s['cos_mean']:.4f}; {cost[name]})")
     print(f"samples carrying the gradient (1 - p_correct > 0.01) per batch of {cfg.batch_size}: "
           f"median {np.median(carrying):.0f}, range {min(carrying)}..{max(carrying)}")
+    for name, v in matrix_err.items():
+        v = 100 * np.array(v)  # (probed updates over all seeds, layers)
+        print(f"{name}: matrix error against the chip's true effective operator, {v.mean():.3f} % "
+              f"(per layer {', '.join(f'{m:.3f}' for m in v.mean(axis=0))} %; rms over probes, "
+              f"{np.sqrt(np.mean(v ** 2)):.3f} %)")
     for name, v in logit_err.items():
         print(f"{name}: rms error of its noiseless logits against the chip's, {np.mean(v):.3f} "
               f"(logits = {cfg.electronics.readout_gain:g} x detected power; the softmax error signal of a saturated sample, "
