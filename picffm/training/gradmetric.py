@@ -24,6 +24,11 @@ updates the layers' symmetric weights (matrix level):
     passes counted once), evaluated at the settings the method programmed:
     the model an in-silico experimenter would really train on. Its error is
     model error (calibration residuals), with no per-update read noise;
+  - *reciprocal fit* (:mod:`picffm.training.reciprocal_fit`, reported by
+    ``scripts/gradient_error.py``): the probe fit's reads projected onto
+    the reciprocal form ``diag(q) S``, ``S`` symmetric. Tried as the
+    table's model and not adopted: on the presets it is a worse model of
+    the chip than the raw reads (``docs/training.md``);
 * per layer ``err_l = ||G_est,l - G_true,l||_F / ||G_true,l||_F`` and the
   cosine ``Re<G_est,l, G_true,l> / (||G_est,l|| ||G_true,l||)``, recorded at
   every update in a window (default 70..90, around the paper's update 80)
