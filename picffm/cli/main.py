@@ -23,7 +23,8 @@ import sys
 
 from .. import __version__
 from ..errors import PicffmError
-from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_USER, fail, restore_signals
+from .common import EXIT_INTERNAL, EXIT_INTERRUPTED, fail, restore_signals
+from .parsing import Parser as _Parser
 
 #: where to report an internal error (printed with it)
 REPORT_HINT = ("this is a bug in picffm: please report it with the command line and input files "
@@ -48,11 +49,6 @@ COMMANDS = {
 COMMAND_MODULES = tuple(module for module, _ in COMMANDS.values())
 #: commands that evaluate one matrix: inside :func:`picffm.compiled.one_shot`
 ONE_SHOT_COMMANDS = ("validate", "compile", "import", "program")
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit 2, no usage dump on stderr noise
-        self.exit(EXIT_USER, f"picffm: error: {message} (see '{self.prog} --help')\n")
 
 
 def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
