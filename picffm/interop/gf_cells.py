@@ -95,6 +95,7 @@ def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions 
     """
     import gdstk
 
+    from ..layout.geometry import ref_matrix
     from ..layout.plan import ref_params
 
     netlist = netlist_argument(netlist, "mesh_component netlist")
@@ -107,12 +108,10 @@ def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions 
     body.add(*lay.top.polygons)
     ports = {}
     for pl in lay.plan.gratings:
-        (ox, oy), rot, xref = ref_params(pl)
+        origin, rot, xref = ref_params(pl)
         x, y, angle = _cells.cell_ports(_find(lay.library, pl.cell))["o1"]
-        if xref:
-            y, angle = -y, -angle
-        c, s = math.cos(rot), math.sin(rot)
-        ports[pl.name] = (ox + c * x - s * y, oy + s * x + c * y, angle + rot + math.pi)
+        px, py = ref_matrix(rot, xref) @ np.array([x, y]) + np.asarray(origin, float)
+        ports[pl.name] = (float(px), float(py), (-angle if xref else angle) + rot + math.pi)
     order = list(netlist.ports)
     ports = {p: ports[p] for p in order if p in ports}
     return to_component(body, ports, name or f"picffm_{netlist.info.get('kind', 'mesh')}", o.wg_width)

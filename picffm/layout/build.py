@@ -19,7 +19,7 @@ import numpy as np
 
 from ..netlist import Netlist, netlist_argument
 from ..schedule import Schedule
-from .geometry import PAD_HINT, PLACEMENT_HINT, check_gds_extent, ref_matrix, snap
+from .geometry import PAD_HINT, PLACEMENT_HINT, check_gds_extent, placed_center, snap
 from .layers import LAYERS
 from .options import LayoutOptions, check_options
 from .place import plan_layout, route_polygon
@@ -60,15 +60,12 @@ class Layout:
 
 
 def ref_center(cell_bbox, pl: Placed) -> tuple[float, float]:
-    """Centre of a placed cell's bounding box (where its name label goes)."""
-    (bx0, by0), (bx1, by1) = cell_bbox
-    cx, cy = (bx0 + bx1) / 2, (by0 + by1) / 2
-    if pl.at is not None:  # an explicit placement: any multiple of 90 degrees, maybe reflected
-        m = ref_matrix(pl.rotation, pl.xref)
-        c = m @ np.array([cx, cy]) + np.asarray(pl.at, float)
-        return (round(float(c[0]), 3) + 0.0, round(float(c[1]), 3) + 0.0)
-    ox, oy = pl.origin
-    return (round(ox + (-cx if pl.mirror else cx), 3) + 0.0, round(oy + (-cy if pl.flip else cy), 3) + 0.0)
+    """Centre of a placed cell's bounding box (um, on the 1 nm grid), where its name label goes.
+
+    The same integer computation as the extractor's (:func:`~picffm.layout.geometry.placed_center`).
+    """
+    origin, rot, xref = ref_params(pl)
+    return placed_center(cell_bbox, rot, xref, origin)
 
 
 def build_layout(source: Netlist | Schedule | str | os.PathLike, options: LayoutOptions | None = None,

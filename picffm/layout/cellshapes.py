@@ -1,4 +1,4 @@
-"""A cell's polygons grouped by layer, the transform of a gdstk reference, and the polygons two placements bring near.
+"""A cell's polygons grouped by layer, and the polygons two placements bring near.
 
 Shared by the design-rule check and the wiring check, which both compare
 placed cells polygon against polygon in one cell's frame (um).
@@ -6,14 +6,13 @@ placed cells polygon against polygon in one cell's frame (um).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from .layers import layer_of
 
-__all__ = ["CellShapes", "reference_transform", "facing_subsets"]
+__all__ = ["CellShapes", "facing_subsets"]
 
 
 @dataclass
@@ -36,14 +35,6 @@ class CellShapes:
             polys.setdefault(ly.name, []).append(np.asarray(pg.points, float))
         boxes = {k: np.array([[*v.min(0), *v.max(0)] for v in lst]) for k, lst in polys.items()}
         return cls(polys, boxes, unknown)
-
-
-def reference_transform(ref) -> tuple[np.ndarray, np.ndarray]:
-    c, s = math.cos(ref.rotation), math.sin(ref.rotation)
-    m = np.array([[c, -s], [s, c]]) * (ref.magnification or 1.0)
-    if ref.x_reflection:
-        m = m @ np.diag([1.0, -1.0])
-    return np.round(m, 12), np.asarray(ref.origin, float)
 
 
 def facing_subsets(sa: CellShapes, sb: CellShapes, layer: str, mrel: np.ndarray, trel: np.ndarray, s: float,

@@ -26,16 +26,15 @@ Every violation carries the coordinates (um, top-cell frame) of the spot.
 
 from __future__ import annotations
 
-import math
 
 import gdstk
 import numpy as np
 
 from ..errors import LayoutError
 from .boxpairs import box_pairs
-from .cellshapes import CellShapes, facing_subsets, reference_transform
+from .cellshapes import CellShapes, facing_subsets
 from .drc_report import DrcReport, Violation
-from .geometry import GRID
+from .geometry import GRID, quarter_turns, reference_transform
 from .layers import layer_of
 from .measure import TOL, edge_radius, polygon_width
 from .rules import DEFAULT_RULES, Rules
@@ -164,9 +163,8 @@ def _off_grid(cell: gdstk.Cell, to_top) -> list[Violation]:
     for ref in cell.references:
         origin = np.asarray(ref.origin, float)
         dev = float(np.max(np.abs(origin / GRID - np.round(origin / GRID)))) * GRID
-        quarter = ref.rotation / (math.pi / 2)
         name = ref.cell.name if isinstance(ref.cell, gdstk.Cell) else str(ref.cell)
-        if (dev > _GRID_TOL or abs(quarter - round(quarter)) > 1e-9
+        if (dev > _GRID_TOL or quarter_turns(ref.rotation) is None
                 or abs((ref.magnification or 1.0) - 1.0) > 1e-12):
             out.append(Violation("off_grid", f"reference to {name}", *to_top(cell.name, *origin), dev, GRID,
                                  cell.name))

@@ -184,7 +184,8 @@ def electrical_issues(top: gdstk.Cell, names: dict[int, str],
     count is of the heater ends found (two per heater).
     """
     from .boxpairs import box_pairs
-    from .cellshapes import facing_subsets, reference_transform
+    from .cellshapes import facing_subsets
+    from .geometry import reference_transform
     from .spacing import touching
 
     out: list[tuple[str, float, float]] = []

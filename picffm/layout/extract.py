@@ -1,7 +1,8 @@
 """Extraction: the circuit read back from a GDS, from what is in the file only.
 
 Instances from the top cell's references (component from the cell name, name
-from the TEXT label at the centre of its box, ``mirror`` from the cell), ports
+from the TEXT label at the centre of its box (computed in integer database
+units, exactly as the layout writer places it), ``mirror`` from the cell), ports
 from the PORT labels of each cell moved by its reference, connectivity from
 abutting ports and from the waveguide polygons that contain two ports' probe
 points, chip ports from the routes to grating couplers, heaters through
@@ -20,6 +21,7 @@ import numpy as np
 from ..errors import LayoutError
 from .cells import component_of_cell
 from .electrical import electrical_issues
+from .geometry import placed_center, reference_transform
 from .layers import LAYERS
 from .lvs_report import LvsIssue
 from .pads import WIRING_PREFIX
@@ -116,9 +118,8 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
                   if lb.layer == port_ly.layer and lb.texttype == port_ly.datatype}
             cell_info[cell.name] = (np.array(bb, float), pl, component_of_cell(cell.name))
         bb, plabels, comp = cell_info[cell.name]
-        m, t = _ref_matrix(ref)
-        corners = np.array([[bb[0, 0], bb[0, 1]], [bb[1, 0], bb[1, 1]]]) @ m.T + t
-        cx, cy = _r(corners[:, 0].mean()), _r(corners[:, 1].mean())
+        m, t = reference_transform(ref)
+        cx, cy = placed_center(bb, ref.rotation, ref.x_reflection, ref.origin, ref.magnification or 1.0)
         if comp is None:
             issues.append(LvsIssue("unknown_cell", f"cell {cell.name!r} is not a picffm cell", cx, cy))
             continue
@@ -200,10 +201,8 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
     ref_name: dict[int, str] = {}
     for k, ref in enumerate(top.references):
         if isinstance(ref.cell, gdstk.Cell) and not ref.cell.name.startswith(WIRING_PREFIX):
-            (bx0, by0), (bx1, by1) = ref.cell.bounding_box() or ((0.0, 0.0), (0.0, 0.0))
-            m, t = _ref_matrix(ref)
-            cs = np.array([[bx0, by0], [bx1, by1]]) @ m.T + t
-            key = _near(labels, _r(cs[:, 0].mean()), _r(cs[:, 1].mean()))
+            bb = ref.cell.bounding_box() or ((0.0, 0.0), (0.0, 0.0))
+            key = _near(labels, *placed_center(bb, ref.rotation, ref.x_reflection, ref.origin, ref.magnification or 1.0))
             ref_name[k] = labels[key][0] if key else ref.cell.name
     e_issues, heater_ends = electrical_issues(top, ref_name, progress)
     for msg, x, y in e_issues:
@@ -211,10 +210,3 @@ def extract(lib: gdstk.Library, progress: bool = False) -> Extracted:
         issues.append(LvsIssue(kind, msg, _r(x), _r(y)))
     return Extracted(instances, frozenset(conns), chip_ports, port_xy, tuple(issues), heater_ends)
 
-
-def _ref_matrix(ref) -> tuple[np.ndarray, np.ndarray]:
-    c, s = math.cos(ref.rotation), math.sin(ref.rotation)
-    m = np.array([[c, -s], [s, c]])
-    if ref.x_reflection:
-        m = m @ np.diag([1.0, -1.0])
-    return m, np.asarray(ref.origin, float)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 __all__ = ["GRID", "GDS_LIMIT_UM", "check_gds_extent", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
+           "quarter_turns", "reference_transform", "to_dbu", "placed_center",
            "MAX_ARC_SEGMENTS", "pointed_end", "ccw"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
@@ -169,10 +170,60 @@ def orientation(mirror: bool, flip: bool) -> tuple[float, bool]:
     return 0.0, False
 
 
-def ref_matrix(rotation: float, x_reflection: bool) -> np.ndarray:
-    """2x2 matrix of a gdstk reference (reflect y -> -y first, then rotate), entries rounded to 1e-12."""
-    c, s = math.cos(rotation), math.sin(rotation)
-    m = np.array([[c, -s], [s, c]])
+def quarter_turns(rotation: float) -> int | None:
+    """``rotation`` (rad) as a number of quarter turns in 0..3, or None if it is not a multiple of 90 degrees."""
+    q = rotation / (math.pi / 2)
+    return int(round(q)) % 4 if abs(q - round(q)) <= 1e-9 else None
+
+
+def ref_matrix(rotation: float, x_reflection: bool = False, magnification: float = 1.0) -> np.ndarray:
+    """2x2 matrix of a gdstk reference: reflect y -> -y first (``x_reflection``), scale, then rotate (rad).
+
+    A multiple of 90 degrees gives exact 0 and +-1 entries (in floating point
+    cos(pi/2) is 6e-17, which would move a placed point off the grid); any
+    other angle has its entries rounded to 1e-12. This is the one transform
+    of a placed cell that layout, checks and export all use.
+    """
+    k = quarter_turns(rotation)
+    if k is not None:
+        c, s = (1.0, 0.0, -1.0, 0.0)[k], (0.0, 1.0, 0.0, -1.0)[k]
+    else:
+        c, s = round(math.cos(rotation), 12), round(math.sin(rotation), 12)
+    m = np.array([[c, -s], [s, c]]) * float(magnification)
     if x_reflection:
-        m = m @ np.diag([1.0, -1.0])
-    return np.round(m, 12) + 0.0
+        m[:, 1] = -m[:, 1]
+    return m + 0.0
+
+
+def reference_transform(ref) -> tuple[np.ndarray, np.ndarray]:
+    """(matrix, origin) of a gdstk Reference: a point p of its cell lands at ``matrix @ p + origin`` (um)."""
+    return ref_matrix(ref.rotation, ref.x_reflection, ref.magnification or 1.0), np.asarray(ref.origin, float)
+
+
+def to_dbu(xy) -> np.ndarray:
+    """Coordinates (um) as integer database units (1 nm), the integers a GDS file stores."""
+    return np.rint(np.asarray(xy, dtype=float) / GRID).astype(np.int64)
+
+
+def placed_center(bbox, rotation: float, x_reflection: bool, origin, magnification: float = 1.0) -> tuple[float, float]:
+    """Centre (um, on the 1 nm grid) of a cell's bounding box ``((x0, y0), (x1, y1))`` placed by a reference.
+
+    For a quarter turn without magnification (every reference picffm draws)
+    it is computed in integer database units: twice the centre is an exact
+    integer, and a centre half-way between two grid points (a box an odd
+    number of nm wide) goes away from zero, as gdstk (``llround``) and KLayout
+    round a coordinate to the database grid. So the answer does not depend on
+    floating-point noise or on the order of rounding, and the layout writer
+    (which puts each instance's name label there) and the extractor (which
+    looks for it there) agree exactly. Any other reference is computed in
+    floating point and rounded to the grid.
+    """
+    k = quarter_turns(rotation)
+    if k is None or abs(float(magnification) - 1.0) > 1e-12:
+        lo, hi = np.asarray(bbox, float)
+        c = ref_matrix(rotation, x_reflection, magnification) @ ((lo + hi) / 2) + np.asarray(origin, float)
+        return (round(float(c[0]), 3) + 0.0, round(float(c[1]), 3) + 0.0)
+    lo, hi = to_dbu(bbox)
+    twice = ref_matrix(rotation, x_reflection).astype(np.int64) @ (lo + hi) + 2 * to_dbu(origin)
+    x, y = (int(np.sign(v)) * ((abs(int(v)) + 1) // 2) for v in twice)  # halves away from zero
+    return (round(x * GRID, 3) + 0.0, round(y * GRID, 3) + 0.0)
