@@ -166,8 +166,8 @@ def test_cli_inspect_text_and_file_spec(capsys, tmp_path):
 
 
 @pytest.mark.parametrize("repeats, expected", [
-    ("1", "noise not separated (1 read per time"),
-    ("3", "of which noise"),
+    ("1", "mean; noise not separated (1 read per time"),
+    ("3", "% rms; of the rms, noise "),
 ])
 def test_cli_inspect_drift_line_never_prints_nan(capsys, repeats, expected):
     """With one read per time the noise floor cannot be measured: the line says so instead of 'nan'."""

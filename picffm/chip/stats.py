@@ -18,9 +18,21 @@ Through the protocol every read carries noise (detector, encoding noise,
 reference jitter), so the raw figure is ``sqrt(drift**2 + noise**2 / repeats)``.
 Because there are ``repeats`` reads at every time, the noise is also
 *measured*: ``noise_floor`` is the std of the mean of the reads at one time,
-estimated from their spread (``sqrt(mean_t var_within / repeats)``), and
-``corrected`` subtracts its variance from the raw one (clipped at 0): the
-drift an experiment can claim. Both are relative to ``|mean M_ij|``, in %.
+estimated from their spread (``sqrt(mean_t var_within / repeats)``), relative
+to ``|mean M_ij|``, in %. Noise and drift add in variance, so the noise is
+removed in aggregate over the K elements followed::
+
+    raw   = sqrt(mean_k rel_std_abs_k**2)                       (rms over elements)
+    noise = sqrt((T - 1) / T * mean_k noise_floor_k**2)          (its expected share of raw**2)
+    drift = sqrt(max(0, raw**2 - noise**2))                      (the drift an experiment can claim)
+
+(``(T - 1) / T``: the std over the T times is taken with ``ddof=0``, which
+sees that fraction of a noise variance.) So ``noise**2 + drift**2 = raw**2``
+whenever the drift is not clipped at 0, and ``0 <= drift <= raw`` always.
+Removing the noise element by element instead (``corrected_abs_pct``, kept
+for inspection) is biased upwards on average: every element whose noise
+estimate exceeds its raw figure is clipped to 0, the others are not, so the
+mean of the corrected figures could exceed the share the noise leaves.
 
 :func:`inspect_chip` gathers what ``picffm chip inspect`` prints.
 """
@@ -57,8 +69,9 @@ class DriftStatistics:
             the averaged amplitude ``|M_ij|`` at one time, from the spread
             of the reads, % of ``|mean M_ij|``.
         corrected_abs_pct: ``(K,)`` measured only (repeats >= 2):
-            ``sqrt(max(0, rel_std_abs**2 - noise_floor_abs**2))``: the
-            amplitude drift with the measured noise variance removed.
+            ``sqrt(max(0, rel_std_abs**2 - (T-1)/T * noise_floor_abs**2))``,
+            element by element (each one noisy; see :attr:`drift_rms_pct`
+            for the aggregate figure).
     """
 
     times_s: np.ndarray
@@ -78,6 +91,27 @@ class DriftStatistics:
     def max_pct(self) -> float:
         return float(np.max(self.rel_std_pct))
 
+    @property
+    def raw_rms_pct(self) -> float:
+        """Amplitude relative std, rms over the elements: ``sqrt(mean_k rel_std_abs_k**2)``, %."""
+        return float(np.sqrt(np.mean(self.rel_std_abs_pct ** 2)))
+
+    @property
+    def noise_rms_pct(self) -> float | None:
+        """The measured noise's share of :attr:`raw_rms_pct` (in quadrature), %; None without repeats."""
+        if self.noise_floor_abs_pct is None:
+            return None
+        t = self.times_s.size
+        return float(np.sqrt((t - 1) / t * np.mean(self.noise_floor_abs_pct ** 2)))
+
+    @property
+    def drift_rms_pct(self) -> float | None:
+        """Drift with the noise removed in aggregate: ``sqrt(max(0, raw**2 - noise**2))``, in [0, raw], %."""
+        noise = self.noise_rms_pct
+        if noise is None:
+            return None
+        return float(np.sqrt(max(0.0, self.raw_rms_pct ** 2 - noise ** 2)))
+
     def summary(self) -> dict:
         out = {
             "method": self.method,
@@ -91,9 +125,9 @@ class DriftStatistics:
             "rel_std_abs_pct_mean": float(np.mean(self.rel_std_abs_pct)),
         }
         if self.corrected_abs_pct is not None:
-            out["noise_floor_abs_pct_mean"] = float(np.mean(self.noise_floor_abs_pct))
-            out["corrected_abs_pct_mean"] = float(np.mean(self.corrected_abs_pct))
-            out["corrected_abs_pct_median"] = float(np.median(self.corrected_abs_pct))
+            out["rel_std_abs_pct_rms"] = self.raw_rms_pct
+            out["noise_abs_pct_rms"] = self.noise_rms_pct
+            out["drift_abs_pct_rms"] = self.drift_rms_pct
         return out
 
 
@@ -162,7 +196,8 @@ def drift_statistics(chip, window_s: float, n_samples: int, *, elements=None, me
         noise_var = amps.var(axis=1, ddof=1).mean(axis=0) / r  # variance of the mean of R reads
         with np.errstate(divide="ignore", invalid="ignore"):
             floor = 100.0 * np.sqrt(noise_var) / amp.mean(axis=0)
-        corrected = np.sqrt(np.maximum(0.0, rel_abs ** 2 - floor ** 2))
+        t = raw.shape[0]
+        corrected = np.sqrt(np.maximum(0.0, rel_abs ** 2 - (t - 1) / t * floor ** 2))
     return DriftStatistics(np.array(times), elements, rel, rel_abs, method, r, floor, corrected)
 
 

@@ -133,7 +133,7 @@ def run_inspect(args) -> int:
     if m is not None:
         reads = "1 probe read per time" if m["repeats"] == 1 else f"{m['repeats']} probe reads averaged per time"
         print(f"drift measured through the protocol over the next {m['window_s']:g} s ({m['n_samples']} times, "
-              f"{reads}, amplitudes |M_ij|): relative std {m['rel_std_abs_pct_mean']:.4f} % mean, " + _noise_part(m))
+              f"{reads}, amplitudes |M_ij|): relative std {m['rel_std_abs_pct_mean']:.4f} % mean" + _noise_part(m))
     print(f"optical passes: {s['passes']}; estimated chip time of the passes and reprogrammings "
           f"{_seconds(s['busy_s'])} ({_timing(spec)}; not part of the drift windows)")
     return 0
@@ -150,12 +150,13 @@ def _timing(spec) -> str:
 
 
 def _noise_part(m: dict) -> str:
-    """The noise floor and the noise-corrected drift, or why they are missing (one read per time)."""
-    if "corrected_abs_pct_mean" not in m:
-        return (f"noise not separated ({m['repeats']} read per time: the noise floor is measured from the spread "
+    """The noise and the drift left when it is removed (rms over the elements, in quadrature), or why missing."""
+    if "drift_abs_pct_rms" not in m:
+        return (f"; noise not separated ({m['repeats']} read per time: the noise floor is measured from the spread "
                 "of the reads at one time; use --drift-repeats 2 or more)")
-    return (f"of which noise {m['noise_floor_abs_pct_mean']:.4f} %; "
-            f"noise removed {m['corrected_abs_pct_mean']:.4f} %")
+    return (f", {m['rel_std_abs_pct_rms']:.4f} % rms; of the rms, noise {m['noise_abs_pct_rms']:.4f} % and drift "
+            f"{m['drift_abs_pct_rms']:.4f} % (in quadrature: the noise variance removed over all elements, "
+            "clipped at 0)")
 
 
 def run_presets(args) -> int:
