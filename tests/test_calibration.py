@@ -88,7 +88,7 @@ def test_twin_recovers_planted_values_on_a_noiseless_chip(noiseless):
     off = np.angle(np.exp(1j * (twin.offset_rad - fab.offset_rad)))
     assert np.abs(off).max() < 1e-3  # rad, from offsets of std pi
     assert np.abs(twin.efficiency - fab.efficiency).max() < 1e-3  # from a 5 % spread
-    x_true = chip._xtalk.toarray()
+    x_true = chip._heaters.crosstalk.toarray()
     assert np.abs(twin.crosstalk.toarray() - x_true).max() < 2e-4  # from entries of 0.01 and 0.03
     for key in ("kappa1", "kappa2"):
         b = table.block("mzi", key)

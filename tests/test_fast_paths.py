@@ -79,7 +79,7 @@ def test_true_settings_are_the_heater_formula():
     h = spec.heater
     step = h.range_rad / 2 ** h.dac_bits
     q = np.mod(np.round(np.mod(p.programmable, h.range_rad) / step) * step, h.range_rad)
-    q = q + chip._xtalk @ q
+    q = q + chip._heaters.crosstalk @ q
     want = chip._fab.efficiency * q + chip._fab.offset_rad + chip._drift.state
     _same_bits(chip.reveal().params.programmable, want)
     _same_bits(chip.reveal().params.fixed, chip._fab.fixed)

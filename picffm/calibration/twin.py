@@ -11,7 +11,7 @@ A :class:`Twin` keeps structure, settings and fitted truth apart:
   vector (every coupler's power coupling ``kappa1``/``kappa2``, every
   element's ``loss_db``), the heater model and the transceiver factors.
 
-Heater model (the same form as :mod:`picffm.chip.simulated`'s, so a twin can
+Heater model (the same form as :mod:`picffm.chip.heater_drive`'s, so a twin can
 represent any simulated chip): a programmed phase ``p`` (rad) is driven as
 ``q = p mod 2 pi`` and produces the actual phase
 ``efficiency * (q + X q) + offset`` (``X`` the thermal crosstalk, sparse,

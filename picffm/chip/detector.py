@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..buffers import BufferPool
+from ..simulation import Taps
 from .spec import DetectorSpec
 
-__all__ = ["coherent", "coherent_many", "coherent_rows", "direct", "quantise"]
+__all__ = ["coherent", "coherent_many", "coherent_rows", "coherent_taps", "direct", "quantise"]
 
 
 def _noisy(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.ndarray:
@@ -145,3 +147,20 @@ def direct(y: np.ndarray, spec: DetectorSpec, rng: np.random.Generator) -> np.nd
             step = fs / 2 ** spec.adc_bits
             p = np.round(p / step) * step
     return p
+
+
+def coherent_taps(taps: Taps, receive, spec: DetectorSpec, rng: np.random.Generator, pool: BufferPool) -> Taps:
+    """Coherent detection of every distinct tap array of a pass, all in one measurement.
+
+    ``receive`` applies, in place, what happens between a tap and its
+    detector (the reference jitter) to the stacked taps, which this pass
+    owns. The noise is drawn into a buffer from ``pool``; the :class:`Taps`
+    returned holds views of it.
+    """
+    arrays = taps.arrays()
+    bounds = np.cumsum([0] + [a.shape[0] for a in arrays])
+    got = coherent_rows(receive(taps.stacked), bounds, spec, rng, out=pool.get(taps.stacked.shape))
+    view = {id(a): got[bounds[i]:bounds[i + 1]] for i, a in enumerate(arrays)}
+    return Taps(view[id(taps.theta_before)], view[id(taps.theta_after)], view[id(taps.phi_before)],
+                view[id(taps.phi_after)], {c: view[id(v)] for c, v in taps.single_in.items()},
+                {c: view[id(v)] for c, v in taps.single_out.items()}, taps.rows, got)

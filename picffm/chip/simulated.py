@@ -13,34 +13,25 @@ once: static IQ-modulator and receiver-reference errors,
 reading detectors never changes the fabrication or the drift.
 
 **What the chip applies.** The realised circuit is the design's schedule
-evaluated with true settings. For every heater (every programmable phase,
-flat index ``i``, :mod:`picffm.chip.heaters`), programmed phase ``p_i``:
-
-1. drive ``q_i``: ``p_i`` wrapped into ``[0, range_rad)`` and rounded to the
-   DAC step ``range_rad / 2**dac_bits`` (the heater can only add phase; with
-   no heater imperfection at all - efficiency, crosstalk and DAC ideal -
-   ``q_i = p_i`` unwrapped);
-2. true phase ``efficiency_i * (q_i + sum_j X[i, j] q_j) + offset_i +
-   drift_i(t)``, ``X`` the sparse thermal crosstalk matrix.
-
-Couplers and losses take their fabricated values; the mirror flags are the
-design's. Everything is vectorised over heaters and elements. Every input
+evaluated with true settings: every programmed phase goes through the heater
+model of :mod:`picffm.chip.heater_drive` (DAC, thermal crosstalk,
+efficiency, offset, drift). Couplers and losses take their fabricated
+values; the mirror flags are the design's. Everything is vectorised over
+heaters and elements. Every input
 vector is encoded by the chip's IQ modulators and every coherently detected
 field carries the receivers' reference phase (:mod:`picffm.chip.transceiver`),
 so a probe reads the effective operator ``diag(r) M diag(e)`` of
 :meth:`SimulatedChip.effective_matrix`.
 
 **Evaluation-only oracle.** :meth:`SimulatedChip.reveal` returns the true
-circuit and settings (:class:`TrueState`). It is *not* part of the chip
-protocol and **trainers must never call it**: a real chip has no such
-method. It exists for tests and reports (the chip's true gradient, the true
+circuit and settings (:class:`~picffm.chip.truestate.TrueState`). It is
+*not* part of the chip protocol and **trainers must never call it**: a real
+chip has no such method. It exists for tests and reports (the chip's true gradient, the true
 noiseless accuracy, programming fidelity). Nothing else on the object
 exposes the truth: every hidden value lives in private attributes.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,50 +39,19 @@ from ..buffers import BufferPool
 from ..errors import ParamsError
 from ..netlist import Netlist
 from ..parameters import Params
-from ..simulation import Circuit, Taps
-from ..wrapping import mod_positive
+from ..simulation import Circuit
 from . import detector
 from .adjoint import heater_fields
 from .drift import DriftProcess
 from .fabrication import draw_fabrication
+from .heater_drive import HeaterDrive
 from .heaters import crosstalk_matrix, heater_layout
 from .interface import PassCounter, check_program
 from .spec import ChipSpec
 from .transceiver import Transceiver, draw_transceiver
+from .truestate import TrueState
 
 __all__ = ["SimulatedChip", "TrueState"]
-
-
-@dataclass(frozen=True, eq=False)
-class TrueState:
-    """The chip's truth at one moment (evaluation only: never for trainers).
-
-    Attributes:
-        circuit: the compiled circuit (same schedule as the design).
-        params: the true values (couplers, losses, phases as applied).
-        time_s: chip clock when revealed.
-        input_factor: ``(N,)`` static IQ-modulator factors ``e`` (ones if ideal).
-        output_factor: ``(N,)`` static receiver reference factors ``r`` (ones if ideal).
-    """
-
-    circuit: Circuit
-    params: Params
-    time_s: float
-    input_factor: np.ndarray | None = None
-    output_factor: np.ndarray | None = None
-
-    def matrix(self) -> np.ndarray:
-        """Noiseless realised transfer matrix ``T[out, in]`` of the circuit (the core alone)."""
-        return self.circuit.matrix(self.params)
-
-    def effective_matrix(self) -> np.ndarray:
-        """``diag(r) T diag(e)``: what a noiseless unit-vector probe through the protocol reads."""
-        m = self.matrix()
-        if self.input_factor is not None:
-            m = m * self.input_factor[None, :]
-        if self.output_factor is not None:
-            m = self.output_factor[:, None] * m
-        return m
 
 
 class SimulatedChip(PassCounter):
@@ -131,9 +91,9 @@ class SimulatedChip(PassCounter):
         self._layout = heater_layout(self.schedule)
         self._fab = draw_fabrication(self.schedule, self._layout, spec, fab_rng)
         h = spec.heater
-        self._xtalk = crosstalk_matrix(self._layout, h.crosstalk_same_column, h.crosstalk_next_column)
-        self._has_xtalk = self._xtalk.nnz > 0
-        self._heater_ideal = h.efficiency_std == 0 and not self._has_xtalk and h.dac_bits == 0
+        self._heaters = HeaterDrive(h, crosstalk_matrix(self._layout, h.crosstalk_same_column,
+                                                        h.crosstalk_next_column),
+                                    self._fab.efficiency, self._fab.offset_rad)
         self._drift = DriftProcess(spec.drift, self._layout.n, (self._layout.twin_src, self._layout.twin_dst),
                                    spec.mirror_asymmetry, drift_rng)
         self._params = self.schedule.params()
@@ -196,8 +156,8 @@ class SimulatedChip(PassCounter):
         io = self._io
         jit = io.pass_phases(np.shape(x)[1:], self._noise_rng)
         y = detector.coherent(io.receive(y, jit, static=True), self.spec.detector, self._noise_rng)
-        return y, _read_taps(taps, lambda v: io.receive(v, jit, static=False, in_place=True), self.spec.detector,
-                             self._noise_rng, self._read_buffers)
+        return y, detector.coherent_taps(taps, lambda v: io.receive(v, jit, static=False, in_place=True),
+                                         self.spec.detector, self._noise_rng, self._read_buffers)
 
     def run_backward(self, v: np.ndarray) -> np.ndarray:
         """Fields at the inputs (coherent detection, noisy) for fields ``v`` launched into the outputs.
@@ -303,12 +263,7 @@ class SimulatedChip(PassCounter):
         return self._matrix
 
     def _true_params(self) -> Params:
-        """The true settings: heater model of the module docstring, then the fabricated fixed values.
-
-        Written in place into one new value vector (the operations of the
-        formula in its order, so the same bits as evaluating it term by term;
-        the wrap is :func:`picffm.wrapping.mod_positive`, ``numpy.mod``'s bits).
-        """
+        """The true settings: the heater model (:mod:`picffm.chip.heater_drive`), then the fabricated fixed values."""
         if self._true is not None:
             return self._true
         p = self._params.programmable
@@ -316,40 +271,6 @@ class SimulatedChip(PassCounter):
         values = np.empty(self.schedule.table.size)
         values[n:] = self._fab.fixed
         if n:
-            phase = values[:n]
-            h = self.spec.heater
-            if self._heater_ideal:
-                np.add(p, self._fab.offset_rad, out=phase)
-            else:
-                mod_positive(p, h.range_rad, phase)
-                if h.dac_bits:
-                    step = h.range_rad / 2 ** h.dac_bits
-                    np.divide(phase, step, out=phase)
-                    np.round(phase, out=phase)
-                    phase *= step
-                    mod_positive(phase, h.range_rad, phase)
-                if self._has_xtalk:
-                    phase += self._xtalk @ phase
-                phase *= self._fab.efficiency
-                phase += self._fab.offset_rad
-            if self._drift.active:
-                phase += self._drift.state
+            self._heaters.apply(p, values[:n], self._drift.state if self._drift.active else None)
         self._true = Params(self.schedule.table, values)
         return self._true
-
-
-def _read_taps(taps: Taps, receive, det, rng: np.random.Generator, pool: BufferPool) -> Taps:
-    """Coherent detection of every distinct tap array of a pass, all in one measurement.
-
-    ``receive`` applies, in place, what happens between a tap and its
-    detector (the reference jitter) to the stacked taps, which this pass
-    owns. The noise is drawn into a buffer from ``pool``; the :class:`Taps`
-    returned holds views of it.
-    """
-    arrays = taps.arrays()
-    bounds = np.cumsum([0] + [a.shape[0] for a in arrays])
-    got = detector.coherent_rows(receive(taps.stacked), bounds, det, rng, out=pool.get(taps.stacked.shape))
-    view = {id(a): got[bounds[i]:bounds[i + 1]] for i, a in enumerate(arrays)}
-    return Taps(view[id(taps.theta_before)], view[id(taps.theta_after)], view[id(taps.phi_before)],
-                view[id(taps.phi_after)], {c: view[id(v)] for c, v in taps.single_in.items()},
-                {c: view[id(v)] for c, v in taps.single_out.items()}, taps.rows, got)

@@ -55,7 +55,8 @@ with a message naming the file, the key and the valid range)::
 ``busy_s`` (:class:`picffm.chip.interface.PassCounter`), the same defaults for
 every preset, and it never moves the drift clock ``time_s``.
 
-The physics of each effect is documented in :mod:`picffm.chip.simulated` and
+The physics of each effect is documented in :mod:`picffm.chip.simulated` (and the
+modules it names, e.g. :mod:`picffm.chip.heater_drive` for the heaters) and
 ``docs/chip.md``.
 """
 
