@@ -108,6 +108,18 @@ def test_phase_calibrated_preset_is_typical_with_the_as_fabricated_couplers():
     assert pc["coupler"] == fab["coupler"] != typ["coupler"]
 
 
+def test_fabricated_preset_is_typical_before_calibration():
+    """The same technology as fabricated: only what calibration removes differs; loss, drift and noise stay."""
+    typ, fab = preset("typical").to_dict(), preset("fabricated").to_dict()
+    differ = {(sec, key) for sec, v in typ.items() if isinstance(v, dict) for key in v if fab[sec][key] != v[key]}
+    differ |= {(sec, None) for sec, v in typ.items() if not isinstance(v, dict) and fab[sec] != v}
+    assert {sec for sec, _ in differ} == {"mirror_asymmetry", "coupler", "phase", "heater", "detector", "modulator"}
+    assert ("detector", "phase_offset_std_rad") in differ and ("heater", "dac_bits") not in differ
+    assert fab["loss"] == typ["loss"] and fab["drift"] == typ["drift"]
+    assert all(fab["detector"][k] == typ["detector"][k] for k in ("shot", "thermal", "adc_bits", "phase_noise_rad"))
+    assert fab["modulator"]["noise"] == typ["modulator"]["noise"]
+
+
 def test_default_iris_experiment_lists_the_target_chip():
     """``picffm train iris`` without --chip trains on the phase-calibrated chip the targets are read on."""
     from picffm.cli.main import build_parser

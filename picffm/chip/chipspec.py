@@ -7,18 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..errors import SpecError
-from .spec_sections import (
-    SECTIONS,
-    CouplerSpec,
-    DetectorSpec,
-    DriftSpec,
-    HeaterSpec,
-    LossSpec,
-    ModulatorSpec,
-    PhaseSpec,
-    TimingSpec,
-    check_value,
-)
+from . import spec_sections as sections
+from .spec_sections import SECTIONS, check_value
 
 __all__ = ["ChipSpec", "spec_from_dict", "describe_fields"]
 
@@ -34,7 +24,7 @@ class ChipSpec:
     Attributes:
         coupler, phase, heater, loss, drift, detector, modulator: one spec per effect.
         timing: the estimated chip time of a pass and of a reprogramming
-            (:class:`TimingSpec`; not an imperfection, never moves the drift clock).
+            (:class:`~picffm.chip.spec_sections.TimingSpec`; not an imperfection, never moves the drift clock).
         mirror_asymmetry: in [0, 1]. Every fabrication error and drift of a
             mirror-twin element (``ut_X`` of ``u_X`` in a symmetric core) is
             ``sqrt(1 - a**2) * e_u + a * e_independent`` with
@@ -45,14 +35,14 @@ class ChipSpec:
         name: preset name or file it came from (informative only).
     """
 
-    coupler: CouplerSpec = field(default_factory=CouplerSpec)
-    phase: PhaseSpec = field(default_factory=PhaseSpec)
-    heater: HeaterSpec = field(default_factory=HeaterSpec)
-    loss: LossSpec = field(default_factory=LossSpec)
-    drift: DriftSpec = field(default_factory=DriftSpec)
-    detector: DetectorSpec = field(default_factory=DetectorSpec)
-    modulator: ModulatorSpec = field(default_factory=ModulatorSpec)
-    timing: TimingSpec = field(default_factory=TimingSpec)
+    coupler: sections.CouplerSpec = field(default_factory=sections.CouplerSpec)
+    phase: sections.PhaseSpec = field(default_factory=sections.PhaseSpec)
+    heater: sections.HeaterSpec = field(default_factory=sections.HeaterSpec)
+    loss: sections.LossSpec = field(default_factory=sections.LossSpec)
+    drift: sections.DriftSpec = field(default_factory=sections.DriftSpec)
+    detector: sections.DetectorSpec = field(default_factory=sections.DetectorSpec)
+    modulator: sections.ModulatorSpec = field(default_factory=sections.ModulatorSpec)
+    timing: sections.TimingSpec = field(default_factory=sections.TimingSpec)
     mirror_asymmetry: float = 0.0
     name: str = field(default="custom", compare=False)
 
@@ -86,7 +76,7 @@ class ChipSpec:
     @property
     def is_ideal(self) -> bool:
         """True if the spec has no imperfection at all (its timing does not count)."""
-        return dataclasses.replace(self, timing=TimingSpec()) == ChipSpec()
+        return dataclasses.replace(self, timing=sections.TimingSpec()) == ChipSpec()
 
 
 def describe_fields() -> list[dict]:

@@ -29,62 +29,69 @@ from .spec import SPEC_SUFFIXES, ChipSpec, load_spec, spec_from_dict
 
 __all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names", "resolve_spec"]
 
-_TYPICAL = {
-    "mirror_asymmetry": 0.05,
-    "coupler": {"kappa_std": 0.005},
-    "phase": {"offset_std_rad": 0.01},
-    "heater": {"efficiency_std": 0.005, "crosstalk_same_column": 0.001, "crosstalk_next_column": 0.0005,
-               "dac_bits": 16},
-    "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
-    "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
-    "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 0.01,
-                 "phase_noise_rad": 0.005},
-    "modulator": {"gain_std": 0.01, "phase_std_rad": 0.01, "noise": 0.003},
+#: the calibrated ladder, one row per spec field (section.field): (mild, typical, harsh); None: not set
+_CALIBRATED = {
+    "mirror_asymmetry": (0.05, 0.05, 0.1),
+    "coupler.kappa_std": (0.002, 0.005, 0.01),
+    "phase.offset_std_rad": (0.005, 0.01, 0.02),
+    "heater.efficiency_std": (0.002, 0.005, 0.01),
+    "heater.crosstalk_same_column": (0.0005, 0.001, 0.002),
+    "heater.crosstalk_next_column": (0.00025, 0.0005, 0.001),
+    "heater.dac_bits": (16, 16, 14),
+    "loss.mzi_db": (0.1, 0.2, 0.3),
+    "loss.mzi_db_std": (0.02, 0.05, 0.1),
+    "loss.phase_shifter_db": (0.02, 0.05, 0.1),
+    "loss.phase_shifter_db_std": (0.005, 0.01, 0.03),
+    "drift.model": ("ou", "ou", "random_walk"),
+    "drift.sigma_rad": (1.5e-5, 3e-5, None),
+    "drift.tau_s": (600.0, 600.0, None),
+    "drift.rate_rad_per_sqrt_s": (None, None, 1e-5),
+    "detector.shot": (5e-4, 1e-3, 3e-3),
+    "detector.thermal": (5e-5, 1e-4, 3e-4),
+    "detector.adc_bits": (14, 12, 10),
+    "detector.phase_offset_std_rad": (0.005, 0.01, 0.02),
+    "detector.phase_noise_rad": (0.002, 0.005, 0.01),
+    "modulator.gain_std": (0.005, 0.01, 0.02),
+    "modulator.phase_std_rad": (0.005, 0.01, 0.02),
+    "modulator.noise": (0.001, 0.003, 0.005),
 }
-_FABRICATED = {
+
+#: the same technology as fabricated: what calibration has not yet removed differs from ``typical``; loss,
+#: drift and detector and modulator noise are the technology's and stay
+_AS_FABRICATED = {
     "mirror_asymmetry": 0.1,
-    "coupler": {"kappa_std": 0.03},
-    "phase": {"offset_std_rad": 3.14159},
-    "heater": {"efficiency_std": 0.05, "crosstalk_same_column": 0.03, "crosstalk_next_column": 0.01,
-               "dac_bits": 16},
-    "loss": {"mzi_db": 0.2, "mzi_db_std": 0.05, "phase_shifter_db": 0.05, "phase_shifter_db_std": 0.01},
-    "drift": {"model": "ou", "sigma_rad": 3e-5, "tau_s": 600.0},
-    "detector": {"shot": 1e-3, "thermal": 1e-4, "adc_bits": 12, "phase_offset_std_rad": 1.0,
-                 "phase_noise_rad": 0.005},
-    "modulator": {"gain_std": 0.1, "phase_std_rad": 0.3, "noise": 0.003},
+    "coupler.kappa_std": 0.03,
+    "phase.offset_std_rad": 3.14159,
+    "heater.efficiency_std": 0.05,
+    "heater.crosstalk_same_column": 0.03,
+    "heater.crosstalk_next_column": 0.01,
+    "detector.phase_offset_std_rad": 1.0,
+    "modulator.gain_std": 0.1,
+    "modulator.phase_std_rad": 0.3,
 }
+
+
+def _nested(flat: dict) -> dict:
+    """``{"section.field": v}`` -> the spec document ``{"section": {"field": v}}`` (None values left out)."""
+    doc: dict = {}
+    for key, value in flat.items():
+        if value is None:
+            continue
+        section, _, name = key.rpartition(".")
+        (doc.setdefault(section, {}) if section else doc)[name] = value
+    return doc
+
+
+_LADDER = {name: {k: v[i] for k, v in _CALIBRATED.items()} for i, name in enumerate(("mild", "typical", "harsh"))}
+_FABRICATED = {**_LADDER["typical"], **_AS_FABRICATED}
 
 _PRESET_DATA = {
     "ideal": {},
-    "mild": {
-        "mirror_asymmetry": 0.05,
-        "coupler": {"kappa_std": 0.002},
-        "phase": {"offset_std_rad": 0.005},
-        "heater": {"efficiency_std": 0.002, "crosstalk_same_column": 0.0005, "crosstalk_next_column": 0.00025,
-                   "dac_bits": 16},
-        "loss": {"mzi_db": 0.1, "mzi_db_std": 0.02, "phase_shifter_db": 0.02, "phase_shifter_db_std": 0.005},
-        "drift": {"model": "ou", "sigma_rad": 1.5e-5, "tau_s": 600.0},
-        "detector": {"shot": 5e-4, "thermal": 5e-5, "adc_bits": 14, "phase_offset_std_rad": 0.005,
-                     "phase_noise_rad": 0.002},
-        "modulator": {"gain_std": 0.005, "phase_std_rad": 0.005, "noise": 0.001},
-    },
-    "typical": _TYPICAL,
-    "harsh": {
-        "mirror_asymmetry": 0.1,
-        "coupler": {"kappa_std": 0.01},
-        "phase": {"offset_std_rad": 0.02},
-        "heater": {"efficiency_std": 0.01, "crosstalk_same_column": 0.002, "crosstalk_next_column": 0.001,
-                   "dac_bits": 14},
-        "loss": {"mzi_db": 0.3, "mzi_db_std": 0.1, "phase_shifter_db": 0.1, "phase_shifter_db_std": 0.03},
-        "drift": {"model": "random_walk", "rate_rad_per_sqrt_s": 1e-5},
-        "detector": {"shot": 3e-3, "thermal": 3e-4, "adc_bits": 10, "phase_offset_std_rad": 0.02,
-                     "phase_noise_rad": 0.01},
-        "modulator": {"gain_std": 0.02, "phase_std_rad": 0.02, "noise": 0.005},
-    },
+    **{name: _nested(flat) for name, flat in _LADDER.items()},
     # calibrated per MZI (phases, heaters, crosstalk, transceivers), splitting ratios never measured:
     # typical's residuals with the as-fabricated coupler spread
-    "phase-calibrated": {**_TYPICAL, "coupler": dict(_FABRICATED["coupler"])},
-    "fabricated": _FABRICATED,
+    "phase-calibrated": _nested({**_LADDER["typical"], "coupler.kappa_std": _FABRICATED["coupler.kappa_std"]}),
+    "fabricated": _nested(_FABRICATED),
 }
 
 #: preset name -> the state it models: "ideal", "calibrated", "calibrated, phases only" or "as fabricated"
