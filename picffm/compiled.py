@@ -79,9 +79,18 @@ def kernel(name: str):
         except ImportError:  # numba is a declared dependency; stay usable without it
             fn = _MISSING
         else:
+            _compile_helpers(numba)
             fn = _jit(numba, _PYTHON[name])
         _COMPILED[name] = fn
     return None if fn is _MISSING else fn
+
+
+def _compile_helpers(numba) -> None:
+    """Replace the row helpers the kernels call by their compiled versions (numba resolves globals when compiling)."""
+    g = globals()
+    for name in _HELPERS:
+        if not isinstance(g[name], numba.core.dispatcher.Dispatcher):
+            g[name] = numba.njit(inline="always", nogil=True)(g[name])  # inlined: each kernel is one function
 
 
 def _jit(numba, py_func):
@@ -90,6 +99,45 @@ def _jit(numba, py_func):
         return numba.njit(cache=True, nogil=True)(py_func)
     except RuntimeError:  # "cannot cache function ...: no locator available": nowhere to write
         return numba.njit(cache=False, nogil=True)(py_func)
+
+
+def _mix_pair(ar: np.ndarray, ai: np.ndarray, br: np.ndarray, bi: np.ndarray, m00r: float, m00i: float,
+             m01r: float, m01i: float, m10r: float, m10i: float, m11r: float, m11i: float, sub: bool) -> None:
+    """``(a, b) <- (m00 a + m01 b, m10 a + m11 b)`` over equal-length 1-D views, in place; ``sub``: ``m11 b - m10 a``.
+
+    ``a`` and ``b`` are held as real (``ar``, ``br``) and imaginary (``ai``,
+    ``bi``) parts; each complex product is written out in the order numpy
+    evaluates it (no fused multiply-adds), so the result has the bits of the
+    complex expression. With ``sub`` the second row is the difference
+    ``m11 b - m10 a`` as such (not a sum with a negated ``m10``, which could
+    turn an exact zero's sign). The row kernel of :func:`matrix_walk` and of
+    the row steps of :func:`clements_null`: over zero-based contiguous views
+    the compiler vectorises it. Compiled with ``inline="always"``, so each
+    kernel is still one function (as a called function it made the walk about 1.5x slower).
+    """
+    for j in range(ar.size):
+        xar = ar[j]
+        xai = ai[j]
+        xbr = br[j]
+        xbi = bi[j]
+        ar[j] = (m00r * xar - m00i * xai) + (m01r * xbr - m01i * xbi)
+        ai[j] = (m00r * xai + m00i * xar) + (m01r * xbi + m01i * xbr)
+        if sub:
+            br[j] = (m11r * xbr - m11i * xbi) - (m10r * xar - m10i * xai)
+            bi[j] = (m11r * xbi + m11i * xbr) - (m10r * xai + m10i * xar)
+        else:
+            br[j] = (m10r * xar - m10i * xai) + (m11r * xbr - m11i * xbi)
+            bi[j] = (m10r * xai + m10i * xar) + (m11r * xbi + m11i * xbr)
+
+
+def _join_complex(xr: np.ndarray, xi: np.ndarray, out: np.ndarray) -> None:
+    """``out[r, j] = complex(xr[r, j], xi[r, j])`` (2-D, in place)."""
+    for r in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[r, j] = complex(xr[r, j], xi[r, j])
+
+
+_HELPERS = ("_mix_pair", "_join_complex")
 
 
 def matrix_walk(n: int, op_a: np.ndarray, op_b: np.ndarray, op_k: np.ndarray, two: np.ndarray,
@@ -139,27 +187,12 @@ def matrix_walk(n: int, op_a: np.ndarray, op_b: np.ndarray, op_k: np.ndarray, tw
         lo[b] = lo_ab
         hi[a] = hi_ab
         hi[b] = hi_ab
-        m00r, m00i = two[k, 0, 0].real, two[k, 0, 0].imag
-        m01r, m01i = two[k, 0, 1].real, two[k, 0, 1].imag
-        m10r, m10i = two[k, 1, 0].real, two[k, 1, 0].imag
-        m11r, m11i = two[k, 1, 1].real, two[k, 1, 1].imag
-        ar = xr[a, lo_ab:hi_ab]
-        ai = xi[a, lo_ab:hi_ab]
-        br = xr[b, lo_ab:hi_ab]
-        bi = xi[b, lo_ab:hi_ab]
-        for j in range(hi_ab - lo_ab):
-            xar = ar[j]
-            xai = ai[j]
-            xbr = br[j]
-            xbi = bi[j]
-            ar[j] = (m00r * xar - m00i * xai) + (m01r * xbr - m01i * xbi)
-            ai[j] = (m00r * xai + m00i * xar) + (m01r * xbi + m01i * xbr)
-            br[j] = (m10r * xar - m10i * xai) + (m11r * xbr - m11i * xbi)
-            bi[j] = (m10r * xai + m10i * xar) + (m11r * xbi + m11i * xbr)
+        m = two[k]
+        _mix_pair(xr[a, lo_ab:hi_ab], xi[a, lo_ab:hi_ab], xr[b, lo_ab:hi_ab], xi[b, lo_ab:hi_ab],
+                 m[0, 0].real, m[0, 0].imag, m[0, 1].real, m[0, 1].imag, m[1, 0].real, m[1, 0].imag,
+                 m[1, 1].real, m[1, 1].imag, False)
     x = np.empty((n, n), np.complex128)
-    for r in range(n):
-        for j in range(n):
-            x[r, j] = complex(xr[r, j], xi[r, j])
+    _join_complex(xr, xi, x)
     return x
 
 
@@ -207,8 +240,11 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
             m01 = ge * cs
             m10 = g * cs
             m11 = -g * sn
+            # columns (u0, u1) <- (u0 m00 + u1 m10, u0 m01 + u1 m11): the transposed matrix on the column pair
             m00r, m00i, m01r, m01i = m00.real, m00.imag, m01.real, m01.imag
             m10r, m10i, m11r, m11i = m10.real, m10.imag, m11.real, m11.imag
+            # written out, not _mix_pair on column views: slicing four strided views per step made the nulling
+            # 10-20 % slower (N = 64, 128); the arithmetic is _mix_pair's with the transposed matrix
             for r in range(rk + 1):  # u0 * m00 + u1 * m10, u0 * m01 + u1 * m11
                 u0r = ar[r, q]
                 u0i = ai[r, q]
@@ -234,24 +270,10 @@ def clements_null(a: np.ndarray, op_right: np.ndarray, op_p: np.ndarray, op_q: n
             gh[p, 1] = -yc
             gh[p, 2] = y
             gh[p, 3] = xc
-            xr_, xi_, yr, yi = x.real, x.imag, y.real, y.imag
-            xcr, xci, ycr, yci = xc.real, xc.imag, yc.real, yc.imag
-            r0r = ar[q, rk:]
-            r0i = ai[q, rk:]
-            r1r = ar[q + 1, rk:]
-            r1i = ai[q + 1, rk:]
-            for col in range(n - rk):  # xc * u0 + yc * u1, x * u1 - y * u0
-                u0r = r0r[col]
-                u0i = r0i[col]
-                u1r = r1r[col]
-                u1i = r1i[col]
-                r0r[col] = (xcr * u0r - xci * u0i) + (ycr * u1r - yci * u1i)
-                r0i[col] = (xcr * u0i + xci * u0r) + (ycr * u1i + yci * u1r)
-                r1r[col] = (xr_ * u1r - xi_ * u1i) - (yr * u0r - yi * u0i)
-                r1i[col] = (xr_ * u1i + xi_ * u1r) - (yr * u0i + yi * u0r)
-    for i in range(n):
-        for j in range(n):
-            a[i, j] = complex(ar[i, j], ai[i, j])
+            # rows (u0, u1) <- (xc u0 + yc u1, x u1 - y u0)
+            _mix_pair(ar[q, rk:], ai[q, rk:], ar[q + 1, rk:], ai[q + 1, rk:], xc.real, xc.imag, yc.real, yc.imag,
+                     y.real, y.imag, x.real, x.imag, True)
+    _join_complex(ar, ai, a)
 
 
 def clements_push(push_k: np.ndarray, push_pos: np.ndarray, push_b: np.ndarray, ph0: np.ndarray, al: np.ndarray,
