@@ -29,52 +29,44 @@ from .spec import SPEC_SUFFIXES, ChipSpec, load_spec, spec_from_dict
 
 __all__ = ["PRESETS", "PRESET_STATE", "preset", "preset_names", "resolve_spec"]
 
-#: the calibrated ladder, one row per spec field (section.field): (mild, typical, harsh); None: not set
-_CALIBRATED = {
-    "mirror_asymmetry": (0.05, 0.05, 0.1),
-    "coupler.kappa_std": (0.002, 0.005, 0.01),
-    "phase.offset_std_rad": (0.005, 0.01, 0.02),
-    "heater.efficiency_std": (0.002, 0.005, 0.01),
-    "heater.crosstalk_same_column": (0.0005, 0.001, 0.002),
-    "heater.crosstalk_next_column": (0.00025, 0.0005, 0.001),
-    "heater.dac_bits": (16, 16, 14),
-    "loss.mzi_db": (0.1, 0.2, 0.3),
-    "loss.mzi_db_std": (0.02, 0.05, 0.1),
-    "loss.phase_shifter_db": (0.02, 0.05, 0.1),
-    "loss.phase_shifter_db_std": (0.005, 0.01, 0.03),
-    "drift.model": ("ou", "ou", "random_walk"),
-    "drift.sigma_rad": (1.5e-5, 3e-5, None),
-    "drift.tau_s": (600.0, 600.0, None),
-    "drift.rate_rad_per_sqrt_s": (None, None, 1e-5),
-    "detector.shot": (5e-4, 1e-3, 3e-3),
-    "detector.thermal": (5e-5, 1e-4, 3e-4),
-    "detector.adc_bits": (14, 12, 10),
-    "detector.phase_offset_std_rad": (0.005, 0.01, 0.02),
-    "detector.phase_noise_rad": (0.002, 0.005, 0.01),
-    "modulator.gain_std": (0.005, 0.01, 0.02),
-    "modulator.phase_std_rad": (0.005, 0.01, 0.02),
-    "modulator.noise": (0.001, 0.003, 0.005),
-}
+_T = "as typical"  # in the fabricated column: the technology's value, which calibration does not change
 
-#: the same technology as fabricated: what calibration has not yet removed differs from ``typical``; loss,
-#: drift and detector and modulator noise are the technology's and stay
-_AS_FABRICATED = {
-    "mirror_asymmetry": 0.1,
-    "coupler.kappa_std": 0.03,
-    "phase.offset_std_rad": 3.14159,
-    "heater.efficiency_std": 0.05,
-    "heater.crosstalk_same_column": 0.03,
-    "heater.crosstalk_next_column": 0.01,
-    "detector.phase_offset_std_rad": 1.0,
-    "modulator.gain_std": 0.1,
-    "modulator.phase_std_rad": 0.3,
+#: one row per spec field (section.field): (mild, typical, harsh, fabricated); None: not set. The first three
+#: are the residuals after calibration; fabricated is the same technology before it: what calibration removes
+#: (phase offsets, coupler, heater and transceiver spreads, crosstalk) is raw there, and loss, drift and the
+#: detector and modulator noise are the technology's, as in typical
+_LADDER = {
+    "mirror_asymmetry": (0.05, 0.05, 0.1, 0.1),
+    "coupler.kappa_std": (0.002, 0.005, 0.01, 0.03),
+    "phase.offset_std_rad": (0.005, 0.01, 0.02, 3.14159),
+    "heater.efficiency_std": (0.002, 0.005, 0.01, 0.05),
+    "heater.crosstalk_same_column": (0.0005, 0.001, 0.002, 0.03),
+    "heater.crosstalk_next_column": (0.00025, 0.0005, 0.001, 0.01),
+    "heater.dac_bits": (16, 16, 14, _T),
+    "loss.mzi_db": (0.1, 0.2, 0.3, _T),
+    "loss.mzi_db_std": (0.02, 0.05, 0.1, _T),
+    "loss.phase_shifter_db": (0.02, 0.05, 0.1, _T),
+    "loss.phase_shifter_db_std": (0.005, 0.01, 0.03, _T),
+    "drift.model": ("ou", "ou", "random_walk", _T),
+    "drift.sigma_rad": (1.5e-5, 3e-5, None, _T),
+    "drift.tau_s": (600.0, 600.0, None, _T),
+    "drift.rate_rad_per_sqrt_s": (None, None, 1e-5, _T),
+    "detector.shot": (5e-4, 1e-3, 3e-3, _T),
+    "detector.thermal": (5e-5, 1e-4, 3e-4, _T),
+    "detector.adc_bits": (14, 12, 10, _T),
+    "detector.phase_offset_std_rad": (0.005, 0.01, 0.02, 1.0),
+    "detector.phase_noise_rad": (0.002, 0.005, 0.01, _T),
+    "modulator.gain_std": (0.005, 0.01, 0.02, 0.1),
+    "modulator.phase_std_rad": (0.005, 0.01, 0.02, 0.3),
+    "modulator.noise": (0.001, 0.003, 0.005, _T),
 }
 
 
-def _nested(flat: dict) -> dict:
-    """``{"section.field": v}`` -> the spec document ``{"section": {"field": v}}`` (None values left out)."""
+def _column(i: int) -> dict:
+    """Column ``i`` of :data:`_LADDER` as the spec document ``{"section": {"field": v}}`` (None left out)."""
     doc: dict = {}
-    for key, value in flat.items():
+    for key, row in _LADDER.items():
+        value = row[1] if row[i] is _T else row[i]
         if value is None:
             continue
         section, _, name = key.rpartition(".")
@@ -82,16 +74,17 @@ def _nested(flat: dict) -> dict:
     return doc
 
 
-_LADDER = {name: {k: v[i] for k, v in _CALIBRATED.items()} for i, name in enumerate(("mild", "typical", "harsh"))}
-_FABRICATED = {**_LADDER["typical"], **_AS_FABRICATED}
+_MILD, _TYPICAL, _HARSH, _FABRICATED = (_column(i) for i in range(4))
 
 _PRESET_DATA = {
     "ideal": {},
-    **{name: _nested(flat) for name, flat in _LADDER.items()},
+    "mild": _MILD,
+    "typical": _TYPICAL,
+    "harsh": _HARSH,
     # calibrated per MZI (phases, heaters, crosstalk, transceivers), splitting ratios never measured:
     # typical's residuals with the as-fabricated coupler spread
-    "phase-calibrated": _nested({**_LADDER["typical"], "coupler.kappa_std": _FABRICATED["coupler.kappa_std"]}),
-    "fabricated": _nested(_FABRICATED),
+    "phase-calibrated": {**_TYPICAL, "coupler": dict(_FABRICATED["coupler"])},
+    "fabricated": _FABRICATED,
 }
 
 #: preset name -> the state it models: "ideal", "calibrated", "calibrated, phases only" or "as fabricated"
