@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 __all__ = ["GRID", "GDS_LIMIT_UM", "check_gds_extent", "snap", "arc", "sbend", "path_polygon", "rect", "orientation", "ref_matrix",
-           "quarter_turns", "reference_transform", "to_dbu", "placed_center",
+           "quarter_turns", "reference_transform", "placed_center",
            "MAX_ARC_SEGMENTS", "pointed_end", "ccw"]
 
 GRID = 1e-3  # um: the GDS database unit (1 nm)
@@ -200,11 +200,6 @@ def reference_transform(ref) -> tuple[np.ndarray, np.ndarray]:
     return ref_matrix(ref.rotation, ref.x_reflection, ref.magnification or 1.0), np.asarray(ref.origin, float)
 
 
-def to_dbu(xy) -> np.ndarray:
-    """Coordinates (um) as integer database units (1 nm), the integers a GDS file stores."""
-    return np.rint(np.asarray(xy, dtype=float) / GRID).astype(np.int64)
-
-
 def placed_center(bbox, rotation: float, x_reflection: bool, origin, magnification: float = 1.0) -> tuple[float, float]:
     """Centre (um, on the 1 nm grid) of a cell's bounding box ``((x0, y0), (x1, y1))`` placed by a reference.
 
@@ -223,7 +218,13 @@ def placed_center(bbox, rotation: float, x_reflection: bool, origin, magnificati
         lo, hi = np.asarray(bbox, float)
         c = ref_matrix(rotation, x_reflection, magnification) @ ((lo + hi) / 2) + np.asarray(origin, float)
         return (round(float(c[0]), 3) + 0.0, round(float(c[1]), 3) + 0.0)
-    lo, hi = to_dbu(bbox)
-    twice = ref_matrix(rotation, x_reflection).astype(np.int64) @ (lo + hi) + 2 * to_dbu(origin)
-    x, y = (int(np.sign(v)) * ((abs(int(v)) + 1) // 2) for v in twice)  # halves away from zero
+    (x0, y0), (x1, y1) = bbox
+    sx = round(float(x0) / GRID) + round(float(x1) / GRID)  # twice the centre, Python ints: exact
+    sy = round(float(y0) / GRID) + round(float(y1) / GRID)
+    if x_reflection:
+        sy = -sy
+    c, s = (1, 0, -1, 0)[k], (0, 1, 0, -1)[k]
+    tx = c * sx - s * sy + 2 * round(float(origin[0]) / GRID)
+    ty = s * sx + c * sy + 2 * round(float(origin[1]) / GRID)
+    x, y = ((abs(v) + 1) // 2 * (1 if v >= 0 else -1) for v in (int(tx), int(ty)))  # halves away from zero
     return (round(x * GRID, 3) + 0.0, round(y * GRID, 3) + 0.0)
