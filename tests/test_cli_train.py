@@ -58,7 +58,7 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     (["--epochs", "0"], "--epochs must be >= 1"),
     (["--seeds", "x"], "--seeds 'x' is invalid"),
     (["--chip", "missing.toml"], "missing.toml"),
-    (["--lr", "-1"], "lr = -1.0 is invalid"),
+    (["--lr", "-1"], "--lr -1.0 is invalid; valid: a number > 0"),
     (["--folds", "0"], "--folds 0 is invalid; valid: 1 (a single split) .. 10"),
     # an option given but naming nothing used to run the defaults; a duplicated seed gave a sweep-key message;
     # --test-fraction with several folds was ignored
@@ -68,6 +68,11 @@ def test_short_run_learns_and_writes_the_run_directory(tmp_path, capsys):
     (["--seeds", "1,2,1"], "--seeds '1,2,1' lists seed 1 more than once; give distinct seeds"),
     (["--test-fraction", "0.2"], "--test-fraction applies to a single split (--folds 1); with --folds 3"),
     (["--folds", "11"], "--folds 11 is invalid"),
+    # the TrainConfig field names leaked ('layers = 17 is invalid'); the options are named now
+    (["--layers", "17"], "--layers 17 is beyond the limit; valid: 1 .. 16"),
+    (["--batch-size", "0"], "--batch-size 0 is below the limit; valid: 1 .. 100000"),
+    (["--epochs", "100001"], "--epochs 100001 is beyond the limit; valid: 1 .. 100000"),
+    (["--lr", "nan"], "--lr nan is invalid; valid: a number > 0"),
 ])
 def test_bad_options_fail_with_one_line(args, message, capsys, tmp_path):
     code, out, err = run(["train", "iris", "--out", str(tmp_path / "r")] + args, capsys)

@@ -6,6 +6,7 @@ options, runs, prints the table (or ``--json``). See ``docs/training.md``.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from pathlib import Path
@@ -168,6 +169,9 @@ def _seeds(text: str) -> tuple[int, ...]:
     return tuple(values)
 
 
+#: ranges of the integer options TrainConfig checks (the same limits)
+_OPTION_RANGES = {"epochs": (1, 100000), "layers": (1, 16), "batch_size": (1, 100000)}
+
 #: option of each experiment field (for the one-line refusal of a --resume with other options)
 _FIELD_OPTIONS = {"config.epochs": "--epochs", "config.grad_probe_step": "--epochs", "config.lr": "--lr",
                   "config.layers": "--layers", "config.batch_size": "--batch-size", "config.folds": "--folds",
@@ -274,6 +278,11 @@ def _experiment(args, base: Experiment | None = None) -> Experiment:
                                    ("folds", args.folds)) if v is not None}
     if "epochs" in overrides and overrides["epochs"] <= 0:
         raise CLIError(f"--epochs must be >= 1, got {overrides['epochs']}")
+    for key, (low, high) in _OPTION_RANGES.items():  # named as options, not as TrainConfig fields
+        if key in overrides:
+            check_range(f"--{key.replace('_', '-')}", overrides[key], low, high)
+    if "lr" in overrides and not (math.isfinite(overrides["lr"]) and overrides["lr"] > 0):
+        raise CLIError(f"--lr {overrides['lr']} is invalid; valid: a number > 0")
     if "folds" in overrides and not 1 <= overrides["folds"] <= 10:
         raise CLIError(f"--folds {overrides['folds']} is invalid; valid: 1 (a single split) .. 10")
     shape = _shape(args, base)

@@ -39,7 +39,18 @@ def classes_of(y) -> tuple[tuple, np.ndarray]:
     y = np.asarray(y)
     if y.ndim != 1:
         raise ConfigError(f"labels must be one-dimensional, got shape {y.shape}")
+    plain = y.tolist()  # Python scalars
+    missing = [i for i, v in enumerate(plain) if v is None or (is_number(v) and not np.isfinite(v))]
+    if missing:
+        raise ConfigError(f"y[{missing[0]}] is {plain[missing[0]]!r}: a missing label; every sample needs a class")
+    kinds = {"text" if isinstance(v, str) else "numbers" if is_number(v) else type(v).__name__ for v in plain}
+    if len(kinds) > 1:
+        raise ConfigError(f"labels mix {' and '.join(sorted(kinds))}; give every label as the same kind "
+                          "(all numbers or all text)")
     classes, idx = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise ConfigError("y has no labels; need at least 2 classes" if classes.size == 0 else
+                          f"y has a single class {classes.tolist()[0]!r}; need at least 2")
     return tuple(v.item() if hasattr(v, "item") else v for v in classes), idx.astype(int)
 
 

@@ -15,7 +15,7 @@ resumed or re-evaluated run reads the same data):
   One column holds the labels (text or integers), the feature columns
   (default: every other column) must be numbers. Lines starting with ``#``
   and blank lines are skipped. Classes are numbered in sorted order of
-  their labels (numerically if every label is an integer). The file's
+  their labels (numerically if every label is a number). The file's
   SHA-256 is recorded: a run refuses a file that changed under it;
 * ``arrays``: features and labels given in memory (the Python API,
   :func:`picffm.training.api.train`); only their SHA-256 is recorded.
@@ -242,6 +242,10 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
             sep = ";" if ";" in header[0] else "|"
             raise DataError(f"{path}: the header is one column {header[0]!r}: the file seems to use {sep!r} "
                             "as separator; picffm reads comma-separated .csv and tab-separated .tsv files")
+        if all(_is_number(h) for h in header):
+            raise DataError(f"{path}: line {lines[0][0]}: the first row {', '.join(header)} is all numbers, so the "
+                            f"file seems to have no header row; add one naming the columns (the label column "
+                            f"{label!r} among them)")
         raise DataError(f"{path}: no label column {label!r}; columns: {cols}")
     names = [h for h in header if h != label] if not features else list(features)
     for f in names:
@@ -283,7 +287,13 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
                                 f"{MAX_ABS_FEATURE:g} in magnitude (standardising it would overflow); rescale "
                                 "the column")
             feats[r, k] = x
-    classes = sorted(set(labels), key=_label_key(labels))
+    key = _label_key(labels)
+    classes = sorted(set(labels), key=lambda v: (key(v), v))  # the text breaks ties: a deterministic message
+    if key is not str:
+        for a, b in zip(classes, classes[1:]):
+            if key(a) == key(b):
+                raise DataError(f"{path}: column {label!r}: the labels {a!r} and {b!r} are the same number written "
+                                "two ways; write every label of a class the same way")
     if len(classes) < 2:
         raise DataError(f"{path}: column {label!r} has a single class {classes[0]!r}; need at least 2")
     if len(classes) > MAX_CLASSES:
@@ -300,9 +310,18 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
     return Table(path.name, feats, y, tuple(names), tuple(classes))
 
 
+def _is_number(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
 def _label_key(labels):
+    """How classes sort: numerically when every label is a finite number (``int`` when all are integers),
+    else as text."""
     try:
         [int(v) for v in labels]
     except ValueError:
-        return str
+        return float if all(_is_number(v) for v in set(labels)) else str
     return int

@@ -24,7 +24,8 @@ from .experiment import resolve_spec
 from .prepare import make_chips, make_dataset
 from .results import MODEL
 from .network import evaluate as _accuracy
-from .tables import electronics_note
+from .report import class_counts
+from .tables import chance_note, electronics_note
 
 __all__ = ["evaluate_run", "format_evaluation"]
 
@@ -115,10 +116,12 @@ def evaluate_run(run_dir, chips: Sequence | None = None, *, fab_seeds: Sequence[
     for (method, trained_on, target, t), accs in rows.items():
         a = np.asarray(accs)
         out_rows.append({"method": method, "trained_on": trained_on, "target": target, "drift_time_s": t,
-                         "test_acc": {"mean": float(a.mean()), "std": float(a.std()), "n": int(a.size),
+                         "test_acc": {"mean": float(a.mean()),
+                                      # the sample std (ddof 1), as the training table's
+                                      "std": float(a.std(ddof=1)) if a.size > 1 else 0.0, "n": int(a.size),
                                       "per_unit": [float(v) for v in a]}})
     return {"run_dir": str(run_dir), "data": cfg.data.describe(), "layers": cfg.layers, "modes": cfg.modes,
-            "n_classes": cfg.n_classes, "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "targets": [lb for lb, _ in targets], "drift_times_s": times,
+            "n_classes": cfg.n_classes, "class_counts": class_counts(cfg), "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "targets": [lb for lb, _ in targets], "drift_times_s": times,
             "fab_seeds": None if not fab_seeds else [int(s) for s in fab_seeds], "rows": out_rows,
             "elapsed_s": round(time.perf_counter() - t0, 2)}
 
@@ -148,6 +151,5 @@ def format_evaluation(summary: dict) -> str:
     n = max((r["test_acc"]["n"] for r in summary["rows"]), default=0)
     title = (f"{summary['data']}{electronics_note(summary)}: trained networks deployed on other chips ({fab}; "
              f"test accuracy %, mean ± std "
-             f"over {n} deployments: trained networks (seeds x folds) x fabrication seeds; chance "
-             f"{100 / summary['n_classes']:.1f} %)")
+             f"over {n} deployments: trained networks (seeds x folds) x fabrication seeds; {chance_note(summary)})")
     return title + "\n" + "\n".join(lines)

@@ -2,11 +2,13 @@
 
 * ``learning_curves.png``: test accuracy (%) per epoch, one panel per chip
   configuration; each method is its mean over the trained networks (seeds x
-  folds) with a band of +-1 std over them; a dotted chance line (100 / classes %); the legend sits below
-  the panels, never on the data;
+  folds) with a band of +-1 std over them; a dotted chance line (100 / classes %)
+  and, for imbalanced classes, a dash-dotted line at the majority class's share
+  of the data (the accuracy of always answering it); the legend sits below the
+  panels, never on the data;
 * ``accuracy_bars.png``: final test accuracy (%) per chip and method, bars at
   the mean over the networks, error bars +-1 std over them (said in the
-  title), every network as a dot, the chance line.
+  title), every network as a dot, the same chance (and majority-class) lines.
 
 Colours come from :mod:`picffm.palette` (one per method in every plot).
 matplotlib is imported only here, when a run writes its reports.
@@ -33,8 +35,9 @@ def _title(summary: dict) -> str:
     data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
     seeds, folds = len(summary["seeds"]), summary.get("folds", 1)
     nets = f"{seeds} seed{'s' if seeds != 1 else ''}" + (f" x {folds} folds" if folds > 1 else "")
-    return (f"{data}: {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
-            f"{electronics_note(summary)}, {summary['epochs']} epochs, {nets}")
+    layers = summary["layers"]
+    return (f"{data}: {layers} layer{'' if layers == 1 else 's'} of {summary.get('modes', 16)}-port symmetric cores"
+            f"{electronics_note(summary)}, {summary['epochs']} epoch{'' if summary['epochs'] == 1 else 's'}, {nets}")
 
 
 def _methods(summary: dict) -> list[str]:
@@ -48,6 +51,16 @@ def _save(fig, path: Path) -> None:
     atomic_write_bytes(path, buf.getvalue())
 
 
+def _baselines(ax, summary: dict, **kw) -> None:
+    """The chance line (100 / classes %) and, for imbalanced classes, the majority-class accuracy."""
+    chance = 100.0 / summary.get("n_classes", 3)
+    ax.axhline(chance, **CHANCE, label=f"chance ({chance:.0f} %)", **kw)
+    counts = summary.get("class_counts")
+    if counts and max(counts) != min(counts):
+        major = 100.0 * max(counts) / sum(counts)
+        ax.axhline(major, **{**CHANCE, "ls": "-."}, label=f"majority class ({major:.0f} %)", **kw)
+
+
 def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
     """Write ``learning_curves.png`` and ``accuracy_bars.png`` into ``out``."""
     import matplotlib
@@ -59,7 +72,6 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
 
     labels = list(summary["chips"])
     methods = _methods(summary)
-    chance = 100.0 / summary.get("n_classes", 3)
     fig = Figure(figsize=(max(7.0, 4.2 * len(labels)), 4.1), layout="constrained")
     axes = fig.subplots(1, len(labels), squeeze=False, sharey=True)[0]
     for ax, label in zip(axes, labels):
@@ -75,7 +87,7 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
             ax.plot(x, mean, color=method_color(m), lw=1.6, label=m)
             if len(curves) > 1:
                 ax.fill_between(x, mean - std, mean + std, color=method_color(m), alpha=BAND_ALPHA, lw=0)
-        ax.axhline(chance, **CHANCE, label=f"chance ({chance:.0f} %)")
+        _baselines(ax, summary)
         ax.set_title(f"chip: {label}", fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylim(0, 102)
@@ -101,7 +113,7 @@ def write_training_plots(out: Path, summary: dict, results: Mapping) -> None:
         for p, s in zip(pos, stats):
             seeds = s.get("values") or s.get("per_seed") or []
             ax.plot([p] * len(seeds), seeds, "o", ms=2.5, color="black", alpha=0.6, zorder=3)
-    ax.axhline(chance, **CHANCE, label=f"chance ({chance:.0f} %)", zorder=4)
+    _baselines(ax, summary, zorder=4)
     ax.set_xticks(x, [f"chip: {lb}" for lb in labels])
     ax.set_ylabel("test accuracy (%)")
     ax.set_ylim(0, 105)

@@ -25,7 +25,7 @@ from .accuracy import paired_difference, replicate_stats, verdict
 from .tables import ORDER as _ORDER
 from .tables import PASSES_NOTE, format_table
 
-__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE", "holdout_ratio"]
+__all__ = ["summarise", "format_table", "write_reports", "PASSES_NOTE", "holdout_ratio", "class_counts"]
 
 
 def _stats(values: list) -> dict | None:
@@ -40,6 +40,13 @@ def holdout_ratio(cfg) -> float:
     if cfg.folds > 1:
         return 1.0 / (cfg.folds - 1)
     return cfg.n_test() / cfg.n_train()
+
+
+def class_counts(cfg) -> list[int]:
+    """Samples of each class in the run's data set (class-index order)."""
+    from .datasets import load_table
+
+    return [int(c) for c in load_table(cfg.data).class_counts()]
 
 
 def _grad_window(cfg):
@@ -100,6 +107,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
                 for m in ppu}
     complete = all(_key(u) in results for u in exp.units())
     return {"task": cfg.data.name, "data": cfg.data.describe(), "modes": cfg.modes, "n_classes": cfg.n_classes,
+            "class_counts": class_counts(cfg),
             "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "complete": complete,
             "layers": cfg.layers, "epochs": cfg.epochs,
             "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .paper import PAPER_ACCURACY, PAPER_GRAD_ERROR, TARGET_CHIP, TARGETS
 
-__all__ = ["format_table", "format_targets", "target_rows", "electronics_note", "PASSES_NOTE", "ORDER"]
+__all__ = ["format_table", "format_targets", "target_rows", "electronics_note", "chance_note", "PASSES_NOTE", "ORDER"]
 
 PASSES_NOTE = {
     "ideal": "trained on the ideal model (no chip)",
@@ -63,6 +63,11 @@ def _paper(method: str) -> str:
     return "-" if vals is None else " / ".join(f"{v:.1f}" for v in vals)
 
 
+def _count(n: int, noun: str) -> str:
+    """``1 layer``, ``2 layers``."""
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
 def _replicates(summary: dict) -> int:
     return len(summary["seeds"]) * summary.get("folds", 1)
 
@@ -73,19 +78,29 @@ def _accuracy_table(summary: dict, methods: list[str]) -> list[str]:
     total = None if per_seed is None else per_seed * len(summary["seeds"])
     iris = _is_iris(summary)
     folds = summary.get("folds", 1)
-    head = (f"Test accuracy (%): mean ± std over the {n} networks of each method and chip "
-            f"({len(summary['seeds'])} seeds " + ("x 1 stratified split" if folds == 1 else
+    n_seeds = len(summary["seeds"])
+    head = (f"Test accuracy (%): mean ± std over the {_count(n, 'network')} of each method and chip "
+            f"({_count(n_seeds, 'seed')} " + ("x 1 stratified split" if folds == 1 else
                                                    f"x {folds} stratified folds")
             + ("" if total is None else f"; {total} test predictions, one is {100 / total:.2f} points of the mean")
             + "), [95 % CI: corrected resampled t]"
-            + ("; Xue et al.: its three configurations" if iris
-               else f"; chance {100 / summary.get('n_classes', 3):.1f} %"))
+            + ("; Xue et al.: its three configurations" if iris else "; " + chance_note(summary)))
     rows = []
     for label, ms in summary["chips"].items():
         for i, m in enumerate(methods):
             s = ms.get(m, {}).get("test_acc")
             rows.append([label if i == 0 else "", m, _pm(s), _ci(s)] + ([_paper(m)] if iris else []))
     return [head, _table(rows, ["chip", "method", "picffm", "95 % CI"] + (["Xue et al."] if iris else []))]
+
+
+def chance_note(summary: dict) -> str:
+    """``chance 33.3 %`` (a uniform guess, 1 / classes), and for imbalanced classes also the accuracy of
+    always answering the largest class: ``chance 33.3 %, majority class 85.7 %``."""
+    out = f"chance {100 / summary.get('n_classes', 3):.1f} %"
+    counts = summary.get("class_counts")
+    if counts and max(counts) != min(counts):
+        out += f", majority class {100 * max(counts) / sum(counts):.1f} %"
+    return out
 
 
 def _is_iris(summary: dict) -> bool:
@@ -105,7 +120,7 @@ def electronics_note(summary: dict) -> str:
 
 def _title(summary: dict) -> str:
     data = {"iris": "Iris", "digits": "Digits"}.get(summary.get("task", "iris"), summary.get("data", ""))
-    return (f"{data} on {summary['layers']} layers of {summary.get('modes', 16)}-port symmetric cores"
+    return (f"{data} on {_count(summary['layers'], 'layer')} of {summary.get('modes', 16)}-port symmetric cores"
             + electronics_note(summary))
 
 
@@ -221,7 +236,7 @@ def format_table(summary: dict) -> str:
     """The text table printed by ``picffm train iris``."""
     methods = [m for m in ORDER if m in summary["methods"]]
     seeds = ",".join(str(s) for s in summary["seeds"])
-    out = [f"{_title(summary)}, {summary['epochs']} epochs, "
+    out = [f"{_title(summary)}, {_count(summary['epochs'], 'epoch')}, "
            f"seeds {seeds}, " + _splits(summary.get("folds", 1))
            + ("" if summary["complete"] else "  [INCOMPLETE: interrupted]"), ""]
     out += _accuracy_table(summary, methods)
