@@ -78,3 +78,24 @@ def test_cell_components_have_picffm_ports():
     assert [p.name for p in ps.ports] == ["o1", "o2"]
     with pytest.raises(ValueError, match="no picffm cell for 'ring'"):
         cell_component("ring")
+
+
+def test_meshes_of_one_kind_and_other_sizes_coexist_and_a_repeat_is_the_same_component():
+    # every Clements mesh was named 'picffm_clements': the second size in a session raised gdsfactory's
+    # 'Cellname picffm_clements already exists', and so did asking for the same cell twice
+    from picffm import reck
+
+    meshes = [mesh_component(clements(n)) for n in (2, 3, 5)] + [mesh_component(reck(3)), mesh_component(reck(5))]
+    assert len({m.name for m in meshes}) == 5
+    assert [len(m.ports) for m in meshes] == [4, 6, 10, 6, 10]
+    assert meshes[1].name.startswith("picffm_clements3_") and meshes[4].name.startswith("picffm_reck5_")
+    assert mesh_component(clements(3)) is meshes[1]  # the same geometry: the same Component, as @gf.cell does
+    assert cell_component("mzi", kappa1=0.45) is cell_component("mzi", kappa1=0.45)
+    chip = gf.Component()  # both sizes in one chip
+    a, b = chip << meshes[0], chip << meshes[2]
+    b.movey(-2000)
+    assert {a.cell.name, b.cell.name} == {meshes[0].name, meshes[2].name}
+    mine = mesh_component(clements(4), name="picffm_test_mine")
+    assert mesh_component(clements(4), name="picffm_test_mine") is mine
+    with pytest.raises(ValueError, match="'picffm_test_mine' is taken by another picffm geometry"):
+        mesh_component(clements(6), name="picffm_test_mine")

@@ -9,6 +9,7 @@ picffm mesh in a chip and routes to it with gdsfactory's tools::
     from picffm import clements
     from picffm.interop.gf_cells import mesh_component
 
+    gf.gpdk.PDK.activate()                              # gdsfactory needs an active PDK
     chip = gf.Component()
     mesh = chip << mesh_component(clements(4))        # ports in0..in3, out0..out3
     gc = chip << gf.components.grating_coupler_elliptical()
@@ -21,6 +22,10 @@ picffm mesh in a chip and routes to it with gdsfactory's tools::
   without its grating couplers: one port per chip port, named like it,
   where the grating coupler joined the fan-in/out, facing outwards.
 
+Names are one per geometry (``picffm_clements4_<digest>``, ``picffm_mzi_Lc10_10``):
+meshes of one kind and several sizes coexist, and the same geometry asked for
+again is the same Component.
+
 Ports are gdsfactory ``optical`` ports on the waveguide layer (1, 0), of the
 waveguide width; layer numbers follow gdsfactory's generic PDK, so the
 polygons keep their meaning. Polygons are flattened into the Component.
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import asdict
 
 import numpy as np
 
@@ -38,6 +44,41 @@ from ..layout import cells as _cells
 from ..netlist import Netlist, netlist_argument
 
 __all__ = ["cell_component", "mesh_component", "to_component"]
+
+
+#: the Components this module built: name -> (digest of the geometry, Component). Asking again for the same
+#: geometry returns the same Component, as gdsfactory's own ``@gf.cell`` functions do (a second
+#: ``gf.Component`` of one name is an error in gdsfactory's layout)
+_BUILT: dict = {}
+
+
+def _cached(name: str, key: str, build):
+    """The Component ``name`` of geometry ``key`` built earlier (if gdsfactory's layout still holds it), else
+    ``build()``; a name already given to another geometry is refused."""
+    import gdsfactory as gf
+
+    held = gf.kcl.layout.cell(name) is not None
+    old = _BUILT.get(name)
+    if held and old is not None and not old[1].destroyed():
+        if old[0] == key:
+            return old[1]
+        raise ValueError(f"the gdsfactory cell name {name!r} is taken by another picffm geometry; pass another "
+                         "name= (or leave it out: the default names differ for different geometries)")
+    if held:
+        raise ValueError(f"gdsfactory's layout already has a cell named {name!r} that picffm did not build; pass "
+                         "another name=")
+    comp = build()
+    _BUILT[name] = (key, comp)
+    return comp
+
+
+def _digest(*parts) -> str:
+    """8 hex digits of the SHA-256 of ``parts`` written as sorted JSON: one name per geometry."""
+    import hashlib
+    import json
+
+    text = json.dumps(parts, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def to_component(cell, ports: dict[str, tuple[float, float, float]], name: str, wg_width: float):
@@ -81,7 +122,9 @@ def cell_component(component: str, *, kappa: float = 0.5, kappa1: float = 0.5, k
     if component not in makers:
         raise ValueError(f"no picffm cell for {component!r}; cells: {', '.join(makers)}")
     cell = makers[component]()
-    return to_component(cell, _cells.cell_ports(cell), f"picffm_{cell.name}", o.wg_width)
+    key = _digest(component, kappa, kappa1, kappa2, length_um, mirror, asdict(o))
+    name = f"picffm_{cell.name}" + ("" if options is None else f"_{_digest(asdict(o))}")
+    return _cached(name, key, lambda: to_component(cell, _cells.cell_ports(cell), name, o.wg_width))
 
 
 def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions | None = None,
@@ -93,12 +136,20 @@ def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions 
     the mesh, so gdsfactory routes, grating couplers or edge couplers connect
     to it directly.
     """
+    netlist = netlist_argument(netlist, "mesh_component netlist")
+    key = _digest(netlist.to_dict(), asdict(options or LayoutOptions()))
+    if name is None:  # kind, size and a digest of everything drawn: two geometries never share a name
+        n = netlist.info.get("n")
+        name = f"picffm_{netlist.info.get('kind', 'netlist')}{'' if n is None else n}_{key}"
+    return _cached(name, key, lambda: _draw_mesh(netlist, options, name))
+
+
+def _draw_mesh(netlist: Netlist, options: LayoutOptions | None, name: str):
     import gdstk
 
     from ..layout.geometry import ref_matrix
     from ..layout.plan import ref_params
 
-    netlist = netlist_argument(netlist, "mesh_component netlist")
     lay = build_layout(netlist, options)
     o = lay.options
     body = gdstk.Cell("picffm_mesh_body")
@@ -114,7 +165,7 @@ def mesh_component(netlist: Netlist | str | os.PathLike, options: LayoutOptions 
         ports[pl.name] = (float(px), float(py), (-angle if xref else angle) + rot + math.pi)
     order = list(netlist.ports)
     ports = {p: ports[p] for p in order if p in ports}
-    return to_component(body, ports, name or f"picffm_{netlist.info.get('kind', 'mesh')}", o.wg_width)
+    return to_component(body, ports, name, o.wg_width)
 
 
 def _find(lib, name):
