@@ -85,3 +85,14 @@ def test_balanced_classes_report_chance_only_and_evaluate_uses_the_tables_std(tm
     # the same four networks on the same chips: the same values, mean and (sample) std as the training table
     assert sorted(row["per_unit"]) == pytest.approx(sorted(train["values"]))
     assert row["std"] == pytest.approx(train["std"]) and row["std"] == pytest.approx(np.std(row["per_unit"], ddof=1))
+
+
+def test_majority_share_is_printed_only_more_than_a_point_above_chance():
+    from picffm.training.tables import chance_note, majority_pct
+
+    assert majority_pct({"class_counts": [59, 71, 48]}) == pytest.approx(100 * 71 / 178)  # wine
+    assert chance_note({"n_classes": 3, "class_counts": [59, 71, 48]}) == "chance 33.3 %, majority class 39.9 %"
+    digits = [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]  # 10.2 % against 10 %: noise, not imbalance
+    assert majority_pct({"class_counts": digits}) is None
+    assert chance_note({"n_classes": 10, "class_counts": digits}) == "chance 10.0 %"
+    assert chance_note({"n_classes": 3}) == "chance 33.3 %"  # a summary written before class_counts existed

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..atomic import atomic_write_bytes
 from ..palette import BAND_ALPHA, CHANCE, method_color
-from .tables import electronics_note
+from .tables import electronics_note, majority_pct
 
 __all__ = ["write_training_plots", "METHOD_ORDER"]
 
@@ -55,9 +55,8 @@ def _baselines(ax, summary: dict, **kw) -> None:
     """The chance line (100 / classes %) and, for imbalanced classes, the majority-class accuracy."""
     chance = 100.0 / summary.get("n_classes", 3)
     ax.axhline(chance, **CHANCE, label=f"chance ({chance:.0f} %)", **kw)
-    counts = summary.get("class_counts")
-    if counts and max(counts) != min(counts):
-        major = 100.0 * max(counts) / sum(counts)
+    major = majority_pct(summary)
+    if major is not None:
         ax.axhline(major, **{**CHANCE, "ls": "-."}, label=f"majority class ({major:.0f} %)", **kw)
 
 

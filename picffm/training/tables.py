@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .paper import PAPER_ACCURACY, PAPER_GRAD_ERROR, TARGET_CHIP, TARGETS
 
-__all__ = ["format_table", "format_targets", "target_rows", "electronics_note", "chance_note", "PASSES_NOTE", "ORDER"]
+__all__ = ["format_table", "format_targets", "target_rows", "electronics_note", "chance_note", "majority_pct", "PASSES_NOTE", "ORDER"]
 
 PASSES_NOTE = {
     "ideal": "trained on the ideal model (no chip)",
@@ -93,14 +93,22 @@ def _accuracy_table(summary: dict, methods: list[str]) -> list[str]:
     return [head, _table(rows, ["chip", "method", "picffm", "95 % CI"] + (["Xue et al."] if iris else []))]
 
 
-def chance_note(summary: dict) -> str:
-    """``chance 33.3 %`` (a uniform guess, 1 / classes), and for imbalanced classes also the accuracy of
-    always answering the largest class: ``chance 33.3 %, majority class 85.7 %``."""
-    out = f"chance {100 / summary.get('n_classes', 3):.1f} %"
+def majority_pct(summary: dict) -> float | None:
+    """The majority class's share of the data (%): what always answering it scores; ``None`` unless it is more
+    than a point above chance (balanced, or nearly balanced like digits' 178-183 per class)."""
     counts = summary.get("class_counts")
-    if counts and max(counts) != min(counts):
-        out += f", majority class {100 * max(counts) / sum(counts):.1f} %"
-    return out
+    if not counts:
+        return None
+    share = 100.0 * max(counts) / sum(counts)
+    return share if share > 100.0 / len(counts) + 1.0 else None
+
+
+def chance_note(summary: dict) -> str:
+    """``chance 33.3 %`` (a uniform guess, 1 / classes), and for imbalanced classes the accuracy of always
+    answering the largest one too: ``chance 33.3 %, majority class 85.7 %``."""
+    out = f"chance {100 / summary.get('n_classes', 3):.1f} %"
+    major = majority_pct(summary)
+    return out if major is None else out + f", majority class {major:.1f} %"
 
 
 def _is_iris(summary: dict) -> bool:
