@@ -96,3 +96,51 @@ def test_majority_share_is_printed_only_more_than_a_point_above_chance():
     assert majority_pct({"class_counts": digits}) is None
     assert chance_note({"n_classes": 10, "class_counts": digits}) == "chance 10.0 %"
     assert chance_note({"n_classes": 3}) == "chance 33.3 %"  # a summary written before class_counts existed
+
+
+def test_a_separator_ending_every_line_is_an_empty_column_not_an_error(tmp_path):
+    # spreadsheet exports end lines with the separator: it was 'column 4 has no name in the header'
+    p = tmp_path / "t.csv"
+    p.write_text("f0,f1,y,\n1,2,a,\n2,3,a,\n5,6,b,\n6,7,b,\n")
+    t = read_table(p, "y")
+    assert t.feature_names == ("f0", "f1") and t.features.tolist()[2] == [5.0, 6.0] and t.class_names == ("a", "b")
+    p.write_text("f0,f1,y,\n1,2,a,\n2,3,a,9\n5,6,b,\n6,7,b,\n")  # a value under the unnamed column: refused
+    with pytest.raises(DataError, match="line 1: column 4 has no name in the header"):
+        read_table(p, "y")
+
+
+def test_too_wide_for_the_modes_suggests_only_what_helps():
+    from picffm.training.encoding import fit_encoder
+
+    f = np.random.default_rng(0).normal(size=(10, 13))
+    with pytest.raises(ConfigError) as exc:
+        fit_encoder(f, "amplitude", 4, "none")
+    assert str(exc.value) == ("13 features x 1 channel (amplitude encoder) need 13 modes, more than the 4 of the "
+                              "chip; give 13 modes or the pca projection")  # it suggested the amplitude encoder
+    with pytest.raises(ConfigError, match="need 52 modes, .* give 52 modes, the amplitude encoder"):
+        fit_encoder(f, "mixture", 4, "none")
+
+
+@pytest.mark.parametrize("kind", ["clements", "reck"])
+def test_a_single_precision_unitary_programs_to_its_own_precision(kind, tmp_path, capsys):
+    import scipy.stats
+
+    from picffm.meshes import mesh_netlist
+    from picffm.programming import program_matrix
+
+    u = scipy.stats.unitary_group.rvs(7, random_state=np.random.default_rng(3))
+    u32 = u.astype(np.complex64)  # unitary to 1e-7: it was refused as 'not unitary (... > 1e-08)'
+    res = program_matrix(mesh_netlist(kind, 7), u32)
+    m = res.matrix()
+    assert np.linalg.norm(m - u) / np.linalg.norm(u) < 1e-6  # the single-precision target, to its precision
+    with pytest.raises(Exception, match="not unitary"):  # double precision keeps its 1e-8
+        program_matrix(mesh_netlist(kind, 7), u * (1 + 1e-7))
+    with pytest.raises(Exception, match="not unitary"):  # and a float32 non-unitary is still refused
+        program_matrix(mesh_netlist(kind, 7), (u * 1.001).astype(np.complex64))
+    net = tmp_path / "m.pic.yml"
+    np.save(tmp_path / "u32.npy", u32)
+    assert run(["mesh", kind, "-n", "7", "-o", str(net)], capsys)[0] == 0
+    code, out, err = run(["program", str(net), str(tmp_path / "u32.npy"), "-o", str(tmp_path / "p.yml"), "--json"],
+                         capsys)
+    assert code == 0, err
+    assert json.loads(out)["relative_error"] < 1e-6

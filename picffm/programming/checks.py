@@ -12,7 +12,8 @@ import numpy as np
 from ..errors import ProgrammingError
 from ..matrix_metrics import relative_symmetry_error, unitarity_error  # noqa: F401 (re-exported)
 
-__all__ = ["as_target", "unitarity_error", "relative_symmetry_error", "check_unitary", "UNITARY_TOL"]
+__all__ = ["as_target", "unitarity_error", "relative_symmetry_error", "check_unitary", "unitary_tolerance",
+           "UNITARY_TOL"]
 
 #: default tolerance on ||U U^H - I||_F for targets of unitary meshes
 UNITARY_TOL = 1e-8
@@ -47,6 +48,25 @@ def as_target(target, n: int, what: str = "target") -> np.ndarray:
                                f"{low:g} .. {high:g}; rescale the target (a symmetric or SVD mesh implements "
                                "target / ||target||_2 anyway)")
     return arr
+
+
+def unitary_tolerance(target, tol: float = UNITARY_TOL) -> float:
+    """The tolerance on ``||U U^H - I||_F`` for ``target`` as given: ``tol``, or ``4 N eps`` of the target's
+    own floating-point type when that is larger.
+
+    A unitary stored in single precision (``float32``/``complex64``, as many
+    tools save arrays) is unitary only to its rounding: about
+    ``0.2 sqrt(N) eps`` (3.9e-8 at N = 2, 5.7e-7 at N = 256, with
+    eps = 1.2e-7), above the double-precision default of 1e-8. ``4 N eps``
+    accepts every such rounding with room; for float64 it is below 1e-8
+    for every N up to the limit, so ``tol`` stands.
+    """
+    dtype = getattr(target, "dtype", None)
+    if dtype is None or dtype.kind not in "fc":
+        return tol
+    arr = np.asarray(target)
+    n = arr.shape[0] if arr.ndim == 2 else 1
+    return max(tol, 4.0 * n * float(np.finfo(dtype).eps))
 
 
 def check_unitary(u: np.ndarray, tol: float = UNITARY_TOL, mesh: str = "unitary") -> float:

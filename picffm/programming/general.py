@@ -11,7 +11,7 @@ from ..netlist import Netlist
 from ..parameters import Params
 from ..schedule import Schedule
 from ..simulation import Circuit
-from .checks import UNITARY_TOL, as_target, unitarity_error
+from .checks import UNITARY_TOL, as_target, unitarity_error, unitary_tolerance
 from .plans import as_schedule, mesh_plan
 from .symmetric import program_symmetric
 from .unitary import program_unitary
@@ -73,7 +73,7 @@ def program_matrix(netlist_or_schedule: Netlist | Schedule, target, *, symmetriz
     plan = mesh_plan(schedule)
     t = as_target(target, plan.n)
     if plan.kind in ("clements", "reck"):
-        err = unitarity_error(t)
+        err, tol = unitarity_error(t), unitary_tolerance(target, tol)  # a float32 unitary: to its own precision
         if not err <= tol:
             raise ProgrammingError(
                 f"target is not unitary (||U U^H - I||_F = {err:.3g} > {tol:g}): a {plan.kind} mesh implements "

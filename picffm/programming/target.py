@@ -32,7 +32,9 @@ TARGET_SUFFIXES = (".npy", ".csv")
 
 
 def load_target(path: str | os.PathLike) -> np.ndarray:
-    """Read a 2-D target matrix (complex128) from ``.npy`` or ``.csv``."""
+    """Read a 2-D target matrix from ``.npy`` or ``.csv``: complex128, or complex64 for a single-precision
+    ``.npy`` (float16/float32/complex64), so that a unitary saved that way is checked to its own precision
+    (:func:`picffm.programming.checks.unitary_tolerance`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in TARGET_SUFFIXES:
@@ -47,7 +49,8 @@ def load_target(path: str | os.PathLike) -> np.ndarray:
             raise ProgrammingError(f"{path}: expected a numeric array (integer, real or complex), got dtype {getattr(arr, 'dtype', '?')}")
         if arr.ndim != 2:
             raise ProgrammingError(f"{path}: expected a 2-D matrix, got an array of shape {arr.shape}")
-        return arr.astype(complex)
+        single = arr.dtype in (np.float16, np.float32, np.complex64)
+        return arr.astype(np.complex64 if single else complex)
     return _read_csv(path)
 
 

@@ -6,7 +6,7 @@ from ..errors import ProgrammingError
 from ..netlist import Netlist
 from ..parameters import Params
 from ..schedule import Schedule
-from .checks import UNITARY_TOL, as_target, check_unitary
+from .checks import UNITARY_TOL, as_target, check_unitary, unitary_tolerance
 from .clements import decompose_clements
 from .plans import as_schedule, mesh_plan
 from .reck import decompose_reck
@@ -25,7 +25,8 @@ def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL
             or :func:`picffm.meshes.reck`; the kind comes from ``info['kind']``
             or, failing that, from the instance names.
         u: N x N unitary (array-like, real or complex).
-        tol: largest accepted ``||U U^H - I||_F``.
+        tol: largest accepted ``||U U^H - I||_F`` (raised to ``4 N eps`` for a
+            single-precision ``u``: :func:`~picffm.programming.checks.unitary_tolerance`).
 
     Returns:
         :class:`~picffm.parameters.Params` of the mesh (the netlist's own
@@ -43,6 +44,7 @@ def program_unitary(schedule: Schedule | Netlist, u, *, tol: float = UNITARY_TOL
         hint = "program_symmetric" if plan.kind == "symmetric" else "program_matrix"
         raise ProgrammingError(f"program_unitary needs a clements or reck mesh; this netlist is a {plan.kind} "
                                f"mesh: use {hint}")
+    tol = unitary_tolerance(u, tol)  # a float32/complex64 unitary is held to its own precision
     u = as_target(u, plan.n)
     check_unitary(u, tol, plan.kind)
     theta, phi, screen = DECOMPOSE[plan.kind](u)

@@ -230,6 +230,10 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
     delim = _delimiter(path, lines[0][1])
     rows = list(csv.reader([ln for _, ln in lines], delimiter=delim))
     header = [h.strip() for h in rows[0]]
+    # a separator ending every line (spreadsheet exports write one) is an empty last column: dropped
+    while len(header) > 1 and not header[-1] and all(len(r) == len(header) and not r[-1].strip() for r in rows[1:]):
+        header.pop()
+        rows = [r[:-1] for r in rows]
     for j, h in enumerate(header):
         if not h:
             raise DataError(f"{path}: line {lines[0][0]}: column {j + 1} has no name in the header")

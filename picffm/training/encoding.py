@@ -161,7 +161,8 @@ def fit_encoder(train_features: np.ndarray, kind: str = "mixture", n_modes: int 
         comp = pca.components_ / np.where(scale > 0, scale, 1.0)[:, None]
         components = tuple(tuple(float(v) for v in row) for row in comp)
     elif n_modes is not None and width > n_modes:
-        raise ConfigError(f"{f.shape[1]} features x {channels} channels ({kind} encoder) need {width} modes, "
-                          f"more than the {n_modes} of the chip; give more modes, the amplitude encoder "
-                          "(one mode per feature) or the pca projection")
+        other = "" if kind == "amplitude" else ", the amplitude encoder (one mode per feature)"
+        raise ConfigError(f"{f.shape[1]} features x {channels} channel{'s' if channels != 1 else ''} ({kind} "
+                          f"encoder) need {width} modes, more than the {n_modes} of the chip; give {width} modes"
+                          f"{other} or the pca projection")
     return Encoder(tuple(float(v) for v in mean), tuple(float(v) for v in std), kind, n_modes, components)
