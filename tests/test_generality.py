@@ -64,7 +64,7 @@ def test_imbalanced_classes_report_the_majority_class_beside_chance(tmp_path, ca
     # always answering 'a' scores 80 %: a 33 % chance level alone would flatter any network
     assert "chance 33.3 %, majority class 80.0 %" in out
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
-    assert metrics["class_counts"] == [24, 4, 2]
+    assert metrics["class_counts"] == [24, 4, 2] and metrics["classes"] == ["a", "b", "c"]
     code, out2, err = run(["evaluate", str(tmp_path / "r")], capsys)
     assert code == 0, err and "chance 33.3 %, majority class 80.0 %" in out2
     # one seed, one layer: singular nouns

@@ -59,6 +59,8 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
     """The summary (what ``metrics.json`` and ``--json`` hold), from the finished units."""
     from .results import MODEL
 
+    from .datasets import load_table
+
     cfg = exp.config
     ratio = holdout_ratio(cfg)
     by = {}
@@ -107,7 +109,7 @@ def summarise(exp, results: Mapping, passes: Mapping, elapsed_s: float) -> dict:
                 for m in ppu}
     complete = all(_key(u) in results for u in exp.units())
     return {"task": cfg.data.name, "data": cfg.data.describe(), "modes": cfg.modes, "n_classes": cfg.n_classes,
-            "class_counts": class_counts(cfg),
+            "classes": list(load_table(cfg.data).class_names), "class_counts": class_counts(cfg),
             "nonlinearity": cfg.nonlinearity, "readout_ports": list(cfg.readout_ports), "complete": complete,
             "layers": cfg.layers, "epochs": cfg.epochs,
             "batch_size": cfg.batch_size, "seeds": list(exp.seeds), "folds": cfg.folds,
