@@ -144,3 +144,19 @@ def test_a_single_precision_unitary_programs_to_its_own_precision(kind, tmp_path
                          capsys)
     assert code == 0, err
     assert json.loads(out)["relative_error"] < 1e-6
+
+
+def test_features_holding_a_comma_are_given_in_quotes(tmp_path, capsys):
+    # --features was split at every comma: a column named 'sepal, length' could not be chosen, and the
+    # refusal listed 'columns: sepal, length, petal width, y' (four names for three columns)
+    p = tmp_path / "q.csv"
+    p.write_text('"sepal, length",petal width,y\n1,2,a\n2,3,a\n5,6,b\n6,7,b\n')
+    code, out, err = run(["train", "csv", str(p), "--label", "y", "--features", "sepal", "--out", str(tmp_path / "x")],
+                         capsys)
+    assert code == 2 and 'no feature column \'sepal\'; columns: "sepal, length", petal width, y' in err
+    code, out, err = run(["train", "csv", str(p), "--label", "y", "--features", '"sepal, length"', "--method", "ideal",
+                          "--epochs", "1", "--seeds", "1", "--folds", "2", "--workers", "1", "--quiet", "--out",
+                          str(tmp_path / "r")], capsys)
+    assert code == 0, err
+    cfg = json.loads((tmp_path / "r" / "config.json").read_text())["config"]
+    assert cfg["data"]["features"] == ["sepal, length"] and cfg["modes"] == 4  # one feature, mixture: 4 modes

@@ -39,6 +39,14 @@ def _split(values: list[str] | None) -> list[str]:
     return out
 
 
+def _columns(text: str) -> list[str]:
+    """Column names of ``--features``: comma separated, read like a CSV line, so a name holding a comma is
+    given in double quotes (``'"sepal, length",petal'``)."""
+    import csv
+
+    return [c.strip() for c in next(csv.reader([text]), []) if c.strip()]
+
+
 #: what each task trains by default: data, methods, chips, seeds, encoder, projection, modes, test fraction, epochs
 _TASKS = {
     "iris": {"methods": DEFAULT_METHODS, "chips": DEFAULT_SPECS, "encoder": "mixture", "projection": "none",
@@ -80,7 +88,8 @@ def register(subparsers) -> None:
     c.add_argument("file", nargs="?", metavar="FILE", help="the table (.csv, or .tsv for tab-separated); "
                    "optional with --resume")
     c.add_argument("--label", metavar="COLUMN", help="the label column (required)")
-    c.add_argument("--features", metavar="A,B,...", help="feature columns (default: every other column)")
+    c.add_argument("--features", metavar="A,B,...", help="feature columns, comma separated; a name holding a comma in double quotes (default: every "
+                   "other column)")
     _options(c, "csv")
 
 
@@ -189,7 +198,7 @@ def _source(args) -> DataSource:
         raise CLIError("picffm train csv needs the table: FILE (a .csv or .tsv file with a header row)")
     if not args.label:
         raise CLIError(f"picffm train csv needs --label COLUMN: the column of {args.file} that holds the classes")
-    return DataSource.csv(args.file, args.label, _split([args.features]) if args.features else ())
+    return DataSource.csv(args.file, args.label, _columns(args.features) if args.features else ())
 
 
 def _shape(args, base: Experiment | None) -> dict:
@@ -214,11 +223,11 @@ def _shape(args, base: Experiment | None) -> dict:
         if args.readout is not None:
             shape["readout"] = _readout(args.readout, shape["n_classes"], shape["modes"])
         return shape
-    if getattr(args, "features", None) is not None and not _split([args.features]):  # csv only
+    if getattr(args, "features", None) is not None and not _columns(args.features):  # csv only
         raise CLIError(f"--features {args.features!r} names no column; give feature columns A,B,... or drop "
                        "--features (every column but the label)")
     if args.task == "csv" and args.file and args.label:  # messages name the file as the user wrote it
-        read_table(args.file, args.label, _split([args.features]) if args.features else None)
+        read_table(args.file, args.label, _columns(args.features) if args.features else None)
     source = _source(args)
     table = load_table(source)
     encoder = args.encoder or t["encoder"]

@@ -240,7 +240,7 @@ def read_table(path, label: str, features=None, *, min_per_class: int = MIN_PER_
     dup = sorted({h for h in header if header.count(h) > 1})
     if dup:
         raise DataError(f"{path}: line {lines[0][0]}: column {dup[0]!r} appears more than once in the header")
-    cols = ", ".join(header)
+    cols = ", ".join(f'"{h}"' if "," in h else h for h in header)  # a name holding a comma: quoted, as --features takes it
     if label not in header:
         if len(header) == 1 and (";" in header[0] or "|" in header[0]):
             sep = ";" if ";" in header[0] else "|"
