@@ -160,3 +160,20 @@ def test_features_holding_a_comma_are_given_in_quotes(tmp_path, capsys):
     assert code == 0, err
     cfg = json.loads((tmp_path / "r" / "config.json").read_text())["config"]
     assert cfg["data"]["features"] == ["sepal, length"] and cfg["modes"] == 4  # one feature, mixture: 4 modes
+
+
+def test_programming_takes_a_netlist_file_path_like_the_layout(tmp_path, capsys):
+    # build_layout and mesh_component took a path; program_matrix said 'expected a Netlist or a Schedule, got str'
+    from picffm.programming import program_matrix, program_symmetric
+
+    net = tmp_path / "core5.pic.yml"
+    assert run(["mesh", "symmetric", "-n", "5", "-o", str(net)], capsys)[0] == 0
+    a = np.random.default_rng(2).normal(size=(5, 5))
+    w = a + a.T
+    for arg in (str(net), net):
+        res = program_matrix(arg, w)
+        assert res.kind == "symmetric" and res.error < 1e-12
+        np.testing.assert_allclose(res.matrix() * res.scale, w, atol=1e-12)
+    assert program_symmetric(net, w)[1] == pytest.approx(np.linalg.norm(w, 2))
+    with pytest.raises(Exception, match="expected a Netlist, a Schedule or a netlist file path, got dict"):
+        program_matrix({"instances": {}}, w)

@@ -58,7 +58,8 @@ def relative_error(m: np.ndarray, target: np.ndarray, scale: float = 1.0) -> flo
 
 def program_matrix(netlist_or_schedule: Netlist | Schedule, target, *, symmetrize: bool = False,
                    atol: float = 1e-10, tol: float = UNITARY_TOL) -> ProgramResult:
-    """Program ``target`` onto whatever mesh the netlist is, and check the result.
+    """Program ``target`` onto whatever mesh the netlist is (a Netlist, a compiled Schedule or a netlist
+    file path), and check the result.
 
     Dispatch by mesh kind: Clements/Reck -> :func:`program_unitary` (``tol``
     on ``||U U^H - I||_F``); symmetric core -> :func:`program_symmetric`

@@ -23,6 +23,7 @@ that pair in propagation order, which is what identifies it.
 
 from __future__ import annotations
 
+import os
 import weakref
 from dataclasses import dataclass
 from typing import Mapping
@@ -31,7 +32,7 @@ import numpy as np
 
 from ..errors import ProgrammingError
 from ..meshes import reck_layout
-from ..netlist import Netlist
+from ..netlist import Netlist, load_netlist
 from ..schedule import Schedule, compile_netlist
 from .clements import clements_cells
 
@@ -68,13 +69,15 @@ class MeshPlan:
     atten: np.ndarray | None
 
 
-def as_schedule(obj: Netlist | Schedule) -> Schedule:
-    """A Schedule from a Schedule or a Netlist (compiled)."""
+def as_schedule(obj: "Netlist | Schedule | str | os.PathLike") -> Schedule:
+    """A Schedule from a Schedule, a Netlist or a netlist file path (compiled)."""
     if isinstance(obj, Schedule):
         return obj
+    if isinstance(obj, (str, os.PathLike)):  # as build_layout and mesh_component take it
+        obj = load_netlist(obj)
     if isinstance(obj, Netlist):
         return compile_netlist(obj)
-    raise ProgrammingError(f"expected a Netlist or a Schedule, got {type(obj).__name__}")
+    raise ProgrammingError(f"expected a Netlist, a Schedule or a netlist file path, got {type(obj).__name__}")
 
 
 _CACHE: "weakref.WeakKeyDictionary[Schedule, MeshPlan]" = weakref.WeakKeyDictionary()
