@@ -28,8 +28,11 @@ import numpy as np
 
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
-from ..training.units import train_network
+from ..runs import channel
+from ..training.results import MODEL
+from ..training.units import insilico_unit, train_unit
 from ..runs.executor import Task, derive_seed
+from .checkpoints import point_checkpoint
 from .report import chance_line, data_info, plot_panels, write_csv, write_json
 
 __all__ = ["NAME", "asymmetry_point", "make_tasks", "summarise", "write_outputs", "summary_table"]
@@ -47,17 +50,27 @@ def make_tasks(sweep, context: Mapping[str, Any]) -> list[Task]:
 def _train_config(ctx: Mapping[str, Any]) -> TrainConfig:
     """The training of every point: Iris, one stratified 105/45 split per replicate."""
     return TrainConfig(layers=ctx["layers"], epochs=ctx["epochs"], update_time_s=0.0,
-                       grad_probe_step=ctx["grad_probe_step"], folds=1)
+                       grad_probe_step=ctx["grad_probe_step"], folds=1, checkpoint_every=1)
 
 
-def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
-    """Train and test one (asymmetry, method, replicate) point."""
+def asymmetry_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any],
+                    checkpoints: str | None = None) -> dict:
+    """Train and test one (asymmetry, method, replicate) point.
+
+    ``checkpoints``: the study's checkpoint folder (:mod:`.checkpoints`): the
+    training saves itself after every epoch and continues from what it finds there.
+    """
     spec = spec_from_dict(ctx["chip_spec"]).replace(mirror_asymmetry=float(point["asymmetry"]),
                                                     drift__model="none")
     cfg = _train_config(ctx)
     method = point["method"]
-    trainer = ctx["ffm_trainer"] if method == "ffm" else method
-    res = train_network(trainer, None if method == "ideal" else spec, seed, cfg)
+    ck = point_checkpoint(checkpoints, point)
+    trained, chip = ("ideal", None) if method != "ffm" else (ctx["ffm_trainer"], spec)
+    # what train_network does, with the unit's checkpoints (ideal and insilico train the ideal network)
+    res, _ = train_unit(trained, MODEL if chip is None else "study chip", chip, seed, cfg, probe=chip is not None,
+                        saved=ck.load(), checkpoint=ck.save, should_stop=channel.stop_requested)
+    if method == "insilico":
+        res = insilico_unit(res, "study chip", spec, seed, cfg)
     grad = res.grad or {}
     return {"test_accuracy": float(res.test_acc), "train_accuracy": float(res.train_acc),
             "chip_passes": 0 if method == "ideal" else int(res.train_passes),

@@ -45,10 +45,13 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from ..calibration import Twin
 from ..chip.spec import spec_from_dict
 from ..training.config import TrainConfig
+from ..training.results import states_from_plain, states_to_plain
 from ..training.trainers import make_chips, make_dataset, make_trainer
 from ..runs.executor import Task, derive_seed
+from .checkpoints import point_checkpoint, training_checkpoint
 from .recalibration import deploy, maintain
 from ..palette import THRESHOLD
 from .report import chance_line, data_info, mean_band, plot_panels, write_csv, write_json
@@ -89,83 +92,129 @@ def _train_config(ctx: Mapping[str, Any]) -> TrainConfig:
 
 
 @lru_cache(maxsize=16)
-def _pretrained(kind: str, seed: int, key: str) -> dict:
+def _pretrained(kind: str, seed: int, key: str, checkpoints: str | None = None) -> dict:
     """The network trained before ``t = 0`` (no chip time passes, so no drift rate matters).
 
     ``ideal``: ``{"states", "params"}`` of the ideal model's trainer; ``ffm``:
     the trainer's and the chips' states after training (restored onto chips
-    of any drift rate, which share the fabrication of the seed).
+    of any drift rate, which share the fabrication of the seed). With a
+    ``checkpoints`` folder the training saves itself after every epoch
+    (:mod:`.checkpoints`), continues from what it finds there and keeps its
+    final state there, so a resumed study never trains it again.
     """
     ctx = json.loads(key)
     cfg = _train_config(ctx)
     data = make_dataset(seed, cfg)
     if kind == "ideal":
-        model = make_trainer("ideal", make_chips(None, seed, cfg.layers), data, cfg, seed)
-        for _ in range(cfg.epochs):
-            model.run_epoch()
-        return {"states": model.states, "params": [np.array(w) for w in model.params.blocks("w")]}
-    spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=0.0)
-    chips = make_chips(spec, seed, cfg.layers)
-    trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
-    for _ in range(cfg.epochs):
+        chips = make_chips(None, seed, cfg.layers)
+        trainer = make_trainer("ideal", chips, data, cfg, seed)
+    else:
+        spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=0.0)
+        chips = make_chips(spec, seed, cfg.layers)
+        trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
+    ck = training_checkpoint(checkpoints, {"kind": kind, "seed": seed, "key": key})
+    saved = ck.load()
+    if saved is not None:
+        trainer.load_state_dict(saved["trainer"])
+        for chip, state in zip(chips, saved["chips"], strict=True):
+            chip.set_state(state)
+
+    def state() -> dict:
+        return {"trainer": trainer.state_dict(), "chips": [c.get_state() for c in chips]}
+
+    while trainer.epoch < cfg.epochs:
         trainer.run_epoch()
-    return {"trainer": trainer.state_dict(), "chips": [c.get_state() for c in chips]}
+        ck.safe_point(state, f"{kind} training of seed {seed}")
+    if kind == "ideal":
+        return {"states": trainer.states, "params": [np.array(w) for w in trainer.params.blocks("w")]}
+    return state()
 
 
-def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any]) -> dict:
-    """Run one (drift rate, method, replicate) point: accuracy vs time and passes spent."""
+def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any], checkpoints: str | None = None) -> dict:
+    """Run one (drift rate, method, replicate) point: accuracy vs time and passes spent.
+
+    ``checkpoints``: the study's checkpoint folder (:mod:`.checkpoints`): the
+    point saves itself after every check and continues from what it finds there.
+    """
     rate, method = float(point["drift_rate"]), point["method"]
     spec = spec_from_dict(ctx["chip_spec"]).replace(drift__model="random_walk", drift__rate_rad_per_sqrt_s=rate)
     # one network per replicate, on its seed's single stratified 105/45 split (no cross-validation folds)
     cfg = _train_config(ctx)
     data = make_dataset(seed, cfg)
     chips = make_chips(spec, seed, cfg.layers)
-
-    # deployment at t = 0 (copies: the trained networks are shared with the next points)
+    table = chips[0].schedule.table
+    ck = point_checkpoint(checkpoints, point)
+    saved = ck.load()
+    trainer = twins = weights = None
     if method == "ffm":
         trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
-        trained = copy.deepcopy(_pretrained("ffm", seed, _training_key(ctx, "ffm")))
-        trainer.load_state_dict(trained["trainer"])
-        for chip, state in zip(chips, trained["chips"], strict=True):
-            chip.set_state(state)
-        states = trainer.states
-    else:
-        model = copy.deepcopy(_pretrained("ideal", seed, _training_key(ctx, "ideal")))
-        states = model["states"]
-        for chip, st in zip(chips, states):
-            chip.program(st.params)
+
+    if saved is not None:  # continue where the point stopped
+        run = saved["run"]
+        states = states_from_plain(saved["states"], table)
+        if method == "ffm":
+            trainer.load_state_dict(saved["trainer"])
+            states = trainer.states
+        else:
+            for chip, st in zip(chips, states):  # programming moves no clock and draws no noise
+                chip.program(st.params)
         if method == "recal":
-            weights = model["params"]
-            twins, states = deploy(chips, weights, np.random.default_rng(derive_seed(seed, "calibration")),
-                                   iterations=ctx["recal_iterations"])
-    # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
-    initial = trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)
-    initial_busy = trainer.train_busy_s if method == "ffm" else sum(c.busy_s for c in chips)
-    passes0, busy0 = sum(c.passes for c in chips), sum(c.busy_s for c in chips)
+            weights = [np.asarray(w) for w in saved["weights"]]
+            twins = [Twin.from_dict(t, c.netlist) for t, c in zip(saved["twins"], chips, strict=True)]
+        for chip, state in zip(chips, saved["chips"], strict=True):  # counters, clocks, drift and noise streams
+            chip.set_state(state)
+    else:  # deployment at t = 0 (copies: the trained networks are shared with the next points)
+        if method == "ffm":
+            trained = copy.deepcopy(_pretrained("ffm", seed, _training_key(ctx, "ffm"), checkpoints))
+            trainer.load_state_dict(trained["trainer"])
+            for chip, state in zip(chips, trained["chips"], strict=True):
+                chip.set_state(state)
+            states = trainer.states
+        else:
+            model = copy.deepcopy(_pretrained("ideal", seed, _training_key(ctx, "ideal"), checkpoints))
+            states = model["states"]
+            for chip, st in zip(chips, states):
+                chip.program(st.params)
+            if method == "recal":
+                weights = model["params"]
+                twins, states = deploy(chips, weights, np.random.default_rng(derive_seed(seed, "calibration")),
+                                       iterations=ctx["recal_iterations"])
+        # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
+        run = {"k": 0, "times": [], "acc": [], "passes": [], "busy": [], "recal_times": [], "last_recal": 0.0,
+               "initial": int(trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)),
+               "initial_busy": float(trainer.train_busy_s if method == "ffm" else sum(c.busy_s for c in chips)),
+               "passes0": int(sum(c.passes for c in chips)), "busy0": float(sum(c.busy_s for c in chips))}
+
+    def state() -> dict:
+        return {"run": run, "states": states_to_plain(states), "chips": [c.get_state() for c in chips],
+                "trainer": None if trainer is None else trainer.state_dict(),
+                "twins": None if twins is None else [t.to_dict() for t in twins],
+                "weights": None if weights is None else [np.asarray(w) for w in weights]}
 
     n_steps = int(round(ctx["duration_s"] / ctx["step_s"]))
-    times, acc, passes, busy, recal_times = [], [], [], [], []
-    last_recal = 0.0
-    for k in range(n_steps + 1):
+    times, acc, passes, busy, recal_times = run["times"], run["acc"], run["passes"], run["busy"], run["recal_times"]
+    for k in range(run["k"], n_steps + 1):
         t = k * ctx["step_s"]
         if k:
             for c in chips:
                 c.advance(ctx["step_s"])
         times.append(t)
         acc.append(true_accuracy(chips, states, data.x_test, data.y_test, cfg.electronics))
-        passes.append(sum(c.passes for c in chips) - passes0)
-        busy.append(sum(c.busy_s for c in chips) - busy0)
+        passes.append(sum(c.passes for c in chips) - run["passes0"])
+        busy.append(sum(c.busy_s for c in chips) - run["busy0"])
         if k == n_steps:
             break
-        if method == "recal" and t > 0 and t - last_recal >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:
+        if method == "recal" and t > 0 and t - run["last_recal"] >= ctx["recal_interval_s"] - 1e-9 * ctx["step_s"]:
             twins, states = maintain(chips, twins, weights, states, iterations=ctx["recal_iterations"])
-            last_recal = t
+            run["last_recal"] = t
             recal_times.append(t)
         elif method == "ffm":
             trainer.train_steps(ctx["ffm_steps"])
             states = trainer.states
-    return {"times_s": times, "accuracy": acc, "passes": passes, "initial_passes": int(initial),
-            "busy_s": busy, "initial_busy_s": float(initial_busy),
+        run["k"] = k + 1
+        ck.safe_point(state, f"drift point {method} at {rate:g} rad/sqrt(s), seed {seed}")
+    return {"times_s": times, "accuracy": acc, "passes": passes, "initial_passes": run["initial"],
+            "busy_s": busy, "initial_busy_s": run["initial_busy"],
             "recal_times_s": recal_times, "survival_s": survival_time(times, acc, ctx["threshold"]),
             "survived": bool(min(acc) >= ctx["threshold"])}
 

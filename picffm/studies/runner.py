@@ -11,7 +11,7 @@ neither the spec file nor a shared file system.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from ..chip import resolve_spec
 from ..errors import ConfigError, SpecError
 from ..runs.dask import connected
 from ..runs.executor import run_tasks
+from ..runs.signals import stop_on_signals
 from .store import PointStore
 from .sweep import _Sweep
 
@@ -54,18 +55,34 @@ def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: in
               progress: bool | None = None) -> StudyResult:
     """Run every point of ``sweep`` (skipping finished ones with ``resume``) and write the report.
 
-    ``out`` must be new or empty unless ``resume`` (continue the study there)
-    or ``force`` (delete it first); it is locked while the study runs.
+    ``out`` must be new or empty unless ``resume`` (continue the study there:
+    ``sweep`` must be the one it was started with,
+    :func:`picffm.studies.store.stored_sweep` and ``load_sweep(..., stored=)``)
+    or ``force`` (delete it first); it is locked while the study runs. The
+    sweep and the fixed settings are stored in ``out/study.json`` at start.
+
+    **Interruptions.** The first Ctrl-C or SIGTERM asks the running points to
+    stop: each saves a checkpoint at its next safe point (an epoch, a check
+    of the drift clock; :mod:`.checkpoints`) and stops; every finished point
+    is already saved, and :class:`~picffm.runs.signals.Interrupted` is
+    raised. A second signal stops at once (each running point keeps its last
+    checkpoint). A resumed study continues every point from its checkpoint
+    and ends with the same results, bit for bit, as a study never interrupted.
     """
     context = sweep.fixed()
     context["chip_spec"] = resolve_chip(sweep.chip)
     tasks = module.make_tasks(sweep, context)
-    with connected(scheduler) as scheduler, \
-            PointStore(out, {"study": module.NAME, "fixed": context}, resume=resume, force=force) as store:
+    with connected(scheduler) as scheduler, stop_on_signals(defer=True) as flag, \
+            PointStore(out, {"study": module.NAME, "fixed": context, "sweep": sweep.model_dump()}, resume=resume,
+                       force=force) as store:
         before = set(store.finished_keys())
+        if scheduler is None:  # Dask workers need not share this file system: no checkpoints there
+            folder = str(store.checkpoints_dir.resolve())
+            tasks = [replace(t, inputs={**t.inputs, "checkpoints": folder}) for t in tasks]
         results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
-                            desc=f"{module.NAME} study")
+                            desc=f"{module.NAME} study", flag=flag)
         doc = module.summarise(sweep, context, tasks, results)
         files = module.write_outputs(Path(out), doc)
+        store.clear_checkpoints()  # every point is finished: nothing is left to continue
     reused = sum(t.key in before for t in tasks)
     return StudyResult(doc, [str(f) for f in files], len(tasks) - reused, reused)

@@ -154,23 +154,49 @@ def parse_list(text: str, option: str, kind=float) -> list:
 
 
 def load_sweep(study: str, path: str | os.PathLike | None = None,
-               options: Mapping[str, Any] | None = None) -> _Sweep:
+               options: Mapping[str, Any] | None = None, *, stored: Mapping[str, Any] | None = None,
+               where: str = "the study") -> _Sweep:
     """Validated sweep of ``study`` from the TOML file ``path`` (table ``[study]``)
-    overridden by ``options`` (keys as in the file; ``None`` values ignored)."""
+    overridden by ``options`` (keys as in the file; ``None`` values ignored).
+
+    ``stored``: the sweep of a study being resumed (``study.json``'s
+    ``sweep``, :func:`picffm.studies.store.read_manifest`); it replaces the
+    defaults, and a value from the file or an option that differs from it is
+    refused in one line naming the option (or the file and key), the stored
+    value and the given one (``where``: the study, for that message, e.g. its
+    directory). Equal values are accepted.
+    """
     if study not in SWEEPS:
         raise ConfigError(f"unknown study {study!r}; valid: {', '.join(SWEEPS)}")
     model = SWEEPS[study]
     values: dict[str, Any] = {}
-    where = "command line"
+    source = "command line"
     if path is not None:
         values = dict(_read_table(Path(path), study))
-        where = str(path)
+        source = str(path)
     opts = {k: v for k, v in (options or {}).items() if v is not None}
     values.update(opts)
+    base = dict(stored or {})
     try:
-        return model(**values)
+        sweep = model(**{**base, **values})
     except ValidationError as exc:
-        raise ConfigError(_explain(exc, model, study, where, set(opts))) from None
+        raise ConfigError(_explain(exc, model, study, source, set(opts))) from None
+    if stored is not None:
+        done = sweep.model_dump()
+        for key in values:  # only keys given: what was not given comes from the stored sweep
+            if key in base and done.get(key) != base[key]:
+                src = option_name(key) if key in opts else f"{source}: {study}.{key}"
+                raise ConfigError(f"{src}: {where} was started with {_shown(base[key])}, not {_shown(done.get(key))}; "
+                                  f"a resumed study keeps its settings: drop {'the option' if key in opts else 'the key'}"
+                                  " (or give the stored value), or start a new study in another --out")
+    return sweep
+
+
+def _shown(value: Any) -> str:
+    """A sweep value as the option would take it (lists comma separated)."""
+    if isinstance(value, (list, tuple)):
+        return ",".join(_shown(v) for v in value)
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _read_table(path: Path, study: str) -> Mapping[str, Any]:
