@@ -30,6 +30,15 @@ from picffm.studies.runner import resolve_chip
 from picffm.studies.sweep import load_sweep
 
 RNG = np.random.default_rng(20261201)
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread():
+    """One BLAS thread, as the study's workers run (threaded BLAS on a loaded machine costs 5x here)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
 SMALL = {"layers": 1, "epochs": 4, "seeds": 1, "drift_rates": [0.02], "duration_s": 4.0, "step_s": 1.0,
          "recal_interval_s": 1.0, "recal_iterations": 1, "ffm_steps": 2}
 
@@ -66,12 +75,15 @@ def _counting(monkeypatch, module, name):
 
 @pytest.mark.parametrize("method", ["insilico", "recal", "ffm"])
 def test_drift_point_stopped_mid_study_continues_bit_for_bit(method, tmp_path, monkeypatch):
-    ctx = _context("drift", {**SMALL, "methods": [method]})
+    # recal calibrates its chip and recalibrates at every check: 2 checks there
+    ctx = _context("drift", {**SMALL, "methods": [method], "duration_s": 2.0 if method == "recal" else 4.0})
     point = {"drift_rate": 0.02, "method": method, "replicate": 0}
     drift._pretrained.cache_clear()
     fresh = drift.drift_point(point, 7, ctx)  # never stopped, no checkpoints
-    # stop at a safe point: 4 training epochs, then after the checks at t = 0 and t = 1
-    stop_at = 4 + int(RNG.integers(1, 3))
+    # stop at a safe point: 4 training epochs, the deployment of recal's one chip, then after the checks at
+    # t = 0 and t = 1 (recal: also right after its deployment)
+    before = 4 + (method == "recal")
+    stop_at = before + int(RNG.integers(0 if method == "recal" else 1, 3))
     checks = _counting(monkeypatch, drift, "true_accuracy")
     drift._pretrained.cache_clear()
     channel.install(None, _StopAfter(stop_at))
@@ -81,7 +93,7 @@ def test_drift_point_stopped_mid_study_continues_bit_for_bit(method, tmp_path, m
     finally:
         channel.install(None, None)
     done = len(checks)
-    assert done == stop_at - 4  # the checks made before the stop
+    assert done == stop_at - before  # the checks made before the stop
     names = sorted(p.name for p in tmp_path.iterdir())
     assert len(names) == 2 and names[1].startswith("train-")  # the point's state and its trained network
     drift._pretrained.cache_clear()  # as in a new process
@@ -169,7 +181,8 @@ def test_sigint_mid_point_then_resume_gives_the_uninterrupted_results(name, args
                                                                       capsys):
     from picffm.runs.executor import point_key
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p), "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1"}
     ref, out = tmp_path / "ref", tmp_path / "cut"
     cmd = [sys.executable, "-m", "picffm", *args, "--workers", workers, "--quiet"]
     from picffm.cli.main import main

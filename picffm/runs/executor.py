@@ -105,7 +105,13 @@ class Task:
 
 
 def _call(fn, point, seed, context, inputs=None) -> dict:
-    """Run one task and normalise its result through JSON (the same on every backend)."""
+    """Run one task and normalise its result through JSON (the same on every backend).
+
+    A task that a pool worker takes from its queue after the scheduler asked
+    for a stop does not start (:class:`TaskStopped`): it has no progress to save.
+    """
+    if channel.stop_requested():
+        raise TaskStopped(f"task {point_key(point)} not started: the run is stopping")
     result = fn(dict(point), int(seed), dict(context), **dict(inputs or {}))
     if not isinstance(result, Mapping):
         raise TypeError(f"task function {getattr(fn, '__name__', fn)!r} returned {type(result).__name__}, not a dict")

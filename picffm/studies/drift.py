@@ -145,9 +145,16 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any], che
     table = chips[0].schedule.table
     ck = point_checkpoint(checkpoints, point)
     saved = ck.load()
-    trainer = twins = weights = None
+    trainer = twins = weights = run = None
     if method == "ffm":
         trainer = make_trainer(ctx["ffm_trainer"], chips, data, cfg, seed)
+
+    def state() -> dict:
+        """All the point has done (``states``: what each chip is programmed with; ``run``: the curve, or None)."""
+        return {"run": run, "states": states_to_plain(states), "chips": [c.get_state() for c in chips],
+                "trainer": None if trainer is None else trainer.state_dict(),
+                "twins": None if twins is None else [t.to_dict() for t in twins],
+                "weights": None if weights is None else [np.asarray(w) for w in weights]}
 
     if saved is not None:  # continue where the point stopped
         run = saved["run"]
@@ -160,36 +167,39 @@ def drift_point(point: Mapping[str, Any], seed: int, ctx: Mapping[str, Any], che
                 chip.program(st.params)
         if method == "recal":
             weights = [np.asarray(w) for w in saved["weights"]]
-            twins = [Twin.from_dict(t, c.netlist) for t, c in zip(saved["twins"], chips, strict=True)]
-        for chip, state in zip(chips, saved["chips"], strict=True):  # counters, clocks, drift and noise streams
-            chip.set_state(state)
-    else:  # deployment at t = 0 (copies: the trained networks are shared with the next points)
-        if method == "ffm":
-            trained = copy.deepcopy(_pretrained("ffm", seed, _training_key(ctx, "ffm"), checkpoints))
-            trainer.load_state_dict(trained["trainer"])
-            for chip, state in zip(chips, trained["chips"], strict=True):
-                chip.set_state(state)
-            states = trainer.states
-        else:
-            model = copy.deepcopy(_pretrained("ideal", seed, _training_key(ctx, "ideal"), checkpoints))
-            states = model["states"]
-            for chip, st in zip(chips, states):
-                chip.program(st.params)
-            if method == "recal":
-                weights = model["params"]
-                twins, states = deploy(chips, weights, np.random.default_rng(derive_seed(seed, "calibration")),
-                                       iterations=ctx["recal_iterations"])
+            twins = [Twin.from_dict(t, c.netlist) for t, c in zip(saved["twins"], chips)]
+        for chip, st in zip(chips, saved["chips"], strict=True):  # counters, clocks, drift and noise streams
+            chip.set_state(st)
+    elif method == "ffm":  # deployment at t = 0 (copies: the trained networks are shared with the next points)
+        trained = copy.deepcopy(_pretrained("ffm", seed, _training_key(ctx, "ffm"), checkpoints))
+        trainer.load_state_dict(trained["trainer"])
+        for chip, st in zip(chips, trained["chips"], strict=True):
+            chip.set_state(st)
+        states = trainer.states
+    else:
+        model = copy.deepcopy(_pretrained("ideal", seed, _training_key(ctx, "ideal"), checkpoints))
+        states = model["states"]
+        for chip, st in zip(chips, states):
+            chip.program(st.params)
+        if method == "recal":
+            weights, twins = model["params"], []
+    if run is None:
+        if method == "recal":  # calibrate and program through the twin chip by chip, a safe point after each
+            ideal = states
+
+            def deployed(new_twins: list, new_states: list) -> None:
+                nonlocal twins, states
+                twins, states = new_twins, new_states + ideal[len(new_states):]
+                ck.safe_point(state, f"deployment of drift point recal at {rate:g} rad/sqrt(s), seed {seed}")
+
+            twins, states = deploy(chips, weights, np.random.default_rng(derive_seed(seed, "calibration")),
+                                   iterations=ctx["recal_iterations"], done=list(zip(twins, states)),
+                                   after=deployed)
         # passes spent to deploy: FFM training updates (not its per-epoch accuracy checks), calibration
         run = {"k": 0, "times": [], "acc": [], "passes": [], "busy": [], "recal_times": [], "last_recal": 0.0,
                "initial": int(trainer.train_passes if method == "ffm" else sum(c.passes for c in chips)),
                "initial_busy": float(trainer.train_busy_s if method == "ffm" else sum(c.busy_s for c in chips)),
                "passes0": int(sum(c.passes for c in chips)), "busy0": float(sum(c.busy_s for c in chips))}
-
-    def state() -> dict:
-        return {"run": run, "states": states_to_plain(states), "chips": [c.get_state() for c in chips],
-                "trainer": None if trainer is None else trainer.state_dict(),
-                "twins": None if twins is None else [t.to_dict() for t in twins],
-                "weights": None if weights is None else [np.asarray(w) for w in weights]}
 
     n_steps = int(round(ctx["duration_s"] / ctx["step_s"]))
     times, acc, passes, busy, recal_times = run["times"], run["acc"], run["passes"], run["busy"], run["recal_times"]

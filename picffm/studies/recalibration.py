@@ -29,6 +29,8 @@ calibration than ``picffm chip calibrate`` (:data:`CALIBRATION`).
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from ..calibration import calibrate, program_through_twin
@@ -49,14 +51,24 @@ def _goal(weight: np.ndarray) -> tuple[np.ndarray, float]:
     return np.asarray(weight) / norm, norm
 
 
-def deploy(chips, weights, rng: np.random.Generator, *, iterations: int = 3):
-    """Calibrate every chip and program its layer's weight through the twin: ``(twins, states)``."""
-    twins, states = [], []
-    for chip, w, r in zip(chips, weights, rng.spawn(len(chips)), strict=True):
-        twin = calibrate(chip, rng=r, **CALIBRATION)
-        res = program_through_twin(chip, twin, w, iterations=iterations, fix_phase=True)
+def deploy(chips, weights, rng: np.random.Generator, *, iterations: int = 3, done: list | None = None,
+           after: Callable[[list, list], None] | None = None):
+    """Calibrate every chip and program its layer's weight through the twin: ``(twins, states)``.
+
+    ``done``: ``(twin, state)`` of the first chips, deployed before (a point
+    continued from its checkpoint: the other chips get the same calibration
+    streams as without it). ``after(twins, states)`` is called after each
+    chip (a safe point: the calibration of the next chip has not begun).
+    """
+    twins, states = [t for t, _ in done or []], [st for _, st in done or []]
+    streams = rng.spawn(len(chips))
+    for i in range(len(twins), len(chips)):
+        twin = calibrate(chips[i], rng=streams[i], **CALIBRATION)
+        res = program_through_twin(chips[i], twin, weights[i], iterations=iterations, fix_phase=True)
         twins.append(twin)
         states.append(LayerState(res.params, res.scale))
+        if after is not None:
+            after(twins, states)
     return twins, states
 
 
