@@ -68,11 +68,13 @@ def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: in
     raised. A second signal stops at once (each running point keeps its last
     checkpoint). A resumed study continues every point from its checkpoint
     and ends with the same results, bit for bit, as a study never interrupted.
+    On Dask (no checkpoints) the first signal stops at once, as a second one does.
     """
     context = sweep.fixed()
     context["chip_spec"] = resolve_chip(sweep.chip)
     tasks = module.make_tasks(sweep, context)
-    with connected(scheduler) as scheduler, stop_on_signals(defer=True) as flag, \
+    # on Dask the points write no checkpoints: the first signal stops at once, keeping the finished points
+    with connected(scheduler) as scheduler, stop_on_signals(defer=scheduler is None) as flag, \
             PointStore(out, {"study": module.NAME, "fixed": context, "sweep": sweep.model_dump()}, resume=resume,
                        force=force) as store:
         before = set(store.finished_keys())
@@ -80,7 +82,7 @@ def run_study(module: Any, sweep: _Sweep, out: str | os.PathLike, *, workers: in
             folder = str(store.checkpoints_dir.resolve())
             tasks = [replace(t, inputs={**t.inputs, "checkpoints": folder}) for t in tasks]
         results = run_tasks(tasks, store=store, workers=workers, scheduler=scheduler, progress=progress,
-                            desc=f"{module.NAME} study", flag=flag)
+                            desc=f"{module.NAME} study", flag=flag if scheduler is None else None)
         doc = module.summarise(sweep, context, tasks, results)
         files = module.write_outputs(Path(out), doc)
         store.clear_checkpoints()  # every point is finished: nothing is left to continue
