@@ -5,7 +5,7 @@ scheduler's channel, as the first Ctrl-C does) saves its state and raises
 TaskStopped; run again on the same folder it continues from there, repeats
 none of the checks or epochs already done, and returns exactly what a point
 never stopped returns. Through the real CLI: a real SIGINT in a subprocess
-while a point is half done, then ``--resume DIR`` with no other option: the
+while a point is half done, then ``--out DIR --resume`` with no other option: the
 same results.json, byte for byte, as an uninterrupted run, and the finished
 points are reused, not recomputed. The moments are drawn from a seeded
 generator; no timing is asserted.
@@ -206,15 +206,16 @@ def test_sigint_mid_point_then_resume_gives_the_uninterrupted_results(name, args
             proc.wait()
     assert proc.returncode == 130, stderr
     assert stderr.startswith(f"picffm: stopped by Ctrl-C; every finished point is saved in {out}"), stderr
-    assert len(stderr.splitlines()) == 1 and f"--resume {out}" in stderr
+    assert len(stderr.splitlines()) == 1 and f"'picffm study {name} --out {out} --resume'" in stderr
     finished = len(list((out / "points").iterdir()))
     assert finished < total and ckpt.exists()  # the point was stopped half way and saved itself
-    # --resume DIR alone: the stored options, no option repeated
-    again = subprocess.run([sys.executable, "-m", "picffm", "study", name, "--resume", str(out), "--quiet"],
+    # --out DIR --resume alone: the stored options, no option repeated
+    again = subprocess.run([sys.executable, "-m", "picffm", "study", name, "--out", str(out), "--resume", "--quiet"],
                            env=env, capture_output=True, text=True, timeout=600)
     assert again.returncode == 0, again.stderr
     assert f"{total - finished} point(s) computed, {finished} reused" in again.stdout
     for f in ("results.json", "summary.csv", "points.csv" if name == "asymmetry" else "accuracy_vs_time.csv"):
         assert (out / f).read_bytes() == (ref / f).read_bytes(), f
     assert not (out / "checkpoints").exists()  # the study is complete: nothing left to continue
-    assert json.loads((out / "study.json").read_text())["sweep"] == json.loads((ref / "study.json").read_text())["sweep"]
+    stored = [json.loads((d / "study.json").read_text())["sweep"] for d in (out, ref)]
+    assert stored[0] == stored[1]

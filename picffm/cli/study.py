@@ -5,8 +5,8 @@ The sweep comes from options, a TOML file (``--sweep FILE``, table
 process pool (``--workers``, default all cores) or on an existing Dask
 cluster (``--scheduler tcp://host:8786``). Every finished point is saved in
 ``--out`` at once and a running point checkpoints itself, so Ctrl-C loses
-nothing; ``--resume DIR`` continues an interrupted study with the options
-stored in ``DIR/study.json`` (options given again must equal them).
+nothing; ``--out DIR --resume`` continues an interrupted study with the
+options stored in ``DIR/study.json`` (options given again must equal them).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def register(subparsers) -> None:
         description="Robustness studies: how long a trained network survives drift, and how much "
         "mirror symmetry fully forward (FFM) training needs. Each sweep point is an independent task. "
         "Ctrl-C stops cleanly: finished points are kept and running points save checkpoints; "
-        "'--resume DIR' continues with the stored options, bit for bit.",
+        "'--out DIR --resume' continues with the stored options, bit for bit.",
     )
     sub = p.add_subparsers(dest="study", metavar="STUDY", parser_class=type(p))
     sub.required = True
@@ -85,7 +85,7 @@ def register(subparsers) -> None:
 
 def _common(p, name: str) -> None:
     p.add_argument("--sweep", metavar="FILE", help=f"TOML sweep file with a [{name}] table (options override it)")
-    p.add_argument("-o", "--out", metavar="DIR", default=None,
+    p.add_argument("-o", "--out", metavar="DIR", default=f"{name}-study",
                    help=f"study directory: its settings, points, checkpoints, CSV, results.json, PNG "
                    f"(default ./{name}-study)")
     p.add_argument("--chip", metavar="PRESET|FILE", help="chip preset or chip spec file "
@@ -101,10 +101,10 @@ def _common(p, name: str) -> None:
     p.add_argument("--seed", type=int, metavar="N", help=f"study seed (default {_default(name, 'seed')})")
     p.add_argument("--workers", metavar="N", help="local worker processes (default: all cores; 1: serial)")
     p.add_argument("--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP)
-    p.add_argument("--resume", nargs="?", const=True, default=False, metavar="DIR",
-                   help="continue the study in DIR (or --out) with the settings it was started with: finished "
-                   "points are reused, interrupted ones continue from their checkpoints; options given again must "
-                   "equal the stored ones")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the study in --out with the settings it was started with: finished points are "
+                   "reused, interrupted ones continue from their checkpoints; options given again must equal the "
+                   "stored ones")
     p.add_argument("--force", action="store_true",
                    help="delete an earlier study in --out (only the files a study writes) and start clean")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -124,12 +124,6 @@ def _options(args) -> dict:
 
 
 def _check_run_options(args) -> None:
-    if isinstance(args.resume, str):  # --resume DIR
-        if args.out is not None and args.out != args.resume:
-            raise CLIError(f"--resume {args.resume} and --out {args.out} name two directories; give one of them")
-        args.out, args.resume = args.resume, True
-    if args.out is None:
-        args.out = f"{args.study}-study"
     if not args.out.strip():  # '' used to mean the current directory
         raise CLIError(f"-o/--out is empty; give a directory (or drop it: the default is ./{args.study}-study)")
     check_out_dir(args.out, "--out")
@@ -154,7 +148,7 @@ def run(args) -> int:
         signum = exc.signum if isinstance(exc, Interrupted) else 2
         print(f"picffm: stopped by {signal_name(signum)}; every finished point is saved in {args.out}, and the "
               "points that were running saved checkpoints there; continue with "
-              f"'picffm study {args.study} --resume {shlex.quote(args.out)}'", file=sys.stderr)
+              f"'picffm study {args.study} --out {shlex.quote(args.out)} --resume'", file=sys.stderr)
         return exc.exit_code if isinstance(exc, Interrupted) else EXIT_INTERRUPTED
     if args.json:
         emit_json({"study": args.study, "out": args.out, "ran": res.ran, "reused": res.reused,

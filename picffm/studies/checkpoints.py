@@ -68,7 +68,7 @@ class Checkpoint:
             save_checkpoint_state(self.path, _KIND, {"ident": self.ident, "state": state})
 
     def safe_point(self, state: Callable[[], Any], what: str) -> None:
-        """Save ``state()``; then, if the scheduler asked for a stop, raise ``TaskStopped`` (``what``: for its message)."""
+        """Save ``state()``; then, if the scheduler asked for a stop, raise ``TaskStopped`` (``what``: its message)."""
         self.save(state())
         if channel.stop_requested():
             raise channel.TaskStopped(f"{what} stopped at a checkpoint")

@@ -151,7 +151,7 @@ def stored_sweep(directory: str | os.PathLike, study: str) -> dict:
     doc = read_manifest(directory)
     if doc.get("study") != study:
         raise ConfigError(f"{directory}: holds a {doc.get('study')!r} study (not {study!r}); resume it "
-                          f"with 'picffm study {doc.get('study')} --resume {directory}'")
+                          f"with 'picffm study {doc.get('study')} --out {directory} --resume'")
     sweep = doc.get("sweep")
     if isinstance(sweep, dict):
         return sweep

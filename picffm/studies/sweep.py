@@ -186,9 +186,10 @@ def load_sweep(study: str, path: str | os.PathLike | None = None,
         for key in values:  # only keys given: what was not given comes from the stored sweep
             if key in base and done.get(key) != base[key]:
                 src = option_name(key) if key in opts else f"{source}: {study}.{key}"
+                what = "the option" if key in opts else "the key"
                 raise ConfigError(f"{src}: {where} was started with {_shown(base[key])}, not {_shown(done.get(key))}; "
-                                  f"a resumed study keeps its settings: drop {'the option' if key in opts else 'the key'}"
-                                  " (or give the stored value), or start a new study in another --out")
+                                  f"a resumed study keeps its settings: drop {what} (or give the stored value), or "
+                                  "start a new study in another --out")
     return sweep
 
 
