@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
+import numpy as np
 import pytest
 import yaml
 
@@ -167,3 +169,59 @@ def test_netlist_round_trip_through_documents(tmp_path, suffix):
     net = clements(5)
     save_netlist(net, tmp_path / f"n{suffix}")
     assert load_netlist(tmp_path / f"n{suffix}") == net
+
+
+class _ReferenceLoader(yaml.SafeLoader):
+    """PyYAML's own pure-Python construction with picffm's one resolver change (``1e-3`` is a number)."""
+
+
+_ReferenceLoader.add_implicit_resolver("tag:yaml.org,2002:float", yaml_io._EXP_FLOAT, list("-+0123456789"))
+
+
+def _random_tree(rng, depth=0):
+    """Nested mappings and lists of mixed scalars, with some parts shared (dumped as anchors and aliases)."""
+    scalars = [lambda: int(rng.integers(-10**12, 10**12)), lambda: float(rng.normal()) * 10.0 ** int(rng.integers(-8, 8)),
+               lambda: bool(rng.integers(2)), lambda: None,
+               lambda: str(rng.choice(["mzi", "yes", "null", "1e3", "0x1f", "a,o1", "", "~", "3.5", "x: y"]))]
+    if depth >= 4 or rng.random() < 0.3:
+        return scalars[int(rng.integers(len(scalars)))]()
+    if rng.random() < 0.5:
+        return [_random_tree(rng, depth + 1) for _ in range(int(rng.integers(0, 5)))]
+    return {f"k{j}": _random_tree(rng, depth + 1) for j in range(int(rng.integers(0, 5)))}
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_yaml_reader_builds_what_pyyaml_constructs(seed):
+    rng = np.random.default_rng(seed)
+    shared = _random_tree(rng, 2)
+    doc = {"a": _random_tree(rng), "s1": shared, "list": [shared, _random_tree(rng), shared], "s2": shared}
+    text = yaml.safe_dump(doc)  # repeated objects become an anchor and aliases
+    expected = yaml.load(text, Loader=_ReferenceLoader)
+    got = yaml_io.parse_yaml(text)
+    assert got == expected
+    assert (got["s1"] is got["s2"]) == (expected["s1"] is expected["s2"])  # aliases share the object, as in PyYAML
+    # the same one pass over a node graph that the pure-Python composer built (PyYAML without libyaml)
+    loader = _ReferenceLoader(text)
+    assert yaml_io._build(loader, loader.get_single_node()) == expected
+
+
+@pytest.mark.parametrize("suffix, text", [(".yml", "a: [1, 2]\n"), (".yml", "a: [1\n"), (".json", '{"a": 1}'),
+                                          (".json", '{"a": 1, "a": 2}')])
+def test_readers_leave_the_garbage_collector_as_they_found_it(tmp_path, suffix, text):
+    path = _write(tmp_path, "d" + suffix, text)
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            try:
+                read_document(path)
+            except DocumentError:
+                pass
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+
+
+def test_json_integer_beyond_int64_named_by_key(tmp_path):
+    path = _write(tmp_path, "i.json", '{"a": {"b": [0, %d]}}' % (MAX_INT + 1))
+    with pytest.raises(DocumentError, match=r"i.json: a.b\[1\]: integer with 19 digits is beyond the limit"):
+        read_document(path)

@@ -12,6 +12,7 @@ import yaml
 
 from ..atomic import atomic_write_text
 from ..errors import PicffmError
+from .gcpause import gc_paused
 from .json_io import parse_json
 from .tree import MAX_DEPTH, DocumentError, Refused, check_limits
 from .yaml_io import dump_yaml, parse_yaml
@@ -55,14 +56,8 @@ def read_document(path: str | os.PathLike, what: str = "document", error: type[P
     except (OSError, UnicodeDecodeError) as exc:
         raise error(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
     try:
-        if suffix in JSON_SUFFIXES:
-            doc = parse_json(text)
-        elif suffix in TOML_SUFFIXES:
-            doc = tomllib.loads(text)
-        else:
-            doc = parse_yaml(text)  # checked node by node before construction
-        if suffix not in YAML_SUFFIXES:
-            check_limits(doc)
+        with gc_paused():  # a large document is millions of small acyclic objects (see gc_paused)
+            doc = _parse(text, suffix)
     except Refused as exc:
         raise error(f"{path}: {exc}") from None
     except RecursionError:
@@ -81,6 +76,17 @@ def read_document(path: str | os.PathLike, what: str = "document", error: type[P
     except ValueError as exc:  # e.g. TOML integers beyond Python's digit limit
         raise error(f"{path}: cannot read: {' '.join(str(exc).split())}") from None
     return doc
+
+
+def _parse(text: str, suffix: str) -> Any:
+    """The document in ``text`` by file type, checked against the limits (problems raise as they come)."""
+    if suffix in JSON_SUFFIXES:
+        return parse_json(text)  # integers checked as read, then depth
+    if suffix in TOML_SUFFIXES:
+        doc = tomllib.loads(text)
+        check_limits(doc)
+        return doc
+    return parse_yaml(text)  # checked node by node as it is built
 
 
 def dump_document(doc: Any, path: str | os.PathLike, error: type[PicffmError] = DocumentError) -> str:
