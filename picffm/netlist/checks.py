@@ -15,7 +15,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .. import documents
-from ..components import COMPONENTS, Component
+from ..components import COMPONENTS
 from ..errors import NetlistError
 from .instance import Instance
 
@@ -54,10 +54,21 @@ def check_document(doc: Any, source: str | None) -> dict[str, Any]:
     if not raw_instances:
         raise NetlistError(w + "'instances' is empty: a netlist needs at least one instance")
     instances: dict[str, Instance] = {}
+    ports_of: dict[str, frozenset[str]] = {}  # instance -> its component's ports
     for name, raw in raw_instances.items():
-        instances[name] = _instance(name, raw, w)
+        inst = instances[name] = _instance(name, raw, w)
+        ports_of[name] = _PORTS[inst.component]
 
-    def parse_ref(ref: Any, what: str) -> tuple[str, str]:
+    def exact(ref: Any) -> str | None:
+        """``ref`` itself when it names an instance port exactly (the common case), else None."""
+        if type(ref) is str:
+            inst, _, port = ref.partition(",")
+            if port in ports_of.get(inst, ()):
+                return ref
+        return None
+
+    def parse_ref(ref: Any, what: str) -> str:
+        """``'inst,port'`` normalised (spaces around the names dropped), or the one-line reason it is not valid."""
         if not isinstance(ref, str) or ref.count(",") != 1:
             raise NetlistError(w + f"{what}: {ref!r} is not of the form 'instance,port'")
         inst, port = (s.strip() for s in ref.split(","))
@@ -69,41 +80,47 @@ def check_document(doc: Any, source: str | None) -> dict[str, Any]:
                 w + f"{what}: instance {inst!r} ({comp.name}) has no port {port!r}; "
                 f"its ports are {', '.join(comp.ports)}"
             )
-        return inst, port
+        return f"{inst},{port}"
 
-    used: dict[tuple[str, str], str] = {}
+    used: dict[str, Any] = {}  # "inst,port" -> what uses it: a connection's key, or ("port", external name)
 
-    def use(key: tuple[str, str], what: str) -> None:
-        if key in used:
-            raise NetlistError(w + f"port '{key[0]},{key[1]}' is connected twice ({used[key]} and {what})")
-        used[key] = what
+    def twice(key: str, what: str) -> NetlistError:
+        first = used[key]
+        first = f"external port {first[1]!r}" if isinstance(first, tuple) else f"connection {first!r}"
+        return NetlistError(w + f"port '{key}' is connected twice ({first} and {what})")
 
     connections: dict[str, str] = {}
     pairs = list(_mapping(doc.get("connections", {}), "connections", w).items()) + _nets(doc.get("nets"), w)
-    for a, b in pairs:
-        ka, kb = parse_ref(a, f"connection {a!r}"), parse_ref(b, f"connection {a!r}: {b!r}")
+    for a, b in pairs:  # messages are formatted only on a problem
+        ka = exact(a) or parse_ref(a, f"connection {a!r}")
+        kb = exact(b) or parse_ref(b, f"connection {a!r}: {b!r}")
         if ka == kb:
             raise NetlistError(w + f"connection {a!r} connects a port to itself")
-        use(ka, f"connection {a!r}")
-        use(kb, f"connection {a!r}")
-        connections[f"{ka[0]},{ka[1]}"] = f"{kb[0]},{kb[1]}"
+        if ka in used or kb in used:
+            raise twice(ka if ka in used else kb, f"connection {a!r}")
+        used[ka] = used[kb] = a
+        connections[ka] = kb
 
     ports: dict[str, str] = {}
     for pname, ref in _mapping(doc.get("ports", {}), "ports", w).items():
         if not isinstance(pname, str) or not IDENT.fullmatch(pname):
             raise NetlistError(w + f"external port name {pname!r} is not an identifier (letters, digits, _)")
-        k = parse_ref(ref, f"external port {pname!r}")
-        use(k, f"external port {pname!r}")
-        ports[pname] = f"{k[0]},{k[1]}"
+        k = exact(ref) or parse_ref(ref, f"external port {pname!r}")
+        if k in used:
+            raise twice(k, f"external port {pname!r}")
+        used[k] = ("port", pname)
+        ports[pname] = k
 
-    for name, inst in instances.items():
-        comp = COMPONENTS[inst.component]
-        dangling = [p for p in comp.ports if (name, p) not in used]
-        if dangling:
-            raise NetlistError(
-                w + f"instance {name!r} ({comp.name}): port {dangling[0]!r} is not connected and is not "
-                "an external port; connect it, list it under 'ports', or end it with a terminator"
-            )
+    # every key of ``used`` is a distinct port of an instance: all are used when the counts agree
+    if len(used) != sum(map(len, ports_of.values())):
+        for name, inst in instances.items():
+            comp = COMPONENTS[inst.component]
+            dangling = [p for p in comp.ports if f"{name},{p}" not in used]
+            if dangling:
+                raise NetlistError(
+                    w + f"instance {name!r} ({comp.name}): port {dangling[0]!r} is not connected and is not "
+                    "an external port; connect it, list it under 'ports', or end it with a terminator"
+                )
 
     placements: dict[str, dict] = {}
     for name, raw in _mapping(doc.get("placements", {}) or {}, "placements", w).items():
@@ -155,36 +172,44 @@ def _mapping(value: Any, what: str, w: str) -> Mapping:
     return value
 
 
+#: per component: its ports, and its settings by name
+_PORTS = {name: frozenset(comp.ports) for name, comp in COMPONENTS.items()}
+_SETTINGS = {name: {s.name: s for s in comp.settings} for name, comp in COMPONENTS.items()}
+_NO_INFO: Mapping = MappingProxyType({})
+_INSTANCE_KEYS = frozenset(("component", "settings", "info"))
+
+
 def _instance(name: Any, raw: Any, w: str) -> Instance:
-    if not isinstance(name, str) or not IDENT.fullmatch(name):
+    if type(name) is not str or not IDENT.fullmatch(name):
         raise NetlistError(
             w + f"instance name {name!r} is not an identifier: use letters, digits and '_', "
             "not starting with a digit (names become GDS cell and label names)"
         )
-    if not isinstance(raw, Mapping):
+    if type(raw) is not dict and not isinstance(raw, Mapping):
         raise NetlistError(w + f"instance {name!r} must be a mapping with 'component' and 'settings'")
-    bad = [k for k in raw if k not in ("component", "settings", "info")]
-    if bad:
+    if not raw.keys() <= _INSTANCE_KEYS:
+        bad = [k for k in raw if k not in _INSTANCE_KEYS]
         raise NetlistError(w + f"instance {name!r}: unknown key {bad[0]!r}; valid: component, settings, info")
     cname = raw.get("component")
     if not isinstance(cname, str) or cname not in COMPONENTS:
         raise NetlistError(
             w + f"instance {name!r}: unknown component {cname!r}; valid components: {', '.join(sorted(COMPONENTS))}"
         )
-    comp = COMPONENTS[cname]
     settings = raw.get("settings") or {}
-    if not isinstance(settings, Mapping):
+    if type(settings) is not dict and not isinstance(settings, Mapping):
         raise NetlistError(w + f"instance {name!r}: 'settings' must be a mapping")
-    info = _mapping(raw.get("info"), f"info of instance {name!r}", w)
-    return Instance(cname, MappingProxyType({k: _setting(name, comp, k, v, w) for k, v in settings.items()}),
-                    MappingProxyType(dict(info)))
-
-
-def _setting(name: str, comp: Component, key: Any, value: Any, w: str):
-    if key not in comp.setting_names:
-        valid = ", ".join(s.describe() for s in comp.settings) or "none"
-        raise NetlistError(w + f"instance {name!r} ({comp.name}): unknown setting {key!r}; valid settings: {valid}")
-    try:
-        return comp.setting(key).check(value)  # the one check of a setting value (also parameters and chips)
-    except ValueError as exc:
-        raise NetlistError(w + f"instance {name!r}: {exc}") from None
+    known = _SETTINGS[cname]
+    checked = {}
+    for key, value in settings.items():
+        setting = known.get(key) if isinstance(key, str) else None
+        if setting is None:
+            comp = COMPONENTS[cname]
+            valid = ", ".join(s.describe() for s in comp.settings) or "none"
+            raise NetlistError(w + f"instance {name!r} ({cname}): unknown setting {key!r}; valid settings: {valid}")
+        try:
+            checked[key] = setting.check(value)  # the one check of a setting value (also parameters and chips)
+        except ValueError as exc:
+            raise NetlistError(w + f"instance {name!r}: {exc}") from None
+    info = raw.get("info")
+    info = _NO_INFO if info is None else MappingProxyType(dict(_mapping(info, f"info of instance {name!r}", w)))
+    return Instance(cname, MappingProxyType(checked), info)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..components import COMPONENTS
+from ..documents.gcpause import gc_paused
 from ..errors import NetlistError
 from .checks import check_document, few, where
 from .instance import Instance
@@ -78,7 +79,8 @@ def _is_input(net: Netlist, ref: str) -> bool:
 
 
 def _validate(doc: Any, source: str | None) -> Netlist:
-    return Netlist(**check_document(doc, source), source=source)
+    with gc_paused():  # tens of thousands of small acyclic objects on a large mesh (see gc_paused)
+        return Netlist(**check_document(doc, source), source=source)
 
 
 def _plain(obj: Any) -> Any:
