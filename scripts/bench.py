@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-TOPICS = ("core", "startup", "grad", "program", "chip", "train", "study", "layout")
+TOPICS = ("core", "startup", "compile", "grad", "program", "chip", "train", "study", "layout")
 
 
 def _load(topic: str):
