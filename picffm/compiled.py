@@ -35,7 +35,10 @@ numpy walk costs about what loading numba does (0.4 s at N = 512); outside
 it, from ``picffm.simulation.COMPILED_MIN_MODES`` (32) on, for work that
 repeats (training, studies, the library). The rule depends on the size of
 the call and on the command, never on what ran before, so a command gives
-the same bits every time.
+the same bits every time. The Clements nulling of ``picffm program`` has its
+own one-shot threshold
+(:data:`picffm.programming.clements.ONE_SHOT_LIST_MAX_N`), where its list
+route, which gives the compiled bits, costs what loading numba does.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-__all__ = ["kernel", "matrix_walk", "clements_null", "clements_push", "one_shot", "min_modes",
+__all__ = ["kernel", "matrix_walk", "clements_null", "clements_push", "one_shot", "in_one_shot", "min_modes",
            "ONE_SHOT_MIN_MODES"]
 
 _COMPILED: dict[str, object] = {}
@@ -63,6 +66,11 @@ def one_shot():
         yield
     finally:
         _ONE_SHOT[0] -= 1
+
+
+def in_one_shot() -> bool:
+    """Whether the caller runs inside :func:`one_shot` (work done once: loading numba may not pay)."""
+    return _ONE_SHOT[0] > 0
 
 
 def min_modes(default: int) -> int:

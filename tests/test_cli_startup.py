@@ -86,3 +86,44 @@ def test_one_shot_work_walks_with_numpy_below_its_threshold_and_compiled_above_i
     assert inside.tobytes() == numpy_walk.tobytes()
     outside = circ.matrix(p)  # compiled (numba is a declared dependency)
     np.testing.assert_allclose(outside, inside, rtol=0, atol=1e-14)
+
+
+def _unitary_file(path: Path, n: int, seed: int) -> Path:
+    from scipy.stats import unitary_group
+
+    np.save(path, unitary_group.rvs(n, random_state=np.random.default_rng(seed)))
+    return path
+
+
+def test_one_shot_program_of_a_64_mode_mesh_does_not_load_numba(tmp_path):
+    target = _unitary_file(tmp_path / "u64.npy", 64, 3)
+    argv = ["program", str(NETLISTS / "clements_64.pic.yml"), str(target), "-o", str(tmp_path / "p.json")]
+    assert _loaded_after(argv, ("numba",)) == ("0", [])
+
+
+@pytest.mark.parametrize("n", [17, 24, 64])
+def test_one_shot_clements_nulling_on_lists_gives_the_compiled_bits(n):
+    from scipy.stats import unitary_group
+
+    from picffm.programming import clements as cl
+
+    assert cl._LIST_MAX_N < n <= cl.ONE_SHOT_LIST_MAX_N
+    u = unitary_group.rvs(n, random_state=np.random.default_rng(n))
+    with compiled.one_shot():
+        lists = cl.decompose_clements(u)
+    assert cl.kernel("clements_null") is not None  # numba is a declared dependency: outside, the compiled route
+    outside = cl.decompose_clements(u)
+    for a, b in zip(lists, outside):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_program_writes_the_same_file_whichever_nulling_route_it_takes(tmp_path, monkeypatch, capsys):
+    from picffm.programming import clements as cl
+    from _cli import run
+
+    net, target = tmp_path / "c24.json", _unitary_file(tmp_path / "u24.npy", 24, 5)
+    assert run(["mesh", "clements", "-n", "24", "-o", str(net)], capsys)[0] == 0
+    assert run(["program", str(net), str(target), "-o", str(tmp_path / "lists.yml")], capsys)[0] == 0
+    monkeypatch.setattr(cl, "ONE_SHOT_LIST_MAX_N", cl._LIST_MAX_N)  # the compiled nulling, as before
+    assert run(["program", str(net), str(target), "-o", str(tmp_path / "compiled.yml")], capsys)[0] == 0
+    assert (tmp_path / "lists.yml").read_bytes() == (tmp_path / "compiled.yml").read_bytes()

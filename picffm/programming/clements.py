@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..compiled import kernel
+from ..compiled import in_one_shot, kernel
 from ..meshes import clements_layout
 from .mzi2x2 import split_dt, wrap
 
@@ -84,15 +84,16 @@ class _Usage:
 
     Up to N = :data:`_LIST_MAX_N` the compiled nulling is loaded only once a
     process has done the work of :data:`COMPILE_AFTER` decompositions at
-    N = 16 (work counted as N^3 per decomposition): one-shot commands
-    (``picffm program``, ``picffm chip inspect`` at small N) never load the
-    compiler, a training run, which decomposes at every update, switches
-    after its first few updates (16 at N = 16, 1024 at N = 4, where the list
-    route takes microseconds). There the compiled and the list route give
-    the same bits (tested), so the switch changes nothing but the speed.
-    Above it the compiled route is the route (the numpy one, kept for
-    machines without numba, rounds its row products differently, at the
-    1e-14 level).
+    N = 16 (work counted as N^3 per decomposition): a training run, which
+    decomposes at every update, switches after its first few updates (16 at
+    N = 16, 1024 at N = 4, where the list route takes microseconds). Above
+    it the compiled route is the route. One-shot work
+    (:func:`picffm.compiled.one_shot`: ``picffm program``) keeps to the
+    list route up to :data:`ONE_SHOT_LIST_MAX_N`, whatever the work so far.
+    The compiled and the list route give the same bits at every N (tested),
+    so these switches change nothing but the speed; the numpy route, kept
+    for machines without numba, rounds its row products differently, at the
+    1e-14 level.
     """
 
     work = 0
@@ -120,6 +121,12 @@ def _null_compiled(fn, a: np.ndarray, theta: np.ndarray):
 #: the compiled route takes over (:class:`_Usage`); above it the compiled route,
 #: or without numba one numpy matmul per step over the rows/columns it changes
 _LIST_MAX_N = 16
+
+
+#: one-shot work (:func:`picffm.compiled.one_shot`: ``picffm program``) nulls on lists up to this N,
+#: where the list route (about 0.2 s at N = 128, N^3 work) still costs less than loading numba
+#: (0.4-0.5 s of CPU); it gives the compiled route's bits, so the choice changes only the speed
+ONE_SHOT_LIST_MAX_N = 160
 
 
 def _null_numpy(a: np.ndarray, ops, theta: np.ndarray, phi: list):
@@ -212,7 +219,11 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n_mzi = n * (n - 1) // 2
     theta = np.zeros(n_mzi)
     _Usage.work += n ** 3
-    fn = kernel("clements_null") if n > _LIST_MAX_N or _Usage.work > COMPILE_AFTER * _LIST_MAX_N ** 3 else None
+    if in_one_shot():  # done once: compiled only where the list route costs more than loading numba
+        list_max, repeated = ONE_SHOT_LIST_MAX_N, False
+    else:
+        list_max, repeated = _LIST_MAX_N, _Usage.work > COMPILE_AFTER * _LIST_MAX_N ** 3
+    fn = kernel("clements_null") if n > list_max or repeated else None
     # G_1^H ... G_K^H D = D' T_1 ... T_K. split_dt is affine in the phases of D:
     # G^H diag(e^{i d0}, e^{i d1}) = diag(e^{i(d1+alpha)}, e^{i(d1+beta)}) T(theta, phi + d0 - d1)
     if fn is not None:  # arrays throughout: the list route's numbers without round trips through lists
@@ -224,7 +235,7 @@ def decompose_clements(u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarra
             kernel("clements_push")(*_push_arrays(n), ph0, al, be, delta, phi)  # the same additions, compiled
         return theta, wrap(phi), wrap(delta)
     phi = [0.0] * n_mzi
-    null = _null_lists if n <= _LIST_MAX_N else _null_numpy
+    null = _null_lists if n <= list_max else _null_numpy
     gh, diag = null(a, ops, theta, phi)
     delta = np.angle(diag).tolist()
     if len(gh):
