@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Start-up of one-shot commands: ``picffm --help`` and ``picffm compile`` of a 64-mode mesh.
+"""Start-up of one-shot commands: ``picffm --help``, ``picffm compile`` and ``picffm program`` of a 64-mode mesh.
 
 Each command runs in a fresh interpreter (as a user runs it), beside two
 baselines measured in the same run: the bare interpreter (``python -c
@@ -18,6 +18,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -50,12 +51,21 @@ def _best(args: list[str], repeat: int) -> tuple[float, float, str]:
 
 
 def main(repeat: int = 5) -> None:
+    import numpy as np
+
     rows = [("python -c pass (baseline)", *_best(["-c", "pass"], repeat)[:2], "-"),
             ("python -c 'import numpy' (baseline)", *_best(["-c", "import numpy"], repeat)[:2], "-")]
-    for name, argv in (("picffm --help", ["--help"]),
-                       (f"picffm compile {NETLIST.name}", ["compile", str(NETLIST)])):
-        wall, cpu, numba = _best(["-c", PROBE, *argv], repeat)
-        rows.append((name, wall, cpu, "yes" if numba == "True" else "no"))
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "u64.npy"  # a random 64 x 64 unitary (QR of a complex Gaussian matrix)
+        g = np.random.default_rng(0).standard_normal((2, 64, 64))
+        q, r = np.linalg.qr(g[0] + 1j * g[1])
+        np.save(target, q * (np.diag(r) / abs(np.diag(r))))
+        for name, argv in (("picffm --help", ["--help"]),
+                           (f"picffm compile {NETLIST.name}", ["compile", str(NETLIST)]),
+                           (f"picffm program {NETLIST.name}", ["program", str(NETLIST), str(target),
+                                                               "-o", str(Path(tmp) / "p.json")])):
+            wall, cpu, numba = _best(["-c", PROBE, *argv], repeat)
+            rows.append((name, wall, cpu, "yes" if numba == "True" else "no"))
     print(f"{'one-shot command (fresh interpreter)':<40} {'wall s':>7} {'CPU s':>7}  numba loaded")
     for name, wall, cpu, numba in rows:
         print(f"{name:<40} {wall:>7.3f} {cpu:>7.3f}  {numba}")
