@@ -177,3 +177,13 @@ def test_programming_takes_a_netlist_file_path_like_the_layout(tmp_path, capsys)
     assert program_symmetric(net, w)[1] == pytest.approx(np.linalg.norm(w, 2))
     with pytest.raises(Exception, match="expected a Netlist, a Schedule or a netlist file path, got dict"):
         program_matrix({"instances": {}}, w)
+
+
+def test_iris_on_another_network_shape_is_not_set_beside_the_paper(tmp_path, capsys):
+    # a 5-port Iris network printed the paper's 16-port accuracies beside it, and the paper's targets
+    code, out, err = run(["train", "iris", "--modes", "5", "--encoder", "amplitude", "--method", "ideal", "--chip",
+                          "typical", "--epochs", "1", "--seeds", "1", "--folds", "1", "--workers", "1", "--quiet",
+                          "--out", str(tmp_path / "r")], capsys)
+    assert code == 0, err
+    assert "Iris on 2 layers of 5-port symmetric cores" in out and "; chance 33.3 %\n" in out
+    assert "Xue et al." not in out
