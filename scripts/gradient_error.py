@@ -8,6 +8,10 @@ chip's exact noiseless gradient (``picffm.training.gradmetric``):
 * in silico, probe fit: exact backpropagation through each layer's matrix
   measured with N unit-vector probes at that moment (N passes per layer per
   read, at every probed update);
+* in silico, column-corrected probe fit (the default run's model): the same
+  reads with each read's per-pass column factors removed against the port
+  ratios of the earlier reads (``picffm.training.gradmetric.corrected_matrices``;
+  the state runs over the window's probes of one seed);
 * in silico, reciprocal fit: the same reads projected onto the reciprocal
   form ``diag(q) S``, ``S`` symmetric (``picffm.training.reciprocal_fit``; no
   extra pass, so the trajectory and the other lines are those of a run
@@ -35,8 +39,8 @@ import numpy as np
 from picffm.chip.presets import resolve_spec
 from picffm.errors import SpecError
 from picffm.training.config import TrainConfig
-from picffm.training.gradmetric import (GradientWindow, calibrated_twins, carrying_samples, fitted_matrices,
-                                        layer_errors, matrix_gradients_through, probe_window, true_matrices,
+from picffm.training.gradmetric import (GradientWindow, calibrated_twins, carrying_samples, corrected_matrices,
+                                        fitted_matrices, layer_errors, matrix_gradients_through, probe_window, true_matrices,
                                         twin_matrices)
 from picffm.training.reciprocal_fit import reciprocal_fit
 from picffm.training.network import forward
@@ -87,7 +91,7 @@ def main() -> None:
     carrying = []
     cal_passes: dict = {}
     logit_err: dict = {}
-    matrix_err: dict = {"probe fit": [], "reciprocal fit": []}
+    matrix_err: dict = {"probe fit": [], "column-corrected fit": [], "reciprocal fit": []}
     t0 = time.perf_counter()
     for seed in range(args.seeds):
         data = make_dataset(seed, cfg)
@@ -97,12 +101,17 @@ def main() -> None:
             twins[name], passes = calibrated_twins(spec, seed, cfg.layers, cfg.modes, kw_cal)
             cal_passes.setdefault(name, []).append(passes)
 
-        def probe(trainer, x, labels, grads, _seed=seed, _twins=twins):
+        fit_state: dict = {"state": None}
+
+        def probe(trainer, x, labels, grads, _seed=seed, _twins=twins, _fit=fit_state):
             gains = [s.gain for s in trainer.states]
             _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
             win.add("ffm", _seed, trainer.updates + 1, *layer_errors(grads.blocks("w"), true))
             reads = fitted_matrices(trainer.chips, args.fit_repeats)  # one read: both fits use it
             recip = [reciprocal_fit(m)[0] for m in reads]
+            cols, _fit["state"] = corrected_matrices(reads, _fit["state"])
+            _, cfit = matrix_gradients_through(cols, gains, x, labels, **kw)
+            win.add("corrected", _seed, trainer.updates + 1, *layer_errors(cfit, true))
             _, fit = matrix_gradients_through(reads, gains, x, labels, **kw)
             win.add("insilico", _seed, trainer.updates + 1, *layer_errors(fit, true))
             _, rfit = matrix_gradients_through(recip, gains, x, labels, **kw)
@@ -110,6 +119,7 @@ def main() -> None:
             truth = true_matrices(trainer.chips)
             matrix_err["probe fit"].append(layer_errors(reads, truth)[0])
             matrix_err["reciprocal fit"].append(layer_errors(recip, truth)[0])
+            matrix_err["column-corrected fit"].append(layer_errors(cols, truth)[0])
             for name, tws in _twins.items():
                 _, tw = matrix_gradients_through(twin_matrices(tws, trainer.states), gains, x, labels, **kw)
                 win.add(name, _seed, trainer.updates + 1, *layer_errors(tw, true))
@@ -129,16 +139,17 @@ def main() -> None:
     cost = {"ffm": f"{(2 * layers - 1)} B passes per update (B = batch)",
             "insilico": f"{n * args.fit_repeats * layers} passes per probed update ({n} probes x "
                         f"{args.fit_repeats} read(s) x {layers} layers)",
+            "corrected": "the probe fit's reads, no extra pass",
             "reciprocal": "the probe fit's reads, no extra pass",
             **{name: f"{int(np.mean(p))} passes once, before training ({layers} layers), 0 per update"
                for name, p in cal_passes.items()}}
-    for name, label in [("ffm", "FFM"), ("insilico", "in silico, probe fit"),
-                        ("reciprocal", "in silico, reciprocal fit")] + [
+    for name, label in [("ffm", "FFM"), ("corrected", "in silico, column-corrected"),
+                        ("insilico", "in silico, probe fit"), ("reciprocal", "in silico, reciprocal fit")] + [
             (name, f"in silico, {name}") for name, _ in cals]:
         s = win.summary(name)
         per = ", ".join(f"{m:.2f} ± {d:.2f}" for m, d in zip(s["layers_error_pct_mean"], s["layers_error_pct_std"]))
         seeds = ", ".join(f"{v:.1f}" for v in s["seeds_error_pct"])
-        print(f"{label:27s} {s['error_pct_mean']:.2f} ± {s['error_pct_std']:.2f} %  (per layer {per} %; "
+        print(f"{label:28s} {s['error_pct_mean']:.2f} ± {s['error_pct_std']:.2f} %  (per layer {per} %; "
               f"per seed {seeds} %; cos {s['cos_mean']:.4f}; {cost[name]})")
     print(f"samples carrying the gradient (1 - p_correct > 0.01) per batch of {cfg.batch_size}: "
           f"median {np.median(carrying):.0f}, range {min(carrying)}..{max(carrying)}")

@@ -19,16 +19,20 @@ updates the layers' symmetric weights (matrix level):
   - *probe fit* (:func:`fitted_matrices`): each layer's matrix measured at
     that moment with the N unit-vector probes (``N * repeats`` passes per
     layer at every probed update), noise of the reads included;
+  - *column-corrected probe fit* (:func:`corrected_matrices`, the default
+    table's model): the same reads with each read's per-pass column
+    factors removed against the port ratios of the earlier reads
+    (:func:`picffm.training.reciprocal_fit.column_corrected`); no extra pass;
   - *calibrated twin* (:func:`twin_matrices`): the physical model
     :func:`picffm.calibration.calibrate` fits once, before training (its
     passes counted once), evaluated at the settings the method programmed:
     the model an in-silico experimenter would really train on. Its error is
     model error (calibration residuals), with no per-update read noise;
-  - *reciprocal fit* (:mod:`picffm.training.reciprocal_fit`, reported by
-    ``scripts/gradient_error.py``): the probe fit's reads projected onto
-    the reciprocal form ``diag(q) S``, ``S`` symmetric. Tried as the
-    table's model and not adopted: on the presets it is a worse model of
-    the chip than the raw reads (``docs/training.md``);
+  - *reciprocal fit* (:func:`picffm.training.reciprocal_fit.reciprocal_fit`,
+    reported by ``scripts/gradient_error.py``): the probe fit's reads
+    projected onto the reciprocal form ``diag(q) S``, ``S`` symmetric. Tried
+    and not adopted: on the presets it is a worse model of the chip than
+    the raw reads (``docs/training.md``);
 * per layer ``err_l = ||G_est,l - G_true,l||_F / ||G_true,l||_F`` and the
   cosine ``Re<G_est,l, G_true,l> / (||G_est,l|| ||G_true,l||)``, recorded at
   every update in a window (default 70..90, around the paper's update 80)
@@ -52,7 +56,7 @@ import numpy as np
 from ..chip.calibration import measure_matrix
 from .truth import matrix_gradients_through
 
-__all__ = ["true_matrices", "fitted_matrices", "twin_matrices", "calibrated_twins", "matrix_gradients_through", "phase_gradients_true",
+__all__ = ["true_matrices", "fitted_matrices", "corrected_matrices", "twin_matrices", "calibrated_twins", "matrix_gradients_through", "phase_gradients_true",
            "layer_errors", "carrying_samples", "GradientWindow", "probe_window"]
 
 
@@ -67,6 +71,28 @@ def true_matrices(chips: Sequence) -> list[np.ndarray]:
 def fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.ndarray]:
     """A digital model fitted through the protocol: each layer's measured matrix (``N * repeats`` passes)."""
     return [measure_matrix(c, repeats) for c in chips]
+
+
+def corrected_matrices(reads: Sequence[np.ndarray], state: dict | None = None) -> tuple[list[np.ndarray], dict]:
+    """``(models, state)``: each layer's probe read with its column factors removed (no pass of its own).
+
+    ``reads``: this update's probe fit of every layer (:func:`fitted_matrices`).
+    ``state``: what the previous call on the same chips returned (``None``
+    before the first read): per layer the running mean of the port ratios
+    and the number of reads, ``{"mean_q": [...], "reads": [...]}`` (plain
+    data and arrays, stored in checkpoints). A new dict is returned; the
+    given one is not changed. See
+    :func:`picffm.training.reciprocal_fit.column_corrected`.
+    """
+    from .reciprocal_fit import column_corrected
+
+    means = list(state["mean_q"]) if state else [None] * len(reads)
+    counts = list(state["reads"]) if state else [0] * len(reads)
+    out = []
+    for i, read in enumerate(reads):
+        model, means[i], counts[i] = column_corrected(read, means[i], counts[i])
+        out.append(model)
+    return out, {"mean_q": means, "reads": counts}
 
 
 def twin_matrices(twins: Sequence, states: Sequence) -> list[np.ndarray]:

@@ -1,4 +1,4 @@
-"""EVALUATION SIDE: a reciprocity-constrained fit of a matrix read with the N unit-vector probes.
+"""EVALUATION SIDE: fits of a matrix read with the N unit-vector probes that use the core's reciprocity.
 
 What a noiseless probe of a symmetric core reads is the effective operator
 ``A = s diag(r) M diag(e)`` with ``M = U^T D U`` symmetric (reciprocity) and
@@ -37,6 +37,19 @@ which the model cannot represent: its antisymmetric part becomes model error.
 ``docs/training.md`` ("Gradient error") reports which effect wins on the
 presets.
 
+:func:`column_corrected` uses reciprocity the other way round, against that
+column noise. Every read gives ratios ``q / c`` (its own column factors
+``c`` times the static ``q = r / e``, which does not change from read to
+read); their running mean over the earlier reads of the same chip estimates
+``q``, so a new read's ``c`` follows, up to one common factor, as the ratio
+of that mean to the read's own ratios, and the read is divided by it,
+column by column. Nothing is symmetrised: the model keeps whatever
+asymmetry the chip's core has; only what changes from read to read in the
+port ratios is removed. The mirror halves' asymmetry also moves the fitted
+ratios, by an amount that depends on the settings: where the settings change
+little between reads (late in training) the running mean absorbs it, where
+they change a lot it is mistaken for column noise.
+
 It reads only what the chip protocol returns (the N probe outputs); it never
 calls ``reveal()``.
 """
@@ -50,7 +63,7 @@ import numpy as np
 from ..chip.calibration import measure_matrix
 from ..errors import ParamsError
 
-__all__ = ["reciprocal_ratios", "reciprocal_fit", "reciprocal_fitted_matrices"]
+__all__ = ["reciprocal_ratios", "reciprocal_fit", "reciprocal_fitted_matrices", "column_corrected"]
 
 
 def _square(a) -> np.ndarray:
@@ -108,3 +121,31 @@ def reciprocal_fitted_matrices(chips: Sequence, repeats: int = 1) -> list[np.nda
     """Each layer's matrix measured with the N unit-vector probes (``N * repeats`` passes), then
     :func:`reciprocal_fit`: the same passes as the raw probe fit."""
     return [reciprocal_fit(measure_matrix(c, repeats))[0] for c in chips]
+
+
+def column_corrected(read: np.ndarray, mean_q: np.ndarray | None = None, reads: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(corrected, mean_q, reads)``: ``read`` with its column factors removed against the earlier reads' ratios.
+
+    ``read``: one probed matrix of a chip (column ``k`` = the response to
+    input ``k``). ``mean_q``, ``reads``: the running mean of the port ratios
+    ``q`` of that chip's earlier reads and their number (``None``, ``0``
+    before the first read); the returned pair includes this read, to pass
+    with the next one. With ``q_k`` this read's ratios (:func:`reciprocal_fit`)
+    and ``m`` the earlier reads' mean, the column factors are ``c = m / q_k``
+    scaled to mean 1, and ``corrected = read / c`` (column by column). The
+    first read is returned as it is. Each read's ratios are scaled by the
+    least-squares complex factor onto ``m`` before they join the mean (the
+    ratios are defined up to one scale).
+    """
+    read = _square(read)
+    q = 1.0 / reciprocal_ratios(read)
+    if mean_q is None or reads < 1:
+        return read.copy(), q, 1
+    mean_q = np.asarray(mean_q, dtype=complex)
+    if mean_q.shape != q.shape:
+        raise ParamsError(f"column_corrected: mean_q has shape {mean_q.shape}, the read has {q.size} ports")
+    c = mean_q / q
+    c /= np.mean(c)
+    aligned = q * (np.vdot(q, mean_q) / np.vdot(q, q))
+    return read / c[None, :], (mean_q * reads + aligned) / (reads + 1), int(reads) + 1

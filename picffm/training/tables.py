@@ -256,7 +256,8 @@ def format_table(summary: dict) -> str:
         out += ["", f"Gradient error over updates {lo}-{hi} (% of the chip's exact noiseless gradient with respect "
                     "to what the method updates, per-layer mean, averaged over the window, mean ± std over the "
                     "networks;",
-                "'in silico' = exact gradient of a model fitted from N unit-vector probes per layer (matrix level); "
+                "'in silico' = exact gradient of a model fitted from N unit-vector probes per layer, each read's "
+                "column factors removed against the earlier reads' port ratios (matrix level); "
                 "cos = cosine similarity with the true gradient" + (";" if _is_iris(summary) else ")")]
         if _is_iris(summary):
             out.append("Xue et al. at update 80: FFM 3.46-3.58 %, in silico 5.10-5.94 %)")

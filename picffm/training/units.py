@@ -13,7 +13,8 @@
 * :func:`evaluate_states` ``(states, chips, data, config) -> accuracy``;
 * :func:`deploy` programs a trained network onto chips of a spec;
 * :func:`gradient_errors`: the gradient error of a trainer's measured
-  gradients and of the in-silico model against the chip's true gradient
+  gradients and of the in-silico model (the column-corrected probe fit)
+  against the chip's true gradient
   (evaluation only: uses ``reveal()``).
 
 For online training on a drifting chip keep the trainer:
@@ -71,7 +72,8 @@ def grad_window(config: TrainConfig) -> tuple[int, int]:
     return max(1, step - 10), min(total, step + 10)
 
 
-def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured) -> dict:
+def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measured, *,
+                    fit_state: dict | None = None) -> dict:
     """EVALUATION ONLY (``reveal()``): relative error (%) of the measured and in-silico gradients.
 
     Against the chip's exact noiseless gradient with respect to what the
@@ -81,15 +83,19 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     gradient per layer (gains excluded). The in-silico line (matrix level
     only) is the exact gradient of a digital model fitted through the
     protocol: each layer's matrix measured with the N unit vectors (N passes
-    per layer), the *probe fit* (the calibrated twin's line,
-    :func:`picffm.training.gradmetric.twin_matrices`, costs a calibration per
-    chip and is reported by ``scripts/gradient_error.py``). Returns ``{"method": %, "insilico": % or None,
-    "method_layers": [...], "insilico_layers": [...], "method_cos": c,
-    "insilico_cos": c, "step": k}`` (``*_cos``: mean over layers of the
+    per layer), each read's per-pass column factors removed against the
+    port ratios of the run's earlier reads, the *column-corrected probe fit*
+    (:func:`picffm.training.gradmetric.corrected_matrices`; ``fit_state``:
+    the previous call's ``"fit_state"``, ``None`` at the first probe). The
+    raw probe fit, the reciprocal fit and the calibrated twin (which costs
+    a calibration per chip) are reported by ``scripts/gradient_error.py``.
+    Returns ``{"method": %, "insilico": % or None, "method_layers": [...],
+    "insilico_layers": [...], "method_cos": c, "insilico_cos": c, "step": k,
+    "fit_state": state}`` (``*_cos``: mean over layers of the
     cosine similarity with the true gradient, 1 = same direction).
     """
-    from .gradmetric import (fitted_matrices, layer_errors, matrix_gradients_through, phase_gradients_true,
-                             true_matrices)
+    from .gradmetric import (corrected_matrices, fitted_matrices, layer_errors, matrix_gradients_through,
+                             phase_gradients_true, true_matrices)
     from .trainers import MatrixTrainer
     from .truth import flat_phase_grads
 
@@ -100,7 +106,8 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     model = None
     if isinstance(trainer, MatrixTrainer):
         _, true = matrix_gradients_through(true_matrices(trainer.chips), gains, x, labels, **kw)
-        _, model = matrix_gradients_through(fitted_matrices(trainer.chips), gains, x, labels, **kw)
+        mats, fit_state = corrected_matrices(fitted_matrices(trainer.chips), fit_state)
+        _, model = matrix_gradients_through(mats, gains, x, labels, **kw)
         est = measured.blocks("w")
     else:
         _, t = phase_gradients_true(trainer.chips, trainer.cmap, gains, x, labels, **kw)
@@ -109,7 +116,7 @@ def gradient_errors(trainer: Trainer, x: np.ndarray, labels: np.ndarray, measure
     me, mc = layer_errors(est, true)
     out = {"method": 100 * float(np.mean(me)), "method_layers": [100 * v for v in me],
            "method_cos": float(np.mean(mc)), "insilico": None, "insilico_layers": None, "insilico_cos": None,
-           "step": trainer.updates + 1}
+           "step": trainer.updates + 1, "fit_state": fit_state}
     if model is not None:
         ie, ic = layer_errors(model, true)
         out.update(insilico=100 * float(np.mean(ie)), insilico_layers=[100 * v for v in ie],
@@ -165,7 +172,9 @@ def train_unit(method: str, chip_label: str, spec: ChipSpec | None, seed: int, c
         from .gradmetric import probe_window
 
         def _probe(trainer, x, labels, grads):
-            grad["records"].append(gradient_errors(trainer, x, labels, grads))
+            rec = gradient_errors(trainer, x, labels, grads, fit_state=grad.get("fit"))
+            grad["fit"] = rec.pop("fit_state")
+            grad["records"].append(rec)
         probe_window(tr, *grad_window(config), _probe)
 
     def state() -> dict:
