@@ -56,8 +56,9 @@ import numpy as np
 from ..chip.calibration import measure_matrix
 from .truth import matrix_gradients_through
 
-__all__ = ["true_matrices", "fitted_matrices", "corrected_matrices", "twin_matrices", "calibrated_twins", "matrix_gradients_through", "phase_gradients_true",
-           "layer_errors", "carrying_samples", "GradientWindow", "probe_window"]
+__all__ = ["true_matrices", "fitted_matrices", "corrected_matrices", "twin_matrices", "calibrated_twins",
+           "matrix_gradients_through", "phase_gradients_true", "layer_errors", "carrying_samples", "GradientWindow",
+           "probe_window"]
 
 
 def true_matrices(chips: Sequence) -> list[np.ndarray]:
