@@ -180,6 +180,30 @@ def test_twin_keeps_structure_settings_and_fitted_values_apart(noiseless):
     np.testing.assert_allclose((twin.actual_phases(q) - twin.actual_phases(p)) / 1e-6, j[:, 0], atol=1e-6)
 
 
+def test_twin_heater_model_is_the_chips_formula_with_a_continuous_drive():
+    """A twin holding a chip's true heater factors predicts its phases: bit for bit without a DAC, else within
+    the DAC's half step times the heaters' gain (the twin's drive is continuous)."""
+    net = symmetric_core(5)
+    for bits in (0, 6):
+        spec = preset("typical").replace(heater__dac_bits=bits, heater__crosstalk_same_column=0.02,
+                                         heater__crosstalk_next_column=0.01, heater__efficiency_std=0.05)
+        chip = SimulatedChip(net, spec, np.random.default_rng(7))
+        hd = chip._heaters  # hidden truth, read here by the test only
+        twin = Twin(net, chip._fab.fixed, hd.offset_rad, hd.efficiency, hd.crosstalk, circuit=chip._circuit)
+        p, rng, step = chip.params(), np.random.default_rng(8), spec.heater.range_rad / 2 ** max(bits, 1)
+        # drives kept half a step below 2 pi: one that rounds up wraps to 0 (why programming keeps them below)
+        p.programmable[:] = (rng.uniform(0, 2 * np.pi - step, p.programmable.size)
+                             + 2 * np.pi * rng.integers(-1, 2, p.programmable.size))
+        true = hd.apply(p.programmable, np.empty(p.programmable.size))
+        got = twin.actual_phases(p)
+        if bits == 0:
+            assert np.array_equal(got, true)
+        else:
+            gain = np.max(hd.efficiency) * (1 + abs(hd.crosstalk).sum(axis=1).max())
+            err = np.abs(got - true)
+            assert 0.1 * step < err.max() <= gain * step / 2 + 1e-12
+
+
 def test_programming_through_the_twin_on_an_as_fabricated_chip():
     chip = SimulatedChip(symmetric_core(6), "fabricated", np.random.default_rng(11))
     twin = calibrate(chip, rng=np.random.default_rng(12))

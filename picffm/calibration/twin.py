@@ -11,11 +11,17 @@ A :class:`Twin` keeps structure, settings and fitted truth apart:
   vector (every coupler's power coupling ``kappa1``/``kappa2``, every
   element's ``loss_db``), the heater model and the transceiver factors.
 
-Heater model (the same form as :mod:`picffm.chip.heater_drive`'s, so a twin can
-represent any simulated chip): a programmed phase ``p`` (rad) is driven as
-``q = p mod 2 pi`` and produces the actual phase
+Heater model: the one heater formula,
+:func:`picffm.chip.heater_drive.heater_phases`, with the twin's fitted
+factors, so a twin can represent any simulated chip: a programmed phase ``p``
+(rad) is driven as ``q = p mod 2 pi`` and produces the actual phase
 ``efficiency * (q + X q) + offset`` (``X`` the thermal crosstalk, sparse,
-zero diagonal). The DAC step is not modelled (16 bits over 2 pi is 1e-4 rad).
+zero diagonal). The twin's drive is continuous (``dac_bits=0``), on purpose:
+the chip protocol does not expose a DAC's bit depth (nor its range: 2 pi is
+assumed), so a calibration cannot know the step; the twin must be
+differentiable (:meth:`Twin.phase_jacobian`), which a rounded drive is not;
+and the rounding is small beside the fit's own error (at 14 bits over 2 pi
+the step is 3.8e-4 rad, an rms phase error of 1.1e-4 rad per heater).
 
 Transceiver: unit-vector probes through the protocol read
 ``diag(output_factor) @ M @ diag(input_factor)`` (IQ-modulator and receiver
@@ -37,6 +43,7 @@ from typing import Any
 
 import numpy as np
 
+from ..chip.heater_drive import heater_phases
 from ..documents import JSON_SUFFIXES, read_document, write_document
 from ..errors import CalibrationError
 from ..netlist import Netlist
@@ -130,9 +137,9 @@ class Twin:
         return np.mod(self.settings(programmed).programmable, TWO_PI)
 
     def actual_phases(self, programmed: Any = None) -> np.ndarray:
-        """``(H,)`` actual phases (rad) the twin predicts for programmed settings."""
-        q = self.drive(programmed)
-        return self.efficiency * (q + self.crosstalk @ q) + self.offset_rad
+        """``(H,)`` actual phases (rad) the twin predicts for programmed settings (continuous drive)."""
+        return heater_phases(self.settings(programmed).programmable, self.efficiency, self.offset_rad,
+                             self.crosstalk, range_rad=TWO_PI, dac_bits=0)
 
     def params(self, programmed: Any = None) -> Params:
         """The actual values for programmed settings: fitted phases, couplers and losses (a new Params)."""

@@ -16,6 +16,10 @@ For every heater (every programmable phase, flat index ``i``,
 Vectorised over heaters; written in place, in the order of the formula, so
 the bits are those of evaluating it term by term (the wrap is
 :func:`picffm.wrapping.mod_positive`, ``numpy.mod``'s bits).
+
+The formula itself is :func:`heater_phases` (steps 1 and 2 without the
+drift), a plain function of the heater factors so that a fitted model of the
+heaters (the calibration twin) evaluates the same form with its own values.
 """
 
 from __future__ import annotations
@@ -27,7 +31,36 @@ import numpy as np
 from ..wrapping import mod_positive
 from .spec_sections import HeaterSpec
 
-__all__ = ["HeaterDrive"]
+__all__ = ["HeaterDrive", "heater_phases"]
+
+TWO_PI = 2.0 * np.pi
+
+
+def heater_phases(programmed: np.ndarray, efficiency: np.ndarray, offset_rad: np.ndarray, crosstalk=None, *,
+                  range_rad: float = TWO_PI, dac_bits: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+    """Actual phases (rad, ``(H,)``) of programmed phases ``programmed`` (rad, ``(H,)``) through heaters.
+
+    ``efficiency * (q + X q) + offset_rad`` with the drive ``q`` the
+    programmed phase wrapped into ``[0, range_rad)`` and, if ``dac_bits`` > 0,
+    rounded to the DAC step ``range_rad / 2**dac_bits`` (a drive that rounds
+    up to ``range_rad`` wraps to 0). ``crosstalk`` is the ``(H, H)`` sparse
+    ``X`` (zero diagonal) or ``None`` (none). ``dac_bits=0`` is a continuous
+    drive: the form a differentiable model of the heaters takes. Written into
+    ``out`` if given (it may be ``programmed``), term by term in the order of
+    the formula.
+    """
+    out = mod_positive(np.asarray(programmed, dtype=float), range_rad, out)
+    if dac_bits:
+        step = range_rad / 2 ** dac_bits
+        np.divide(out, step, out=out)
+        np.round(out, out=out)
+        out *= step
+        mod_positive(out, range_rad, out)
+    if crosstalk is not None and crosstalk.nnz:
+        out += crosstalk @ out
+    out *= efficiency
+    out += offset_rad
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,17 +94,8 @@ class HeaterDrive:
         if self.ideal:
             np.add(programmed, self.offset_rad, out=out)
         else:
-            mod_positive(programmed, h.range_rad, out)
-            if h.dac_bits:
-                step = h.range_rad / 2 ** h.dac_bits
-                np.divide(out, step, out=out)
-                np.round(out, out=out)
-                out *= step
-                mod_positive(out, h.range_rad, out)
-            if self.has_crosstalk:
-                out += self.crosstalk @ out
-            out *= self.efficiency
-            out += self.offset_rad
+            heater_phases(programmed, self.efficiency, self.offset_rad, self.crosstalk,
+                          range_rad=h.range_rad, dac_bits=h.dac_bits, out=out)
         if drift is not None:
             out += drift
         return out
