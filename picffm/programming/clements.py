@@ -129,31 +129,46 @@ _LIST_MAX_N = 16
 ONE_SHOT_LIST_MAX_N = 160
 
 
+def _right_rotation(x: complex, y: complex):
+    """The input-side rotation that nulls ``x`` against ``y`` (columns ``q, q+1``): ``(theta, phi, T^-1 entries)``.
+
+    ``theta = 2 atan2(|y|, |x|)``, ``phi = arg x - arg y - pi`` (rad) and the
+    entries ``(m00, m01, m10, m11)`` of ``T^-1`` as Python complex numbers;
+    one arithmetic for the list and the numpy routes (the compiled kernel
+    repeats it in numba).
+    """
+    ax, ay = abs(x), abs(y)
+    nrm = abs(complex(ax, ay))  # C hypot, as the compiled route (math.hypot rounds its own way)
+    s, c = (ay / nrm, ax / nrm) if nrm > 0.0 else (0.0, 1.0)
+    ph = cmath.phase(x) - cmath.phase(y) - math.pi
+    g = -s - 1j * c  # -i e^{-i theta/2}
+    ge = g * cmath.exp(-1j * ph)
+    return 2.0 * math.atan2(ay, ax), ph, (ge * s, ge * c, g * c, -g * s)
+
+
+def _left_rotation(x: complex, y: complex):
+    """The output-side rotation that nulls ``y`` against ``x`` (rows ``q, q+1``): ``(x, y, x*, y*)`` normalised.
+
+    ``G = [[x*, y*], [-y, x]]`` for the normalised pair (the identity if both are zero).
+    """
+    nrm = abs(complex(abs(x), abs(y)))
+    if nrm > 0.0:
+        x, y = x / nrm, y / nrm
+    else:
+        x, y = 1.0 + 0j, 0j
+    return x, y, x.conjugate(), y.conjugate()
+
+
 def _null_numpy(a: np.ndarray, ops, theta: np.ndarray, phi: list):
     """The nulling sequence on ``a`` in place; returns the rotations' ``G^H`` and the diagonal left."""
     gh = []  # G^H of each output-side rotation, flattened
-    atan2, phase, cexp, pi = math.atan2, cmath.phase, cmath.exp, math.pi
     item, array = a.item, np.array
     for right, p, q, rk in ops:
         if right:  # U <- U T^-1 on columns (q, q+1), nulls U[rk, q]; rows > rk are already 0 there
-            x, y = item(rk, q), item(rk, q + 1)
-            ax, ay = abs(x), abs(y)
-            nrm = abs(complex(ax, ay))  # C hypot, as the compiled route (math.hypot rounds its own way)
-            s, c = (ay / nrm, ax / nrm) if nrm > 0.0 else (0.0, 1.0)
-            ph = phase(x) - phase(y) - pi
-            theta[p] = 2.0 * atan2(ay, ax)
-            phi[p] = ph
-            g = -s - 1j * c  # -i e^{-i theta/2}
-            ge = g * cexp(-1j * ph)
-            a[:rk + 1, q:q + 2] = a[:rk + 1, q:q + 2] @ array(((ge * s, ge * c), (g * c, -g * s)))
+            theta[p], phi[p], (m00, m01, m10, m11) = _right_rotation(item(rk, q), item(rk, q + 1))
+            a[:rk + 1, q:q + 2] = a[:rk + 1, q:q + 2] @ array(((m00, m01), (m10, m11)))
         else:  # U <- G U on rows (q, q+1), nulls U[q+1, rk]; columns < rk are already 0 there
-            x, y = item(q, rk), item(q + 1, rk)
-            nrm = abs(complex(abs(x), abs(y)))
-            if nrm > 0.0:
-                x, y = x / nrm, y / nrm
-            else:
-                x, y = 1.0 + 0j, 0j
-            xc, yc = x.conjugate(), y.conjugate()
+            x, y, xc, yc = _left_rotation(item(q, rk), item(q + 1, rk))
             gh.append((x, -yc, y, xc))
             a[q:q + 2, rk:] = array(((xc, yc), (-y, x))) @ a[q:q + 2, rk:]
     return gh, a.diagonal()
@@ -164,19 +179,9 @@ def _null_lists(a: np.ndarray, ops, theta: np.ndarray, phi: list):
     rows = a.tolist()
     n = len(rows)
     gh = []
-    atan2, phase, cexp, pi = math.atan2, cmath.phase, cmath.exp, math.pi
     for right, p, q, rk in ops:
         if right:
-            x, y = rows[rk][q], rows[rk][q + 1]
-            ax, ay = abs(x), abs(y)
-            nrm = abs(complex(ax, ay))  # C hypot, as the compiled route (math.hypot rounds its own way)
-            s, c = (ay / nrm, ax / nrm) if nrm > 0.0 else (0.0, 1.0)
-            ph = phase(x) - phase(y) - pi
-            theta[p] = 2.0 * atan2(ay, ax)
-            phi[p] = ph
-            g = -s - 1j * c
-            ge = g * cexp(-1j * ph)
-            m00, m01, m10, m11 = ge * s, ge * c, g * c, -g * s
+            theta[p], phi[p], (m00, m01, m10, m11) = _right_rotation(rows[rk][q], rows[rk][q + 1])
             for r in range(rk + 1):
                 row = rows[r]
                 u0, u1 = row[q], row[q + 1]
@@ -184,13 +189,7 @@ def _null_lists(a: np.ndarray, ops, theta: np.ndarray, phi: list):
                 row[q + 1] = u0 * m01 + u1 * m11
         else:
             r0, r1 = rows[q], rows[q + 1]
-            x, y = r0[rk], r1[rk]
-            nrm = abs(complex(abs(x), abs(y)))
-            if nrm > 0.0:
-                x, y = x / nrm, y / nrm
-            else:
-                x, y = 1.0 + 0j, 0j
-            xc, yc = x.conjugate(), y.conjugate()
+            x, y, xc, yc = _left_rotation(r0[rk], r1[rk])
             gh.append((x, -yc, y, xc))
             for col in range(rk, n):
                 u0, u1 = r0[col], r1[col]
