@@ -14,29 +14,7 @@ from picffm.parameters import Params
 from picffm.programming import program_symmetric
 from picffm.simulation import Circuit
 
-#: what the Chip protocol offers
-PROTOCOL = {"netlist", "schedule", "n_modes", "has_monitors", "program", "run", "intensities", "monitors",
-            "advance", "passes", "time_s", "busy_s"}
-
-
-class ProtocolOnly:
-    """Forwards the protocol to a chip and fails loudly on anything else (reveal(), truth, private state)."""
-
-    def __init__(self, chip):
-        object.__setattr__(self, "_chip", chip)
-        object.__setattr__(self, "touched", set())
-        object.__setattr__(self, "programs", 0)
-
-    def __getattr__(self, name):
-        if name not in PROTOCOL:
-            raise AssertionError(f"calibration read {name!r}, which a real chip does not offer")
-        self.touched.add(name)
-        if name == "program":  # counted, for the time model's check
-            def program(params):
-                object.__setattr__(self, "programs", self.programs + 1)
-                return self._chip.program(params)
-            return program
-        return getattr(self._chip, name)
+from _protocol import ProtocolOnly
 
 
 def quiet(spec, factor=0.0):
