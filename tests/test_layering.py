@@ -17,7 +17,7 @@ PKG = Path(__file__).resolve().parents[1] / "picffm"
 #: rank of each top-level module or subpackage; a module may import only
 #: modules of lower or equal rank.
 RANK = {
-    "errors": 0, "atomic": 0, "wrapping": 0, "buffers": 0, "documents": 0, "compiled": 0, "mzi_algebra": 0, "models": 0, "components": 0,
+    "errors": 0, "atomic": 0, "wrapping": 0, "buffers": 0, "documents": 0, "gcpause": 0, "compiled": 0, "mzi_algebra": 0, "models": 0, "components": 0,
     "palette": 0,
     "netlist": 1, "params": 1, "matrix_io": 1, "matrix_metrics": 1,
     "schedule": 2, "flow": 2, "meshes": 2, "elements": 2, "parameters": 2,

@@ -12,7 +12,7 @@ import yaml
 
 from ..atomic import atomic_write_text
 from ..errors import PicffmError
-from .gcpause import gc_paused
+from ..gcpause import gc_paused
 from .json_io import parse_json
 from .tree import MAX_DEPTH, DocumentError, Refused, check_limits
 from .yaml_io import dump_yaml, parse_yaml

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .gcpause import gc_paused
+from ..gcpause import gc_paused
 from .tree import MAX_ALIAS_VALUES, MAX_DEPTH, MAX_INT, Refused
 
 __all__ = ["parse_yaml", "dump_yaml"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..components import COMPONENTS
-from ..documents.gcpause import gc_paused
+from ..gcpause import gc_paused
 from ..errors import NetlistError
 from .checks import check_document, few, where
 from .instance import Instance

@@ -2,32 +2,18 @@
 
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
-
 import numpy as np
 
 from ..components import COMPONENTS
 from ..elements import ElementTable, build_table
 from ..errors import CompileError
 from ..flow import analyse
+from ..gcpause import gc_paused
 from ..netlist import Netlist
 from .reference import _compile_reference
 from .stages import Schedule, Stage, _offset
 
 __all__ = ["compile_netlist", "element_table"]
-
-
-@contextmanager
-def _no_gc():
-    """Pause the cyclic garbage collector while a compile allocates many small objects."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def compile_netlist(netlist: Netlist) -> Schedule:
@@ -40,7 +26,7 @@ def compile_netlist(netlist: Netlist) -> Schedule:
     (reflections, loops, terminators, splitters) go through the dict route,
     :func:`_compile_reference`, which compiles them or names what is wrong.
     """
-    with _no_gc():
+    with gc_paused():  # a compile allocates many small acyclic objects (see gc_paused)
         return _compile(netlist)
 
 

@@ -1,4 +1,4 @@
-"""A pause of Python's cyclic garbage collector while a parser allocates a large acyclic tree."""
+"""A pause of Python's cyclic garbage collector while a parser or compiler allocates a large acyclic tree."""
 
 from __future__ import annotations
 
